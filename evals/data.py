@@ -1,0 +1,65 @@
+"""Bundled task data: JSONL files checked against a use case's record schema, one clear error
+(file and line) for a bad row, returned as the ``datasets.DatasetDict`` lm-eval expects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from evals.errors import DataError
+
+RowCheck = Callable[[dict[str, Any]], str | None]
+"""Returns a reason when a row is unusable, ``None`` when it is fine."""
+
+
+def read_jsonl(
+    path: Path, required: Sequence[str] = (), check: RowCheck | None = None
+) -> list[dict[str, Any]]:
+    """Rows of a JSONL file; every row must be an object holding ``required`` keys, unique ``id``."""
+    if not path.is_file():
+        raise DataError(f"data file not found: {path}")
+    rows: list[dict[str, Any]] = []
+    ids: set[str] = set()
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise DataError(f"{where}: not valid JSON ({err.msg})") from None
+            if not isinstance(row, dict):
+                raise DataError(f"{where}: a row must be a JSON object")
+            missing = [key for key in required if key not in row]
+            if missing:
+                raise DataError(f"{where}: missing field(s) {', '.join(missing)}")
+            reason = check(row) if check else None
+            if reason:
+                raise DataError(f"{where}: {reason}")
+            row_id = str(row.get("id", number))
+            if row_id in ids:
+                raise DataError(f"{where}: duplicate id {row_id!r}")
+            ids.add(row_id)
+            rows.append(row)
+    if not rows:
+        raise DataError(f"{path} holds no rows")
+    return rows
+
+
+def load_splits(
+    folder: Path,
+    splits: Mapping[str, str],
+    required: Sequence[str] = (),
+    check: RowCheck | None = None,
+) -> Any:
+    """A ``datasets.DatasetDict`` of the named JSONL files (``{"test": "test.jsonl", ...}``)."""
+    import datasets
+
+    out = {}
+    for split, filename in splits.items():
+        rows = read_jsonl(folder / filename, required, check)
+        out[split] = datasets.Dataset.from_list(rows)
+    return datasets.DatasetDict(out)

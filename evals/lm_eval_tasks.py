@@ -1,0 +1,89 @@
+"""Single-turn use cases run by lm-eval itself: one ``simple_evaluate`` call per task on the
+already-loaded ``LM``, with lm-eval's own bootstrap switched off (ours runs on the samples)."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from evals.adapter import LoadedModel, PromptMode
+from evals.usecases import TaskSpec, UseCase
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=4)
+def task_manager(tasks_dir: Path) -> Any:
+    """lm-eval's TaskManager over our tasks only (the built-in index costs ~10 s to build)."""
+    from lm_eval.tasks import TaskManager
+
+    return TaskManager(include_path=str(tasks_dir), include_defaults=False)
+
+
+def run_task(
+    model: LoadedModel,
+    use_case: UseCase,
+    task: TaskSpec,
+    mode: PromptMode,
+    limit: int | None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Run one lm-eval task; return lm-eval's result keys for it and our sample records."""
+    import lm_eval
+
+    chat = mode is PromptMode.CHAT
+    output = lm_eval.simple_evaluate(
+        model=model.lm,
+        tasks=[task.name],
+        task_manager=task_manager(use_case.folder.parent),
+        num_fewshot=0 if chat else use_case.fewshot_completion,
+        limit=limit,
+        bootstrap_iters=0,
+        log_samples=True,
+        apply_chat_template=chat,
+        fewshot_as_multiturn=chat,
+        random_seed=0,
+        numpy_random_seed=1234,
+        torch_random_seed=1234,
+        fewshot_random_seed=1234,
+    )
+    if output is None:  # non-zero rank in a distributed run
+        return {}, []
+    hooks = use_case.hooks()
+    samples = output.get("samples", {}).get(task.name, [])
+    records = [_record(s, task, hooks) for s in samples]
+    lm_eval_keys = {
+        key: output[key][task.name]
+        for key in ("results", "configs", "versions", "n-shot", "higher_is_better", "n-samples")
+        if isinstance(output.get(key), dict) and task.name in output[key]
+    }
+    lm_eval_keys["task_hashes"] = output.get("task_hashes", {}).get(task.name)
+    lm_eval_keys["lm_eval_version"] = output.get("lm_eval_version")
+    lm_eval_keys["chat_template_sha"] = output.get("chat_template_sha")
+    return lm_eval_keys, records
+
+
+def _record(sample: dict[str, Any], task: TaskSpec, hooks: Any) -> dict[str, Any]:
+    doc = sample["doc"]
+    first_args = sample["arguments"][0] if sample.get("arguments") else ("",)
+    prompt = str(first_args[0])
+    if task.output_type == "generate_until":
+        raw: Any = sample["filtered_resps"][0]
+        raw = raw if isinstance(raw, str) else str(raw)
+        parsed = hooks.parse_output(doc, raw)
+    else:
+        raw = [float(r[0]) for r in sample["filtered_resps"]]
+        choices = [str(a[1]).strip() for a in sample["arguments"]]
+        parsed = choices[max(range(len(raw)), key=raw.__getitem__)] if raw else None
+    return {
+        "item_id": str(doc.get("id", sample["doc_id"])),
+        "doc_id": sample["doc_id"],
+        "doc_hash": sample.get("doc_hash"),
+        "prompt_hash": sample.get("prompt_hash"),
+        "prompt": prompt,
+        "raw_output": raw,
+        "parsed": parsed,
+        "target": sample.get("target"),
+        "scores": {m: sample[m] for m in task.metrics if m in sample},
+    }

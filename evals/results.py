@@ -1,0 +1,197 @@
+"""The one report writer: run folders, per-use-case results with CIs, and samples files.
+
+Layout: ``reports/runs/<variant-slug>/<timestamp>/`` holding ``results.json`` and one
+``samples_<task>.jsonl`` per task. The folder is written as ``<timestamp>.partial/`` and renamed
+only when the run completes, so an interrupted run never leaves a results file that looks
+complete; what it finished stays in the partial folder (samples and ``results.partial.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from evals.fingerprint import sha256_json
+from evals.statistics import Estimate, bootstrap_ci, item_statistics, reducer_for
+
+RESULTS_FILE = "results.json"
+PARTIAL_RESULTS_FILE = "results.partial.json"
+SCHEMA_VERSION = 1
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a file so that readers see either the old content or the whole new content."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    tmp.replace(path)
+
+
+def write_json(path: Path, value: Any) -> None:
+    """Atomic, pretty JSON."""
+    atomic_write_text(path, json.dumps(value, indent=2, ensure_ascii=False, default=_jsonable) + "\n")
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def slugify(name: str) -> str:
+    """A folder-safe version of a variant name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "model"
+
+
+@dataclass(frozen=True)
+class UseCaseResult:
+    """Everything measured for one use case in one run."""
+
+    use_case: str
+    """Use case name (the ``tasks/`` folder)."""
+
+    primary_metric: str
+    """The metric the table, matrix and gate rank by."""
+
+    metrics: dict[str, Estimate]
+    """Every metric with its 95% bootstrap CI (percent scale)."""
+
+    invalid_rate: float
+    """Percent of items whose output could not be parsed (scored as wrong)."""
+
+    n: int
+    """Items scored (dialogues for chat)."""
+
+    prompt_mode: str
+    """``completion`` or ``chat``."""
+
+    num_fewshot: int
+    """Few-shot examples in each prompt."""
+
+    task_version: str
+    """The use case's config version."""
+
+    data_sha256: str
+    """Hash of the data files."""
+
+    config_sha256: str
+    """Hash of the parsed task configs (prompts, generation settings, metrics)."""
+
+    generation: dict[str, Any]
+    """Generation settings of the primary task."""
+
+    model_fingerprint: str
+    """The variant's fingerprint (model hash, backend arguments, chat template)."""
+
+    seconds: float
+    """Wall time of this use case, model requests and scoring."""
+
+    tasks: tuple[str, ...]
+    """lm-eval task names run (or the multiturn use case's name)."""
+
+    samples_files: tuple[str, ...] = ()
+    """Sample files, relative to the run folder."""
+
+    skipped_tasks: dict[str, str] = field(default_factory=dict)
+    """Tasks not run, with why (e.g. loglikelihood on a chat API)."""
+
+    @property
+    def primary(self) -> Estimate:
+        """The primary metric's estimate."""
+        return self.metrics[self.primary_metric]
+
+    @property
+    def fingerprint(self) -> str:
+        """Identity of this result: same fingerprint ⇒ same model, items, prompts and settings."""
+        return sha256_json(
+            [self.model_fingerprint, self.task_version, self.data_sha256, self.config_sha256,
+             self.prompt_mode, self.num_fewshot, self.n]
+        )[:16]  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "use_case": self.use_case,
+            "primary_metric": self.primary_metric,
+            "primary": self.primary.to_dict(),
+            "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
+            "invalid_rate": self.invalid_rate,
+            "n": self.n,
+            "prompt_mode": self.prompt_mode,
+            "num_fewshot": self.num_fewshot,
+            "task_version": self.task_version,
+            "data_sha256": self.data_sha256,
+            "config_sha256": self.config_sha256,
+            "generation": self.generation,
+            "model_fingerprint": self.model_fingerprint,
+            "fingerprint": self.fingerprint,
+            "seconds": round(self.seconds, 3),
+            "tasks": list(self.tasks),
+            "samples_files": list(self.samples_files),
+            "skipped_tasks": self.skipped_tasks,
+        }
+
+
+def estimate_metrics(
+    samples: Sequence[Mapping[str, Any]],
+    metrics: Iterable[str],
+    reducers: Mapping[str, str] | None = None,
+    seed: int = 0,
+) -> dict[str, Estimate]:
+    """Bootstrap every metric from the per-item ``scores`` of sample records."""
+    out: dict[str, Estimate] = {}
+    for metric in metrics:
+        stats = item_statistics([s["scores"][metric] for s in samples])
+        out[metric] = bootstrap_ci(stats, reducer_for(metric, dict(reducers or {})), seed=seed)
+    return out
+
+
+class RunFolder:
+    """A run folder being written; renamed from ``.partial`` when :meth:`finish` is called."""
+
+    def __init__(self, runs_root: Path, variant_name: str) -> None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        parent = runs_root / slugify(variant_name)
+        parent.mkdir(parents=True, exist_ok=True)
+        name, counter = stamp, 1
+        while (parent / name).exists() or (parent / f"{name}.partial").exists():
+            counter += 1
+            name = f"{stamp}-{counter}"
+        self.final_path = parent / name
+        self.path = parent / f"{name}.partial"
+        self.path.mkdir()
+
+    def write_samples(self, task: str, records: Sequence[Mapping[str, Any]]) -> str:
+        """Write one task's samples JSONL; returns its name relative to the folder."""
+        name = f"samples_{task}.jsonl"
+        text = "".join(json.dumps(r, ensure_ascii=False, default=_jsonable) + "\n" for r in records)
+        atomic_write_text(self.path / name, text)
+        return name
+
+    def write_progress(self, results: Mapping[str, Any]) -> None:
+        """Record what has finished so far (kept if the run dies)."""
+        write_json(self.path / PARTIAL_RESULTS_FILE, results)
+
+    def finish(self, results: Mapping[str, Any]) -> Path:
+        """Write ``results.json`` and give the folder its final name."""
+        write_json(self.path / RESULTS_FILE, results)
+        (self.path / PARTIAL_RESULTS_FILE).unlink(missing_ok=True)
+        self.path.replace(self.final_path)
+        self.path = self.final_path
+        return self.final_path
+
+
+def load_results(run_folder: Path) -> dict[str, Any]:
+    """Read a finished run's ``results.json``."""
+    path = run_folder / RESULTS_FILE
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,166 @@
+"""One evaluation run: a variant through the chosen use cases, into a run folder."""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from evals.adapter import LoadedModel, PromptMode, VariantIdentity, resolve_prompt_mode
+from evals.errors import BackendError, EvalsError
+from evals.lm_eval_tasks import run_task
+from evals.multiturn import run_dialogues
+from evals.results import SCHEMA_VERSION, RunFolder, UseCaseResult, estimate_metrics
+from evals.usecases import UseCase
+
+log = logging.getLogger(__name__)
+
+SUITE_NAME = "objective-evals"
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What the user asked for, beyond the model."""
+
+    limit: int | None = None
+    """Score only the first N items of each use case."""
+
+    prompt_mode: str | None = None
+    """``completion`` / ``chat`` override (default: from the objective)."""
+
+    runs_root: Path = Path("reports/runs")
+    """Where run folders go."""
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """A finished run."""
+
+    folder: Path
+    """The run folder."""
+
+    identity: VariantIdentity
+    """Who answered."""
+
+    prompt_mode: PromptMode
+    """How prompts were formatted."""
+
+    use_cases: tuple[UseCaseResult, ...]
+    """One result per use case, in the order run."""
+
+
+def _suite_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("objective-evals")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _lm_eval_version() -> str:
+    from importlib.metadata import version
+
+    return version("lm_eval")
+
+
+def evaluate_use_case(
+    model: LoadedModel, use_case: UseCase, mode: PromptMode, limit: int | None, folder: RunFolder
+) -> tuple[UseCaseResult, dict[str, Any]]:
+    """Run one use case; write its samples; return its result and lm-eval's raw keys."""
+    started = time.perf_counter()
+    lm_eval_keys: dict[str, Any] = {}
+    skipped: dict[str, str] = {}
+    metrics = {}
+    samples_files = []
+    n = 0
+    invalid_rate = 0.0
+    if use_case.kind == "multiturn":
+        records = run_dialogues(model, use_case, mode, limit)
+        samples_files.append(folder.write_samples(use_case.name, records))
+        names = list(records[0]["scores"]) if records else []
+        metrics = estimate_metrics(records, names, use_case.reducers)
+        n = len(records)
+        tasks: tuple[str, ...] = (use_case.name,)
+        generation = dict(use_case.config.get("generation", {}))
+    else:
+        tasks = tuple(t.name for t in use_case.tasks)
+        generation = dict(use_case.tasks[0].generation)
+        for task in use_case.tasks:
+            if task.needs_loglikelihood and not model.supports_loglikelihood:
+                skipped[task.name] = "the backend returns no loglikelihoods (chat-completions API)"
+                continue
+            keys, records = run_task(model, use_case, task, mode, limit)
+            lm_eval_keys[task.name] = keys
+            samples_files.append(folder.write_samples(task.name, records))
+            metrics.update(estimate_metrics(records, task.metrics, use_case.reducers))
+            if task is use_case.tasks[0]:
+                n = len(records)
+    if use_case.invalid_metric in metrics:
+        invalid_rate = metrics.pop(use_case.invalid_metric).value
+    result = UseCaseResult(
+        use_case=use_case.name,
+        primary_metric=use_case.primary_metric,
+        metrics=metrics,
+        invalid_rate=invalid_rate,
+        n=n,
+        prompt_mode=mode.value,
+        num_fewshot=0 if mode is PromptMode.CHAT else use_case.fewshot_completion,
+        task_version=use_case.version,
+        data_sha256=use_case.data_sha256,
+        config_sha256=use_case.config_sha256,
+        generation=generation,
+        model_fingerprint=model.identity.fingerprint,
+        seconds=time.perf_counter() - started,
+        tasks=tasks,
+        samples_files=tuple(samples_files),
+        skipped_tasks=skipped,
+    )
+    return result, lm_eval_keys
+
+
+def run_evaluation(
+    model: LoadedModel, use_cases: list[UseCase], settings: RunSettings
+) -> RunOutcome:
+    """Evaluate ``model`` on ``use_cases``. Each finished use case is written at once; a failure
+    leaves them in the ``.partial`` folder and is re-raised as one clear line."""
+    mode = resolve_prompt_mode(model.identity, settings.prompt_mode)
+    folder = RunFolder(settings.runs_root, model.identity.name)
+    started = time.perf_counter()
+    document: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "suite": {"name": SUITE_NAME, "version": _suite_version()},
+        "lm_eval_version": _lm_eval_version(),
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "host": {"python": platform.python_version(), "machine": platform.machine()},
+        "model": model.identity.to_dict(),
+        "prompt_mode": mode.value,
+        "limit": settings.limit,
+        "use_cases": {},
+        "lm_eval": {},
+        "complete": False,
+    }
+    results: list[UseCaseResult] = []
+    for use_case in use_cases:
+        log.info("use case %s (%s, %s mode)", use_case.name, use_case.kind, mode.value)
+        try:
+            result, lm_eval_keys = evaluate_use_case(model, use_case, mode, settings.limit, folder)
+        except EvalsError as err:
+            raise type(err)(f"{err} (finished use cases kept in {folder.path})") from None
+        except (ConnectionError, TimeoutError, OSError) as err:
+            raise BackendError(
+                f"model backend failed during {use_case.name}: {err} "
+                f"(finished use cases kept in {folder.path})"
+            ) from None
+        results.append(result)
+        document["use_cases"][use_case.name] = result.to_dict()
+        document["lm_eval"].update(lm_eval_keys)
+        folder.write_progress(document)
+    document["complete"] = True
+    document["seconds"] = round(time.perf_counter() - started, 3)
+    path = folder.finish(document)
+    return RunOutcome(path, model.identity, mode, tuple(results))

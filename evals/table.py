@@ -1,0 +1,38 @@
+"""The terminal table at the end of a run: use case, primary metric, score with 95% CI, n,
+invalid-output rate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from evals.results import UseCaseResult
+
+_HEADER = ("use case", "primary metric", "score", "95% CI", "n", "invalid", "mode", "time")
+
+
+def format_table(results: Sequence[UseCaseResult]) -> str:
+    """A plain-text table (no colour codes: it pastes into issues and logs)."""
+    rows = [_HEADER]
+    for r in results:
+        est = r.primary
+        rows.append(
+            (
+                r.use_case,
+                r.primary_metric,
+                f"{est.value:.1f}",
+                f"[{est.ci_low:.1f}, {est.ci_high:.1f}]",
+                str(r.n),
+                f"{r.invalid_rate:.1f}%",
+                r.prompt_mode + (f" {r.num_fewshot}-shot" if r.num_fewshot else ""),
+                f"{r.seconds:.0f}s",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
+    numeric = {2, 3, 4, 5, 7}
+    lines = []
+    for k, row in enumerate(rows):
+        cells = [c.rjust(w) if i in numeric and k else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(cells).rstrip())
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)

@@ -1,0 +1,85 @@
+"""QA: extractive reading comprehension with unanswerable questions, scored as SQuAD v2.0.
+
+Dataset: ``data/test.jsonl`` (64 questions on 16 passages, 16 unanswerable) and
+``data/fewshot.jsonl`` (completion-mode examples), original passages written for this project,
+CC0. Record: ``{"id", "title", "context", "question", "answers": [...]}``; an empty ``answers``
+list marks an unanswerable question. SQuAD v1.1/v2.0 JSON maps onto it one question per row.
+Metrics: official SQuAD exact match and F1 ×100 (max over gold answers,
+:mod:`evals.metrics.squad`); ``has_answer_f1`` and ``no_answer_accuracy`` split them as the v2.0
+script does. The model is asked to reply ``unanswerable`` when the passage lacks the answer;
+that reply (and "no answer", "not mentioned", ...) is the empty prediction. An empty or blank
+output is also read as "no answer", as the official script does, but counts as invalid.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evals.data import load_splits
+from evals.metrics.squad import squad_scores
+from evals.statistics import reduce_mean
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+NO_ANSWER = "unanswerable"
+INSTRUCTION = (
+    "Answer the question with a short span copied from the passage. If the passage does not "
+    f'contain the answer, reply "{NO_ANSWER}".'
+)
+_NO_ANSWER_REPLY = re.compile(
+    r"^(unanswerable|no answer|none|n/?a|unknown|not (mentioned|stated|given|specified)|"
+    r"the (passage|text) does not)",
+    re.IGNORECASE,
+)
+
+
+def _check(row: dict[str, Any]) -> str | None:
+    if not isinstance(row["answers"], list):
+        return "answers must be a list (empty for an unanswerable question)"
+    return None
+
+
+def load_dataset(**_: Any) -> Any:
+    """The bundled splits (lm-eval ``custom_dataset`` hook)."""
+    required = ("id", "context", "question", "answers")
+    return load_splits(DATA_DIR, {"test": "test.jsonl", "fewshot": "fewshot.jsonl"}, required, _check)
+
+
+def doc_to_text(doc: dict[str, Any]) -> str:
+    """Instruction, passage, question, and the answer cue."""
+    return f"{INSTRUCTION}\n\nPassage: {doc['context']}\nQuestion: {doc['question']}\nAnswer:"
+
+
+def doc_to_target(doc: dict[str, Any]) -> str:
+    """The first gold answer, or the no-answer reply."""
+    return doc["answers"][0] if doc["answers"] else NO_ANSWER
+
+
+def parse_output(doc: dict[str, Any], output: str) -> str:
+    """The predicted answer span; ``""`` means "no answer"."""
+    text = str(output).strip().splitlines()[0].strip() if str(output).strip() else ""
+    text = re.sub(r"^(answer|a)\s*:\s*", "", text, flags=re.IGNORECASE).strip()
+    if _NO_ANSWER_REPLY.match(text):
+        return ""
+    return text.strip(" \"'").rstrip(".").strip()
+
+
+def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Any]:
+    """Per-item EM/F1 and the answerable / unanswerable split."""
+    prediction = parse_output(doc, results[0])
+    scores = squad_scores(prediction, doc["answers"])
+    answerable = bool(doc["answers"])
+    return {
+        **scores,
+        "has_answer_f1": [scores["f1"] if answerable else 0.0, float(answerable)],
+        "no_answer_accuracy": [0.0 if answerable else scores["exact_match"], float(not answerable)],
+        "invalid": 100.0 * (not str(results[0]).strip()),
+    }
+
+
+def weighted_mean(items: list[list[float]]) -> float:
+    """Mean over the items a metric applies to (``[value, weight]`` per item)."""
+    return float(reduce_mean(np.sum(np.asarray(items, dtype=float), axis=0)))

@@ -1,0 +1,58 @@
+"""Summarization: one- or two-sentence summaries of short news articles.
+
+Dataset: ``data/test.jsonl`` (30 articles) and ``data/fewshot.jsonl`` (completion-mode
+examples), original articles and reference summaries written for this project, CC0. Record:
+``{"id", "document", "summaries": [...]}`` (several references allowed; XSum, CNN/DM, SAMSum and
+DialogSum map onto it). Metric: ROUGE-1/2/L/Lsum F-measure ×100 from Google's rouge-score,
+stemmer on, rougeLsum on newline-split sentences, best over references
+(:mod:`evals.metrics.rouge`). Primary: rougeLsum. An empty output is invalid (and scores 0).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from evals.data import load_splits
+from evals.metrics.rouge import rouge_scores
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+INSTRUCTION = "Summarize the article in one sentence."
+
+
+def _check(row: dict[str, Any]) -> str | None:
+    summaries = row["summaries"]
+    if not isinstance(summaries, list) or not summaries or not all(isinstance(s, str) and s.strip() for s in summaries):
+        return "summaries must be a non-empty list of non-empty strings"
+    return None
+
+
+def load_dataset(**_: Any) -> Any:
+    """The bundled splits (lm-eval ``custom_dataset`` hook)."""
+    return load_splits(
+        DATA_DIR, {"test": "test.jsonl", "fewshot": "fewshot.jsonl"}, ("id", "document", "summaries"), _check
+    )
+
+
+def doc_to_text(doc: dict[str, Any]) -> str:
+    """Instruction, article, and the answer cue."""
+    return f"{INSTRUCTION}\n\nArticle: {doc['document']}\nSummary:"
+
+
+def doc_to_target(doc: dict[str, Any]) -> str:
+    """The first reference (used for few-shot examples)."""
+    return doc["summaries"][0]
+
+
+def parse_output(doc: dict[str, Any], output: str) -> str:
+    """The summary as scored: the output, stripped."""
+    return str(output).strip()
+
+
+def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Any]:
+    """Per-item ROUGE F-measures ×100."""
+    summary = parse_output(doc, results[0])
+    scores = rouge_scores(summary, doc["summaries"]) if summary else dict.fromkeys(
+        ("rouge1", "rouge2", "rougeL", "rougeLsum"), 0.0
+    )
+    return {**scores, "invalid": 100.0 * (not summary)}
