@@ -63,7 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="library logs and tracebacks")
     commands = parser.add_subparsers(dest="command", required=True)
     ev = commands.add_parser("eval", help="evaluate one model on the use-case tasks")
-    ev.add_argument("--model", default="", help="model spec (default: embedded SmolLM2-135M-Instruct)")
+    ev.add_argument(
+        "--model", default="", help="model spec (default: embedded SmolLM2-135M-Instruct)"
+    )
     ev.add_argument("--model-args", default="", help="extra lm-eval model args: k=v,k=v")
     ev.add_argument("--tasks", default="", help="use cases, comma-separated (default: all)")
     ev.add_argument("--limit", type=int, default=0, help="items per use case (0: all)")
@@ -91,7 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
-        print("error: interrupted (finished use cases are kept in the .partial run folder)", file=sys.stderr)
+        print(
+            "error: interrupted (finished use cases are kept in the .partial run folder)",
+            file=sys.stderr,
+        )
         return 130
 
 

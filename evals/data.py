@@ -17,7 +17,7 @@ RowCheck = Callable[[dict[str, Any]], str | None]
 def read_jsonl(
     path: Path, required: Sequence[str] = (), check: RowCheck | None = None
 ) -> list[dict[str, Any]]:
-    """Rows of a JSONL file; every row must be an object holding ``required`` keys, unique ``id``."""
+    """Rows of a JSONL file: objects holding the ``required`` keys, each ``id`` unique."""
     if not path.is_file():
         raise DataError(f"data file not found: {path}")
     rows: list[dict[str, Any]] = []

@@ -139,7 +139,9 @@ def parse_model_spec(spec: str | None, extra_args: str | dict[str, Any] | None =
         return _gguf_spec(raw, path.resolve(), extra, source="gguf", name=path.stem)
     if path.is_dir():
         if not (path / "config.json").is_file():
-            raise ModelSpecError(f"{path} is a folder but holds no config.json (not a model folder)")
+            raise ModelSpecError(
+                f"{path} is a folder but holds no config.json (not a model folder)"
+            )
         args = {"pretrained": str(path.resolve()), **extra}
         return ModelSpec(raw, "folder", "hf", args, _display_name(path.resolve().name))
     if path.exists():

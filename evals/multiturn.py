@@ -81,10 +81,10 @@ def run_dialogues(
                 prompts.append(completion_transcript(histories[i], config, examples))
         requests = [
             Instance("generate_until", dialogues[i], (p, dict(gen)), 0, (use_case.name, i, 1))
-            for i, p in zip(active, prompts)
+            for i, p in zip(active, prompts, strict=True)
         ]
         outputs = model.lm.generate_until(requests)
-        for i, prompt, output in zip(active, prompts, outputs):
+        for i, prompt, output in zip(active, prompts, outputs, strict=True):
             reply = output if isinstance(output, str) else str(output)
             reply = reply.strip()
             histories[i].append({"role": "assistant", "content": reply})

@@ -35,12 +35,12 @@ def objective_from_name(name: str) -> Objective:
     'base'
     """
     words = set(re.split(r"[^a-z0-9]+", name.lower()))
-    for objective, markers in _NAME_MARKERS:
-        if words & markers:
-            return objective
     # Family names that fuse the marker: CodeLlama, CodeGemma, CodeQwen, StarCoder2.
     if any(w.startswith("code") or "coder" in w for w in words):
         return Objective.CODE
+    for objective, markers in _NAME_MARKERS:
+        if words & markers:
+            return objective
     return Objective.BASE
 
 

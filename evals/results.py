@@ -37,7 +37,9 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def write_json(path: Path, value: Any) -> None:
     """Atomic, pretty JSON."""
-    atomic_write_text(path, json.dumps(value, indent=2, ensure_ascii=False, default=_jsonable) + "\n")
+    atomic_write_text(
+        path, json.dumps(value, indent=2, ensure_ascii=False, default=_jsonable) + "\n"
+    )
 
 
 def _jsonable(value: Any) -> Any:

@@ -120,9 +120,7 @@ class Estimate:
         return {"value": self.value, "ci_low": self.ci_low, "ci_high": self.ci_high, "n": self.n}
 
 
-def _resampled_sums(
-    stats: Sequence[np.ndarray], iterations: int, seed: int
-) -> list[np.ndarray]:
+def _resampled_sums(stats: Sequence[np.ndarray], iterations: int, seed: int) -> list[np.ndarray]:
     """Σ stats over ``iterations`` resamples of the items; the same resamples for every array."""
     n = stats[0].shape[0]
     rng = np.random.default_rng(seed)
@@ -131,7 +129,7 @@ def _resampled_sums(
     sums: list[list[np.ndarray]] = [[] for _ in stats]
     for start in range(0, iterations, chunk):
         idx = rng.integers(0, n, size=(min(chunk, iterations - start), n))
-        for out, s in zip(sums, stats):
+        for out, s in zip(sums, stats, strict=True):
             out.append(s[idx].sum(axis=1))
     return [np.concatenate(parts) for parts in sums]
 

@@ -31,7 +31,10 @@ def format_table(results: Sequence[UseCaseResult]) -> str:
     numeric = {2, 3, 4, 5, 7}
     lines = []
     for k, row in enumerate(rows):
-        cells = [c.rjust(w) if i in numeric and k else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        cells = [
+            c.rjust(w) if i in numeric and k else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
         lines.append("  ".join(cells).rstrip())
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))

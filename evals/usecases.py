@@ -40,7 +40,7 @@ _TolerantLoader.add_constructor(
 def read_yaml(path: Path) -> dict[str, Any]:
     """A YAML mapping, or a :class:`TaskConfigError` naming the file."""
     try:
-        value = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)  # noqa: S506
+        value = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
     except (OSError, yaml.YAMLError) as err:
         raise TaskConfigError(f"{path}: cannot read task config ({err})") from None
     if not isinstance(value, dict):
@@ -162,7 +162,9 @@ def load_use_case(folder: Path) -> UseCase:
         for key in ("version", "data", "primary_metric"):
             if key not in cfg:
                 raise TaskConfigError(f"{multiturn}: missing key {key!r}")
-        data = [folder / str(cfg["data"])] + ([folder / str(cfg["fewshot"])] if cfg.get("fewshot") else [])
+        data = [folder / str(cfg["data"])] + (
+            [folder / str(cfg["fewshot"])] if cfg.get("fewshot") else []
+        )
         return UseCase(
             name=name, folder=folder, kind="multiturn", version=str(cfg["version"]),
             primary_metric=str(cfg["primary_metric"]),
@@ -182,7 +184,9 @@ def load_use_case(folder: Path) -> UseCase:
     meta = dict(task_cfgs[specs[0].config_path].get("metadata") or {})
     primary = str(meta.get("primary_metric", specs[0].metrics[0]))
     if primary not in specs[0].metrics:
-        raise TaskConfigError(f"{specs[0].config_path}: primary_metric {primary!r} not in metric_list")
+        raise TaskConfigError(
+            f"{specs[0].config_path}: primary_metric {primary!r} not in metric_list"
+        )
     if "version" not in meta:
         raise TaskConfigError(f"{specs[0].config_path}: metadata.version is missing")
     data_dir = folder / "data"
@@ -199,7 +203,9 @@ def discover_use_cases(tasks_dir: Path = DEFAULT_TASKS_DIR) -> dict[str, UseCase
     """Every use case folder under ``tasks_dir``, by name."""
     if not tasks_dir.is_dir():
         raise TaskConfigError(f"tasks folder not found: {tasks_dir}")
-    folders = [p for p in sorted(tasks_dir.iterdir()) if p.is_dir() and not p.name.startswith((".", "_"))]
+    folders = [
+        p for p in sorted(tasks_dir.iterdir()) if p.is_dir() and not p.name.startswith((".", "_"))
+    ]
     return {f.name: load_use_case(f) for f in folders if any(f.glob("*.yaml"))}
 
 

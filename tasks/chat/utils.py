@@ -102,7 +102,9 @@ def check_row(row: dict[str, Any]) -> str | None:
     return None
 
 
-def run_checks(checks: list[Check], reply: str, history: list[dict[str, str]]) -> list[dict[str, Any]]:
+def run_checks(
+    checks: list[Check], reply: str, history: list[dict[str, str]]
+) -> list[dict[str, Any]]:
     """Each check's outcome on one reply (never raises on odd output)."""
     return [{"type": c["type"], "passed": bool(CHECKS[c["type"]](c, reply))} for c in checks]
 

@@ -45,7 +45,10 @@ def _check(row: dict[str, Any]) -> str | None:
 def load_dataset(**_: Any) -> Any:
     """The bundled splits (lm-eval ``custom_dataset`` hook)."""
     return load_splits(
-        DATA_DIR, {"test": "test.jsonl", "fewshot": "fewshot.jsonl"}, ("id", "tokens", "tags"), _check
+        DATA_DIR,
+        {"test": "test.jsonl", "fewshot": "fewshot.jsonl"},
+        ("id", "tokens", "tags"),
+        _check,
     )
 
 

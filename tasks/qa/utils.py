@@ -45,7 +45,9 @@ def _check(row: dict[str, Any]) -> str | None:
 def load_dataset(**_: Any) -> Any:
     """The bundled splits (lm-eval ``custom_dataset`` hook)."""
     required = ("id", "context", "question", "answers")
-    return load_splits(DATA_DIR, {"test": "test.jsonl", "fewshot": "fewshot.jsonl"}, required, _check)
+    return load_splits(
+        DATA_DIR, {"test": "test.jsonl", "fewshot": "fewshot.jsonl"}, required, _check
+    )
 
 
 def doc_to_text(doc: dict[str, Any]) -> str:

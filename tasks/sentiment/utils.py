@@ -35,7 +35,10 @@ def _check(row: dict[str, Any]) -> str | None:
 def load_dataset(**_: Any) -> Any:
     """The bundled splits (lm-eval ``custom_dataset`` hook)."""
     return load_splits(
-        DATA_DIR, {"test": "test.jsonl", "fewshot": "fewshot.jsonl"}, ("id", "text", "label"), _check
+        DATA_DIR,
+        {"test": "test.jsonl", "fewshot": "fewshot.jsonl"},
+        ("id", "text", "label"),
+        _check,
     )
 
 
@@ -62,7 +65,9 @@ def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Any]:
     return {**_scores(doc["label"], predicted), "invalid": 100.0 * (predicted is None)}
 
 
-def process_results_choice(doc: dict[str, Any], results: list[tuple[float, bool]]) -> dict[str, Any]:
+def process_results_choice(
+    doc: dict[str, Any], results: list[tuple[float, bool]]
+) -> dict[str, Any]:
     """Per-item scores of the most likely label word."""
     loglikelihoods = [ll for ll, _ in results]
     return _scores(doc["label"], LABELS[int(np.argmax(loglikelihoods))], prefix="choice_")

@@ -22,7 +22,11 @@ INSTRUCTION = "Summarize the article in one sentence."
 
 def _check(row: dict[str, Any]) -> str | None:
     summaries = row["summaries"]
-    if not isinstance(summaries, list) or not summaries or not all(isinstance(s, str) and s.strip() for s in summaries):
+    if (
+        not isinstance(summaries, list)
+        or not summaries
+        or not all(isinstance(s, str) and s.strip() for s in summaries)
+    ):
         return "summaries must be a non-empty list of non-empty strings"
     return None
 
@@ -30,7 +34,10 @@ def _check(row: dict[str, Any]) -> str | None:
 def load_dataset(**_: Any) -> Any:
     """The bundled splits (lm-eval ``custom_dataset`` hook)."""
     return load_splits(
-        DATA_DIR, {"test": "test.jsonl", "fewshot": "fewshot.jsonl"}, ("id", "document", "summaries"), _check
+        DATA_DIR,
+        {"test": "test.jsonl", "fewshot": "fewshot.jsonl"},
+        ("id", "document", "summaries"),
+        _check,
     )
 
 
@@ -52,7 +59,9 @@ def parse_output(doc: dict[str, Any], output: str) -> str:
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Any]:
     """Per-item ROUGE F-measures ×100."""
     summary = parse_output(doc, results[0])
-    scores = rouge_scores(summary, doc["summaries"]) if summary else dict.fromkeys(
-        ("rouge1", "rouge2", "rougeL", "rougeLsum"), 0.0
+    scores = (
+        rouge_scores(summary, doc["summaries"])
+        if summary
+        else dict.fromkeys(("rouge1", "rouge2", "rougeL", "rougeLsum"), 0.0)
     )
     return {**scores, "invalid": 100.0 * (not summary)}

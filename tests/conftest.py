@@ -1,0 +1,93 @@
+"""Shared fixtures: a tiny GPT-2 built locally (no download), paths to the real shared data."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+TASKS_DIR = REPO / "tasks"
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+CHATML = (
+    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content']"
+    " + '<|im_end|>' + '\n' }}{% endfor %}{% if add_generation_prompt %}"
+    "{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data, or skip the test when that folder is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not available: {path}")
+    return path
+
+
+def _corpus() -> list[str]:
+    lines: list[str] = []
+    for data in sorted(TASKS_DIR.glob("*/data/*.jsonl")):
+        for line in data.read_text(encoding="utf-8").splitlines():
+            lines.append(" ".join(str(v) for v in json.loads(line).values()))
+    return lines
+
+
+def build_tiny_gpt2(folder: Path, *, chat_template: bool = True, seed: int = 0) -> Path:
+    """A 2-layer GPT-2 with a BPE tokenizer trained on the task data: loads in well under a
+    second and drives the whole pipeline through the same adapter path as a real model."""
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=1024,
+        special_tokens=specials,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
+    tok.train_from_iterator(_corpus(), trainer)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=tok, bos_token="<|endoftext|>", eos_token="<|im_end|>",
+        unk_token="<|endoftext|>", pad_token="<|endoftext|>",
+    )  # fmt: skip
+    if chat_template:
+        tokenizer.chat_template = CHATML
+    torch.manual_seed(seed)
+    config = GPT2Config(
+        vocab_size=len(tokenizer), n_positions=2048, n_embd=32, n_layer=2, n_head=2,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+    )  # fmt: skip
+    model = GPT2LMHeadModel(config)
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_chat_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny GPT-2 folder named like an instruct fine-tune, with a ChatML template."""
+    return build_tiny_gpt2(tmp_path_factory.mktemp("models") / "tiny-gpt2-instruct")
+
+
+@pytest.fixture(scope="session")
+def tiny_base_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny GPT-2 folder named like a base model, without a chat template."""
+    return build_tiny_gpt2(tmp_path_factory.mktemp("models") / "tiny-gpt2", chat_template=False)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hash memos and converted models go to a per-session folder, unless a real-model test
+    needs the user's cache (it sets EVALS_CACHE_DIR itself)."""
+    if "EVALS_TEST_KEEP_CACHE" not in os.environ:
+        monkeypatch.setenv("EVALS_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))

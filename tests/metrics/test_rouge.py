@@ -1,0 +1,51 @@
+import json
+
+import pytest
+
+from evals.metrics.rouge import rouge_scores, split_sentences
+from tests.conftest import shared_data
+
+
+def test_sentence_split_for_rougelsum() -> None:
+    text = 'The bridge opened. "It is lovely," she said! Costs rose 3.5 percent. Dr. Lee agreed?'
+    assert split_sentences(text).split("\n") == [
+        "The bridge opened.",
+        '"It is lovely," she said!',
+        "Costs rose 3.5 percent.",
+        "Dr.",
+        "Lee agreed?",
+    ]
+
+
+def test_identical_and_disjoint_texts() -> None:
+    same = rouge_scores("The cat sat on the mat.", "The cat sat on the mat.")
+    assert all(v == pytest.approx(100.0) for v in same.values())
+    assert rouge_scores("alpha beta", "gamma delta") == dict.fromkeys(same, 0.0)
+
+
+def test_stemmer_is_on_and_best_reference_wins() -> None:
+    assert rouge_scores("cats running", "cat run")["rouge1"] == pytest.approx(100.0)
+    multi = rouge_scores("the trains were late", ["nothing alike here", "the trains were late"])
+    assert multi["rouge2"] == pytest.approx(100.0)
+
+
+def test_rougelsum_differs_from_rougel_on_multi_sentence_summaries() -> None:
+    pred = "Prices rose. The bank acted fast. Markets calmed."
+    ref = "The bank acted fast. Prices rose. Markets calmed down."
+    scores = rouge_scores(pred, ref)
+    assert scores["rougeLsum"] > scores["rougeL"]
+
+
+def test_dialogsum_bart_baseline_reproduces_expected_rouge() -> None:
+    root = shared_data("dialogsum")
+    expected = json.loads((root / "expected_scores.json").read_text())["computed_here"]["summary1"]
+    refs = [json.loads(line)["summary1"] for line in (root / "dialogsum.test.jsonl").open()]
+    preds = (root / "baseline_bart_large_test_output.txt").read_text().splitlines()
+    assert len(refs) == len(preds) == 500
+    totals = dict.fromkeys(expected, 0.0)
+    for pred, ref in zip(preds, refs, strict=True):
+        scores = rouge_scores(pred, ref)
+        for key in totals:
+            totals[key] += scores[key]
+    for key, value in expected.items():
+        assert totals[key] / 500 == pytest.approx(value, abs=0.05)

@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score, recall_score
+
+from evals.metrics.classification import label_statistics
+from evals.statistics import (
+    bootstrap_ci,
+    item_statistics,
+    paired_bootstrap_difference,
+    reduce_f1,
+    reduce_macro_f1,
+    reduce_macro_recall,
+    reducer_for,
+)
+
+LABELS = ["negative", "neutral", "positive"]
+
+
+def test_mean_ci_brackets_the_mean_and_narrows_with_n() -> None:
+    rng = np.random.default_rng(1)
+    small = item_statistics(rng.binomial(1, 0.7, 50) * 100.0)
+    large = item_statistics(rng.binomial(1, 0.7, 2000) * 100.0)
+    a, b = bootstrap_ci(small), bootstrap_ci(large)
+    assert a.ci_low < a.value < a.ci_high
+    assert (b.ci_high - b.ci_low) < (a.ci_high - a.ci_low) / 3
+    # Normal-approximation check: the 95% half-width of a proportion, sqrt(p(1-p)/n)*1.96.
+    half = 100 * 1.96 * np.sqrt(0.7 * 0.3 / 2000)
+    assert (b.ci_high - b.ci_low) / 2 == pytest.approx(half, rel=0.15)
+
+
+def test_macro_f1_and_recall_reducers_equal_scikit_learn() -> None:
+    rng = np.random.default_rng(2)
+    gold = [LABELS[i] for i in rng.integers(0, 3, 300)]
+    pred = [LABELS[i] if rng.random() > 0.1 else None for i in rng.integers(0, 3, 300)]
+    pairs = zip(gold, pred, strict=True)
+    stats = item_statistics([label_statistics(g, p, LABELS) for g, p in pairs])
+    pred_sk = [p or "invalid" for p in pred]
+    expected_f1 = 100 * f1_score(gold, pred_sk, labels=LABELS, average="macro", zero_division=0)
+    expected_recall = 100 * recall_score(
+        gold, pred_sk, labels=LABELS, average="macro", zero_division=0
+    )
+    assert float(reduce_macro_f1(stats.sum(0))) == pytest.approx(expected_f1)
+    assert float(reduce_macro_recall(stats.sum(0))) == pytest.approx(expected_recall)
+    est = bootstrap_ci(stats, "macro_f1")
+    assert est.value == pytest.approx(expected_f1) and est.ci_low < est.value < est.ci_high
+
+
+def test_f1_reducer_and_weighted_mean() -> None:
+    stats = np.array([[2.0, 3.0, 4.0], [1.0, 1.0, 1.0]])
+    assert float(reduce_f1(stats.sum(0))) == pytest.approx(100 * 2 * 3 / (4 + 5))
+    weighted = item_statistics([[100.0, 2.0], [0.0, 1.0]])
+    assert bootstrap_ci(weighted).value == pytest.approx(100 / 3)
+
+
+def test_paired_difference_detects_a_real_shift_and_not_noise() -> None:
+    rng = np.random.default_rng(3)
+    base = rng.binomial(1, 0.6, 400) * 100.0
+    same = np.where(rng.random(400) < 0.05, 100.0 - base, base)  # a few flips either way
+    better = np.where((base == 0) & (rng.random(400) < 0.5), 100.0, base)
+    a = item_statistics(base)
+    noise, _ = paired_bootstrap_difference(a, item_statistics(same))
+    shift, draws = paired_bootstrap_difference(a, item_statistics(better))
+    assert noise.ci_low < 0 < noise.ci_high
+    assert shift.ci_low > 0 and shift.value == pytest.approx((better - base).mean())
+    assert draws.shape == (1000,)
+    with pytest.raises(ValueError, match="same items"):
+        paired_bootstrap_difference(a, item_statistics(base[:10]))
+
+
+def test_degenerate_inputs() -> None:
+    assert bootstrap_ci(item_statistics([])).n == 0
+    one = bootstrap_ci(item_statistics([42.0]))
+    assert (one.value, one.ci_low, one.ci_high, one.n) == (42.0, 42.0, 42.0, 1)
+
+
+def test_reducer_lookup_by_pattern() -> None:
+    patterns = {"f1*": "f1", "macro_f1": "macro_f1"}
+    assert reducer_for("f1_PER", patterns) == "f1"
+    assert reducer_for("accuracy", patterns) == "mean"
+    with pytest.raises(KeyError):
+        reducer_for("x", {"x": "median"})
