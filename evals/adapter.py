@@ -107,8 +107,12 @@ class LoadedModel:
 
     @property
     def supports_loglikelihood(self) -> bool:
-        """Chat-completions APIs return text only; every other backend scores continuations."""
-        return not self.spec.is_chat_api
+        """Chat-completions APIs return text only; a completions server scores continuations
+        only when given a tokenizer (``MODEL_ARGS=tokenizer=...``); local backends always do."""
+        if self.spec.is_chat_api:
+            return False
+        backend = self.spec.model_args.get("tokenizer_backend", "huggingface")
+        return not self.spec.is_server or backend is not None
 
 
 def resolve_prompt_mode(identity: VariantIdentity, override: str | None = None) -> PromptMode:
@@ -164,6 +168,8 @@ def load_model(
         ) from None
     try:
         lm = lm_class.create_from_arg_obj(args, {"batch_size": batch_size})
+    except ImportError as err:
+        raise BackendError(f"backend {spec.backend!r} cannot start: {err}") from None
     except (OSError, ValueError, TypeError) as err:
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelSpecError(f"cannot load {spec.raw or 'default'}: {first_line}") from None

@@ -186,6 +186,10 @@ def _server_spec(raw: str, target: str, backend: str, extra: dict[str, Any]) -> 
     if not model:
         raise ModelSpecError(f"server spec {raw!r} names no model: append @MODEL_NAME")
     args: dict[str, Any] = {"base_url": url, "model": model, "tokenized_requests": False}
+    if "tokenizer" not in extra:
+        # lm-eval would otherwise fetch a tokenizer named like the served model from the hub.
+        # Without one, a server gives generations only (no loglikelihood tasks).
+        args["tokenizer_backend"] = None
     args.update(extra)
     return ModelSpec(raw, "server", backend, args, _display_name(model))
 

@@ -92,7 +92,9 @@ def evaluate_use_case(
         generation = dict(use_case.tasks[0].generation)
         for task in use_case.tasks:
             if task.needs_loglikelihood and not model.supports_loglikelihood:
-                skipped[task.name] = "the backend returns no loglikelihoods (chat-completions API)"
+                skipped[task.name] = (
+                    "no loglikelihoods from this backend (chat API or no tokenizer)"
+                )
                 continue
             keys, records = run_task(model, use_case, task, mode, limit)
             lm_eval_keys[task.name] = keys

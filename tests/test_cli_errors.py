@@ -52,3 +52,16 @@ def test_no_traceback_from_the_real_command(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"error: GGUF file not found: {tmp_path / 'nothing.gguf'}"
+
+
+def test_vllm_without_the_package_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is not None:
+        pytest.skip("vllm is installed here")
+    assert main(["eval", "--model", "vllm:pretrained=org/x-13b", "--tasks", "qa"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "error: backend 'vllm' needs a package that is not installed (vllm); "
+        "try: pip install 'lm-eval[vllm]'"
+    )

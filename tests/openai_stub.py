@@ -1,0 +1,66 @@
+"""A minimal OpenAI-compatible HTTP server on loopback, for testing the server path of the
+adapter through lm-eval's real ``local-completions`` / ``local-chat-completions`` clients.
+
+Its "model" is a function of the request, so a test knows every answer in advance; it records
+each request body so a test can check what the client actually sent."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Reply = Callable[[dict[str, Any]], str]
+
+
+@contextmanager
+def openai_stub(reply: Reply) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Serve on 127.0.0.1 at a free port; yields the ``/v1`` base URL and the request log."""
+    requests: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:  # keep test output clean
+            pass
+
+        def _send(self, status: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            if self.path.rstrip("/") == "/v1/models":
+                self._send(200, {"object": "list", "data": [{"id": "stub", "object": "model"}]})
+            else:
+                self._send(404, {"error": "not found"})
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            requests.append({"path": self.path, **body})
+            if self.path == "/v1/chat/completions":
+                message = {"role": "assistant", "content": reply(body)}
+                choices = [{"index": 0, "message": message, "finish_reason": "stop"}]
+                self._send(200, {"id": "x", "object": "chat.completion", "choices": choices})
+            elif self.path == "/v1/completions":
+                prompts = body["prompt"] if isinstance(body["prompt"], list) else [body["prompt"]]
+                choices = [
+                    {"index": i, "text": reply({**body, "prompt": p}), "finish_reason": "stop"}
+                    for i, p in enumerate(prompts)
+                ]
+                self._send(200, {"id": "x", "object": "text_completion", "choices": choices})
+            else:
+                self._send(404, {"error": "not found"})
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1", requests
+    finally:
+        server.shutdown()
+        server.server_close()

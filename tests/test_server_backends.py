@@ -1,0 +1,59 @@
+"""The server path of the adapter, end to end through lm-eval's own API clients, against an
+OpenAI-compatible server on loopback whose answers are known in advance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from evals.cli import main
+from evals.results import RESULTS_FILE
+from evals.usecases import discover_use_cases
+from tests.openai_stub import openai_stub
+
+LIMIT = 6
+
+
+def gold_labels() -> list[str]:
+    dataset = discover_use_cases()["sentiment"].hooks().load_dataset()
+    return list(dataset["test"]["label"][:LIMIT])
+
+
+def run(tmp_path: Path, spec: str, tasks: str) -> dict:
+    code = main(["eval", "--model", spec, "--tasks", tasks, "--limit", str(LIMIT),
+                 "--output", str(tmp_path)])  # fmt: skip
+    assert code == 0
+    (folder,) = [p for p in tmp_path.glob("*/*") if p.is_dir()]
+    return json.loads((folder / RESULTS_FILE).read_text()) | {"_folder": folder}
+
+
+def test_chat_completions_server(tmp_path: Path) -> None:
+    with openai_stub(lambda body: "Positive!") as (url, requests):
+        results = run(tmp_path, f"openai-chat:{url}@stub-chat", "sentiment,chat")
+    assert results["model"]["backend"] == "local-chat-completions"
+    assert results["model"]["objective"] == "chat" and results["prompt_mode"] == "chat"
+    sentiment = results["use_cases"]["sentiment"]
+    expected = 100 * gold_labels().count("positive") / LIMIT
+    assert sentiment["metrics"]["accuracy"]["value"] == expected
+    assert "sentiment_choice" in sentiment["skipped_tasks"]  # no loglikelihoods from a chat API
+    chat_requests = [r for r in requests if "Priya" in json.dumps(r["messages"])]
+    second = chat_requests[1]["messages"]
+    assert [m["role"] for m in second] == ["user", "assistant", "user"]
+    assert second[1]["content"] == "Positive!"  # the model's own reply was fed back
+    assert all(r["model"] == "stub-chat" for r in requests)
+
+
+def test_completions_server_runs_base_models_in_completion_mode(tmp_path: Path) -> None:
+    with openai_stub(lambda body: " negative\n\nText: something else") as (url, requests):
+        results = run(tmp_path, f"openai-completions:{url}@stub-base", "sentiment")
+    assert results["model"]["backend"] == "local-completions"
+    assert results["model"]["objective"] == "base" and results["prompt_mode"] == "completion"
+    sentiment = results["use_cases"]["sentiment"]
+    expected = 100 * gold_labels().count("negative") / LIMIT
+    assert sentiment["metrics"]["accuracy"]["value"] == expected
+    assert sentiment["num_fewshot"] == 4
+    batches = [r["prompt"] if isinstance(r["prompt"], list) else [r["prompt"]] for r in requests]
+    prompts = [p for batch in batches for p in batch]
+    assert len(prompts) == LIMIT
+    assert all(p.count("Text:") == 5 for p in prompts)  # 4 shots + the item
+    assert "sentiment_choice" in sentiment["skipped_tasks"]  # no tokenizer given
