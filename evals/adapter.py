@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -105,6 +106,9 @@ class LoadedModel:
     spec: ModelSpec
     """The parsed spec it was built from."""
 
+    load_seconds: float = 0.0
+    """Wall time to build the backend (GGUF conversion included on a first load)."""
+
     @property
     def supports_loglikelihood(self) -> bool:
         """Chat-completions APIs return text only; a completions server scores continuations
@@ -145,6 +149,7 @@ def load_model(
     """Build the lm-eval ``LM`` for ``spec`` and describe the variant."""
     from lm_eval.api.registry import get_model
 
+    started = time.perf_counter()
     args = dict(spec.model_args)
     model_hash = ""
     if spec.gguf_path is not None:
@@ -188,7 +193,9 @@ def load_model(
         model_hash=model_hash,
         chat_template_sha256=sha256_text(template) if template else None,
     )
-    return LoadedModel(lm=lm, identity=identity, spec=spec)
+    return LoadedModel(
+        lm=lm, identity=identity, spec=spec, load_seconds=time.perf_counter() - started
+    )
 
 
 def _default_local_args(args: dict[str, Any], backend: str) -> None:

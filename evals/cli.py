@@ -21,7 +21,7 @@ def _quiet_libraries(verbose: bool) -> None:
     level = logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("evals").setLevel(logging.INFO)
-    for name in ("lm_eval", "lm-eval", "transformers", "datasets", "httpx", "urllib3"):
+    for name in ("lm_eval", "transformers", "datasets", "huggingface_hub", "httpx", "urllib3"):
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
     if not verbose:
         warnings.filterwarnings("ignore")

@@ -163,6 +163,9 @@ def run_evaluation(
         document["lm_eval"].update(lm_eval_keys)
         folder.write_progress(document)
     document["complete"] = True
-    document["seconds"] = round(time.perf_counter() - started, 3)
+    document["timings"] = {
+        "model_load_seconds": round(model.load_seconds, 3),
+        "evaluation_seconds": round(time.perf_counter() - started, 3),
+    }
     path = folder.finish(document)
     return RunOutcome(path, model.identity, mode, tuple(results))

@@ -28,16 +28,15 @@ Alignment rules (each has a unit test):
 from __future__ import annotations
 
 import ast
-import itertools
 import json
-import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from seqeval.metrics.sequence_labeling import get_entities
 
-_FENCE = re.compile(r"```(?:json|python)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
+from evals.metrics.json_text import candidate_texts, embedded_values
+
 _TYPE_SYNONYMS = {
     "PERSON": "PER", "PEOPLE": "PER", "PER": "PER",
     "ORGANIZATION": "ORG", "ORGANISATION": "ORG", "ORG": "ORG", "COMPANY": "ORG",
@@ -45,7 +44,6 @@ _TYPE_SYNONYMS = {
     "MISC": "MISC", "MISCELLANEOUS": "MISC", "OTHER": "MISC",
 }  # fmt: skip
 _WRAPPERS = "\"'“”‘’()[]{},;: "
-_MAX_STARTS = 200  # bracket positions tried per output: bounds the cost of garbage
 _TEXT_KEYS = ("text", "entity", "name", "span", "word")
 _TYPE_KEYS = ("type", "label", "category", "entity_type", "tag")
 
@@ -61,11 +59,6 @@ class ParsedEntities:
     """False when no entity list could be parsed (the output then predicts nothing)."""
 
 
-def _candidates(output: str) -> list[str]:
-    fenced = _FENCE.findall(output)
-    return [*fenced, output]
-
-
 def _decode_list(text: str) -> list | None:
     text = text.strip()
     for loader in (json.loads, ast.literal_eval):
@@ -76,37 +69,17 @@ def _decode_list(text: str) -> list | None:
         found = _as_list(value)
         if found is not None:
             return found
-    decoder = json.JSONDecoder()
-    for match in itertools.islice(re.finditer(r"[\[{]", text), _MAX_STARTS):
-        try:
-            value, _ = decoder.raw_decode(text, match.start())
-        except (ValueError, RecursionError):
-            continue
-        found = _as_list(value) if isinstance(value, list) or not _is_entity(value) else None
-        if found is not None:
+    salvaged = []  # complete entity objects of a list cut off by the token limit
+    for value in embedded_values(text):
+        if _is_entity(value):
+            salvaged.append(value)
+        elif (found := _as_list(value)) is not None:
             return found
-    return _salvage_objects(text, decoder)
+    return salvaged or None
 
 
 def _is_entity(value: object) -> bool:
     return isinstance(value, dict) and any(str(k).lower() in _TEXT_KEYS for k in value)
-
-
-def _salvage_objects(text: str, decoder: json.JSONDecoder) -> list | None:
-    """The complete ``{...}`` objects of a list cut off mid-way (``max_gen_toks`` reached)."""
-    objects, position = [], 0
-    for _ in range(_MAX_STARTS):
-        start = text.find("{", position)
-        if start == -1:
-            break
-        try:
-            value, position = decoder.raw_decode(text, start)
-        except (ValueError, RecursionError):
-            position = start + 1
-            continue
-        if _is_entity(value):
-            objects.append(value)
-    return objects or None
 
 
 def _as_list(value: object) -> list | None:
@@ -150,7 +123,7 @@ def normalize_type(kind: str, allowed_types: Sequence[str]) -> str:
 
 def parse_entities(output: str, allowed_types: Sequence[str]) -> ParsedEntities:
     """Read the entity list from a model output of any shape."""
-    for candidate in _candidates(output[:20_000]):
+    for candidate in candidate_texts(output):
         items = _decode_list(candidate)
         if items is not None:
             entities = tuple(e for e in (_entity(i, allowed_types) for i in items) if e)

@@ -26,12 +26,12 @@ Metrics, per dialogue and then pooled (the dialogue is the resampling unit): ``t
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 from evals.fingerprint import sha256_json
+from evals.metrics.json_text import candidate_texts, embedded_values
 
 Check = dict[str, Any]
 
@@ -46,17 +46,11 @@ def _has_any(reply: str, values: list[str]) -> bool:
 
 
 def _json_object(reply: str, keys: list[str]) -> bool:
-    fenced = re.findall(r"```(?:json)?\s*(.*?)```", reply, re.DOTALL)
-    decoder = json.JSONDecoder()
-    for text in [*fenced, reply]:
-        for match in re.finditer(r"\{", text):
-            try:
-                value, _ = decoder.raw_decode(text, match.start())
-            except ValueError:
-                continue
-            if isinstance(value, dict) and all(k in value for k in keys):
-                return True
-    return False
+    return any(
+        isinstance(value, dict) and all(k in value for k in keys)
+        for text in candidate_texts(reply)
+        for value in embedded_values(text, opening="{")
+    )
 
 
 def _bullets(reply: str) -> int:
