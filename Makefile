@@ -53,3 +53,16 @@ lint: $(STAMP)
 
 clean:
 	rm -rf reports/runs
+
+# Regression gate: exit 0 pass, 1 regression, 2 bad input. CANDIDATE and BASELINE are run
+# folders or model specs; POLICY defaults to evals/default_gate_policy.yaml.
+CANDIDATE ?=
+BASELINE ?=
+POLICY ?=
+GATE_OUT ?=
+.PHONY: gate
+gate: $(STAMP)
+	$(BIN)/evals gate --candidate "$(CANDIDATE)" --baseline "$(BASELINE)" \
+		$(if $(POLICY),--policy "$(POLICY)") $(if $(GATE_OUT),--out "$(GATE_OUT)") \
+		--model-args "$(MODEL_ARGS)" --tasks "$(TASKS)" $(if $(LIMIT),--limit $(LIMIT)) \
+		--batch-size "$(BATCH_SIZE)"

@@ -1,16 +1,22 @@
-"""Command line: ``evals eval``. Errors in the user's input print one line and exit 2."""
+"""Command line: ``evals eval`` and ``evals gate``. Errors in the user's input print one line
+and exit 2; the gate exits 0 on pass and 1 on regression."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evals.errors import EvalsError
+
+if TYPE_CHECKING:
+    from evals.runs import StoredRun
 
 log = logging.getLogger("evals")
 
@@ -57,6 +63,50 @@ def _eval_command(args: argparse.Namespace) -> int:
     return 0
 
 
+_RUN_FOLDER_NAME = re.compile(r"\d{8}T\d{6}Z(-\d+)?(\.partial)?$")
+
+
+def _run_or_evaluate(arg: str, args: argparse.Namespace, like: StoredRun | None) -> StoredRun:
+    """A run folder as given, or a model spec evaluated now (with ``like``'s settings)."""
+    from evals.adapter import load_model
+    from evals.model_spec import parse_model_spec
+    from evals.runner import RunSettings, run_evaluation
+    from evals.runs import RunFolderError, load_run
+    from evals.usecases import select_use_cases
+
+    path = Path(arg).expanduser()
+    is_run = path.is_dir() and not (path / "config.json").is_file()
+    if is_run or _RUN_FOLDER_NAME.search(path.name.rstrip("/")):
+        if not path.exists():
+            raise RunFolderError(f"run folder not found: {path}")
+        return load_run(path)
+    tasks = ",".join(like.use_cases) if like else args.tasks
+    limit = like.results.get("limit") if like else (args.limit or None)
+    mode = like.results["prompt_mode"] if like else None
+    spec = parse_model_spec(arg, args.model_args)
+    model = load_model(spec, batch_size=args.batch_size)
+    settings = RunSettings(limit=limit, prompt_mode=mode, runs_root=Path(args.output))
+    outcome = run_evaluation(model, select_use_cases(tasks, Path(args.tasks_dir)), settings)
+    print(f"evaluated {spec.raw or 'default'} → {outcome.folder}", file=sys.stderr)
+    return load_run(outcome.folder)
+
+
+def _gate_command(args: argparse.Namespace) -> int:
+    from evals.gate import decide
+    from evals.gate_policy import load_policy
+    from evals.gate_report import markdown_summary, write_gate_outputs
+
+    policy = load_policy(Path(args.policy) if args.policy else None)
+    baseline = _run_or_evaluate(args.baseline, args, None)
+    candidate = _run_or_evaluate(args.candidate, args, baseline)
+    result = decide(baseline, candidate, policy)
+    out = Path(args.out) if args.out else Path("reports/gate") / candidate.folder.name
+    paths = write_gate_outputs(result, out)
+    print(markdown_summary(result))
+    print("\n".join(f"{kind}: {path}" for kind, path in paths.items()))
+    return result.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``evals`` argument parser."""
     parser = argparse.ArgumentParser(prog="evals", description=__doc__)
@@ -75,6 +125,21 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--output", default="reports/runs", help="runs folder")
     ev.add_argument("--tasks-dir", default=str(Path(__file__).resolve().parent.parent / "tasks"))
     ev.set_defaults(handler=_eval_command)
+
+    gate = commands.add_parser(
+        "gate", help="regression gate: candidate vs baseline (exit 0 pass, 1 regression, 2 error)"
+    )
+    gate.add_argument("--candidate", required=True, help="run folder or model spec")
+    gate.add_argument("--baseline", required=True, help="run folder or model spec")
+    gate.add_argument("--policy", default="", help="policy YAML (default: the shipped policy)")
+    gate.add_argument("--out", default="", help="folder for the summary, JUnit XML and verdict")
+    gate.add_argument("--model-args", default="", help="extra lm-eval model args for specs")
+    gate.add_argument("--tasks", default="", help="use cases when the baseline is a model spec")
+    gate.add_argument("--limit", type=int, default=0, help="items when the baseline is a spec")
+    gate.add_argument("--batch-size", default="8")
+    gate.add_argument("--output", default="reports/runs", help="runs folder for evaluations")
+    gate.add_argument("--tasks-dir", default=str(Path(__file__).resolve().parent.parent / "tasks"))
+    gate.set_defaults(handler=_gate_command)
     return parser
 
 

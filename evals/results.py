@@ -65,6 +65,9 @@ class UseCaseResult:
     primary_metric: str
     """The metric the table, matrix and gate rank by."""
 
+    primary_reducer: str
+    """How the primary metric is computed from per-item statistics (:mod:`evals.statistics`)."""
+
     metrics: dict[str, Estimate]
     """Every metric with its 95% bootstrap CI (percent scale)."""
 
@@ -125,6 +128,7 @@ class UseCaseResult:
         return {
             "use_case": self.use_case,
             "primary_metric": self.primary_metric,
+            "primary_reducer": self.primary_reducer,
             "primary": self.primary.to_dict(),
             "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
             "invalid_rate": self.invalid_rate,

@@ -15,6 +15,7 @@ from evals.errors import BackendError, EvalsError
 from evals.lm_eval_tasks import run_task
 from evals.multiturn import run_dialogues
 from evals.results import SCHEMA_VERSION, RunFolder, UseCaseResult, estimate_metrics
+from evals.statistics import reducer_for
 from evals.usecases import UseCase
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ def evaluate_use_case(
     result = UseCaseResult(
         use_case=use_case.name,
         primary_metric=use_case.primary_metric,
+        primary_reducer=reducer_for(use_case.primary_metric, use_case.reducers),
         metrics=metrics,
         invalid_rate=invalid_rate,
         n=n,

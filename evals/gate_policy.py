@@ -1,0 +1,134 @@
+"""The gate's policy file: per use case the allowed drop, whether it is required, a minimum n."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from evals.errors import EvalsError
+
+DEFAULT_POLICY_PATH = Path(__file__).resolve().parent / "default_gate_policy.yaml"
+_TOP_KEYS = {"alpha", "confidence", "fail_on_inconclusive", "use_cases"}
+_RULE_KEYS = {"max_drop", "max_relative_drop", "required", "min_n"}
+
+
+class PolicyError(EvalsError):
+    """The policy file is unreadable or has a key or value the gate does not know."""
+
+
+@dataclass(frozen=True)
+class UseCaseRule:
+    """What the gate tolerates for one use case."""
+
+    max_drop: float = 2.0
+    """Allowed drop, in points of the primary metric."""
+
+    max_relative_drop: float | None = None
+    """Allowed drop as a share of the baseline (0.05: keep ≥ 95%); overrides ``max_drop``."""
+
+    required: bool = True
+    """Whether a REGRESSION here fails the gate."""
+
+    min_n: int = 20
+    """Fewer shared items than this gives INCONCLUSIVE."""
+
+    def margin(self, baseline_value: float) -> float:
+        """The allowed drop in points, for a given baseline score."""
+        if self.max_relative_drop is not None:
+            return abs(baseline_value) * self.max_relative_drop
+        return self.max_drop
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    """The whole policy."""
+
+    alpha: float = 0.05
+    """Family-wise significance level across use cases (Holm-corrected)."""
+
+    confidence: float = 0.95
+    """Confidence level of the reported intervals."""
+
+    fail_on_inconclusive: bool = False
+    """Whether an INCONCLUSIVE use case fails the gate."""
+
+    default: UseCaseRule = UseCaseRule()
+    """Rule for use cases not named."""
+
+    rules: dict[str, UseCaseRule] = field(default_factory=dict)
+    """Rules by use case name."""
+
+    source: str = "default"
+    """Where the policy came from."""
+
+    def rule(self, use_case: str) -> UseCaseRule:
+        """The rule for one use case."""
+        return self.rules.get(use_case, self.default)
+
+
+def _rule(raw: Any, base: UseCaseRule, where: str) -> UseCaseRule:
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{where} must be a mapping")
+    unknown = set(raw) - _RULE_KEYS
+    if unknown:
+        raise PolicyError(f"{where}: unknown policy key {sorted(unknown)[0]!r} "
+                          f"(known: {', '.join(sorted(_RULE_KEYS))})")  # fmt: skip
+    values = {**base.__dict__, **raw}
+    try:
+        rule = UseCaseRule(
+            max_drop=float(values["max_drop"]),
+            max_relative_drop=(
+                None if values["max_relative_drop"] is None else float(values["max_relative_drop"])
+            ),
+            required=bool(values["required"]),
+            min_n=int(values["min_n"]),
+        )  # fmt: skip
+    except (TypeError, ValueError) as err:
+        raise PolicyError(f"{where}: bad value ({err})") from None
+    if rule.max_drop < 0 or (
+        rule.max_relative_drop is not None and not 0 <= rule.max_relative_drop < 1
+    ):
+        raise PolicyError(f"{where}: max_drop must be ≥ 0 and max_relative_drop in [0, 1)")
+    return rule
+
+
+def load_policy(path: Path | None = None) -> GatePolicy:
+    """Read a policy file (the shipped default when ``path`` is None)."""
+    path = path or DEFAULT_POLICY_PATH
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise PolicyError(f"cannot read policy {path}: {err}") from None
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{path}: a policy must be a mapping")
+    unknown = set(raw) - _TOP_KEYS
+    if unknown:
+        raise PolicyError(f"{path}: unknown policy key {sorted(unknown)[0]!r} "
+                          f"(known: {', '.join(sorted(_TOP_KEYS))})")  # fmt: skip
+    rules_raw = raw.get("use_cases") or {}
+    if not isinstance(rules_raw, dict):
+        raise PolicyError(f"{path}: use_cases must be a mapping")
+    default = _rule(rules_raw.get("default", {}), UseCaseRule(), f"{path}: use_cases.default")
+    rules = {
+        name: _rule(rule, default, f"{path}: use_cases.{name}")
+        for name, rule in rules_raw.items()
+        if name != "default"
+    }
+    try:
+        alpha = float(raw.get("alpha", 0.05))
+        confidence = float(raw.get("confidence", 0.95))
+    except (TypeError, ValueError) as err:
+        raise PolicyError(f"{path}: bad value ({err})") from None
+    if not (0 < alpha < 1 and 0 < confidence < 1):
+        raise PolicyError(f"{path}: alpha and confidence must be between 0 and 1")
+    return GatePolicy(
+        alpha=alpha,
+        confidence=confidence,
+        fail_on_inconclusive=bool(raw.get("fail_on_inconclusive", False)),
+        default=default,
+        rules=rules,
+        source=str(path),
+    )
