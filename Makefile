@@ -66,3 +66,15 @@ gate: $(STAMP)
 		$(if $(POLICY),--policy "$(POLICY)") $(if $(GATE_OUT),--out "$(GATE_OUT)") \
 		--model-args "$(MODEL_ARGS)" --tasks "$(TASKS)" $(if $(LIMIT),--limit $(LIMIT)) \
 		--batch-size "$(BATCH_SIZE)"
+
+# The objective matrix and the leaderboard pages (reports/matrix.{json,md}, reports/site/).
+FAMILY ?=
+MODELS ?=
+.PHONY: matrix report
+matrix: $(STAMP)
+	$(if $(findstring offline-demo,$(FAMILY)),$(MAKE) gemma,)
+	$(BIN)/evals matrix $(if $(FAMILY),--family "$(FAMILY)") $(if $(MODELS),--models "$(MODELS)") \
+		--tasks "$(TASKS)" $(if $(LIMIT),--limit $(LIMIT)) --batch-size "$(BATCH_SIZE)"
+
+report: $(STAMP)
+	$(BIN)/evals report

@@ -151,16 +151,13 @@ def load_model(
 
     started = time.perf_counter()
     args = dict(spec.model_args)
-    model_hash = ""
+    model_hash = spec_model_hash(spec)
     if spec.gguf_path is not None:
-        model_hash = sha256_file(spec.gguf_path)
         args.setdefault("pretrained", str(converted_folder(spec.gguf_path)))
     if spec.backend in {"hf", "vllm"}:
         _default_local_args(args, spec.backend)
-        model_hash = model_hash or _pretrained_hash(args)
     if spec.is_server:
         _check_server(str(args["base_url"]))
-        model_hash = f"server:{args['base_url']}#{args['model']}"
 
     try:
         lm_class = get_model(spec.backend)
@@ -196,6 +193,16 @@ def load_model(
     return LoadedModel(
         lm=lm, identity=identity, spec=spec, load_seconds=time.perf_counter() - started
     )
+
+
+def spec_model_hash(spec: ModelSpec) -> str:
+    """What identifies the weights behind a spec, without loading them: the GGUF file's or the
+    folder's content hash, ``repo@revision`` for the hub, ``server:url#model`` for servers."""
+    if spec.gguf_path is not None:
+        return sha256_file(spec.gguf_path)
+    if spec.is_server:
+        return f"server:{spec.model_args['base_url']}#{spec.model_args['model']}"
+    return _pretrained_hash(spec.model_args)
 
 
 def _default_local_args(args: dict[str, Any], backend: str) -> None:

@@ -1,5 +1,5 @@
-"""Command line: ``evals eval`` and ``evals gate``. Errors in the user's input print one line
-and exit 2; the gate exits 0 on pass and 1 on regression."""
+"""Command line: ``evals eval``, ``evals gate``, ``evals matrix``, ``evals report``. Errors in
+the user's input print one line and exit 2; the gate exits 0 on pass and 1 on regression."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from evals.errors import EvalsError
 
 if TYPE_CHECKING:
+    from evals.matrix_build import BuildOutcome
     from evals.runs import StoredRun
 
 log = logging.getLogger("evals")
@@ -107,6 +108,55 @@ def _gate_command(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _print_build(outcome: BuildOutcome) -> None:
+    from evals.matrix import matrix_markdown
+
+    family = outcome.matrix["family"]
+    if outcome.matrix["rows"]:
+        print(matrix_markdown(outcome.matrix, family["title"]))
+    if outcome.matrix.get("missing_columns"):
+        print(f"not evaluated (no stored run): {', '.join(outcome.matrix['missing_columns'])}")
+    print(f"evaluated: {len(outcome.evaluated)}, reused: {len(outcome.reused)}")
+    print("\n".join(f"{kind}: {path}" for kind, path in outcome.paths.items()))
+
+
+def _matrix_command(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from evals.family import family_from_specs, load_family
+    from evals.matrix_build import build_family
+
+    if bool(args.family) == bool(args.models):
+        raise EvalsError('give exactly one of FAMILY=<file> or MODELS="spec-a spec-b"')
+    family = (
+        load_family(Path(args.family)) if args.family else family_from_specs(args.models.split())
+    )
+    if args.tasks:
+        family = replace(family, tasks=args.tasks)
+    if args.limit:
+        family = replace(family, limit=args.limit)
+    outcome = build_family(
+        family, runs_root=Path(args.output), reports_root=Path(args.reports),
+        tasks_dir=Path(args.tasks_dir), evaluate=True, batch_size=args.batch_size,
+    )  # fmt: skip
+    _print_build(outcome)
+    return 0
+
+
+def _report_command(args: argparse.Namespace) -> int:
+    from evals.matrix_build import rebuild_reports
+
+    outcomes = rebuild_reports(
+        runs_root=Path(args.output), reports_root=Path(args.reports),
+        tasks_dir=Path(args.tasks_dir), families_dir=Path(args.families),
+    )  # fmt: skip
+    for outcome in outcomes:
+        _print_build(outcome)
+    if not outcomes:
+        print("no families found (families/*.yaml or reports/families/*/matrix.json)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``evals`` argument parser."""
     parser = argparse.ArgumentParser(prog="evals", description=__doc__)
@@ -140,6 +190,25 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--output", default="reports/runs", help="runs folder for evaluations")
     gate.add_argument("--tasks-dir", default=str(Path(__file__).resolve().parent.parent / "tasks"))
     gate.set_defaults(handler=_gate_command)
+
+    tasks_default = str(Path(__file__).resolve().parent.parent / "tasks")
+    matrix = commands.add_parser("matrix", help="evaluate a family and build matrix and pages")
+    matrix.add_argument("--family", default="", help="family YAML file")
+    matrix.add_argument("--models", default="", help="space-separated model specs instead")
+    matrix.add_argument("--tasks", default="", help="use cases (default: the family's, or all)")
+    matrix.add_argument("--limit", type=int, default=0, help="items per use case")
+    matrix.add_argument("--batch-size", default="8")
+    matrix.add_argument("--output", default="reports/runs", help="runs folder")
+    matrix.add_argument("--reports", default="reports", help="reports folder")
+    matrix.add_argument("--tasks-dir", default=tasks_default)
+    matrix.set_defaults(handler=_matrix_command)
+
+    report = commands.add_parser("report", help="rebuild matrices and pages from stored runs")
+    report.add_argument("--output", default="reports/runs", help="runs folder")
+    report.add_argument("--reports", default="reports", help="reports folder")
+    report.add_argument("--families", default="families", help="family files folder")
+    report.add_argument("--tasks-dir", default=tasks_default)
+    report.set_defaults(handler=_report_command)
     return parser
 
 

@@ -81,6 +81,7 @@ def _record(sample: dict[str, Any], task: TaskSpec, hooks: Any) -> dict[str, Any
         "doc_id": sample["doc_id"],
         "doc_hash": sample.get("doc_hash"),
         "prompt_hash": sample.get("prompt_hash"),
+        "doc": doc,
         "prompt": prompt,
         "raw_output": raw,
         "parsed": parsed,

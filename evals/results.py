@@ -22,11 +22,12 @@ from evals.statistics import Estimate, bootstrap_ci, item_statistics, reducer_fo
 
 RESULTS_FILE = "results.json"
 PARTIAL_RESULTS_FILE = "results.partial.json"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: samples carry the doc; use cases record the primary reducer
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write a file so that readers see either the old content or the whole new content."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with tmp.open("w", encoding="utf-8") as handle:
         handle.write(text)

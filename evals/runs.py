@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.errors import EvalsError
-from evals.results import PARTIAL_RESULTS_FILE, RESULTS_FILE
+from evals.results import PARTIAL_RESULTS_FILE, RESULTS_FILE, SCHEMA_VERSION
 
 
 class RunFolderError(EvalsError):
@@ -80,6 +80,11 @@ def load_run(folder: Path) -> StoredRun:
         raise RunFolderError(f"{path} is corrupt ({err})") from None
     if not isinstance(results, dict):
         raise RunFolderError(f"{path} is corrupt (not a JSON object)")
+    if results.get("schema_version") != SCHEMA_VERSION:
+        raise RunFolderError(
+            f"{path} has schema version {results.get('schema_version')} (this suite writes "
+            f"{SCHEMA_VERSION}): evaluate again"
+        )
     missing = [k for k in ("model", "use_cases", "prompt_mode") if k not in results]
     if missing or not results.get("complete"):
         reason = f"lacks {', '.join(missing)}" if missing else "is not marked complete"

@@ -1,0 +1,186 @@
+"""Building a family's matrix: evaluate each variant (or reuse a matching stored run), aggregate,
+and write ``matrix.json``, ``matrix.md`` and the pages.
+
+A stored run is reused when its model hash and backend, prompt mode, item limit, and for every
+use case the task version, data hash and config hash all match the current tasks — so adding a
+fourth variant to a family costs one evaluation, not four.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evals.adapter import LoadedModel, PromptMode, load_model, resolve_prompt_mode, spec_model_hash
+from evals.family import Family, Variant, family_from_dict, family_to_dict
+from evals.matrix import Column, build_matrix, matrix_markdown
+from evals.model_spec import parse_model_spec
+from evals.objective import Objective, objective_from_name, parse_objective
+from evals.results import atomic_write_text, write_json
+from evals.runner import RunSettings, run_evaluation
+from evals.runs import StoredRun, find_runs, load_run
+from evals.site import write_site
+from evals.usecases import UseCase, select_use_cases
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    """What a matrix build produced."""
+
+    matrix: dict[str, Any]
+    """The matrix (as in ``matrix.json``)."""
+
+    paths: dict[str, Path]
+    """Files written."""
+
+    evaluated: tuple[str, ...]
+    """Column keys that needed a new evaluation."""
+
+    reused: tuple[str, ...]
+    """Column keys served from stored runs."""
+
+
+def _matches(run: StoredRun, model_hash: str, backend: str, mode: str, limit: int | None,
+             use_cases: list[UseCase]) -> bool:  # fmt: skip
+    model = run.results["model"]
+    if (model.get("model_hash"), model.get("backend")) != (model_hash, backend):
+        return False
+    if run.results.get("prompt_mode") != mode or run.results.get("limit") != limit:
+        return False
+    for uc in use_cases:
+        stored = run.use_cases.get(uc.name)
+        if stored is None:
+            return False
+        wanted = (uc.version, uc.data_sha256, uc.config_sha256)
+        if (stored["task_version"], stored["data_sha256"], stored["config_sha256"]) != wanted:
+            return False
+    return True
+
+
+def _objective(variant: Variant, name: str) -> Objective:
+    return parse_objective(variant.objective) if variant.objective else objective_from_name(name)
+
+
+def _default_mode(objective: Objective) -> str:
+    return PromptMode.COMPLETION.value if objective is Objective.BASE else PromptMode.CHAT.value
+
+
+def resolve_columns(
+    family: Family,
+    runs_root: Path,
+    tasks_dir: Path,
+    *,
+    evaluate: bool,
+    batch_size: int | str = 8,
+) -> tuple[list[Column], list[str], list[str], list[str]]:
+    """Columns for every variant × prompt mode; returns (columns, evaluated, reused, missing)."""
+    use_cases = select_use_cases(family.tasks, tasks_dir)
+    stored = find_runs(runs_root)
+    columns: list[Column] = []
+    evaluated, reused, missing = [], [], []
+    for variant in family.variants:
+        spec = parse_model_spec(variant.model, variant.model_args)
+        name = variant.name or spec.name
+        objective = _objective(variant, name)
+        modes = list(variant.prompt_modes) or [_default_mode(objective)]
+        model_hash = spec_model_hash(spec)
+        loaded: LoadedModel | None = None
+        for mode in modes:
+            key = f"{name}|{mode}"
+            match = next(
+                (r for r in reversed(stored)
+                 if _matches(r, model_hash, spec.backend, mode, family.limit, use_cases)),
+                None,
+            )  # fmt: skip
+            if match is None and not evaluate:
+                missing.append(key)
+                continue
+            if match is None:
+                if loaded is None:
+                    loaded = load_model(spec, batch_size=batch_size, objective_override=objective)
+                    loaded = _renamed(loaded, name)
+                mode = resolve_prompt_mode(loaded.identity, mode).value
+                settings = RunSettings(limit=family.limit, prompt_mode=mode, runs_root=runs_root)
+                outcome = run_evaluation(loaded, use_cases, settings)
+                print(f"evaluated {key} → {outcome.folder}", file=sys.stderr)
+                match = load_run(outcome.folder)
+                evaluated.append(key)
+            else:
+                reused.append(key)
+            columns.append(Column(key, name, objective.value, mode, match))
+    return columns, evaluated, reused, missing
+
+
+def _renamed(model: LoadedModel, name: str) -> LoadedModel:
+    if model.identity.name == name:
+        return model
+    from dataclasses import replace
+
+    return replace(model, identity=replace(model.identity, name=name))
+
+
+def build_family(
+    family: Family,
+    *,
+    runs_root: Path,
+    reports_root: Path,
+    tasks_dir: Path,
+    evaluate: bool,
+    batch_size: int | str = 8,
+    alpha: float = 0.05,
+) -> BuildOutcome:
+    """Evaluate or reuse, aggregate, and write the family's matrix files and the site."""
+    columns, evaluated, reused, missing = resolve_columns(
+        family, runs_root, tasks_dir, evaluate=evaluate, batch_size=batch_size
+    )
+    use_cases = [uc.name for uc in select_use_cases(family.tasks, tasks_dir)]
+    matrix = (
+        build_matrix(columns, use_cases, alpha=alpha) if columns else {"columns": [], "rows": []}
+    )
+    matrix["family"] = family_to_dict(family)
+    matrix["missing_columns"] = missing
+    family_dir = reports_root / "families" / family.name
+    family_dir.mkdir(parents=True, exist_ok=True)
+    markdown = (
+        matrix_markdown(matrix, family.title) if columns else f"## {family.title}\n\nNo runs.\n"
+    )
+    paths = {
+        "family_matrix": family_dir / "matrix.json",
+        "family_markdown": family_dir / "matrix.md",
+        "matrix": reports_root / "matrix.json",
+        "markdown": reports_root / "matrix.md",
+    }
+    for key in ("family_matrix", "matrix"):
+        write_json(paths[key], matrix)
+    for key in ("family_markdown", "markdown"):
+        atomic_write_text(paths[key], markdown)
+    site = write_site(reports_root, columns_by_family={family.name: columns})
+    paths.update(site)
+    return BuildOutcome(matrix, paths, tuple(evaluated), tuple(reused))
+
+
+def rebuild_reports(
+    *, runs_root: Path, reports_root: Path, tasks_dir: Path, families_dir: Path
+) -> list[BuildOutcome]:
+    """``make report``: every known family again from stored runs only (no model is run)."""
+    known: dict[str, Family] = {}
+    for path in sorted((reports_root / "families").glob("*/matrix.json")):
+        raw = json.loads(path.read_text(encoding="utf-8")).get("family")
+        if raw:
+            known[raw["name"]] = family_from_dict(raw)
+    from evals.family import load_family
+
+    for path in sorted(families_dir.glob("*.yaml")) if families_dir.is_dir() else []:
+        family = load_family(path)
+        known.setdefault(family.name, family)
+    outcomes = []
+    for family in known.values():
+        outcomes.append(build_family(family, runs_root=runs_root, reports_root=reports_root,
+                                     tasks_dir=tasks_dir, evaluate=False))  # fmt: skip
+    return outcomes

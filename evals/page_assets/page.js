@@ -1,0 +1,184 @@
+// Renders the leaderboard from the JSON embedded in the page. Every string from data goes
+// through textContent (never innerHTML), so model outputs are shown as text and run nothing.
+"use strict";
+(function () {
+  const DATA = JSON.parse(document.getElementById("page-data").textContent);
+  const SVG = "http://www.w3.org/2000/svg";
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") node.className = v;
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v);
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.appendChild(typeof child === "string" || typeof child === "number"
+        ? document.createTextNode(String(child)) : child);
+    }
+    return node;
+  }
+  function svg(tag, attrs, text) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  const fmt = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? "—" : Number(x).toFixed(d));
+
+  function renderIndex() {
+    const root = document.getElementById("families");
+    for (const fam of DATA.families) {
+      const rows = fam.rows.map((r) => el("li", {}, `${r.use_case}: `,
+        r.winner_label ? el("strong", {}, r.winner_label) : "tie",
+        " ", el("span", { class: `badge ${r.agreement}` }, r.agreement)));
+      root.appendChild(el("section", { class: "family" },
+        el("h2", {}, el("a", { href: fam.page }, fam.title)),
+        el("div", { class: "meta" }, `built ${fam.created_utc} · ${fam.columns.length} columns: ${fam.columns.join(", ")}`),
+        el("ul", {}, ...rows)));
+    }
+  }
+
+  function renderFamily() {
+    const matrix = DATA.matrix;
+    const columns = matrix.columns;
+    let order = columns.map((c) => c.key);
+    let sortedBy = null;
+    const byKey = Object.fromEntries(columns.map((c) => [c.key, c]));
+    const table = document.getElementById("heatmap");
+    const details = document.getElementById("details");
+
+    function shade(value, row) {
+      const values = Object.values(row.cells).map((c) => c.value);
+      const lo = Math.min(...values), hi = Math.max(...values);
+      const t = hi > lo ? (value - lo) / (hi - lo) : 0.5;
+      return `hsl(${210 - 90 * t}, 70%, ${92 - 32 * t}%)`;
+    }
+    function showDetails(row, key) {
+      const cell = row.cells[key];
+      details.replaceChildren();
+      const rows = Object.entries(cell.metrics).map(([name, m]) =>
+        el("tr", {}, el("td", {}, name), el("td", {}, fmt(m.value, 2)), el("td", {}, `[${fmt(m.ci_low, 2)}, ${fmt(m.ci_high, 2)}]`)));
+      details.appendChild(el("div", {},
+        el("h3", {}, `${row.use_case} · ${byKey[key].label}`),
+        el("p", { class: "meta" }, `n ${cell.n} · invalid ${fmt(cell.invalid_rate)}% · ${cell.num_fewshot}-shot · result fingerprint ${cell.fingerprint}`),
+        el("table", { class: "metrics" }, el("tr", {}, el("th", {}, "metric"), el("th", {}, "value"), el("th", {}, "95% CI")), ...rows)));
+    }
+    function draw() {
+      table.replaceChildren();
+      const head = el("tr", {}, el("th", {}, "use case (click to sort)"), el("th", {}, "metric"),
+        ...order.map((k) => el("th", {}, byKey[k].label, el("div", { class: "meta" }, byKey[k].objective))),
+        el("th", {}, "winner"), el("th", {}, "folklore"), el("th", {}, "verdict"));
+      table.appendChild(head);
+      for (const row of matrix.rows) {
+        const name = el("th", { class: "sortable", title: "sort columns by this use case",
+          onclick: () => { sortedBy = sortedBy === row.use_case ? null : row.use_case;
+            order = sortedBy ? [...columns.map((c) => c.key)].sort((a, b) => ((row.cells[b] || {}).value ?? -1) - ((row.cells[a] || {}).value ?? -1)) : columns.map((c) => c.key);
+            draw(); } }, row.use_case);
+        const cells = order.map((k) => {
+          const cell = row.cells[k];
+          if (!cell) return el("td", { class: "cell missing" }, "—");
+          const td = el("td", { class: "cell" + (row.winner === k ? " winner" : ""), "data-use-case": row.use_case, "data-column": k,
+            onclick: () => showDetails(row, k) },
+            el("div", { class: "score" }, fmt(cell.value), row.winner === k ? " ★" : ""),
+            el("div", { class: "ci" }, `[${fmt(cell.ci_low)}, ${fmt(cell.ci_high)}]`),
+            el("div", { class: "sub" }, `n ${cell.n} · invalid ${fmt(cell.invalid_rate)}%`));
+          td.style.background = shade(cell.value, row);
+          return td;
+        });
+        const winner = row.winner ? byKey[row.winner].label : `tie${row.p_adjusted !== null ? ` (p=${fmt(row.p_adjusted, 3)})` : ""}`;
+        table.appendChild(el("tr", { "data-row": row.use_case }, name, el("td", {}, row.metric), ...cells,
+          el("td", { class: "winner-cell" }, winner, row.winner_objective ? el("div", { class: "meta" }, row.winner_objective) : null),
+          el("td", {}, row.folklore.join(" / ") || "—"),
+          el("td", {}, el("span", { class: `badge ${row.agreement}` }, row.agreement))));
+      }
+    }
+    draw();
+    renderPlots(matrix, byKey);
+    renderSamples(byKey);
+    renderProvenance(byKey);
+  }
+
+  function renderPlots(matrix, byKey) {
+    const root = document.getElementById("plots");
+    for (const row of matrix.rows) {
+      const keys = Object.keys(row.cells);
+      const width = 360, rowH = 26, left = 170, right = 20, height = rowH * keys.length + 34;
+      const lo = Math.max(0, Math.floor(Math.min(...keys.map((k) => row.cells[k].ci_low)) / 10) * 10);
+      const hi = Math.min(100, Math.ceil(Math.max(...keys.map((k) => row.cells[k].ci_high)) / 10) * 10) || 100;
+      const x = (v) => left + ((v - lo) / Math.max(1e-9, hi - lo)) * (width - left - right);
+      const chart = svg("svg", { width, height, role: "img", "aria-label": `${row.use_case} scores with 95% CIs` });
+      keys.forEach((k, i) => {
+        const c = row.cells[k], y = 14 + i * rowH;
+        chart.appendChild(svg("text", { x: 4, y: y + 4, "font-size": 11 }, byKey[k].label.slice(0, 28)));
+        chart.appendChild(svg("line", { x1: x(c.ci_low), x2: x(c.ci_high), y1: y, y2: y, stroke: "#2f5fd0", "stroke-width": 2 }));
+        chart.appendChild(svg("circle", { cx: x(c.value), cy: y, r: 4.5, fill: row.winner === k ? "#0b7a3e" : "#1d2330" }));
+      });
+      const axisY = height - 12;
+      chart.appendChild(svg("line", { x1: left, x2: width - right, y1: axisY - 8, y2: axisY - 8, stroke: "#999" }));
+      for (let t = lo; t <= hi; t += (hi - lo) / 4) {
+        chart.appendChild(svg("text", { x: x(t) - 8, y: axisY + 4, "font-size": 10, fill: "#555" }, fmt(t, 0)));
+      }
+      root.appendChild(el("div", { class: "plot" }, el("h3", {}, `${row.use_case} — ${row.metric}`), chart));
+    }
+  }
+
+  function renderSamples(byKey) {
+    const useCaseSelect = document.getElementById("sample-use-case");
+    const itemSelect = document.getElementById("sample-item");
+    const onlyDisagree = document.getElementById("only-disagree");
+    const view = document.getElementById("sample-view");
+    const counter = document.getElementById("sample-count");
+    for (const name of Object.keys(DATA.samples)) useCaseSelect.appendChild(el("option", { value: name }, name));
+    function disagrees(item) {
+      const scores = Object.values(item.outputs).map((o) => o.score);
+      return new Set(scores.map((s) => Number(s).toFixed(4))).size > 1;
+    }
+    function items() {
+      const all = DATA.samples[useCaseSelect.value] || [];
+      return onlyDisagree.checked ? all.filter(disagrees) : all;
+    }
+    function fillItems() {
+      const list = items();
+      itemSelect.replaceChildren(...list.map((it, i) => el("option", { value: String(i) }, it.item_id)));
+      counter.textContent = `${list.length} items`;
+      show();
+    }
+    function show() {
+      const list = items();
+      view.replaceChildren();
+      const item = list[Number(itemSelect.value) || 0];
+      if (!item) { view.appendChild(el("p", { class: "meta" }, "No items.")); return; }
+      view.appendChild(el("div", { class: "label" }, "input"));
+      view.appendChild(el("div", { class: "pane", id: "sample-input" }, item.input));
+      view.appendChild(el("div", { class: "label" }, "reference"));
+      view.appendChild(el("div", { class: "pane", id: "sample-reference" }, item.target));
+      const cards = Object.entries(item.outputs).map(([key, out]) => el("div", { class: "card", "data-column": key },
+        el("h4", {}, byKey[key] ? byKey[key].label : key),
+        el("div", {}, "score ", el("span", { class: "score" }, fmt(out.score))),
+        el("div", { class: "label" }, "output"), el("div", { class: "pane output" }, out.raw),
+        el("div", { class: "label" }, "parsed"), el("div", { class: "pane" }, out.parsed)));
+      view.appendChild(el("div", { class: "outputs" }, ...cards));
+    }
+    useCaseSelect.addEventListener("change", fillItems);
+    itemSelect.addEventListener("change", show);
+    onlyDisagree.addEventListener("change", fillItems);
+    document.getElementById("prev-item").addEventListener("click", () => {
+      itemSelect.value = String(Math.max(0, Number(itemSelect.value) - 1)); show(); });
+    document.getElementById("next-item").addEventListener("click", () => {
+      itemSelect.value = String(Math.min(itemSelect.options.length - 1, Number(itemSelect.value) + 1)); show(); });
+    fillItems();
+  }
+
+  function renderProvenance(byKey) {
+    const root = document.getElementById("provenance");
+    const models = DATA.matrix.columns.map((c) => el("tr", {}, el("td", {}, c.label), el("td", {}, c.spec),
+      el("td", {}, c.fingerprint), el("td", {}, c.model_hash.slice(0, 16)), el("td", {}, c.created_utc || "—")));
+    const data = DATA.matrix.rows.map((r) => el("tr", {}, el("td", {}, r.use_case), el("td", {}, r.task_version), el("td", {}, r.data_sha256.slice(0, 16))));
+    root.appendChild(el("table", {}, el("tr", {}, ...["column", "model spec", "fingerprint", "model hash", "run"].map((h) => el("th", {}, h))), ...models));
+    root.appendChild(el("table", { style: "margin-top:10px" }, el("tr", {}, ...["use case", "task version", "data sha256"].map((h) => el("th", {}, h))), ...data));
+  }
+
+  if (DATA.kind === "index") renderIndex(); else renderFamily();
+})();

@@ -1,0 +1,184 @@
+"""The leaderboard pages: one self-contained HTML file per family plus an index across families.
+
+Data, CSS and JS are inline (no network, no CDN), so a page works from ``file://`` and from any
+static host. Data travels as JSON inside ``<script type="application/json">`` with ``<``, ``>``
+and ``&`` escaped, and the script renders every string with ``textContent``: a model output such
+as ``<script>alert(1)</script>`` is shown as text and runs nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evals.matrix import Column
+from evals.results import atomic_write_text
+from evals.statistics import REDUCERS, item_statistics
+
+ASSETS = Path(__file__).resolve().parent / "page_assets"
+MAX_OUTPUT_CHARS = 3000
+_HIDDEN_DOC_KEYS = {"id", "tags", "label", "answers", "summaries"}
+
+
+def embed_json(value: Any) -> str:
+    """JSON safe inside a ``<script>`` element (no ``</script>``, no HTML parsing surprises)."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                       ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):  # fmt: skip
+        text = text.replace(char, code)
+    return text
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _input_text(record: Mapping[str, Any]) -> str:
+    if "turns" in record and "doc" not in record:
+        return "\n".join(f"User (turn {t['turn']}): {t['user']}" for t in record["turns"])
+    doc = record.get("doc") or {}
+    lines = []
+    for key, value in doc.items():
+        if key in _HIDDEN_DOC_KEYS:
+            continue
+        lines.append(f"{key}: {' '.join(map(str, value)) if isinstance(value, list) else value}")
+    return "\n".join(lines)
+
+
+def _raw_output(record: Mapping[str, Any]) -> str:
+    if "turns" in record:
+        return "\n\n".join(f"[turn {t['turn']}] {t['raw_output']}" for t in record["turns"])
+    return _text(record.get("raw_output"))[:MAX_OUTPUT_CHARS]
+
+
+def sample_browser_data(columns: Sequence[Column], use_cases: Sequence[str]) -> dict[str, list]:
+    """Per use case, per item: input, reference, and every column's output and item score."""
+    out: dict[str, list] = {}
+    for use_case in use_cases:
+        items: dict[str, dict[str, Any]] = {}
+        for column in columns:
+            if use_case not in column.run.use_cases:
+                continue
+            entry = column.run.use_cases[use_case]
+            metric, reducer = entry["primary_metric"], entry.get("primary_reducer", "mean")
+            records = column.run.samples(use_case)
+            scores = REDUCERS[reducer](item_statistics([r["scores"][metric] for r in records]))
+            for record, score in zip(records, np.atleast_1d(scores), strict=True):
+                item = items.setdefault(record["doc_hash"], {
+                    "item_id": record["item_id"], "input": _input_text(record),
+                    "target": _text(record.get("target")), "outputs": {},
+                })  # fmt: skip
+                item["outputs"][column.key] = {
+                    "raw": _raw_output(record),
+                    "parsed": _text(record.get("parsed"))[:MAX_OUTPUT_CHARS],
+                    "score": float(score),
+                }
+        out[use_case] = list(items.values())
+    return out
+
+
+def _page(title: str, body: str, data: dict[str, Any]) -> str:
+    css = (ASSETS / "page.css").read_text(encoding="utf-8")
+    js = (ASSETS / "page.js").read_text(encoding="utf-8")
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
+        f"<title>{escape(title)}</title><style>{css}</style></head><body>{body}"
+        f'<script type="application/json" id="page-data">{embed_json(data)}</script>'
+        f"<script>{js}</script></body></html>\n"
+    )
+
+
+def family_page(matrix: dict[str, Any], columns: Sequence[Column], suite: dict[str, Any]) -> str:
+    """The family page: heatmap, plots, sample browser, provenance."""
+    family = matrix["family"]
+    use_cases = [row["use_case"] for row in matrix["rows"]]
+    data = {
+        "kind": "family",
+        "matrix": matrix,
+        "samples": sample_browser_data(columns, use_cases),
+        "suite": suite,
+    }
+    missing = matrix.get("missing_columns") or []
+    body = f"""
+<header><h1>{escape(family["title"])}</h1>
+<div class="meta">built {escape(matrix.get("created_utc", ""))} · suite {escape(suite["name"])} \
+{escape(suite["version"])} · lm-eval {escape(suite["lm_eval_version"])} · paired tests \
+(McNemar / bootstrap), Holm, alpha {matrix.get("alpha", 0.05)} · \
+<a href="index.html">all families</a></div>
+{f'<div class="note">{escape(family["note"])}</div>' if family.get("note") else ""}
+{f'<div class="note">Not evaluated yet: {escape(", ".join(missing))}</div>' if missing else ""}
+</header><main>
+<section><h2>Matrix</h2><table id="heatmap"></table>
+<p class="meta">Cells: primary metric with its 95% bootstrap CI; ★ the winner (best vs runner-up,
+significant after Holm). Click a use case to sort the columns by it, a cell for every metric.</p>
+<div id="details"></div></section>
+<section><h2>Scores with 95% CIs</h2><div class="plots" id="plots"></div></section>
+<section><h2>Samples</h2><div class="controls">
+<label>use case <select id="sample-use-case"></select></label>
+<button id="prev-item" type="button">◀</button>
+<label>item <select id="sample-item"></select></label>
+<button id="next-item" type="button">▶</button>
+<label><input type="checkbox" id="only-disagree"> only items where variants disagree</label>
+<span class="meta" id="sample-count"></span></div><div id="sample-view"></div></section>
+<section><h2>Provenance</h2><div id="provenance"></div></section></main>"""
+    return _page(family["title"], body, data)
+
+
+def index_page(families: Sequence[dict[str, Any]], suite: dict[str, Any]) -> str:
+    """The index across families."""
+    summary = []
+    for matrix in families:
+        labels = {c["key"]: c["label"] for c in matrix["columns"]}
+        summary.append({
+            "title": matrix["family"]["title"], "page": f"{matrix['family']['name']}.html",
+            "created_utc": matrix.get("created_utc", ""), "columns": list(labels.values()),
+            "rows": [{"use_case": r["use_case"], "agreement": r["agreement"],
+                      "winner_label": labels.get(r["winner"]) if r["winner"] else None}
+                     for r in matrix["rows"]],
+        })  # fmt: skip
+    body = f"""<header><h1>Which fine-tune for which job</h1>
+<div class="meta">suite {escape(suite["name"])} {escape(suite["version"])} · generated \
+{escape(datetime.now(timezone.utc).isoformat(timespec="seconds"))}</div></header>
+<main id="families"></main>"""
+    return _page("Leaderboard", body, {"kind": "index", "families": summary, "suite": suite})
+
+
+def _suite() -> dict[str, Any]:
+    from evals.runner import SUITE_NAME, _lm_eval_version, _suite_version
+
+    return {"name": SUITE_NAME, "version": _suite_version(), "lm_eval_version": _lm_eval_version()}
+
+
+def write_site(
+    reports_root: Path, columns_by_family: Mapping[str, Sequence[Column]]
+) -> dict[str, Path]:
+    """Write the pages of the given families and refresh the index from every stored matrix."""
+    site = reports_root / "site"
+    site.mkdir(parents=True, exist_ok=True)
+    suite = _suite()
+    paths: dict[str, Path] = {}
+    matrices = {}
+    for path in sorted((reports_root / "families").glob("*/matrix.json")):
+        matrix = json.loads(path.read_text(encoding="utf-8"))
+        matrices[matrix["family"]["name"]] = matrix
+    for name, columns in columns_by_family.items():
+        page = site / f"{name}.html"
+        atomic_write_text(page, family_page(matrices[name], columns, suite))
+        paths[f"page_{name}"] = page
+    index = site / "index.html"
+    atomic_write_text(index, index_page([m for m in matrices.values() if m["rows"]], suite))
+    paths["index"] = index
+    return paths

@@ -1,0 +1,69 @@
+"""The gate on the real embedded model: against itself it passes every use case; against a
+copy with seeded noise in its weights (scripts/perturb_model.py) it finds the regression."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from evals.cli import main
+
+pytestmark = pytest.mark.real_model
+REPO = Path(__file__).resolve().parent.parent
+LIMIT = "12"
+
+
+@pytest.fixture(autouse=True)
+def _user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EVALS_CACHE_DIR")
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("gate-real")
+    policy = root / "policy.yaml"
+    policy.write_text("use_cases:\n  default: {max_drop: 2.0, min_n: 10}\n")
+    runs = root / "runs"
+    assert main(["eval", "--limit", LIMIT, "--output", str(runs)]) == 0
+    (baseline,) = [p for p in runs.glob("*/*") if p.is_dir()]
+    return {"root": root, "policy": policy, "runs": runs, "baseline": baseline}
+
+
+def run_gate(ws: dict[str, Path], candidate: str, name: str) -> tuple[int, dict]:
+    out = ws["root"] / name
+    code = main(["gate", "--candidate", candidate, "--baseline", str(ws["baseline"]),
+                 "--policy", str(ws["policy"]), "--out", str(out),
+                 "--output", str(ws["runs"])])  # fmt: skip
+    return code, json.loads((out / "gate-verdict.json").read_text())
+
+
+def test_embedded_model_against_itself_passes_every_use_case(workspace: dict[str, Path]) -> None:
+    code, verdict = run_gate(workspace, "default", "self")
+    found = {u["use_case"]: u["verdict"] for u in verdict["use_cases"]}
+    assert found == dict.fromkeys(("chat", "ner", "qa", "sentiment", "summarization"), "PASS")
+    assert code == 0
+    assert all(u["paired"]["difference"]["value"] == 0.0 for u in verdict["use_cases"])
+    summarization = next(u for u in verdict["use_cases"] if u["use_case"] == "summarization")
+    assert summarization["min_detectable_difference"] > 0
+
+
+def test_noisy_weights_are_a_regression(workspace: dict[str, Path]) -> None:
+    sys.path.insert(0, str(REPO / "scripts"))
+    from perturb_model import perturb
+
+    from evals.gguf_folder import converted_folder
+    from evals.model_spec import embedded_model_path
+
+    degraded = workspace["root"] / "SmolLM2-135M-Instruct-noise0.1"
+    perturb(converted_folder(embedded_model_path()), degraded, noise=0.1, seed=0)
+    code, verdict = run_gate(workspace, str(degraded), "degraded")
+    by_case = {u["use_case"]: u for u in verdict["use_cases"]}
+    print("\ndegraded − baseline:", {k: round(u["paired"]["difference"]["value"], 2)
+                                     for k, u in by_case.items()})  # fmt: skip
+    print("verdicts:", {k: u["verdict"] for k, u in by_case.items()})
+    assert code == 1 and verdict["passed"] is False
+    assert by_case["summarization"]["verdict"] == "REGRESSION"
+    assert all(u["verdict"] != "IMPROVED" for u in verdict["use_cases"])
