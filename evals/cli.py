@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from evals.runs import StoredRun
 
 log = logging.getLogger("evals")
+_TASKS_DIR = str(Path(__file__).resolve().parent.parent / "tasks")
 
 
 def _quiet_libraries(verbose: bool) -> None:
@@ -173,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--objective", default=None, help="override: base, instruct, chat, code")
     ev.add_argument("--batch-size", default="8", help="batch size, or 'auto'")
     ev.add_argument("--output", default="reports/runs", help="runs folder")
-    ev.add_argument("--tasks-dir", default=str(Path(__file__).resolve().parent.parent / "tasks"))
+    ev.add_argument("--tasks-dir", default=_TASKS_DIR)
     ev.set_defaults(handler=_eval_command)
 
     gate = commands.add_parser(
@@ -188,10 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--limit", type=int, default=0, help="items when the baseline is a spec")
     gate.add_argument("--batch-size", default="8")
     gate.add_argument("--output", default="reports/runs", help="runs folder for evaluations")
-    gate.add_argument("--tasks-dir", default=str(Path(__file__).resolve().parent.parent / "tasks"))
+    gate.add_argument("--tasks-dir", default=_TASKS_DIR)
     gate.set_defaults(handler=_gate_command)
 
-    tasks_default = str(Path(__file__).resolve().parent.parent / "tasks")
     matrix = commands.add_parser("matrix", help="evaluate a family and build matrix and pages")
     matrix.add_argument("--family", default="", help="family YAML file")
     matrix.add_argument("--models", default="", help="space-separated model specs instead")
@@ -200,14 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
     matrix.add_argument("--batch-size", default="8")
     matrix.add_argument("--output", default="reports/runs", help="runs folder")
     matrix.add_argument("--reports", default="reports", help="reports folder")
-    matrix.add_argument("--tasks-dir", default=tasks_default)
+    matrix.add_argument("--tasks-dir", default=_TASKS_DIR)
     matrix.set_defaults(handler=_matrix_command)
 
     report = commands.add_parser("report", help="rebuild matrices and pages from stored runs")
     report.add_argument("--output", default="reports/runs", help="runs folder")
     report.add_argument("--reports", default="reports", help="reports folder")
     report.add_argument("--families", default="families", help="family files folder")
-    report.add_argument("--tasks-dir", default=tasks_default)
+    report.add_argument("--tasks-dir", default=_TASKS_DIR)
     report.set_defaults(handler=_report_command)
     return parser
 

@@ -69,13 +69,17 @@ class GatePolicy:
         return self.rules.get(use_case, self.default)
 
 
+def _reject_unknown(raw: dict[str, Any], known: set[str], where: str) -> None:
+    unknown = set(raw) - known
+    if unknown:
+        raise PolicyError(f"{where}: unknown policy key {sorted(unknown)[0]!r} "
+                          f"(known: {', '.join(sorted(known))})")  # fmt: skip
+
+
 def _rule(raw: Any, base: UseCaseRule, where: str) -> UseCaseRule:
     if not isinstance(raw, dict):
         raise PolicyError(f"{where} must be a mapping")
-    unknown = set(raw) - _RULE_KEYS
-    if unknown:
-        raise PolicyError(f"{where}: unknown policy key {sorted(unknown)[0]!r} "
-                          f"(known: {', '.join(sorted(_RULE_KEYS))})")  # fmt: skip
+    _reject_unknown(raw, _RULE_KEYS, where)
     values = {**base.__dict__, **raw}
     try:
         rule = UseCaseRule(
@@ -104,10 +108,7 @@ def load_policy(path: Path | None = None) -> GatePolicy:
         raise PolicyError(f"cannot read policy {path}: {err}") from None
     if not isinstance(raw, dict):
         raise PolicyError(f"{path}: a policy must be a mapping")
-    unknown = set(raw) - _TOP_KEYS
-    if unknown:
-        raise PolicyError(f"{path}: unknown policy key {sorted(unknown)[0]!r} "
-                          f"(known: {', '.join(sorted(_TOP_KEYS))})")  # fmt: skip
+    _reject_unknown(raw, _TOP_KEYS, str(path))
     rules_raw = raw.get("use_cases") or {}
     if not isinstance(rules_raw, dict):
         raise PolicyError(f"{path}: use_cases must be a mapping")
