@@ -145,7 +145,9 @@ def index_page(families: Sequence[dict[str, Any]], suite: dict[str, Any]) -> str
         summary.append({
             "title": matrix["family"]["title"], "page": f"{matrix['family']['name']}.html",
             "created_utc": matrix.get("created_utc", ""), "columns": list(labels.values()),
+            "fingerprints": [f"{c['label']}: {c['fingerprint']}" for c in matrix["columns"]],
             "rows": [{"use_case": r["use_case"], "agreement": r["agreement"],
+                      "data_sha256": r["data_sha256"],
                       "winner_label": labels.get(r["winner"]) if r["winner"] else None}
                      for r in matrix["rows"]],
         })  # fmt: skip

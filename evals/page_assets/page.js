@@ -32,11 +32,13 @@
     for (const fam of DATA.families) {
       const rows = fam.rows.map((r) => el("li", {}, `${r.use_case}: `,
         r.winner_label ? el("strong", {}, r.winner_label) : "tie",
-        " ", el("span", { class: `badge ${r.agreement}` }, r.agreement)));
+        " ", el("span", { class: `badge ${r.agreement}` }, r.agreement),
+        el("span", { class: "meta" }, ` · data ${r.data_sha256.slice(0, 12)}`)));
       root.appendChild(el("section", { class: "family" },
         el("h2", {}, el("a", { href: fam.page }, fam.title)),
         el("div", { class: "meta" }, `built ${fam.created_utc} · ${fam.columns.length} columns: ${fam.columns.join(", ")}`),
-        el("ul", {}, ...rows)));
+        el("ul", {}, ...rows),
+        el("div", { class: "meta" }, `model fingerprints: ${fam.fingerprints.join(" · ")}`)));
     }
   }
 
