@@ -158,6 +158,24 @@ def _report_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _score_command(args: argparse.Namespace) -> int:
+    import json
+
+    from evals.score import score_labels, score_ner, score_rouge, score_squad
+
+    gold, pred = Path(args.gold), Path(args.pred)
+    if args.kind == "ner":
+        result = score_ner(gold, pred)
+    elif args.kind == "squad":
+        result = score_squad(gold, pred, v2=True if args.v2 else None)
+    elif args.kind == "sentiment":
+        result = score_labels(gold, pred, args.metric)
+    else:
+        result = score_rouge(gold, pred, args.field, args.pred_field)
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``evals`` argument parser."""
     parser = argparse.ArgumentParser(prog="evals", description=__doc__)
@@ -209,6 +227,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--families", default="families", help="family files folder")
     report.add_argument("--tasks-dir", default=_TASKS_DIR)
     report.set_defaults(handler=_report_command)
+
+    score = commands.add_parser("score", help="score files made elsewhere (no model)")
+    score.add_argument("kind", choices=["ner", "squad", "sentiment", "rouge"])
+    score.add_argument("gold", help="gold / reference file")
+    score.add_argument("pred", help="prediction file")
+    score.add_argument("--v2", action="store_true", help="squad: force v2.0 rules")
+    score.add_argument("--metric", choices=["accuracy", "macro_f1", "macro_recall"], default=None)
+    score.add_argument("--field", default=None, help="rouge: references are JSONL; this field")
+    score.add_argument("--pred-field", default=None, help="rouge: predictions are JSONL too")
+    score.set_defaults(handler=_score_command)
     return parser
 
 

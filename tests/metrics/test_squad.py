@@ -3,6 +3,7 @@ import json
 import pytest
 
 from evals.metrics.squad import normalize_answer, squad_scores
+from evals.score import score_squad
 from tests.conftest import shared_data
 
 
@@ -36,19 +37,7 @@ def test_v2_unanswerable_rule() -> None:
 def test_squad_v11_leaderboard_predictions_reproduce_expected_scores(system: str) -> None:
     root = shared_data("squad_v1.1")
     expected = json.loads((root / "expected_scores.json").read_text())["computed_here"]
-    dev = json.loads((root / "dev-v1.1.reconstructed.json").read_text())
-    predictions = json.loads((root / "predictions" / system).read_text())
-    totals = {"exact_match": 0.0, "f1": 0.0}
-    count = 0
-    for article in dev["data"]:
-        for paragraph in article["paragraphs"]:
-            for qa in paragraph["qas"]:
-                count += 1
-                if qa["id"] not in predictions:
-                    continue  # no prediction scores 0, as in the official script
-                scores = squad_scores(predictions[qa["id"]], [a["text"] for a in qa["answers"]])
-                for key in totals:
-                    totals[key] += scores[key]
-    assert count == 10570
+    result = score_squad(root / "dev-v1.1.reconstructed.json", root / "predictions" / system)
+    assert result["n"] == 10570 and result["version"] == "1.1"
     for key, value in expected[f"predictions/{system}"].items():
-        assert totals[key] / count == pytest.approx(value, abs=0.05)
+        assert result[key] == pytest.approx(value, abs=0.05)
