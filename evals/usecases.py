@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from evals.errors import TaskConfigError
-from evals.fingerprint import sha256_files, sha256_json
+from evals.fingerprint import sha256_files, sha256_json, sha256_text
 
 DEFAULT_TASKS_DIR = Path(__file__).resolve().parent.parent / "tasks"
 
@@ -124,7 +124,8 @@ class UseCase:
 
     def hooks(self) -> ModuleType:
         """The folder's ``utils.py`` (prompt, parsing and scoring hooks)."""
-        return load_module(self.folder / "utils.py", f"evals_task_{self.name}")
+        path = self.folder / "utils.py"
+        return load_module(path, f"evals_task_{self.name}_{sha256_text(str(path.resolve()))[:8]}")
 
 
 def load_module(path: Path, name: str) -> ModuleType:
