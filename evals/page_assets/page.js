@@ -31,7 +31,7 @@
     const root = document.getElementById("families");
     for (const fam of DATA.families) {
       const rows = fam.rows.map((r) => el("li", {}, `${r.use_case}: `,
-        r.winner_label ? el("strong", {}, r.winner_label) : "tie",
+        r.winner_label ? el("strong", {}, r.winner_label) : "no significant winner",
         " ", el("span", { class: `badge ${r.agreement}` }, r.agreement),
         el("span", { class: "meta" }, ` · data ${r.data_sha256.slice(0, 12)}`)));
       root.appendChild(el("section", { class: "family" },
