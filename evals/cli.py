@@ -176,6 +176,16 @@ def _score_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_run_options(command: argparse.ArgumentParser, *, evaluates: bool = True) -> None:
+    """Options every command that runs (or finds) evaluations shares."""
+    if evaluates:
+        command.add_argument("--tasks", default="", help="use cases, comma-separated (all)")
+        command.add_argument("--limit", type=int, default=0, help="items per use case (0: all)")
+        command.add_argument("--batch-size", default="8", help="batch size, or 'auto'")
+    command.add_argument("--output", default="reports/runs", help="runs folder")
+    command.add_argument("--tasks-dir", default=_TASKS_DIR)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``evals`` argument parser."""
     parser = argparse.ArgumentParser(prog="evals", description=__doc__)
@@ -186,13 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", default="", help="model spec (default: embedded SmolLM2-135M-Instruct)"
     )
     ev.add_argument("--model-args", default="", help="extra lm-eval model args: k=v,k=v")
-    ev.add_argument("--tasks", default="", help="use cases, comma-separated (default: all)")
-    ev.add_argument("--limit", type=int, default=0, help="items per use case (0: all)")
     ev.add_argument("--prompt-mode", default=None, choices=["completion", "chat"])
     ev.add_argument("--objective", default=None, help="override: base, instruct, chat, code")
-    ev.add_argument("--batch-size", default="8", help="batch size, or 'auto'")
-    ev.add_argument("--output", default="reports/runs", help="runs folder")
-    ev.add_argument("--tasks-dir", default=_TASKS_DIR)
+    _add_run_options(ev)
     ev.set_defaults(handler=_eval_command)
 
     gate = commands.add_parser(
@@ -203,29 +209,20 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--policy", default="", help="policy YAML (default: the shipped policy)")
     gate.add_argument("--out", default="", help="folder for the summary, JUnit XML and verdict")
     gate.add_argument("--model-args", default="", help="extra lm-eval model args for specs")
-    gate.add_argument("--tasks", default="", help="use cases when the baseline is a model spec")
-    gate.add_argument("--limit", type=int, default=0, help="items when the baseline is a spec")
-    gate.add_argument("--batch-size", default="8")
-    gate.add_argument("--output", default="reports/runs", help="runs folder for evaluations")
-    gate.add_argument("--tasks-dir", default=_TASKS_DIR)
+    _add_run_options(gate)  # --tasks/--limit apply when the baseline is a model spec
     gate.set_defaults(handler=_gate_command)
 
     matrix = commands.add_parser("matrix", help="evaluate a family and build matrix and pages")
     matrix.add_argument("--family", default="", help="family YAML file")
     matrix.add_argument("--models", default="", help="space-separated model specs instead")
-    matrix.add_argument("--tasks", default="", help="use cases (default: the family's, or all)")
-    matrix.add_argument("--limit", type=int, default=0, help="items per use case")
-    matrix.add_argument("--batch-size", default="8")
-    matrix.add_argument("--output", default="reports/runs", help="runs folder")
     matrix.add_argument("--reports", default="reports", help="reports folder")
-    matrix.add_argument("--tasks-dir", default=_TASKS_DIR)
+    _add_run_options(matrix)  # --tasks/--limit override the family file's
     matrix.set_defaults(handler=_matrix_command)
 
     report = commands.add_parser("report", help="rebuild matrices and pages from stored runs")
-    report.add_argument("--output", default="reports/runs", help="runs folder")
     report.add_argument("--reports", default="reports", help="reports folder")
     report.add_argument("--families", default="families", help="family files folder")
-    report.add_argument("--tasks-dir", default=_TASKS_DIR)
+    _add_run_options(report, evaluates=False)
     report.set_defaults(handler=_report_command)
 
     score = commands.add_parser("score", help="score files made elsewhere (no model)")

@@ -4,6 +4,7 @@ import pytest
 from seqeval.metrics import f1_score, precision_score, recall_score
 
 from evals.metrics.ner import align_entities, entity_counts, parse_entities
+from evals.score import read_conll
 from evals.statistics import item_statistics, reduce_f1, reduce_precision, reduce_recall
 from tests.conftest import shared_data
 
@@ -94,26 +95,10 @@ def test_empty_list_is_a_valid_answer() -> None:
     assert parsed.format_ok and parsed.entities == ()
 
 
-def _read_conll(path) -> list[tuple[list[str], list[str]]]:
-    sentences, tokens, tags = [], [], []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            if tokens:
-                sentences.append((tokens, tags))
-            tokens, tags = [], []
-            continue
-        parts = line.split()
-        tokens.append(parts[0])
-        tags.append(parts[-1])
-    if tokens:
-        sentences.append((tokens, tags))
-    return sentences
-
-
 def test_counts_equal_seqeval_on_conll2003_test() -> None:
     """Per-sentence counts summed must give seqeval's corpus P/R/F1 on the real CoNLL-2003 test
     set, with a corrupted prediction (dropped and retyped entities)."""
-    sentences = _read_conll(shared_data("conll2003", "eng.testb"))
+    sentences = read_conll(shared_data("conll2003", "eng.testb"))
     assert len(sentences) == 3453
     rng = random.Random(0)
     gold_all, pred_all, stats = [], [], []
