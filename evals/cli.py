@@ -237,6 +237,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _close_progress_bars() -> None:
+    """End any progress bar a failure interrupted, so the error starts on its own line."""
+    from tqdm import tqdm
+
+    for bar in list(getattr(tqdm, "_instances", ())):
+        bar.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``evals`` command."""
     parser = build_parser()
@@ -249,9 +257,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EvalsError as err:
         if args.verbose:
             raise
+        _close_progress_bars()
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
+        _close_progress_bars()
         print(
             "error: interrupted (finished use cases are kept in the .partial run folder)",
             file=sys.stderr,

@@ -17,8 +17,11 @@ Reply = Callable[[dict[str, Any]], str]
 
 
 @contextmanager
-def openai_stub(reply: Reply) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Serve on 127.0.0.1 at a free port; yields the ``/v1`` base URL and the request log."""
+def openai_stub(
+    reply: Reply, fail_after: int | None = None
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Serve on 127.0.0.1 at a free port; yields the ``/v1`` base URL and the request log.
+    After ``fail_after`` completion requests every further one gets a 503 (a server gone bad)."""
     requests: list[dict[str, Any]] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -42,6 +45,9 @@ def openai_stub(reply: Reply) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             requests.append({"path": self.path, **body})
+            if fail_after is not None and len(requests) > fail_after:
+                self._send(503, {"error": "service unavailable"})
+                return
             if self.path == "/v1/chat/completions":
                 message = {"role": "assistant", "content": reply(body)}
                 choices = [{"index": 0, "message": message, "finish_reason": "stop"}]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from evals.cli import main
 from evals.results import RESULTS_FILE
 from evals.usecases import discover_use_cases
@@ -57,3 +59,23 @@ def test_completions_server_runs_base_models_in_completion_mode(tmp_path: Path) 
     assert len(prompts) == LIMIT
     assert all(p.count("Text:") == 5 for p in prompts)  # 4 shots + the item
     assert "sentiment_choice" in sentiment["skipped_tasks"]  # no tokenizer given
+
+
+def test_server_dying_mid_run_keeps_finished_use_cases(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The server serves sentiment, then answers 503 to everything: after lm-eval's retries the
+    run ends with one line and exit 2, and sentiment's samples stay in the .partial folder."""
+    with openai_stub(lambda body: "Positive!", fail_after=LIMIT) as (url, requests):
+        code = main(["eval", "--model", f"openai-chat:{url}@stub-chat", "--model-args",
+                     "max_retries=2", "--tasks", "sentiment,qa", "--limit", str(LIMIT),
+                     "--output", str(tmp_path)])  # fmt: skip
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code == 2
+    errors = [line for line in err if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0] == err[-1]
+    assert "model backend failed during qa" in errors[0] and "503" in errors[0]
+    (partial,) = [p for p in tmp_path.glob("*/*") if p.is_dir()]
+    assert partial.name.endswith(".partial")
+    assert len((partial / "samples_sentiment.jsonl").read_text().splitlines()) == LIMIT
+    assert len(requests) == LIMIT + 2  # two tries at the first QA item, then it gave up
