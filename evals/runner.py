@@ -89,7 +89,7 @@ def evaluate_use_case(
         tasks: tuple[str, ...] = (use_case.name,)
         generation = dict(use_case.config.get("generation", {}))
     else:
-        tasks = tuple(t.name for t in use_case.tasks)
+        ran: list[str] = []
         generation = dict(use_case.tasks[0].generation)
         for task in use_case.tasks:
             if task.needs_loglikelihood and not model.supports_loglikelihood:
@@ -98,11 +98,13 @@ def evaluate_use_case(
                 )
                 continue
             keys, records = run_task(model, use_case, task, mode, limit)
+            ran.append(task.name)
             lm_eval_keys[task.name] = keys
             samples_files.append(folder.write_samples(task.name, records))
             metrics.update(estimate_metrics(records, task.metrics, use_case.reducers))
             if task is use_case.tasks[0]:
                 n = len(records)
+        tasks = tuple(ran)
     if use_case.invalid_metric in metrics:
         invalid_rate = metrics.pop(use_case.invalid_metric).value
     result = UseCaseResult(
