@@ -29,7 +29,7 @@ from evals.errors import EvalsError
 from evals.gate_policy import GatePolicy
 from evals.paired import PairedResult, align_items, holm_adjust, paired_test
 from evals.runs import StoredRun
-from evals.statistics import REDUCERS, Estimate, bootstrap_ci, item_statistics
+from evals.statistics import Estimate, bootstrap_ci, item_scores, item_statistics
 
 POWER = 0.80
 LOSSES_SHOWN = 3
@@ -136,10 +136,6 @@ class GateResult:
         return 0 if self.passed else 1
 
 
-def _per_item_primary(stats: np.ndarray, reducer: str) -> np.ndarray:
-    return np.asarray(REDUCERS[reducer](stats), dtype=float)
-
-
 def check_comparable(baseline: StoredRun, candidate: StoredRun) -> None:
     """Stop with one line naming the first difference that makes the runs incomparable."""
     if baseline.results["prompt_mode"] != candidate.results["prompt_mode"]:
@@ -228,8 +224,8 @@ def decide(baseline: StoredRun, candidate: StoredRun, policy: GatePolicy) -> Gat
             "metric": metric, "paired": paired, "baseline": base_est,
             "candidate": bootstrap_ci(stats_c, reducer, confidence=policy.confidence),
             "mdd": mdd,
-            "losses": _losses(pairs, _per_item_primary(stats_b, reducer),
-                              _per_item_primary(stats_c, reducer), name, candidate),
+            "losses": _losses(pairs, item_scores(stats_b, reducer),
+                              item_scores(stats_c, reducer), name, candidate),
         }  # fmt: skip
     adjusted = holm_adjust({name: p["paired"].p_value for name, p in partial.items()})
     verdicts = []

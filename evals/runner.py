@@ -54,7 +54,8 @@ class RunOutcome:
     """One result per use case, in the order run."""
 
 
-def _suite_version() -> str:
+def suite_version() -> str:
+    """Installed version of this suite."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -63,7 +64,8 @@ def _suite_version() -> str:
         return "0+unknown"
 
 
-def _lm_eval_version() -> str:
+def lm_eval_version() -> str:
+    """Installed version of lm-eval."""
     from importlib.metadata import version
 
     return version("lm_eval")
@@ -139,8 +141,8 @@ def run_evaluation(
     started = time.perf_counter()
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
-        "suite": {"name": SUITE_NAME, "version": _suite_version()},
-        "lm_eval_version": _lm_eval_version(),
+        "suite": {"name": SUITE_NAME, "version": suite_version()},
+        "lm_eval_version": lm_eval_version(),
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "host": {"python": platform.python_version(), "machine": platform.machine()},
         "model": model.identity.to_dict(),

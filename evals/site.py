@@ -15,11 +15,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from evals.matrix import Column
 from evals.results import atomic_write_text
-from evals.statistics import REDUCERS, item_statistics
+from evals.statistics import item_scores, item_statistics
 
 ASSETS = Path(__file__).resolve().parent / "page_assets"
 MAX_OUTPUT_CHARS = 3000
@@ -72,8 +70,8 @@ def sample_browser_data(columns: Sequence[Column], use_cases: Sequence[str]) -> 
             entry = column.run.use_cases[use_case]
             metric, reducer = entry["primary_metric"], entry.get("primary_reducer", "mean")
             records = column.run.samples(use_case)
-            scores = REDUCERS[reducer](item_statistics([r["scores"][metric] for r in records]))
-            for record, score in zip(records, np.atleast_1d(scores), strict=True):
+            scores = item_scores(item_statistics([r["scores"][metric] for r in records]), reducer)
+            for record, score in zip(records, scores, strict=True):
                 item = items.setdefault(record["doc_hash"], {
                     "item_id": record["item_id"], "input": _input_text(record),
                     "target": _text(record.get("target")), "outputs": {},
@@ -159,9 +157,9 @@ def index_page(families: Sequence[dict[str, Any]], suite: dict[str, Any]) -> str
 
 
 def _suite() -> dict[str, Any]:
-    from evals.runner import SUITE_NAME, _lm_eval_version, _suite_version
+    from evals.runner import SUITE_NAME, lm_eval_version, suite_version
 
-    return {"name": SUITE_NAME, "version": _suite_version(), "lm_eval_version": _lm_eval_version()}
+    return {"name": SUITE_NAME, "version": suite_version(), "lm_eval_version": lm_eval_version()}
 
 
 def write_site(

@@ -99,6 +99,12 @@ def item_statistics(values: Sequence[float | Sequence[float]]) -> np.ndarray:
     return np.vstack(rows)
 
 
+def item_scores(stats: np.ndarray, reducer: str = "mean") -> np.ndarray:
+    """Each item's own metric value from its statistics (rows of ``stats``), e.g. a sentence's
+    entity F1: what per-item losses and the sample browser show."""
+    return np.atleast_1d(np.asarray(REDUCERS[reducer](stats), dtype=float))
+
+
 @dataclass(frozen=True)
 class Estimate:
     """A metric value with its bootstrap confidence interval."""

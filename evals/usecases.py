@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -110,12 +111,12 @@ class UseCase:
     data_files: tuple[Path, ...] = ()
     """Data files scored or used as few-shot examples (hashed into results)."""
 
-    @property
+    @cached_property
     def data_sha256(self) -> str:
         """Content hash of the data files."""
         return sha256_files(self.data_files)
 
-    @property
+    @cached_property
     def config_sha256(self) -> str:
         """Hash of the config files as parsed (prompt, generation settings, metrics)."""
         if self.kind == "multiturn":
