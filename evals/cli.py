@@ -38,6 +38,29 @@ def _quiet_libraries(verbose: bool) -> None:
         hf_logging.set_verbosity_error()
 
 
+def _apply_data_options(args: argparse.Namespace) -> None:
+    """DATA_DIR / DATA_SOURCE / DATA_REVISION for every benchmark read in this process (the
+    lm-eval data hooks and our runners both read them from the environment)."""
+    for option, variable in (("data_dir", "EVALS_DATA_DIR"), ("data_source", "EVALS_DATA_SOURCE"),
+                             ("data_revision", "EVALS_DATA_REVISION")):  # fmt: skip
+        value = getattr(args, option, "")
+        if value:
+            os.environ[variable] = str(Path(value).expanduser().resolve()) if option == "data_dir" \
+                else str(value)  # fmt: skip
+
+
+def _load_judge(args: argparse.Namespace):
+    from evals.adapter import load_model
+    from evals.judge import Judge
+    from evals.model_spec import parse_model_spec
+
+    if not args.judge:
+        return None
+    spec = parse_model_spec(args.judge, args.judge_args)
+    log.info("loading judge %s", spec.raw)
+    return Judge(load_model(spec, batch_size=args.batch_size), max_tokens=args.judge_max_tokens)
+
+
 def _eval_command(args: argparse.Namespace) -> int:
     from evals.adapter import load_model
     from evals.model_spec import parse_model_spec
@@ -46,13 +69,16 @@ def _eval_command(args: argparse.Namespace) -> int:
     from evals.table import format_table
     from evals.usecases import select_use_cases
 
-    use_cases = select_use_cases(args.tasks, Path(args.tasks_dir))
+    use_cases = select_use_cases(args.tasks, Path(args.tasks_dir), suite=args.suite or None)
     spec = parse_model_spec(args.model, args.model_args)
     objective = parse_objective(args.objective) if args.objective else None
     limit = args.limit if args.limit and args.limit > 0 else None
+    judge = _load_judge(args)
     log.info("loading %s", spec.raw or "the embedded default model")
     model = load_model(spec, batch_size=args.batch_size, objective_override=objective)
-    settings = RunSettings(limit=limit, prompt_mode=args.prompt_mode, runs_root=Path(args.output))
+    settings = RunSettings(
+        limit=limit, prompt_mode=args.prompt_mode, runs_root=Path(args.output), judge=judge
+    )
     outcome = run_evaluation(model, use_cases, settings)
     ident = outcome.identity
     print()
@@ -88,7 +114,9 @@ def _run_or_evaluate(arg: str, args: argparse.Namespace, like: StoredRun | None)
     spec = parse_model_spec(arg, args.model_args)
     model = load_model(spec, batch_size=args.batch_size)
     settings = RunSettings(limit=limit, prompt_mode=mode, runs_root=Path(args.output))
-    outcome = run_evaluation(model, select_use_cases(tasks, Path(args.tasks_dir)), settings)
+    suite = None if like else (args.suite or None)
+    use_cases = select_use_cases(tasks, Path(args.tasks_dir), suite=suite)
+    outcome = run_evaluation(model, use_cases, settings)
     print(f"evaluated {spec.raw or 'default'} → {outcome.folder}", file=sys.stderr)
     return load_run(outcome.folder)
 
@@ -179,7 +207,15 @@ def _score_command(args: argparse.Namespace) -> int:
 def _add_run_options(command: argparse.ArgumentParser, *, evaluates: bool = True) -> None:
     """Options every command that runs (or finds) evaluations shares."""
     if evaluates:
-        command.add_argument("--tasks", default="", help="use cases, comma-separated (all)")
+        command.add_argument(
+            "--tasks", default="", help="use cases or benchmarks, comma-separated (default: SUITE)"
+        )
+        command.add_argument(
+            "--suite", default="", help="named selection in tasks/suites.yaml (default: bundled)"
+        )
+        command.add_argument("--data-dir", default="", help="folder of benchmark files")
+        command.add_argument("--data-source", default="", choices=["", "local", "hub"])
+        command.add_argument("--data-revision", default="", help="hub revision (commit SHA)")
         command.add_argument("--limit", type=int, default=0, help="items per use case (0: all)")
         command.add_argument("--batch-size", default="8", help="batch size, or 'auto'")
     command.add_argument("--output", default="reports/runs", help="runs folder")
@@ -198,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model-args", default="", help="extra lm-eval model args: k=v,k=v")
     ev.add_argument("--prompt-mode", default=None, choices=["completion", "chat"])
     ev.add_argument("--objective", default=None, help="override: base, instruct, chat, code")
+    ev.add_argument("--judge", default="", help="model spec of the judge for MT-Bench use cases")
+    ev.add_argument("--judge-args", default="", help="extra lm-eval model args for the judge")
+    ev.add_argument("--judge-max-tokens", type=int, default=512, help="judgment length cap")
     _add_run_options(ev)
     ev.set_defaults(handler=_eval_command)
 
@@ -252,6 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "batch_size", None) and str(args.batch_size).isdigit():
         args.batch_size = int(args.batch_size)
     _quiet_libraries(args.verbose)
+    _apply_data_options(args)
     try:
         return int(args.handler(args))
     except EvalsError as err:

@@ -14,12 +14,15 @@ from evals.usecases import TaskSpec, UseCase
 log = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=4)
-def task_manager(tasks_dir: Path) -> Any:
-    """lm-eval's TaskManager over our tasks only (the built-in index costs ~10 s to build)."""
+@lru_cache(maxsize=8)
+def task_manager(tasks_dir: Path, metadata: tuple[tuple[str, str], ...] = ()) -> Any:
+    """lm-eval's TaskManager over our tasks only (the built-in index costs ~10 s to build);
+    ``metadata`` reaches the data hooks (a benchmark's ``DATA_DIR`` or hub source)."""
     from lm_eval.tasks import TaskManager
 
-    return TaskManager(include_path=str(tasks_dir), include_defaults=False)
+    return TaskManager(
+        include_path=str(tasks_dir), include_defaults=False, metadata=dict(metadata) or None
+    )
 
 
 def run_task(
@@ -36,7 +39,9 @@ def run_task(
     output = lm_eval.simple_evaluate(
         model=model.lm,
         tasks=[task.name],
-        task_manager=task_manager(use_case.folder.parent),
+        task_manager=task_manager(
+            use_case.folder.parent, tuple(sorted(use_case.task_metadata().items()))
+        ),
         num_fewshot=0 if chat else use_case.fewshot_completion,
         limit=limit,
         bootstrap_iters=0,
@@ -51,8 +56,9 @@ def run_task(
     if output is None:  # non-zero rank in a distributed run
         return {}, []
     hooks = use_case.hooks()
+    parse = getattr(hooks, "PARSERS", {}).get(task.name, hooks.parse_output)
     samples = output.get("samples", {}).get(task.name, [])
-    records = [_record(s, task, hooks) for s in samples]
+    records = [_record(s, task, parse) for s in samples]
     lm_eval_keys = {
         key: output[key][task.name]
         for key in ("results", "configs", "versions", "n-shot", "higher_is_better", "n-samples")
@@ -64,14 +70,14 @@ def run_task(
     return lm_eval_keys, records
 
 
-def _record(sample: dict[str, Any], task: TaskSpec, hooks: Any) -> dict[str, Any]:
+def _record(sample: dict[str, Any], task: TaskSpec, parse: Any) -> dict[str, Any]:
     doc = sample["doc"]
     first_args = sample["arguments"][0] if sample.get("arguments") else ("",)
     prompt = str(first_args[0])
     if task.output_type == "generate_until":
         raw: Any = sample["filtered_resps"][0]
         raw = raw if isinstance(raw, str) else str(raw)
-        parsed = hooks.parse_output(doc, raw)
+        parsed = parse(doc, raw)
     else:
         raw = [float(r[0]) for r in sample["filtered_resps"]]
         choices = [str(a[1]).strip() for a in sample["arguments"]]

@@ -87,7 +87,11 @@ def _row(use_case: str, columns: Sequence[Column]) -> tuple[dict[str, Any], Pair
     present = [c for c in columns if use_case in c.run.use_cases]
     entries = {c.key: c.run.use_cases[use_case] for c in present}
     first = next(iter(entries.values()))
-    ranking = sorted(present, key=lambda c: -entries[c.key]["primary"]["value"])
+    def score(c: Column) -> float:
+        value = entries[c.key]["primary"]["value"]
+        return float("-inf") if value is None else float(value)
+
+    ranking = sorted(present, key=lambda c: -score(c))
     paired = None
     if len(ranking) >= 2:
         best, second = ranking[0], ranking[1]
@@ -105,7 +109,9 @@ def _row(use_case: str, columns: Sequence[Column]) -> tuple[dict[str, Any], Pair
         "best": ranking[0].key,
         "runner_up": ranking[1].key if len(ranking) > 1 else None,
         "paired": paired.to_dict() if paired else None,
-        "folklore": list(FOLKLORE.get(use_case, ())),
+        "group": first.get("group", use_case),
+        "dataset": first.get("dataset", {}).get("benchmark"),
+        "folklore": list(FOLKLORE.get(first.get("group", use_case), ())),
         "data_sha256": first["data_sha256"],
         "task_version": first["task_version"],
     }

@@ -1,10 +1,12 @@
 """Multi-turn dialogues, which lm-eval cannot run: the model's own replies are fed back.
 
-Each dialogue has 2-4 user turns. Turn by turn, across all dialogues at once (one batched
-``generate_until`` call per turn index), the conversation so far is formatted — with the chat
-template in chat mode, or as a plain ``User:``/``Assistant:`` transcript with a worked example
-dialogue in completion mode — and the reply is appended to the history. Each turn's verifiable
-checks (defined in the use case's ``utils.py``) score the reply without a judge.
+Turn by turn, across all dialogues at once (one batched ``generate_until`` call per turn
+index), the conversation so far is formatted — with the chat template in chat mode, or as a
+plain ``User:``/``Assistant:`` transcript with a worked example dialogue in completion mode —
+and the reply is appended to the history (``context: own``), or the dataset's own answer is
+(``context: golden``, MT-Bench-101). The use case's hooks score each reply (``turn_log``:
+verifiable checks, or a reference score); with a judge, every turn is then graded by it
+(``judge_requests``, :mod:`evals.judge`), and ``dialogue_scores`` pools a dialogue's turns.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from evals.adapter import LoadedModel, PromptMode
+from evals.benchmarks.sources import benchmark_records
 from evals.data import read_jsonl
+from evals.errors import DataError
+from evals.judge import Judge, load_judge_prompts
 from evals.usecases import UseCase
 
 log = logging.getLogger(__name__)
@@ -48,15 +53,35 @@ def completion_transcript(
     return "\n\n".join(p for p in parts if p)
 
 
+def load_dialogues(use_case: UseCase, limit: int | None) -> list[dict[str, Any]]:
+    """The dialogues to run: bundled JSONL, or a benchmark converted to the dialogue schema."""
+    hooks = use_case.hooks()
+    if use_case.benchmark:
+        assert use_case.data_source is not None
+        dialogues, _ = benchmark_records(use_case.benchmark, use_case.data_source)
+        for row in dialogues:
+            reason = hooks.check_row(row)
+            if reason:
+                raise DataError(f"{use_case.benchmark}: dialogue {row.get('id')}: {reason}")
+    else:
+        path = use_case.folder / use_case.config["data"]
+        dialogues = read_jsonl(path, ("id", "turns"), hooks.check_row)
+    return dialogues[:limit] if limit else dialogues
+
+
 def run_dialogues(
-    model: LoadedModel, use_case: UseCase, mode: PromptMode, limit: int | None
+    model: LoadedModel,
+    use_case: UseCase,
+    mode: PromptMode,
+    limit: int | None,
+    judge: Judge | None = None,
 ) -> list[dict[str, Any]]:
-    """Run every dialogue to its end; one sample record per dialogue."""
+    """Run every dialogue to its end (and have the judge grade it); one record per dialogue."""
     from lm_eval.api.instance import Instance
 
     config, hooks = use_case.config, use_case.hooks()
-    dialogues = read_jsonl(use_case.folder / config["data"], ("id", "turns"), hooks.check_row)
-    dialogues = dialogues[:limit] if limit else dialogues
+    dialogues = load_dialogues(use_case, limit)
+    golden = config.get("context", "own") == "golden"
     examples: list[dict[str, Any]] = []
     if mode is PromptMode.COMPLETION and config.get("fewshot"):
         fewshot = read_jsonl(use_case.folder / config["fewshot"], ("id", "turns"))
@@ -70,7 +95,7 @@ def run_dialogues(
     ]
     turn_logs: list[list[dict[str, Any]]] = [[] for _ in dialogues]
     most_turns = max(len(d["turns"]) for d in dialogues)
-    for t in tqdm(range(most_turns), desc="chat turns", unit="turn"):
+    for t in tqdm(range(most_turns), desc=f"{use_case.name} turns", unit="turn"):
         active = [i for i, d in enumerate(dialogues) if len(d["turns"]) > t]
         prompts = []
         for i in active:
@@ -85,14 +110,16 @@ def run_dialogues(
         ]
         outputs = model.lm.generate_until(requests)
         for i, prompt, output in zip(active, prompts, outputs, strict=True):
-            reply = output if isinstance(output, str) else str(output)
-            reply = reply.strip()
-            histories[i].append({"role": "assistant", "content": reply})
-            checks = hooks.run_checks(dialogues[i]["turns"][t]["checks"], reply, histories[i])
+            reply = (output if isinstance(output, str) else str(output)).strip()
+            turn = dialogues[i]["turns"][t]
+            context = turn["golden"] if golden else reply
+            histories[i].append({"role": "assistant", "content": context})
             turn_logs[i].append(
-                {"turn": t + 1, "user": dialogues[i]["turns"][t]["user"], "prompt": str(prompt),
-                 "raw_output": output, "checks": checks, "passed": all(c["passed"] for c in checks)}
+                {"turn": t + 1, "user": turn["user"], "prompt": str(prompt), "raw_output": output,
+                 **hooks.turn_log(dialogues[i], t, reply, histories[i])}
             )  # fmt: skip
+    if judge is not None:
+        _grade(judge, use_case, hooks, dialogues, turn_logs)
     return [
         {
             "item_id": str(d["id"]),
@@ -100,8 +127,26 @@ def run_dialogues(
             "doc_hash": hooks.doc_hash(d),
             "turns": turn_logs[i],
             "parsed": [log_["raw_output"].strip() for log_ in turn_logs[i]],
-            "target": [turn["checks"] for turn in d["turns"]],
+            "target": hooks.target(d),
             "scores": hooks.dialogue_scores(turn_logs[i]),
         }
         for i, d in enumerate(dialogues)
     ]
+
+
+def _grade(judge: Judge, use_case: UseCase, hooks: Any, dialogues: list, turn_logs: list) -> None:
+    """Attach the judge's judgment and rating to every turn."""
+    if not hasattr(hooks, "judge_requests"):
+        raise DataError(f"{use_case.name}: this use case is scored without a judge; drop JUDGE")
+    source = use_case.data_source
+    if source is None or source.data_dir is None or "judge_prompts" not in use_case.config:
+        raise DataError(f"{use_case.name}: judge prompts need DATA_DIR (judge_prompts.jsonl)")
+    prompts = load_judge_prompts(source.data_dir / use_case.config["judge_prompts"])
+    placed, requests = [], []
+    for i, dialogue in enumerate(dialogues):
+        for k, request in enumerate(hooks.judge_requests(dialogue, turn_logs[i], prompts)):
+            placed.append((i, k))
+            requests.append(request)
+    log.info("judging %d turns with %s", len(requests), judge.model.identity.name)
+    for (i, k), graded in zip(placed, judge.grade(requests), strict=True):
+        turn_logs[i][k]["judge"] = graded

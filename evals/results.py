@@ -111,6 +111,15 @@ class UseCaseResult:
     skipped_tasks: dict[str, str] = field(default_factory=dict)
     """Tasks not run, with why (e.g. loglikelihood on a chat API)."""
 
+    group: str = ""
+    """The use case measured (``sentiment`` for ``sst2``); empty means ``use_case``."""
+
+    dataset: dict[str, Any] = field(default_factory=dict)
+    """Data provenance: benchmark name, split, source, and file hashes or hub revision."""
+
+    judge: dict[str, Any] | None = None
+    """The judge model's identity and settings, when a judge graded the outputs."""
+
     @property
     def primary(self) -> Estimate:
         """The primary metric's estimate."""
@@ -122,6 +131,7 @@ class UseCaseResult:
         return sha256_json(
             [self.model_fingerprint, self.task_version, self.data_sha256, self.config_sha256,
              self.prompt_mode, self.num_fewshot, self.n]
+            + ([self.judge.get("fingerprint")] if self.judge else [])
         )[:16]  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -146,6 +156,9 @@ class UseCaseResult:
             "tasks": list(self.tasks),
             "samples_files": list(self.samples_files),
             "skipped_tasks": self.skipped_tasks,
+            "group": self.group or self.use_case,
+            "dataset": self.dataset,
+            "judge": self.judge,
         }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from evals.adapter import LoadedModel, PromptMode, VariantIdentity, resolve_prompt_mode
 from evals.errors import BackendError, EvalsError
+from evals.judge import Judge
 from evals.lm_eval_tasks import run_task
 from evals.multiturn import run_dialogues
 from evals.results import SCHEMA_VERSION, RunFolder, UseCaseResult, estimate_metrics
@@ -35,6 +36,9 @@ class RunSettings:
 
     runs_root: Path = Path("reports/runs")
     """Where run folders go."""
+
+    judge: Judge | None = None
+    """A judge model for use cases graded by one (MT-Bench); None: reference scoring only."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,12 @@ def lm_eval_version() -> str:
 
 
 def evaluate_use_case(
-    model: LoadedModel, use_case: UseCase, mode: PromptMode, limit: int | None, folder: RunFolder
+    model: LoadedModel,
+    use_case: UseCase,
+    mode: PromptMode,
+    limit: int | None,
+    folder: RunFolder,
+    judge: Judge | None = None,
 ) -> tuple[UseCaseResult, dict[str, Any]]:
     """Run one use case; write its samples; return its result and lm-eval's raw keys."""
     started = time.perf_counter()
@@ -82,8 +91,12 @@ def evaluate_use_case(
     samples_files = []
     n = 0
     invalid_rate = 0.0
+    primary = use_case.primary_metric
+    judged = judge is not None and "judge_prompts" in use_case.config
     if use_case.kind == "multiturn":
-        records = run_dialogues(model, use_case, mode, limit)
+        if not judged:
+            primary = str(use_case.config.get("primary_metric_without_judge", primary))
+        records = run_dialogues(model, use_case, mode, limit, judge if judged else None)
         samples_files.append(folder.write_samples(use_case.name, records))
         names = list(records[0]["scores"]) if records else []
         metrics = estimate_metrics(records, names, use_case.reducers)
@@ -111,8 +124,8 @@ def evaluate_use_case(
         invalid_rate = metrics.pop(use_case.invalid_metric).value
     result = UseCaseResult(
         use_case=use_case.name,
-        primary_metric=use_case.primary_metric,
-        primary_reducer=reducer_for(use_case.primary_metric, use_case.reducers),
+        primary_metric=primary,
+        primary_reducer=reducer_for(primary, use_case.reducers),
         metrics=metrics,
         invalid_rate=invalid_rate,
         n=n,
@@ -127,6 +140,9 @@ def evaluate_use_case(
         tasks=tasks,
         samples_files=tuple(samples_files),
         skipped_tasks=skipped,
+        group=use_case.group or use_case.name,
+        dataset=use_case.data_provenance,
+        judge=judge.identity() if judged and judge is not None else None,
     )
     return result, lm_eval_keys
 
@@ -156,7 +172,9 @@ def run_evaluation(
     for use_case in use_cases:
         log.info("use case %s (%s, %s mode)", use_case.name, use_case.kind, mode.value)
         try:
-            result, lm_eval_keys = evaluate_use_case(model, use_case, mode, settings.limit, folder)
+            result, lm_eval_keys = evaluate_use_case(
+                model, use_case, mode, settings.limit, folder, settings.judge
+            )
         except EvalsError as err:
             raise type(err)(f"{err} (finished use cases kept in {folder.path})") from None
         except (ConnectionError, TimeoutError, OSError) as err:

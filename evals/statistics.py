@@ -121,9 +121,19 @@ class Estimate:
     n: int
     """Number of items (the resampling unit: a sentence, a document, a whole dialogue)."""
 
-    def to_dict(self) -> dict[str, float | int]:
-        """JSON-ready form."""
-        return {"value": self.value, "ci_low": self.ci_low, "ci_high": self.ci_high, "n": self.n}
+    @property
+    def defined(self) -> bool:
+        """False when nothing could be scored (e.g. every judgment unparseable)."""
+        return not np.isnan(self.value)
+
+    def to_dict(self) -> dict[str, float | int | None]:
+        """JSON-ready form (an undefined value is ``null``, never a bare NaN)."""
+
+        def number(x: float) -> float | None:
+            return None if np.isnan(x) else x
+
+        return {"value": number(self.value), "ci_low": number(self.ci_low),
+                "ci_high": number(self.ci_high), "n": self.n}  # fmt: skip
 
 
 def _resampled_sums(stats: Sequence[np.ndarray], iterations: int, seed: int) -> list[np.ndarray]:
@@ -151,8 +161,11 @@ def bootstrap_ci(
     """Percentile bootstrap CI of a corpus metric from per-item statistics ``(n, d)``."""
     reduce = REDUCERS[reducer]
     n = int(stats.shape[0])
+    nan = float("nan")
     if n == 0:
-        return Estimate(float("nan"), float("nan"), float("nan"), 0)
+        return Estimate(nan, nan, nan, 0)
+    if reducer == "mean" and stats.shape[1] == 2 and not stats[:, 1].any():
+        return Estimate(nan, nan, nan, n)  # a weighted mean over no weight: nothing was scored
     value = float(reduce(stats.sum(axis=0)))
     if n == 1 or iterations <= 0:
         return Estimate(value, value, value, n)

@@ -19,8 +19,8 @@ def format_table(results: Sequence[UseCaseResult]) -> str:
             (
                 r.use_case,
                 r.primary_metric,
-                f"{est.value:.1f}",
-                f"[{est.ci_low:.1f}, {est.ci_high:.1f}]",
+                f"{est.value:.1f}" if est.defined else "-",
+                f"[{est.ci_low:.1f}, {est.ci_high:.1f}]" if est.defined else "no scored item",
                 str(r.n),
                 f"{r.invalid_rate:.1f}%",
                 r.prompt_mode + (f" {r.num_fewshot}-shot" if r.num_fewshot else ""),
@@ -38,4 +38,23 @@ def format_table(results: Sequence[UseCaseResult]) -> str:
         lines.append("  ".join(cells).rstrip())
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return "\n".join(lines + _notes(results))
+
+
+def _notes(results: Sequence[UseCaseResult]) -> list[str]:
+    """What a judged or partly scored use case needs said under the table."""
+    notes = []
+    for r in results:
+        if r.judge:
+            bad = r.metrics.get("unparseable_judgments")
+            share = f"{bad.value:.1f}%" if bad and bad.defined else "n/a"
+            notes.append(
+                f"{r.use_case}: judged by {r.judge['name']}; unparseable judgments {share}"
+            )
+        unscored = r.metrics.get("unscored")
+        if unscored and unscored.defined and unscored.value > 0:
+            notes.append(
+                f"{r.use_case}: {unscored.value:.1f}% of items unscored "
+                + ("(no valid judgment)" if r.judge else "(no reference answer; set JUDGE=)")
+            )
+    return ["", *notes] if notes else []

@@ -1,10 +1,15 @@
-"""Real public benchmarks, read from a local copy in each dataset's own published format and
-converted once into the record schema of its use case (``tasks/README.md``).
+"""Real public benchmarks, converted once into the record schema of their use case
+(``tasks/README.md``), from either of two sources:
 
-``DATA_DIR`` holds the copies (here ``../shared/data``; its README gives the layout). A missing
-file is one clear error naming the path looked for and where the dataset is published. Wiring
-these into ``make eval SUITE=standard`` and the hub path (``datasets`` with pinned revisions)
-are the next steps of this module; the converters below are what both will share.
+1. **local** (the default): a copy in the dataset's own published format under ``DATA_DIR``
+   (GLUE TSV, CoNLL columns, SQuAD JSON, JSONL, MT-Bench ``question.jsonl``). Here
+   ``DATA_DIR=../shared/data`` holds every one (its README gives the layout). A missing file is
+   one clear error naming the path looked for and where the dataset is published.
+2. **hub**: the Hugging Face dataset through ``datasets.load_dataset`` at a pinned revision, for
+   users who have the hub (:mod:`evals.benchmarks.hub`). Never used by tests or the default path.
+
+Each benchmark module (``sentiment``, ``ner``, ``summarization``, ``qa``, ``chat``) registers
+its datasets with the paper, split and official metric in its header docstring.
 """
 
 from __future__ import annotations
@@ -20,14 +25,37 @@ Records = list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
+class HubSource:
+    """Where a benchmark lives on the Hugging Face hub, and how its rows map to our schema."""
+
+    path: str
+    """Dataset id (``stanfordnlp/sst2``)."""
+
+    config: str | None
+    """Dataset configuration name, if it has several."""
+
+    split: str
+    """The split scored (``validation``, ``test``)."""
+
+    convert: Callable[[Any], Records]
+    """Turns the loaded ``datasets.Dataset`` into records of the use case's schema."""
+
+    fewshot_split: str | None = None
+    """A split disjoint from the scored one for few-shot examples (``train``), if any."""
+
+
+@dataclass(frozen=True)
 class Benchmark:
     """A real dataset for one use case."""
 
     name: str
-    """Short name (``sst2``, ``conll2003``, ...)."""
+    """Short name, also the lm-eval task name (``sst2``, ``conll2003``, ...)."""
 
     use_case: str
-    """The use case whose record schema it converts to."""
+    """The use case whose record schema it converts to (its ``tasks/`` folder)."""
+
+    split: str
+    """Which split is scored (``dev``, ``test``), as the dataset's authors name it."""
 
     files: tuple[str, ...]
     """Files it reads, relative to ``DATA_DIR``."""
@@ -39,10 +67,20 @@ class Benchmark:
     """The benchmark's official or customary primary metric."""
 
     convert: Callable[[Path], Records]
-    """Reads ``DATA_DIR`` and returns records in the use case's schema."""
+    """Reads ``DATA_DIR`` and returns the scored records in the use case's schema."""
 
     labels: tuple[str, ...] = ()
     """Label set (sentiment) or entity types (NER)."""
+
+    fewshot: Callable[[Path], Records] | None = None
+    """Records of a disjoint split (dev/validation) for few-shot examples; without one, few-shot
+    examples are drawn from the scored split, never the item itself (lm-eval's rule)."""
+
+    fewshot_files: tuple[str, ...] = ()
+    """Files the few-shot split reads, relative to ``DATA_DIR``."""
+
+    hub: HubSource | None = None
+    """The hub copy, or None where the dataset's published form is not on the hub."""
 
 
 REGISTRY: dict[str, Benchmark] = {}
@@ -54,23 +92,46 @@ def register(benchmark: Benchmark) -> Benchmark:
     return benchmark
 
 
-def load_benchmark(name: str, data_dir: Path) -> Records:
-    """Records of a benchmark from ``data_dir``, converted to its use case's schema."""
+def get_benchmark(name: str) -> Benchmark:
+    """A registered benchmark, or one clear error listing the known ones."""
     _import_all()
     if name not in REGISTRY:
         raise DataError(f"unknown benchmark {name!r}; known: {', '.join(sorted(REGISTRY))}")
-    benchmark = REGISTRY[name]
-    for relative in benchmark.files:
+    return REGISTRY[name]
+
+
+def check_files(benchmark: Benchmark, data_dir: Path) -> list[Path]:
+    """The local files a benchmark reads, each checked to exist."""
+    paths = []
+    for relative in benchmark.files + benchmark.fewshot_files:
         path = Path(data_dir) / relative
         if not path.is_file():
             raise DataError(
-                f"{name}: {path} not found; get it from {benchmark.source} and set DATA_DIR"
+                f"{benchmark.name}: {path} not found; get it from {benchmark.source} "
+                "and point DATA_DIR at the folder holding it (or DATA_SOURCE=hub)"
             )
+        paths.append(path)
+    return paths
+
+
+def load_benchmark(name: str, data_dir: Path) -> Records:
+    """Scored records of a benchmark from ``data_dir``, converted to its use case's schema."""
+    benchmark = get_benchmark(name)
+    check_files(benchmark, data_dir)
     records = benchmark.convert(Path(data_dir))
     if not records:
         raise DataError(f"{name}: no records read from {data_dir}")
     return records
 
 
+def load_fewshot(name: str, data_dir: Path) -> Records | None:
+    """Few-shot records of a disjoint split, or None when the benchmark has none."""
+    benchmark = get_benchmark(name)
+    if benchmark.fewshot is None:
+        return None
+    check_files(benchmark, data_dir)
+    return benchmark.fewshot(Path(data_dir))
+
+
 def _import_all() -> None:
-    from evals.benchmarks import ner, qa, sentiment, summarization  # noqa: F401
+    from evals.benchmarks import chat, ner, qa, sentiment, summarization  # noqa: F401

@@ -4,14 +4,18 @@
 - **SQuAD v2.0** (Rajpurkar et al., 2018, "Know What You Don't Know"): dev set, 11,873
   questions, 5,945 unanswerable (``is_impossible``; empty ``answers`` here). Metric: EM and F1
   under the v2.0 rule.
+
+Few-shot examples (completion mode) are drawn from the scored dev set, never the item itself;
+the hub path uses ``train``.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from evals.benchmarks import Benchmark, Records, register
+from evals.benchmarks import Benchmark, HubSource, Records, register
 from evals.errors import DataError
 
 
@@ -33,13 +37,23 @@ def _squad(path: Path) -> Records:
     return records
 
 
+def _hub_rows(dataset: Any) -> Records:
+    return [
+        {"id": row["id"], "title": row.get("title", ""), "context": row["context"],
+         "question": row["question"], "answers": list(dict.fromkeys(row["answers"]["text"]))}
+        for row in dataset
+    ]  # fmt: skip
+
+
 SQUAD_V11 = register(Benchmark(
-    "squad_v1.1", "qa", ("squad_v1.1/dev-v1.1.reconstructed.json",),
+    "squad_v1.1", "qa", "dev", ("squad_v1.1/dev-v1.1.reconstructed.json",),
     "rajpurkar.github.io/SQuAD-explorer (dev-v1.1.json)", "f1",
     lambda d: _squad(d / "squad_v1.1" / "dev-v1.1.reconstructed.json"),
+    hub=HubSource("rajpurkar/squad", None, "validation", _hub_rows, fewshot_split="train"),
 ))  # fmt: skip
 SQUAD_V20 = register(Benchmark(
-    "squad_v2.0", "qa", ("squad_v2.0/dev-v2.0.reconstructed.json",),
+    "squad_v2.0", "qa", "dev", ("squad_v2.0/dev-v2.0.reconstructed.json",),
     "rajpurkar.github.io/SQuAD-explorer (dev-v2.0.json)", "f1",
     lambda d: _squad(d / "squad_v2.0" / "dev-v2.0.reconstructed.json"),
+    hub=HubSource("rajpurkar/squad_v2", None, "validation", _hub_rows, fewshot_split="train"),
 ))  # fmt: skip

@@ -1,21 +1,27 @@
 """Summarization benchmarks.
 
 - **XSum** (Narayan et al., 2018, "Don't Give Me the Details, Just the Summary!"): 251 BBC test
-  articles from the FRANK sample (Pagnoni et al., 2021). Metric: ROUGE-1/2/L.
+  articles from the FRANK sample (Pagnoni et al., 2021); the hub path gives the full test split
+  (11,334), a different item set with a different data hash. Metric: ROUGE-1/2/L.
 - **CNN/DailyMail** (Hermann et al., 2015; See et al., 2017): 250 test articles from the FRANK
   sample; the reference is the highlights. Metric: ROUGE-1/2/Lsum.
 - **SAMSum** (Gliwa et al., 2019, dialogue summaries): the 819 test dialogues, fields
   ``context`` and ``response``. Metric: ROUGE.
 - **DialogSum** (Chen et al., 2021): 500 test dialogues with three references each
-  (``summary1..3``); scored against the best reference. Metric: ROUGE.
+  (``summary1..3``); scored against the best reference. Metric: ROUGE. Local only: no hub
+  copy keeping the three references per dialogue could be checked from here.
+
+None of the local copies has a train split, so few-shot examples (completion mode) are drawn
+from the scored split, never the item itself; the hub path uses ``train``.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from evals.benchmarks import Benchmark, Records, register
+from evals.benchmarks import Benchmark, HubSource, Records, register
 from evals.errors import DataError
 
 
@@ -55,21 +61,39 @@ def _dialogsum(data_dir: Path) -> Records:
     ]  # fmt: skip
 
 
+def _hub_rows(document: str, summary: str, prefix: str) -> Any:
+    def convert(dataset: Any) -> Records:
+        return [
+            {"id": str(row.get("id") or f"{prefix}-{i:05d}"), "document": row[document],
+             "summaries": [row[summary]]}
+            for i, row in enumerate(dataset, start=1)
+            if str(row[summary]).strip()
+        ]  # fmt: skip
+
+    return convert
+
+
 XSUM = register(Benchmark(
-    "xsum", "summarization", ("xsum/frank_xsum_test_sample.jsonl",),
+    "xsum", "summarization", "test", ("xsum/frank_xsum_test_sample.jsonl",),
     "github.com/artidoro/frank (XSum test sample)", "rougeL",
     lambda d: _frank(d / "xsum" / "frank_xsum_test_sample.jsonl"),
+    hub=HubSource("EdinburghNLP/xsum", None, "test", _hub_rows("document", "summary", "xsum"),
+                  fewshot_split="train"),
 ))  # fmt: skip
 CNN_DM = register(Benchmark(
-    "cnn_dailymail", "summarization", ("cnn_dailymail/frank_cnndm_test_sample.jsonl",),
+    "cnn_dailymail", "summarization", "test", ("cnn_dailymail/frank_cnndm_test_sample.jsonl",),
     "github.com/artidoro/frank (CNN/DM test sample)", "rougeLsum",
     lambda d: _frank(d / "cnn_dailymail" / "frank_cnndm_test_sample.jsonl"),
+    hub=HubSource("abisee/cnn_dailymail", "3.0.0", "test",
+                  _hub_rows("article", "highlights", "cnndm"), fewshot_split="train"),
 ))  # fmt: skip
 SAMSUM = register(Benchmark(
-    "samsum", "summarization", ("samsum/test.jsonl",), "the SAMSum corpus (Samsung R&D)",
+    "samsum", "summarization", "test", ("samsum/test.jsonl",), "the SAMSum corpus (Samsung R&D)",
     "rougeLsum", _samsum,
+    hub=HubSource("Samsung/samsum", None, "test", _hub_rows("dialogue", "summary", "samsum"),
+                  fewshot_split="train"),
 ))  # fmt: skip
 DIALOGSUM = register(Benchmark(
-    "dialogsum", "summarization", ("dialogsum/dialogsum.test.jsonl",),
+    "dialogsum", "summarization", "test", ("dialogsum/dialogsum.test.jsonl",),
     "github.com/cylnlp/dialogsum", "rougeL", _dialogsum,
 ))  # fmt: skip

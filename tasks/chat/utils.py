@@ -103,6 +103,19 @@ def run_checks(
     return [{"type": c["type"], "passed": bool(CHECKS[c["type"]](c, reply))} for c in checks]
 
 
+def turn_log(
+    dialogue: dict[str, Any], t: int, reply: str, history: list[dict[str, str]]
+) -> dict[str, Any]:
+    """One reply's check outcomes, and whether all passed."""
+    checks = run_checks(dialogue["turns"][t]["checks"], reply, history)
+    return {"checks": checks, "passed": all(c["passed"] for c in checks)}
+
+
+def target(dialogue: dict[str, Any]) -> list[list[Check]]:
+    """The checks of each turn (what the replies are held to)."""
+    return [turn["checks"] for turn in dialogue["turns"]]
+
+
 def dialogue_scores(turns: list[dict[str, Any]]) -> dict[str, Any]:
     """Per-dialogue statistics: ``[value, weight]`` pairs pooled over dialogues."""
     n_turns = len(turns)

@@ -1,8 +1,11 @@
-"""NER: CoNLL-style entities (PER, ORG, LOC, MISC) from a generative model.
+"""NER: entities from a generative model, scored as seqeval entity-level F1.
 
-Dataset: ``data/test.jsonl`` (64 sentences, scored) and ``data/fewshot.jsonl`` (completion-mode
-examples), original sentences written for this project, CC0. Record:
-``{"id", "tokens": [...], "tags": [IOB2 ...]}`` — the CoNLL-2003 column format maps onto it.
+Datasets: the bundled ``data/test.jsonl`` (64 sentences, scored) and ``data/fewshot.jsonl``
+(completion-mode examples), original sentences written for this project, CC0, CoNLL types
+(PER, ORG, LOC, MISC); and the real benchmarks CoNLL-2003 (``conll2003.yaml``, same types) and
+WNUT-17 (``wnut17.yaml``: person, location, group, corporation, creative-work, product), read
+from ``DATA_DIR`` or the hub by :mod:`evals.benchmarks`. Record:
+``{"id", "tokens": [...], "tags": [IOB2 ...]}``.
 Metric: seqeval entity-level micro precision / recall / F1 ×100 (exact span and type), F1 per
 type; the answer format, parsing and alignment rules are in :mod:`evals.metrics.ner`.
 ``invalid`` is the format-failure rate (no parseable list); ``unaligned`` the share of items
@@ -12,34 +15,90 @@ with an entity string found nowhere in the sentence.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from seqeval.metrics.sequence_labeling import get_entities
 
+from evals.benchmarks.sources import benchmark_dataset
 from evals.data import load_splits
 from evals.metrics.ner import align_entities, entity_counts, parse_entities
 from evals.statistics import reduce_f1, reduce_precision, reduce_recall
 
 TYPES = ("PER", "ORG", "LOC", "MISC")
+WNUT_TYPES = ("person", "location", "group", "corporation", "creative-work", "product")
 DATA_DIR = Path(__file__).resolve().parent / "data"
-INSTRUCTION = (
+_FORMAT = (
     'List the named entities in the sentence as a JSON list of objects with "text" and "type" '
-    "keys. Types: PER (person), ORG (organization), LOC (location), MISC (other names such as "
-    "nationalities, events and works). Copy each entity's text exactly as it appears. "
+    "keys. Types: {types}. Copy each entity's text exactly as it appears. "
     "Reply [] if there are none."
+)
+INSTRUCTION = _FORMAT.format(
+    types="PER (person), ORG (organization), LOC (location), MISC (other names such as "
+    "nationalities, events and works)"
+)
+WNUT_INSTRUCTION = _FORMAT.format(
+    types="person, location, group (bands, teams, organizations without a company), "
+    "corporation, creative-work (songs, films, books, games), product"
 )
 
 
-def _check(row: dict[str, Any]) -> str | None:
-    tokens, tags = row["tokens"], row["tags"]
-    if not isinstance(tokens, list) or not tokens or len(tokens) != len(tags):
-        return "tokens and tags must be non-empty lists of the same length"
-    for tag in tags:
-        if tag != "O" and (tag[:2] not in ("B-", "I-") or tag[2:] not in TYPES):
-            return f"tag {tag!r} is not IOB2 over {', '.join(TYPES)}"
-    return None
+class EntityTask:
+    """Prompt, parsing and scoring hooks for one entity type set."""
+
+    def __init__(self, types: Sequence[str], instruction: str) -> None:
+        self.types = tuple(types)
+        self.instruction = instruction
+
+    def check(self, row: dict[str, Any]) -> str | None:
+        """Why a row is unusable, or None."""
+        tokens, tags = row["tokens"], row["tags"]
+        if not isinstance(tokens, list) or not tokens or len(tokens) != len(tags):
+            return "tokens and tags must be non-empty lists of the same length"
+        for tag in tags:
+            if tag != "O" and (tag[:2] not in ("B-", "I-") or tag[2:] not in self.types):
+                return f"tag {tag!r} is not IOB2 over {', '.join(self.types)}"
+        return None
+
+    def doc_to_text(self, doc: dict[str, Any]) -> str:
+        """Instruction, sentence, and the answer cue."""
+        return f"{self.instruction}\n\nSentence: {' '.join(doc['tokens'])}\nEntities:"
+
+    def parse_output(self, doc: dict[str, Any], output: str) -> dict[str, Any]:
+        """Parsed entities, the IOB2 tags they align to, and what could not be placed."""
+        parsed = parse_entities(str(output), self.types)
+        tags, unaligned = align_entities(doc["tokens"], parsed.entities)
+        return {
+            "entities": [{"text": t, "type": k} for t, k in parsed.entities],
+            "tags": tags,
+            "unaligned": unaligned,
+            "format_ok": parsed.format_ok,
+        }
+
+    def process_results(self, doc: dict[str, Any], results: list[str]) -> dict[str, Any]:
+        """Per-item entity counts (``[tp, predicted, gold]``) and failure indicators."""
+        parsed = self.parse_output(doc, results[0])
+        counts = entity_counts(doc["tags"], parsed["tags"], self.types, parsed["unaligned"])
+        return {
+            **counts,
+            "unaligned": 100.0 * bool(parsed["unaligned"]),
+            "invalid": 100.0 * (not parsed["format_ok"]),
+        }
+
+
+BUNDLED = EntityTask(TYPES, INSTRUCTION)
+WNUT17 = EntityTask(WNUT_TYPES, WNUT_INSTRUCTION)
+PARSERS = {"wnut17": WNUT17.parse_output}
+"""Output parsers of benchmark tasks with their own type set (the rest use :func:`parse_output`)."""
+
+_check = BUNDLED.check
+doc_to_text = BUNDLED.doc_to_text
+parse_output = BUNDLED.parse_output
+process_results = BUNDLED.process_results
+wnut17_doc_to_text = WNUT17.doc_to_text
+wnut17_process_results = WNUT17.process_results
 
 
 def load_dataset(**_: Any) -> Any:
@@ -52,9 +111,14 @@ def load_dataset(**_: Any) -> Any:
     )
 
 
-def doc_to_text(doc: dict[str, Any]) -> str:
-    """Instruction, sentence, and the answer cue."""
-    return f"{INSTRUCTION}\n\nSentence: {' '.join(doc['tokens'])}\nEntities:"
+def load_conll2003(**metadata: Any) -> Any:
+    """CoNLL-2003 English test (few-shot: dev) from DATA_DIR or the hub."""
+    return benchmark_dataset("conll2003", **metadata)
+
+
+def load_wnut17(**metadata: Any) -> Any:
+    """WNUT-17 test (few-shot: dev) from DATA_DIR or the hub."""
+    return benchmark_dataset("wnut17", **metadata)
 
 
 def gold_entities(doc: dict[str, Any]) -> list[dict[str, str]]:
@@ -68,29 +132,6 @@ def gold_entities(doc: dict[str, Any]) -> list[dict[str, str]]:
 def doc_to_target(doc: dict[str, Any]) -> str:
     """The reference answer (used for few-shot examples)."""
     return json.dumps(gold_entities(doc), ensure_ascii=False)
-
-
-def parse_output(doc: dict[str, Any], output: str) -> dict[str, Any]:
-    """Parsed entities, the IOB2 tags they align to, and what could not be placed."""
-    parsed = parse_entities(str(output), TYPES)
-    tags, unaligned = align_entities(doc["tokens"], parsed.entities)
-    return {
-        "entities": [{"text": t, "type": k} for t, k in parsed.entities],
-        "tags": tags,
-        "unaligned": unaligned,
-        "format_ok": parsed.format_ok,
-    }
-
-
-def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Any]:
-    """Per-item entity counts (``[tp, predicted, gold]``) and failure indicators."""
-    parsed = parse_output(doc, results[0])
-    counts = entity_counts(doc["tags"], parsed["tags"], TYPES, parsed["unaligned"])
-    return {
-        **counts,
-        "unaligned": 100.0 * bool(parsed["unaligned"]),
-        "invalid": 100.0 * (not parsed["format_ok"]),
-    }
 
 
 def _sum(items: list[list[float]]) -> np.ndarray:

@@ -1,9 +1,11 @@
 """QA: extractive reading comprehension with unanswerable questions, scored as SQuAD v2.0.
 
-Dataset: ``data/test.jsonl`` (64 questions on 16 passages, 16 unanswerable) and
+Datasets: the bundled ``data/test.jsonl`` (64 questions on 16 passages, 16 unanswerable) and
 ``data/fewshot.jsonl`` (completion-mode examples), original passages written for this project,
-CC0. Record: ``{"id", "title", "context", "question", "answers": [...]}``; an empty ``answers``
-list marks an unanswerable question. SQuAD v1.1/v2.0 JSON maps onto it one question per row.
+CC0; and SQuAD v1.1 / v2.0 dev (``squad_v1.1.yaml``, ``squad_v2.0.yaml``) read from ``DATA_DIR``
+or the hub by :mod:`evals.benchmarks`. Record:
+``{"id", "title", "context", "question", "answers": [...]}``; an empty ``answers`` list marks
+an unanswerable question. SQuAD v1.1/v2.0 JSON maps onto it one question per row.
 Metrics: official SQuAD exact match and F1 ×100 (max over gold answers,
 :mod:`evals.metrics.squad`); ``has_answer_f1`` and ``no_answer_accuracy`` split them as the v2.0
 script does. The model is asked to reply ``unanswerable`` when the passage lacks the answer;
@@ -19,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from evals.benchmarks.sources import benchmark_dataset
 from evals.data import load_splits
 from evals.metrics.squad import squad_scores
 from evals.statistics import reduce_mean
@@ -48,6 +51,16 @@ def load_dataset(**_: Any) -> Any:
     return load_splits(
         DATA_DIR, {"test": "test.jsonl", "fewshot": "fewshot.jsonl"}, required, _check
     )
+
+
+def load_squad_v1(**metadata: Any) -> Any:
+    """SQuAD v1.1 dev from DATA_DIR (SQuAD JSON) or the hub."""
+    return benchmark_dataset("squad_v1.1", **metadata)
+
+
+def load_squad_v2(**metadata: Any) -> Any:
+    """SQuAD v2.0 dev from DATA_DIR (SQuAD JSON) or the hub."""
+    return benchmark_dataset("squad_v2.0", **metadata)
 
 
 def doc_to_text(doc: dict[str, Any]) -> str:

@@ -1,7 +1,9 @@
 """Summarization: one- or two-sentence summaries of short news articles.
 
-Dataset: ``data/test.jsonl`` (30 articles) and ``data/fewshot.jsonl`` (completion-mode
-examples), original articles and reference summaries written for this project, CC0. Record:
+Datasets: the bundled ``data/test.jsonl`` (30 articles) and ``data/fewshot.jsonl``
+(completion-mode examples), original articles and reference summaries written for this project,
+CC0; and the real benchmarks XSum, CNN/DailyMail, SAMSum and DialogSum (``<name>.yaml``), read
+from ``DATA_DIR`` or the hub by :mod:`evals.benchmarks`. Record:
 ``{"id", "document", "summaries": [...]}`` (several references allowed; XSum, CNN/DM, SAMSum and
 DialogSum map onto it). Metric: ROUGE-1/2/L/Lsum F-measure ×100 from Google's rouge-score,
 stemmer on, rougeLsum on newline-split sentences, best over references
@@ -13,11 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from evals.benchmarks.sources import benchmark_dataset
 from evals.data import load_splits
 from evals.metrics.rouge import rouge_scores
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 INSTRUCTION = "Summarize the article in one sentence."
+DIALOGUE_INSTRUCTION = "Summarize the dialogue in one or two sentences."
 
 
 def _check(row: dict[str, Any]) -> str | None:
@@ -44,6 +48,31 @@ def load_dataset(**_: Any) -> Any:
 def doc_to_text(doc: dict[str, Any]) -> str:
     """Instruction, article, and the answer cue."""
     return f"{INSTRUCTION}\n\nArticle: {doc['document']}\nSummary:"
+
+
+def dialogue_doc_to_text(doc: dict[str, Any]) -> str:
+    """Instruction, dialogue, and the answer cue (SAMSum, DialogSum)."""
+    return f"{DIALOGUE_INSTRUCTION}\n\nDialogue:\n{doc['document']}\nSummary:"
+
+
+def load_xsum(**metadata: Any) -> Any:
+    """XSum test from DATA_DIR (FRANK sample) or the hub (full test split)."""
+    return benchmark_dataset("xsum", **metadata)
+
+
+def load_cnn_dailymail(**metadata: Any) -> Any:
+    """CNN/DailyMail test from DATA_DIR (FRANK sample) or the hub (full test split)."""
+    return benchmark_dataset("cnn_dailymail", **metadata)
+
+
+def load_samsum(**metadata: Any) -> Any:
+    """SAMSum test from DATA_DIR or the hub."""
+    return benchmark_dataset("samsum", **metadata)
+
+
+def load_dialogsum(**metadata: Any) -> Any:
+    """DialogSum test (three references per dialogue) from DATA_DIR."""
+    return benchmark_dataset("dialogsum", **metadata)
 
 
 def doc_to_target(doc: dict[str, Any]) -> str:

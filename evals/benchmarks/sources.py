@@ -1,0 +1,106 @@
+"""Where a benchmark's records come from in a run (``DATA_DIR`` or the hub), the
+``datasets.DatasetDict`` lm-eval gets, and the provenance recorded in results.
+
+Options reach here from three places, first found wins: the task's lm-eval ``metadata`` (our
+runner, or ``lm_eval --metadata '{"data_dir": "..."}'``), then the environment
+(``EVALS_DATA_DIR``, ``EVALS_DATA_SOURCE``, ``EVALS_DATA_REVISION``), then the default
+(local files, no directory: an error saying how to set one).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evals.benchmarks import Records, check_files, get_benchmark, load_benchmark, load_fewshot
+from evals.errors import DataError
+from evals.fingerprint import sha256_file
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where benchmark data is read from in this run."""
+
+    kind: str
+    """``local`` (published files under ``data_dir``) or ``hub`` (``datasets``)."""
+
+    data_dir: Path | None = None
+    """The folder holding local copies (``DATA_DIR``)."""
+
+    revision: str | None = None
+    """Hub revision to load (a commit SHA pins it; default: the head, resolved and recorded)."""
+
+    def to_metadata(self) -> dict[str, str]:
+        """As lm-eval task metadata (what the ``custom_dataset`` hooks receive)."""
+        out = {"data_source": self.kind}
+        if self.data_dir is not None:
+            out["data_dir"] = str(self.data_dir)
+        if self.revision:
+            out["data_revision"] = self.revision
+        return out
+
+
+def resolve_source(options: Mapping[str, Any] | None = None) -> DataSource:
+    """The data source from task metadata, then the environment."""
+    options = options or {}
+    kind = str(options.get("data_source") or os.environ.get("EVALS_DATA_SOURCE") or "local")
+    if kind not in ("local", "hub"):
+        raise DataError(f"DATA_SOURCE must be 'local' or 'hub', not {kind!r}")
+    data_dir = options.get("data_dir") or os.environ.get("EVALS_DATA_DIR") or None
+    revision = options.get("data_revision") or os.environ.get("EVALS_DATA_REVISION") or None
+    return DataSource(kind, Path(data_dir).expanduser() if data_dir else None, revision)
+
+
+def _local_dir(name: str, source: DataSource) -> Path:
+    if source.data_dir is None:
+        benchmark = get_benchmark(name)
+        raise DataError(
+            f"{name}: no DATA_DIR set; it needs {', '.join(benchmark.files)} (from "
+            f"{benchmark.source}) under DATA_DIR, e.g. DATA_DIR=../shared/data, or DATA_SOURCE=hub"
+        )
+    if not source.data_dir.is_dir():
+        raise DataError(f"{name}: DATA_DIR {source.data_dir} is not a folder")
+    return source.data_dir
+
+
+def benchmark_records(name: str, source: DataSource) -> tuple[Records, Records | None]:
+    """Scored records and few-shot records (None: draw them from the scored split)."""
+    if source.kind == "hub":
+        from evals.benchmarks.hub import load_hub
+
+        return load_hub(get_benchmark(name), source.revision)
+    data_dir = _local_dir(name, source)
+    return load_benchmark(name, data_dir), load_fewshot(name, data_dir)
+
+
+def provenance(name: str, source: DataSource) -> dict[str, Any]:
+    """What identifies the data a run scored: name, split, and file hashes or hub revision."""
+    benchmark = get_benchmark(name)
+    out: dict[str, Any] = {"benchmark": name, "split": benchmark.split, "source": source.kind}
+    if source.kind == "hub":
+        from evals.benchmarks.hub import hub_provenance
+
+        return out | hub_provenance(benchmark, source.revision)
+    data_dir = _local_dir(name, source)
+    paths = check_files(benchmark, data_dir)
+    out["files"] = {str(p.relative_to(data_dir)): sha256_file(p) for p in paths}
+    return out
+
+
+def as_dataset_dict(records: Records, fewshot: Records | None) -> Any:
+    """``test`` and ``fewshot`` splits; without a disjoint few-shot split, ``fewshot`` is the
+    scored split itself, and lm-eval's sampler never shows an item as its own example."""
+    import datasets
+
+    test = datasets.Dataset.from_list(records)
+    shots = datasets.Dataset.from_list(fewshot) if fewshot else test
+    return datasets.DatasetDict({"test": test, "fewshot": shots})
+
+
+def benchmark_dataset(name: str, **metadata: Any) -> Any:
+    """The lm-eval ``custom_dataset`` body shared by every benchmark task."""
+    records, fewshot = benchmark_records(name, resolve_source(metadata))
+    return as_dataset_dict(records, fewshot)
