@@ -12,10 +12,23 @@ LIMIT ?=
 PROMPT_MODE ?=
 OBJECTIVE ?=
 BATCH_SIZE ?= 8
+# Real benchmarks: SUITE=standard|real (tasks/suites.yaml) or TASKS=sst2,conll2003,...; their
+# files under DATA_DIR (here ../shared/data), or DATA_SOURCE=hub [DATA_REVISION=<sha>].
+SUITE ?=
+DATA_DIR ?=
+DATA_SOURCE ?=
+DATA_REVISION ?=
+# MT-Bench judge: any model spec (JUDGE_ARGS: its extra lm-eval model args).
+JUDGE ?=
+JUDGE_ARGS ?=
 
+DATA_FLAGS := $(if $(SUITE),--suite "$(SUITE)") $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") \
+	$(if $(DATA_SOURCE),--data-source "$(DATA_SOURCE)") \
+	$(if $(DATA_REVISION),--data-revision "$(DATA_REVISION)")
 EVAL_FLAGS := --model "$(MODEL)" --model-args "$(MODEL_ARGS)" --tasks "$(TASKS)" \
-	--batch-size "$(BATCH_SIZE)" $(if $(LIMIT),--limit $(LIMIT)) \
-	$(if $(PROMPT_MODE),--prompt-mode $(PROMPT_MODE)) $(if $(OBJECTIVE),--objective $(OBJECTIVE))
+	--batch-size "$(BATCH_SIZE)" $(if $(LIMIT),--limit $(LIMIT)) $(DATA_FLAGS) \
+	$(if $(PROMPT_MODE),--prompt-mode $(PROMPT_MODE)) $(if $(OBJECTIVE),--objective $(OBJECTIVE)) \
+	$(if $(JUDGE),--judge "$(JUDGE)" --judge-args "$(JUDGE_ARGS)")
 
 .PHONY: install eval test test-fast lint gemma clean
 
@@ -65,7 +78,7 @@ gate: $(STAMP)
 	$(BIN)/evals gate --candidate "$(CANDIDATE)" --baseline "$(BASELINE)" \
 		$(if $(POLICY),--policy "$(POLICY)") $(if $(GATE_OUT),--out "$(GATE_OUT)") \
 		--model-args "$(MODEL_ARGS)" --tasks "$(TASKS)" $(if $(LIMIT),--limit $(LIMIT)) \
-		--batch-size "$(BATCH_SIZE)"
+		--batch-size "$(BATCH_SIZE)" $(DATA_FLAGS)
 
 # The objective matrix and the leaderboard pages (reports/matrix.{json,md}, reports/site/).
 FAMILY ?=
@@ -74,7 +87,7 @@ MODELS ?=
 matrix: $(STAMP)
 	$(if $(findstring offline-demo,$(FAMILY)),$(MAKE) gemma,)
 	$(BIN)/evals matrix $(if $(FAMILY),--family "$(FAMILY)") $(if $(MODELS),--models "$(MODELS)") \
-		--tasks "$(TASKS)" $(if $(LIMIT),--limit $(LIMIT)) --batch-size "$(BATCH_SIZE)"
+		--tasks "$(TASKS)" $(if $(LIMIT),--limit $(LIMIT)) --batch-size "$(BATCH_SIZE)" $(DATA_FLAGS)
 
 report: $(STAMP)
 	$(BIN)/evals report

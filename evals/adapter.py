@@ -18,6 +18,7 @@ from evals.fingerprint import model_folder_hash, sha256_file, sha256_json, sha25
 from evals.gguf_folder import converted_folder
 from evals.model_spec import ModelSpec
 from evals.objective import Objective, objective_from_name
+from evals.request_cache import wrap_with_cache
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +191,7 @@ def load_model(
         model_hash=model_hash,
         chat_template_sha256=sha256_text(template) if template else None,
     )
+    lm = wrap_with_cache(lm, identity.fingerprint)
     return LoadedModel(
         lm=lm, identity=identity, spec=spec, load_seconds=time.perf_counter() - started
     )

@@ -87,7 +87,10 @@ def _eval_command(args: argparse.Namespace) -> int:
         f"  fingerprint={ident.fingerprint}"
     )
     print(format_table(outcome.use_cases))
-    print(f"\nrun folder: {outcome.folder}")
+    stats = getattr(model.lm, "stats", None)
+    if stats is not None:
+        print(f"\nmodel requests: {stats.computed} computed, {stats.from_cache} from the cache")
+    print(f"run folder: {outcome.folder}")
     return 0
 
 
@@ -160,6 +163,13 @@ def _matrix_command(args: argparse.Namespace) -> int:
     family = (
         load_family(Path(args.family)) if args.family else family_from_specs(args.models.split())
     )
+    if args.suite and not args.tasks:
+        from evals.usecases import read_suites
+
+        suites = read_suites(Path(args.tasks_dir))
+        if args.suite not in suites:
+            raise EvalsError(f"unknown suite {args.suite!r}; known: {', '.join(suites)}")
+        family = replace(family, tasks=",".join(suites[args.suite]))
     if args.tasks:
         family = replace(family, tasks=args.tasks)
     if args.limit:

@@ -187,6 +187,8 @@ def run_evaluation(
         document["lm_eval"].update(lm_eval_keys)
         folder.write_progress(document)
     document["complete"] = True
+    stats = getattr(model.lm, "stats", None)
+    document["requests"] = stats.to_dict() if stats is not None else None
     document["timings"] = {
         "model_load_seconds": round(model.load_seconds, 3),
         "evaluation_seconds": round(time.perf_counter() - started, 3),

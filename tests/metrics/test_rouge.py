@@ -49,3 +49,31 @@ def test_dialogsum_bart_baseline_reproduces_expected_rouge() -> None:
             totals[key] += scores[key]
     for key, value in expected.items():
         assert totals[key] / 500 == pytest.approx(value, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("folder", "systems"),
+    [
+        ("cnn_dailymail", ("bart", "bert_sum", "bus", "pgn", "s2s")),
+        ("xsum", ("BERTS2S", "PtGen", "TConvS2S", "TranS2S")),
+    ],
+)
+def test_frank_system_summaries_reproduce_expected_rouge(folder: str, systems: tuple) -> None:
+    """ROUGE-1/2/L of every published system against the references, through the same
+    converter and scorer a model run uses (the convention is in tasks/summarization/README.md)."""
+    from evals.benchmarks import load_benchmark
+
+    root = shared_data(folder)
+    expected = json.loads((root / "expected_scores.json").read_text())["computed_here"]
+    records = load_benchmark(folder, root.parent)
+    rows = [json.loads(line) for line in next(root.glob("frank_*.jsonl")).open()]
+    assert len(rows) == len(records) == expected["n"]
+    assert set(expected["scores"]) == set(systems)
+    for system in systems:
+        totals = dict.fromkeys(("rouge1", "rouge2", "rougeL"), 0.0)
+        for row, record in zip(rows, records, strict=True):
+            scores = rouge_scores(row["system_summaries"][system], record["summaries"])
+            for key in totals:
+                totals[key] += scores[key]
+        for key, value in expected["scores"][system].items():
+            assert totals[key] / len(rows) == pytest.approx(value, abs=0.05), (system, key)

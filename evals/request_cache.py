@@ -1,0 +1,185 @@
+"""A model-aware request cache: every generation and loglikelihood request, on disk, keyed by
+who answered and exactly what was asked.
+
+lm-eval's own ``--use_cache`` keys requests by their arguments only, so two models sharing a
+cache file answer for each other. Here the key is ``sha256([namespace, method, args])`` where
+the namespace is the variant's fingerprint (model file hash or hub revision, backend, backend
+arguments including dtype, chat template) plus the dtype the weights actually loaded in, and
+``args`` are the request's arguments as lm-eval builds them (the exact prompt, and for
+generation the settings: stop sequences, token limit, sampling).
+
+Each answer is committed to SQLite (WAL) the moment the backend produces it, through lm-eval's
+``cache_hook`` (HF, vLLM and the API backends call it per request), so a run killed at any
+point (``kill -9``) keeps every finished request; starting the same run again recomputes only
+the rest. One database per variant under ``<cache>/requests/``; ``EVALS_REQUEST_CACHE=off``
+switches the cache off (a server whose model changes behind the same name needs that).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lm_eval.api.model import LM
+
+from evals.fingerprint import cache_root, sha256_text
+
+CACHED_METHODS = ("generate_until", "loglikelihood", "loglikelihood_rolling")
+
+
+def cache_enabled() -> bool:
+    """Whether model requests are cached (``EVALS_REQUEST_CACHE`` not set to off/0/false)."""
+    return os.environ.get("EVALS_REQUEST_CACHE", "on").lower() not in {"off", "0", "false", "no"}
+
+
+def request_key(namespace: str, method: str, args: Iterable[Any]) -> str:
+    """The cache key of one request."""
+    payload = json.dumps(
+        [namespace, method, list(args)], sort_keys=True, ensure_ascii=False, default=str
+    )
+    return sha256_text(payload)
+
+
+class RequestStore:
+    """Request key → answer (JSON) in one SQLite file; each write is committed at once."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+        )
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
+        """The stored answers among ``keys``."""
+        found: dict[str, Any] = {}
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                chunk = list(keys[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT key, value FROM answers WHERE key IN ({marks})", chunk
+                ).fetchall()
+                found.update((k, json.loads(v)) for k, v in rows)
+        return found
+
+    def put(self, key: str, value: Any) -> None:
+        """Store one answer (committed before returning)."""
+        text = json.dumps(value, ensure_ascii=False)
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO answers VALUES (?, ?)", (key, text))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM answers").fetchone()[0])
+
+
+@dataclass
+class CacheStats:
+    """Requests answered from the cache and by the model, per method."""
+
+    from_cache: int = 0
+    """Requests whose answer was already stored."""
+
+    computed: int = 0
+    """Requests sent to the model."""
+
+    def to_dict(self) -> dict[str, int]:
+        """JSON-ready form."""
+        return {"from_cache": self.from_cache, "computed": self.computed}
+
+
+class _Hook:
+    """Stands in for lm-eval's ``CacheHook``: stores each answer as the backend produces it."""
+
+    def __init__(self, cache: CachedLM) -> None:
+        self.cache = cache
+
+    def add_partial(self, attr: str, req: Iterable[Any], res: Any) -> None:
+        if attr in CACHED_METHODS and req is not None:
+            self.cache.store.put(request_key(self.cache.namespace, attr, req), res)
+
+
+class CachedLM(LM):
+    """An lm-eval ``LM`` that answers stored requests from disk and forwards the rest."""
+
+    def __init__(self, lm: LM, store: RequestStore, namespace: str) -> None:
+        super().__init__()
+        self.lm = lm
+        self.store = store
+        self.namespace = namespace
+        self.stats = CacheStats()
+        lm.set_cache_hook(_Hook(self))
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for attributes CachedLM itself lacks (tokenizer, model, ...).
+        if name == "lm":
+            raise AttributeError(name)
+        return getattr(self.lm, name)
+
+    def _answer(self, method: str, requests: list[Any], compute: Callable) -> list[Any]:
+        keys = [request_key(self.namespace, method, r.args) for r in requests]
+        stored = self.store.get_many(keys)
+        missing = [i for i, k in enumerate(keys) if k not in stored]
+        self.stats.from_cache += len(requests) - len(missing)
+        self.stats.computed += len(missing)
+        if missing:
+            answers = compute([requests[i] for i in missing])
+            for i, answer in zip(missing, answers, strict=True):
+                value = list(answer) if isinstance(answer, tuple) else answer
+                stored[keys[i]] = value
+                self.store.put(keys[i], value)  # the hook may have stored it already
+        return [_restore(method, stored[k]) for k in keys]
+
+    def generate_until(self, requests: list[Any], disable_tqdm: bool = False) -> list[str]:
+        return self._answer("generate_until", requests, self.lm.generate_until)
+
+    def loglikelihood(self, requests: list[Any], disable_tqdm: bool = False) -> list[Any]:
+        return self._answer("loglikelihood", requests, self.lm.loglikelihood)
+
+    def loglikelihood_rolling(self, requests: list[Any], disable_tqdm: bool = False) -> list[Any]:
+        return self._answer("loglikelihood_rolling", requests, self.lm.loglikelihood_rolling)
+
+    def apply_chat_template(self, chat_history: list[dict[str, str]], **kwargs: Any) -> Any:
+        return self.lm.apply_chat_template(chat_history, **kwargs)
+
+    def chat_template(self, chat_template: bool | str = False) -> str | None:
+        return self.lm.chat_template(chat_template)
+
+    @property
+    def tokenizer_name(self) -> str:
+        return self.lm.tokenizer_name
+
+    @property
+    def rank(self) -> int:
+        return self.lm.rank
+
+    @property
+    def world_size(self) -> int:
+        return self.lm.world_size
+
+
+def _restore(method: str, value: Any) -> Any:
+    if method == "loglikelihood" and isinstance(value, list):
+        return (float(value[0]), bool(value[1]))
+    return value
+
+
+def wrap_with_cache(lm: LM, fingerprint: str) -> LM:
+    """``lm`` behind the request cache of this variant (unchanged when the cache is off)."""
+    if not cache_enabled():
+        return lm
+    dtype = getattr(getattr(lm, "model", None), "dtype", None)
+    namespace = f"{fingerprint}:{dtype}"
+    store = RequestStore(cache_root() / "requests" / f"{sha256_text(namespace)[:16]}.sqlite")
+    return CachedLM(lm, store, namespace)

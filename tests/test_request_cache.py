@@ -1,0 +1,157 @@
+"""The model-aware request cache: keys, isolation between models, and a real ``kill -9`` of a
+running evaluation followed by a resume that recomputes nothing that had finished."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from evals.adapter import load_model
+from evals.model_spec import parse_model_spec
+from evals.request_cache import RequestStore, request_key
+from evals.results import RESULTS_FILE
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_keys_depend_on_model_prompt_and_settings() -> None:
+    base = request_key(
+        "model-a", "generate_until", ("prompt", {"until": ["\n"], "max_gen_toks": 8})
+    )
+    assert base == request_key(
+        "model-a", "generate_until", ("prompt", {"max_gen_toks": 8, "until": ["\n"]})
+    )
+    assert base != request_key(
+        "model-b", "generate_until", ("prompt", {"until": ["\n"], "max_gen_toks": 8})
+    )
+    assert base != request_key(
+        "model-a", "generate_until", ("prompt ", {"until": ["\n"], "max_gen_toks": 8})
+    )
+    assert base != request_key(
+        "model-a", "generate_until", ("prompt", {"until": ["\n"], "max_gen_toks": 9})
+    )
+    assert base != request_key(
+        "model-a", "loglikelihood", ("prompt", {"until": ["\n"], "max_gen_toks": 8})
+    )
+
+
+def test_store_survives_reopening(tmp_path: Path) -> None:
+    store = RequestStore(tmp_path / "r.sqlite")
+    store.put("k", [-1.5, True])
+    assert RequestStore(tmp_path / "r.sqlite").get_many(["k", "x"]) == {"k": [-1.5, True]}
+
+
+def _generate(model: Any, prompts: list[str]) -> list[str]:
+    from lm_eval.api.instance import Instance
+
+    gen = {"until": ["\n\n"], "max_gen_toks": 6, "do_sample": False}
+    return model.lm.generate_until(
+        [Instance("generate_until", {}, (p, dict(gen)), i) for i, p in enumerate(prompts)]
+    )
+
+
+def test_two_models_never_answer_for_each_other(
+    tiny_chat_model: Path, tiny_base_model: Path
+) -> None:
+    chat = load_model(parse_model_spec(str(tiny_chat_model)), batch_size=2)
+    base = load_model(parse_model_spec(str(tiny_base_model)), batch_size=2)
+    prompts = ["The river", "A small"]
+    first = _generate(chat, prompts)
+    assert chat.lm.stats.computed == 2
+    assert _generate(chat, prompts) == first and chat.lm.stats.from_cache == 2
+    _generate(base, prompts)
+    assert base.lm.stats.computed == 2 and base.lm.stats.from_cache == 0
+    # loglikelihoods are cached too, as (float, bool) pairs.
+    from lm_eval.api.instance import Instance
+
+    req = [Instance("loglikelihood", {}, ("The river", " runs"), 0)]
+    assert chat.lm.loglikelihood(req) == chat.lm.loglikelihood(req)
+    assert isinstance(chat.lm.loglikelihood(req)[0], tuple)
+
+
+def _eval_cmd(model: Path, runs: Path) -> list[str]:
+    return [sys.executable, "-m", "evals", "eval", "--model", str(model),
+            "--tasks", "summarization,qa", "--limit", "20", "--batch-size", "1",
+            "--output", str(runs)]  # fmt: skip
+
+
+def _env(cache: Path) -> dict[str, str]:
+    return {**os.environ, "EVALS_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
+
+
+def _stored(cache: Path) -> int:
+    files = list((cache / "requests").glob("*.sqlite"))
+    if not files:
+        return 0
+    try:
+        with sqlite3.connect(str(files[0]), timeout=1) as db:
+            return int(db.execute("SELECT COUNT(*) FROM answers").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def _finished(runs: Path) -> Path:
+    (folder,) = [p for p in runs.glob("*/*") if p.is_dir() and not p.name.endswith(".partial")]
+    return folder
+
+
+def _items(folder: Path) -> dict[str, Any]:
+    results = json.loads((folder / RESULTS_FILE).read_text())
+    out = {}
+    for name, entry in results["use_cases"].items():
+        samples = [json.loads(x) for x in (folder / entry["samples_files"][0]).open()]
+        out[name] = {
+            "metrics": {k: v["value"] for k, v in entry["metrics"].items()},
+            "outputs": [(s["item_id"], s["parsed"]) for s in samples],
+        }
+    return out
+
+
+def test_kill_dash_nine_then_resume_matches_an_uninterrupted_run(
+    tiny_chat_model: Path, tmp_path: Path
+) -> None:
+    total = 40  # 20 summaries + 20 answers, one generation each
+    cache, runs = tmp_path / "cache", tmp_path / "runs"
+    proc = subprocess.Popen(_eval_cmd(tiny_chat_model, runs), env=_env(cache),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 300
+    while _stored(cache) < 8 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    kept = _stored(cache)
+    assert 8 <= kept < total
+    assert not [p for p in runs.glob("*/*") if not p.name.endswith(".partial")]
+
+    resumed = subprocess.run(_eval_cmd(tiny_chat_model, runs), env=_env(cache),
+                             capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    requests = json.loads((_finished(runs) / RESULTS_FILE).read_text())["requests"]
+    assert requests == {"from_cache": kept, "computed": total - kept}
+
+    fresh_runs, fresh_cache = tmp_path / "fresh-runs", tmp_path / "fresh-cache"
+    fresh = subprocess.run(_eval_cmd(tiny_chat_model, fresh_runs), env=_env(fresh_cache),
+                           capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert fresh.returncode == 0, fresh.stderr[-2000:]
+    assert json.loads((_finished(fresh_runs) / RESULTS_FILE).read_text())["requests"] == {
+        "from_cache": 0, "computed": total}  # fmt: skip
+    assert _items(_finished(runs)) == _items(_finished(fresh_runs))
+
+
+def test_warm_rerun_reads_only_the_cache(tiny_chat_model: Path, tmp_path: Path) -> None:
+    from evals.cli import main
+
+    argv = ["eval", "--model", str(tiny_chat_model), "--tasks", "sentiment,chat", "--limit", "4"]
+    assert main([*argv, "--output", str(tmp_path / "a")]) == 0
+    assert main([*argv, "--output", str(tmp_path / "b")]) == 0
+    second = json.loads((_finished(tmp_path / "b") / RESULTS_FILE).read_text())
+    assert second["requests"]["computed"] == 0 and second["requests"]["from_cache"] > 0
+    assert _items(_finished(tmp_path / "a")) == _items(_finished(tmp_path / "b"))
