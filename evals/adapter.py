@@ -23,6 +23,9 @@ from evals.request_cache import wrap_with_cache
 log = logging.getLogger(__name__)
 
 _SECRET_KEYS = {"api_key", "token", "auth_token", "header", "headers"}
+_OPERATIONAL_KEYS = {"batch_size", "max_batch_size", "max_retries", "timeout", "num_concurrent"}
+"""Backend arguments that change how requests are sent, never what is answered: left out of the
+fingerprint, so a retry setting does not orphan stored runs or cached requests."""
 
 
 class PromptMode(str, Enum):
@@ -72,7 +75,9 @@ class VariantIdentity:
         return sha256_json(
             {
                 "backend": self.backend,
-                "model_args": {k: v for k, v in self.model_args.items() if k != "batch_size"},
+                "model_args": {
+                    k: v for k, v in self.model_args.items() if k not in _OPERATIONAL_KEYS
+                },
                 "model_hash": self.model_hash,
                 "chat_template_sha256": self.chat_template_sha256,
             }

@@ -14,36 +14,45 @@ RowCheck = Callable[[dict[str, Any]], str | None]
 """Returns a reason when a row is unusable, ``None`` when it is fine."""
 
 
-def read_jsonl(
-    path: Path, required: Sequence[str] = (), check: RowCheck | None = None
-) -> list[dict[str, Any]]:
-    """Rows of a JSONL file: objects holding the ``required`` keys, each ``id`` unique."""
+def jsonl_objects(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """``(line number, object)`` for each non-blank line of a JSONL file; a line that is not a
+    JSON object is one error naming the file and line."""
     if not path.is_file():
         raise DataError(f"data file not found: {path}")
-    rows: list[dict[str, Any]] = []
-    ids: set[str] = set()
+    rows = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            where = f"{path}:{number}"
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as err:
-                raise DataError(f"{where}: not valid JSON ({err.msg})") from None
+                raise DataError(f"{path}:{number}: not valid JSON ({err.msg})") from None
             if not isinstance(row, dict):
-                raise DataError(f"{where}: a row must be a JSON object")
-            missing = [key for key in required if key not in row]
-            if missing:
-                raise DataError(f"{where}: missing field(s) {', '.join(missing)}")
-            reason = check(row) if check else None
-            if reason:
-                raise DataError(f"{where}: {reason}")
-            row_id = str(row.get("id", number))
-            if row_id in ids:
-                raise DataError(f"{where}: duplicate id {row_id!r}")
-            ids.add(row_id)
-            rows.append(row)
+                raise DataError(f"{path}:{number}: a row must be a JSON object")
+            rows.append((number, row))
+    return rows
+
+
+def read_jsonl(
+    path: Path, required: Sequence[str] = (), check: RowCheck | None = None
+) -> list[dict[str, Any]]:
+    """Rows of a JSONL file: objects holding the ``required`` keys, each ``id`` unique."""
+    rows: list[dict[str, Any]] = []
+    ids: set[str] = set()
+    for number, row in jsonl_objects(path):
+        where = f"{path}:{number}"
+        missing = [key for key in required if key not in row]
+        if missing:
+            raise DataError(f"{where}: missing field(s) {', '.join(missing)}")
+        reason = check(row) if check else None
+        if reason:
+            raise DataError(f"{where}: {reason}")
+        row_id = str(row.get("id", number))
+        if row_id in ids:
+            raise DataError(f"{where}: duplicate id {row_id!r}")
+        ids.add(row_id)
+        rows.append(row)
     if not rows:
         raise DataError(f"{path} holds no rows")
     return rows

@@ -87,6 +87,7 @@ def _row(use_case: str, columns: Sequence[Column]) -> tuple[dict[str, Any], Pair
     present = [c for c in columns if use_case in c.run.use_cases]
     entries = {c.key: c.run.use_cases[use_case] for c in present}
     first = next(iter(entries.values()))
+
     def score(c: Column) -> float:
         value = entries[c.key]["primary"]["value"]
         return float("-inf") if value is None else float(value)

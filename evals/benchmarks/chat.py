@@ -17,11 +17,11 @@ Their published form is the GitHub files; there is no hub path.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 
 from evals.benchmarks import Benchmark, Records, register
+from evals.data import jsonl_objects
 from evals.errors import DataError
 
 NEEDS_REFERENCE = ("math", "reasoning", "coding")
@@ -29,18 +29,7 @@ NEEDS_REFERENCE = ("math", "reasoning", "coding")
 
 
 def _jsonl(path: Path) -> list[dict]:
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise DataError(f"{path}:{number}: not valid JSON ({err.msg})") from None
-        if not isinstance(row, dict):
-            raise DataError(f"{path}:{number}: a row must be a JSON object")
-        rows.append(row)
-    return rows
+    return [row for _, row in jsonl_objects(path)]
 
 
 def round_robin(records: Records, key: str) -> Records:

@@ -17,24 +17,15 @@ from the scored split, never the item itself; the hub path uses ``train``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from evals.benchmarks import Benchmark, HubSource, Records, register
-from evals.errors import DataError
+from evals.data import jsonl_objects
 
 
 def _jsonl(path: Path) -> list[dict]:
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as err:
-            raise DataError(f"{path}:{number}: not valid JSON ({err.msg})") from None
-    return rows
+    return [row for _, row in jsonl_objects(path)]
 
 
 def _frank(path: Path) -> Records:

@@ -1,0 +1,210 @@
+"""``make bench``: ratios measured in one run on this machine (no absolute time is a target).
+
+1. suite / physical floor: the suite's evaluation of the bundled QA and summarization items on
+   the embedded model (request cache off) against a plain transformers loop that makes the same
+   generations: same prompts, batch size, token limit, stop strings, greedy. Target ≤ 1.10.
+2. suite / stock ``lm_eval`` CLI on the same task configs, both as fresh processes, wall time
+   including start-up and model load. Target ≤ 1.0.
+3. warm re-run / cold run of ``evals eval`` (same cache folder), evaluation time. Target ≤ 0.05.
+4. a matrix of 3 variants / 3 separate runs of one variant each (tiny local GPT-2 variants, so
+   per-run overhead is what is measured).
+5. scoring throughput: ROUGE and entity counting on 10,000 items; bootstrap CIs of 10,000 items ×
+   1,000 resamples, vectorized vs a per-resample loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+TASKS = "qa,summarization"
+
+
+def _evals(args: list[str], cache: Path) -> tuple[float, dict[str, Any]]:
+    env = {**os.environ, "EVALS_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
+    runs = Path(tempfile.mkdtemp(prefix="bench-runs-"))
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "evals", "eval", *args, "--output", str(runs)],
+                   env=env, check=True, capture_output=True)  # fmt: skip
+    wall = time.perf_counter() - started
+    (results,) = runs.glob("*/*/results.json")
+    return wall, json.loads(results.read_text())
+
+
+def suite_vs_floor(limit: int, batch: int) -> dict[str, float]:
+    """Evaluation time of the suite and of a plain transformers loop on the same prompts."""
+    import torch
+
+    from evals.adapter import load_model
+    from evals.model_spec import parse_model_spec
+    from evals.runner import RunSettings, run_evaluation
+    from evals.usecases import select_use_cases
+
+    os.environ["EVALS_REQUEST_CACHE"] = "off"
+    model = load_model(parse_model_spec(""), batch_size=batch)
+    use_cases = select_use_cases(TASKS)
+    runs = Path(tempfile.mkdtemp(prefix="bench-floor-"))
+    run_evaluation(model, use_cases, RunSettings(limit=2, runs_root=runs))  # warm-up
+    started = time.perf_counter()
+    outcome = run_evaluation(model, use_cases, RunSettings(limit=limit, runs_root=runs))
+    suite = time.perf_counter() - started
+
+    hf, tok = model.lm.model, model.lm.tokenizer
+    tok.padding_side = "left"
+    started = time.perf_counter()
+    for result in outcome.use_cases:
+        gen = result.generation
+        prompts = [
+            json.loads(x)["prompt"] for x in (outcome.folder / result.samples_files[0]).open()
+        ]
+        for start in range(0, len(prompts), batch):
+            enc = tok(prompts[start : start + batch], return_tensors="pt", padding=True,
+                      add_special_tokens=False)  # fmt: skip
+            with torch.inference_mode():
+                out = hf.generate(**enc, max_new_tokens=int(gen["max_gen_toks"]), do_sample=False,
+                                  stop_strings=list(gen["until"]), tokenizer=tok,
+                                  pad_token_id=tok.pad_token_id)  # fmt: skip
+            tok.batch_decode(out[:, enc["input_ids"].shape[1] :], skip_special_tokens=True)
+    floor = time.perf_counter() - started
+    os.environ.pop("EVALS_REQUEST_CACHE")
+    return {"suite_s": suite, "floor_s": floor, "ratio": suite / floor}
+
+
+def suite_vs_lm_eval(limit: int, batch: int) -> dict[str, float]:
+    """Fresh-process wall time: ``evals eval`` vs ``lm_eval`` on the same task configs."""
+    from evals.gguf_folder import converted_folder
+    from evals.model_spec import parse_model_spec
+
+    spec = parse_model_spec("")
+    assert spec.gguf_path is not None
+    folder = converted_folder(spec.gguf_path)
+    cache = Path(tempfile.mkdtemp(prefix="bench-cache-"))
+    os.environ["EVALS_REQUEST_CACHE"] = "off"
+    ours, _ = _evals(["--tasks", TASKS, "--limit", str(limit), "--batch-size", str(batch)], cache)
+    os.environ.pop("EVALS_REQUEST_CACHE")
+    out = Path(tempfile.mkdtemp(prefix="bench-lm-eval-"))
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "lm_eval", "--model", "hf", "--model_args",
+                    f"pretrained={folder},dtype=float32,device=cpu", "--include_path",
+                    str(ROOT / "tasks"), "--tasks", TASKS, "--limit", str(limit),
+                    "--batch_size", str(batch), "--apply_chat_template", "--output_path",
+                    str(out)], check=True, capture_output=True,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+    stock = time.perf_counter() - started
+    return {"suite_s": ours, "lm_eval_s": stock, "ratio": ours / stock}
+
+
+def warm_vs_cold(limit: int, batch: int) -> dict[str, float]:
+    """Evaluation time of a cold run and of the same run again (request cache warm)."""
+    cache = Path(tempfile.mkdtemp(prefix="bench-warm-"))
+    args = ["--tasks", TASKS, "--limit", str(limit), "--batch-size", str(batch)]
+    _, cold = _evals(args, cache)
+    _, warm = _evals(args, cache)
+    c, w = cold["timings"]["evaluation_seconds"], warm["timings"]["evaluation_seconds"]
+    assert warm["requests"]["computed"] == 0
+    return {"cold_s": c, "warm_s": w, "ratio": w / c}
+
+
+def matrix_vs_separate(limit: int) -> dict[str, float]:
+    """``evals matrix`` over 3 variants vs 3 separate ``evals eval`` processes."""
+    from tests.conftest import build_tiny_gpt2
+
+    root = Path(tempfile.mkdtemp(prefix="bench-variants-"))
+    names = ("tiny-base", "tiny-instruct", "tiny-chat")
+    folders = [build_tiny_gpt2(root / n, seed=k) for k, n in enumerate(names)]
+    cache = Path(tempfile.mkdtemp(prefix="bench-matrix-"))
+    os.environ["EVALS_REQUEST_CACHE"] = "off"
+    separate = sum(
+        _evals(["--model", str(f), "--tasks", TASKS, "--limit", str(limit)], cache)[0]
+        for f in folders
+    )
+    env = {**os.environ, "EVALS_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "evals", "matrix", "--models",
+                    " ".join(str(f) for f in folders), "--tasks", TASKS, "--limit", str(limit),
+                    "--output", str(root / "runs"), "--reports", str(root / "reports")],
+                   env=env, check=True, capture_output=True)  # fmt: skip
+    matrix = time.perf_counter() - started
+    os.environ.pop("EVALS_REQUEST_CACHE")
+    return {"matrix_s": matrix, "separate_s": separate, "ratio": matrix / separate}
+
+
+def scoring_throughput() -> dict[str, float]:
+    """Items per second of the scorers, and the bootstrap's vectorization gain."""
+    import numpy as np
+
+    from evals.metrics.ner import entity_counts
+    from evals.metrics.rouge import rouge_scores
+    from evals.statistics import bootstrap_ci, reduce_mean
+
+    summaries = [json.loads(x) for x in (ROOT / "tasks/summarization/data/test.jsonl").open()]
+    pairs = [(s["summaries"][0], s["document"][:300]) for s in summaries]
+    started = time.perf_counter()
+    for k in range(10_000):
+        ref, pred = pairs[k % len(pairs)]
+        rouge_scores(pred + f" {k}", ref)
+    rouge = 10_000 / (time.perf_counter() - started)
+
+    sentences = [json.loads(x) for x in (ROOT / "tasks/ner/data/test.jsonl").open()]
+    started = time.perf_counter()
+    for k in range(10_000):
+        tags = sentences[k % len(sentences)]["tags"]
+        entity_counts(tags, list(reversed(tags)), ("PER", "ORG", "LOC", "MISC"))
+    ner = 10_000 / (time.perf_counter() - started)
+
+    rng = np.random.default_rng(0)
+    stats = np.stack([rng.random(10_000) * 100, np.ones(10_000)], axis=1)
+    started = time.perf_counter()
+    bootstrap_ci(stats, "mean", iterations=1000)
+    vectorized = time.perf_counter() - started
+    started = time.perf_counter()
+    values = []
+    for _ in range(1000):
+        idx = rng.integers(0, 10_000, size=10_000)
+        values.append(float(reduce_mean(stats[idx].sum(axis=0))))
+    np.quantile(values, [0.025, 0.975])
+    loop = time.perf_counter() - started
+    return {"rouge_items_per_s": rouge, "ner_items_per_s": ner, "bootstrap_s": vectorized,
+            "bootstrap_loop_s": loop, "ratio": vectorized / loop}  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=16, help="items per use case")
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--out", default="reports/bench.json")
+    args = parser.parse_args()
+    rows: list[tuple[str, str, dict[str, float]]] = []
+    for label, target, fn in (
+        ("suite / transformers loop (same generations)", "<= 1.10",
+         lambda: suite_vs_floor(args.limit, args.batch_size)),
+        ("suite / stock lm_eval CLI (fresh processes)", "<= 1.0",
+         lambda: suite_vs_lm_eval(args.limit, args.batch_size)),
+        ("warm re-run / cold run (evaluation time)", "<= 0.05",
+         lambda: warm_vs_cold(args.limit, args.batch_size)),
+        ("matrix of 3 variants / 3 separate runs", "< 1.0", lambda: matrix_vs_separate(args.limit)),
+        ("bootstrap 10k x 1000: vectorized / loop", "< 1.0", scoring_throughput),
+    ):  # fmt: skip
+        print(f"measuring: {label} ...", file=sys.stderr, flush=True)
+        rows.append((label, target, fn()))
+    print("\n| measure | target | ratio | detail |\n|---|---|---|---|")
+    for label, target, values in rows:
+        detail = ", ".join(f"{k}={v:.3g}" for k, v in values.items() if k != "ratio")
+        print(f"| {label} | {target} | {values['ratio']:.3f} | {detail} |")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps([{"measure": r[0], "target": r[1], **r[2]} for r in rows],
+                                         indent=2))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
