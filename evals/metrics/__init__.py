@@ -1,20 +1,25 @@
 """Scorers for each use case, built on the field's libraries (rouge-score, seqeval,
-scikit-learn). One implementation per metric: task hooks and ``evals score`` both call these."""
+scikit-learn). One implementation per metric: task hooks and ``evals score`` both call these.
 
-from evals.metrics.classification import label_statistics, parse_label
-from evals.metrics.ner import align_entities, entity_counts, parse_entities
-from evals.metrics.rouge import ROUGE_TYPES, rouge_scores, split_sentences
-from evals.metrics.squad import normalize_answer, squad_scores
+Names are imported on first use (PEP 562), so a task that needs only SQuAD scoring does not
+pay for importing seqeval and scikit-learn (1.5 s) or rouge-score and nltk (0.5 s)."""
 
-__all__ = [
-    "ROUGE_TYPES",
-    "align_entities",
-    "entity_counts",
-    "label_statistics",
-    "normalize_answer",
-    "parse_entities",
-    "parse_label",
-    "rouge_scores",
-    "split_sentences",
-    "squad_scores",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "label_statistics": "classification", "parse_label": "classification",
+    "align_entities": "ner", "entity_counts": "ner", "parse_entities": "ner",
+    "ROUGE_TYPES": "rouge", "rouge_scores": "rouge", "split_sentences": "rouge",
+    "normalize_answer": "squad", "squad_scores": "squad",
+}  # fmt: skip
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"evals.metrics.{_WHERE[name]}"), name)
