@@ -106,3 +106,25 @@ def test_judged_run_scores_parsed_ratings_and_counts_the_rest(
     judgments = [t["judge"] for s in samples for t in s["turns"]]
     assert [j["rating"] for j in judgments] == [8.0, 4.0, None, 8.0, 4.0, None]
     assert judgments[2]["judgment"] == "no rating here"
+
+
+def test_table_says_unscored_instead_of_zero() -> None:
+    from evals.results import UseCaseResult
+    from evals.statistics import Estimate
+    from evals.table import format_table
+
+    nan = float("nan")
+    result = UseCaseResult(
+        use_case="mt_bench", primary_metric="rating", primary_reducer="mean",
+        metrics={"rating": Estimate(nan, nan, nan, 3),
+                 "unparseable_judgments": Estimate(100.0, 100.0, 100.0, 3),
+                 "unscored": Estimate(100.0, 100.0, 100.0, 3)},
+        invalid_rate=0.0, n=3, prompt_mode="chat", num_fewshot=0, task_version="1.0",
+        data_sha256="d", config_sha256="c", generation={}, model_fingerprint="m", seconds=1.0,
+        tasks=("mt_bench",), judge={"name": "judge-x", "fingerprint": "f"},
+    )  # fmt: skip
+    table = format_table([result])
+    row = next(line for line in table.splitlines() if line.startswith("mt_bench "))
+    assert " - " in row and "no scored item" in row and "0.0  [" not in row
+    assert "mt_bench: judged by judge-x; unparseable judgments 100.0%" in table
+    assert "mt_bench: 100.0% of items unscored (no valid judgment)" in table

@@ -79,3 +79,15 @@ def test_reducer_lookup_by_pattern() -> None:
     assert reducer_for("accuracy", patterns) == "mean"
     with pytest.raises(KeyError):
         reducer_for("x", {"x": "median"})
+
+
+def test_a_weighted_mean_over_no_weight_is_undefined_not_zero() -> None:
+    """Nothing scored (every judgment unparseable, no reference answer) is no score at all."""
+    import json
+
+    stats = np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
+    estimate = bootstrap_ci(stats, "mean")
+    assert not estimate.defined and estimate.n == 3
+    assert json.loads(json.dumps(estimate.to_dict()))["value"] is None  # never a bare NaN
+    partly = bootstrap_ci(np.array([[80.0, 1.0], [0.0, 0.0]]), "mean")
+    assert partly.value == 80.0 and partly.defined
