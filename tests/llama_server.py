@@ -118,11 +118,14 @@ class FaultProxy:
                 pass
 
             def _reply(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:  # the client gave up (its timeout): nothing to answer
+                    self.close_connection = True
 
             def _forward(self, method: str, body: bytes | None) -> None:
                 request = urllib.request.Request(

@@ -81,14 +81,14 @@ def test_errors_stalls_and_drops_are_retried(
     monkeypatch.setenv("EVALS_CACHE_DIR", str(tmp_path / "empty-cache"))  # every request is sent
     proxy.log.clear()
     proxy.plan = ["503", "drop", "stall", "pass", "503"]
-    proxy.stall_s = 6.0
+    proxy.stall_s = 25.0  # past the 12 s timeout, which real answers stay well under
     started = time.monotonic()
-    code = _eval(proxy, "completions", tmp_path / "faulty", args="max_retries=5,timeout=3")
+    code = _eval(proxy, "completions", tmp_path / "faulty", args="max_retries=6,timeout=12")
     assert code == 0
     _, faulty = _run(tmp_path / "faulty")
     assert faulty == clean  # greedy answers, unchanged by the faults
     assert proxy.log[:5] == ["503", "drop", "stall", "pass", "503"]
-    assert time.monotonic() - started < 120
+    assert time.monotonic() - started < 180
 
 
 def test_server_killed_mid_run_and_restarted(
@@ -107,7 +107,7 @@ def test_dead_server_one_line_then_resume_from_cache(
     proxy.plan = ["pass", "pass"]
     proxy.then = "503"
     started = time.monotonic()
-    code = _eval(proxy, "completions", tmp_path, args="max_retries=2,timeout=10")
+    code = _eval(proxy, "completions", tmp_path, args="max_retries=2,timeout=30")
     assert time.monotonic() - started < 60
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert code == 2
