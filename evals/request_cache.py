@@ -107,7 +107,9 @@ class _Hook:
 
     def add_partial(self, attr: str, req: Iterable[Any], res: Any) -> None:
         if attr in CACHED_METHODS and req is not None:
-            self.cache.store.put(request_key(self.cache.namespace, attr, req), res)
+            key = request_key(self.cache.namespace, attr, req)
+            self.cache.store.put(key, res)
+            self.cache.stored_by_hook.add(key)
 
 
 class CachedLM(LM):
@@ -119,6 +121,8 @@ class CachedLM(LM):
         self.store = store
         self.namespace = namespace
         self.stats = CacheStats()
+        self.stored_by_hook: set[str] = set()
+        """Keys the backend's hook wrote during the current call (not written twice)."""
         lm.set_cache_hook(_Hook(self))
 
     def __getattr__(self, name: str) -> Any:
@@ -134,11 +138,14 @@ class CachedLM(LM):
         self.stats.from_cache += len(requests) - len(missing)
         self.stats.computed += len(missing)
         if missing:
+            self.stored_by_hook.clear()
             answers = compute([requests[i] for i in missing])
             for i, answer in zip(missing, answers, strict=True):
                 value = list(answer) if isinstance(answer, tuple) else answer
                 stored[keys[i]] = value
-                self.store.put(keys[i], value)  # the hook may have stored it already
+                if keys[i] not in self.stored_by_hook:  # a backend without the hook
+                    self.store.put(keys[i], value)
+            self.stored_by_hook.clear()
         return [_restore(method, stored[k]) for k in keys]
 
     def generate_until(self, requests: list[Any], disable_tqdm: bool = False) -> list[str]:

@@ -19,9 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evals.data import jsonl_objects
 from evals.errors import DataError
 
 Records = list[dict[str, Any]]
+
+
+def read_rows(path: Path) -> Records:
+    """The JSON objects of a published JSONL file (a bad line is one error with file:line)."""
+    return [row for _, row in jsonl_objects(path)]
 
 
 @dataclass(frozen=True)

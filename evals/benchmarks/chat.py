@@ -20,16 +20,11 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from evals.benchmarks import Benchmark, Records, register
-from evals.data import jsonl_objects
+from evals.benchmarks import Benchmark, Records, read_rows, register
 from evals.errors import DataError
 
 NEEDS_REFERENCE = ("math", "reasoning", "coding")
 """MT-Bench categories graded against a reference answer (FastChat's ``NEED_REF_CATS``)."""
-
-
-def _jsonl(path: Path) -> list[dict]:
-    return [row for _, row in jsonl_objects(path)]
 
 
 def round_robin(records: Records, key: str) -> Records:
@@ -47,10 +42,10 @@ def round_robin(records: Records, key: str) -> Records:
 def _mt_bench(data_dir: Path) -> Records:
     folder = data_dir / "mt_bench"
     references = {}
-    for row in _jsonl(folder / "reference_answer" / "gpt-4.jsonl"):
+    for row in read_rows(folder / "reference_answer" / "gpt-4.jsonl"):
         references[int(row["question_id"])] = list(row["choices"][0]["turns"])
     records = []
-    for row in _jsonl(folder / "question.jsonl"):
+    for row in read_rows(folder / "question.jsonl"):
         qid, turns = int(row["question_id"]), row.get("turns")
         if not isinstance(turns, list) or not turns:
             raise DataError(f"{folder / 'question.jsonl'}: question {qid} has no turns")
@@ -66,7 +61,7 @@ def _mt_bench(data_dir: Path) -> Records:
 def _mt_bench_101(data_dir: Path) -> Records:
     path = data_dir / "mt_bench_101" / "mtbench101.jsonl"
     records = []
-    for row in _jsonl(path):
+    for row in read_rows(path):
         history = row.get("history")
         if not isinstance(history, list) or not history:
             raise DataError(f"{path}: dialogue {row.get('id')} has no history")

@@ -45,15 +45,15 @@ def _hub_rows(dataset: Any) -> Records:
     ]  # fmt: skip
 
 
-SQUAD_V11 = register(Benchmark(
-    "squad_v1.1", "qa", "dev", ("squad_v1.1/dev-v1.1.reconstructed.json",),
-    "rajpurkar.github.io/SQuAD-explorer (dev-v1.1.json)", "f1",
-    lambda d: _squad(d / "squad_v1.1" / "dev-v1.1.reconstructed.json"),
-    hub=HubSource("rajpurkar/squad", None, "validation", _hub_rows, fewshot_split="train"),
-))  # fmt: skip
-SQUAD_V20 = register(Benchmark(
-    "squad_v2.0", "qa", "dev", ("squad_v2.0/dev-v2.0.reconstructed.json",),
-    "rajpurkar.github.io/SQuAD-explorer (dev-v2.0.json)", "f1",
-    lambda d: _squad(d / "squad_v2.0" / "dev-v2.0.reconstructed.json"),
-    hub=HubSource("rajpurkar/squad_v2", None, "validation", _hub_rows, fewshot_split="train"),
-))  # fmt: skip
+def _register_squad(version: str, hub_id: str) -> Benchmark:
+    relative = f"squad_v{version}/dev-v{version}.reconstructed.json"
+    return register(Benchmark(
+        f"squad_v{version}", "qa", "dev", (relative,),
+        f"rajpurkar.github.io/SQuAD-explorer (dev-v{version}.json)", "f1",
+        lambda d: _squad(d / relative),
+        hub=HubSource(hub_id, None, "validation", _hub_rows, fewshot_split="train"),
+    ))  # fmt: skip
+
+
+SQUAD_V11 = _register_squad("1.1", "rajpurkar/squad")
+SQUAD_V20 = _register_squad("2.0", "rajpurkar/squad_v2")

@@ -20,23 +20,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from evals.benchmarks import Benchmark, HubSource, Records, register
-from evals.data import jsonl_objects
-
-
-def _jsonl(path: Path) -> list[dict]:
-    return [row for _, row in jsonl_objects(path)]
+from evals.benchmarks import Benchmark, HubSource, Records, read_rows, register
 
 
 def _frank(path: Path) -> Records:
     return [
         {"id": str(row["id"]), "document": row["article"], "summaries": [row["reference"]]}
-        for row in _jsonl(path)
+        for row in read_rows(path)
     ]
 
 
 def _samsum(data_dir: Path) -> Records:
-    rows = _jsonl(data_dir / "samsum" / "test.jsonl")
+    rows = read_rows(data_dir / "samsum" / "test.jsonl")
     return [
         {"id": f"samsum-{i:04d}", "document": row["context"], "summaries": [row["response"]]}
         for i, row in enumerate(rows, start=1)
@@ -44,7 +39,7 @@ def _samsum(data_dir: Path) -> Records:
 
 
 def _dialogsum(data_dir: Path) -> Records:
-    rows = _jsonl(data_dir / "dialogsum" / "dialogsum.test.jsonl")
+    rows = read_rows(data_dir / "dialogsum" / "dialogsum.test.jsonl")
     return [
         {"id": row["fname"], "document": row["dialogue"],
          "summaries": [row[k] for k in ("summary1", "summary2", "summary3") if row.get(k)]}

@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 from seqeval.metrics.sequence_labeling import get_entities
 
+from evals.benchmarks.ner import CONLL_TYPES, WNUT_TYPES
 from evals.benchmarks.sources import benchmark_dataset
 from evals.data import load_splits
 from evals.metrics.ner import align_entities, entity_counts, parse_entities
 from evals.statistics import reduce_f1, reduce_precision, reduce_recall
 
-TYPES = ("PER", "ORG", "LOC", "MISC")
-WNUT_TYPES = ("person", "location", "group", "corporation", "creative-work", "product")
+TYPES = CONLL_TYPES
 DATA_DIR = Path(__file__).resolve().parent / "data"
 _FORMAT = (
     'List the named entities in the sentence as a JSON list of objects with "text" and "type" '

@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from evals.benchmarks.sentiment import BINARY, THREE_WAY
 from evals.benchmarks.sources import benchmark_dataset
 from evals.data import load_splits
 from evals.metrics.classification import label_statistics, parse_label
 from evals.statistics import reduce_macro_f1, reduce_macro_recall
 
-LABELS = ("negative", "neutral", "positive")
-BINARY = ("negative", "positive")
+LABELS = THREE_WAY
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
