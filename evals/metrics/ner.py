@@ -8,21 +8,37 @@ by the token limit (its complete objects are kept), and type names spelled out
 (``person`` → ``PER``). Output with no parseable list is a *format failure*: it
 predicts no entities and is counted in the format-failure rate.
 
-Alignment rules (each has a unit test):
+Alignment rules (each has a unit test). seqeval counts exact spans, so each listing of the
+model's list stands for **one mention** and tags at most one span:
 
 - an entity string matches a run of whole tokens whose concatenation equals it, ignoring case
   and whitespace (``"new york"`` matches ``New York``; ``"U.S."`` matches ``U.S.``);
 - if it does not match, surrounding quotes, brackets and commas are stripped, then any
-  surrounding punctuation, and it is tried again (``"Smith,"`` matches ``Smith``,
-  ``“Jr.”`` matches ``Jr.``);
-- longer entities are placed first, and an entity never overlaps tokens already tagged
+  surrounding punctuation, and it is tried again (``“Jr.”`` matches ``Jr.``);
+- sentence punctuation written onto the end of the string (``, ; : . ! ?``) is dropped first
+  when matching the string as written would take a token that is only punctuation: ``Smith,``
+  on ``Smith , said`` tags ``Smith`` alone. Punctuation written as a word of its own
+  (``Smith ,``), a final period of an abbreviation (``B.C.`` on ``B . C .``) and other marks
+  (``@voxd`` on ``@ voxd``) are kept, as WNUT-17 tags them;
+- longer strings are placed first, and a span never overlaps tokens already tagged
   (``New York Times`` wins over ``New York``);
-- a string that occurs several times in the sentence tags every untagged occurrence, since
-  models list unique mentions; listing it again adds nothing;
+- **which occurrence**: the k-th listing of a string tags its k-th free occurrence, counting
+  occurrences with the listed case first, then those that match only ignoring case, each group
+  left to right. ``"Apple sold an apple"`` with ``Apple`` listed once tags only the first word
+  (both match, the first has the listed case); listed twice, both. ``"an apple fell on
+  Apple"`` with ``Apple`` listed once tags the second. A string listed twice with two types
+  (``Jordan`` PER, ``Jordan`` LOC in ``Jordan flew to Jordan``) tags the first occurrence with
+  the first type listed and the second with the second. So a model must list a name once per
+  mention, as the few-shot answers do;
 - a partial match (``York`` for ``New York``) tags only what it names, and seqeval then scores
   it wrong, as it should;
-- a string found nowhere in the sentence cannot be tagged: it is an *unaligned* prediction and
-  counts as a false positive (it is a wrong answer, not a missing one).
+- a listing that tags nothing is an *unaligned* prediction and counts as a false positive (a
+  wrong answer, not a missing one): its string occurs nowhere in the sentence, or only over
+  tokens already tagged (``New York`` beside ``New York Times``), or it is listed more often
+  than it occurs.
+
+The gold entities of every CoNLL-2003 and WNUT-17 test and dev sentence, listed this way, align
+back to exactly their gold tags (``tests/test_oracles.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +46,7 @@ from __future__ import annotations
 import ast
 import json
 import string
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -44,6 +61,7 @@ _TYPE_SYNONYMS = {
     "MISC": "MISC", "MISCELLANEOUS": "MISC", "OTHER": "MISC",
 }  # fmt: skip
 _WRAPPERS = "\"'“”‘’()[]{},;: "
+_TRAILING = ",;:.!?"
 _TEXT_KEYS = ("text", "entity", "name", "span", "word")
 _TYPE_KEYS = ("type", "label", "category", "entity_type", "tag")
 
@@ -148,34 +166,79 @@ def _find_spans(token_keys: Sequence[str], target: str) -> list[tuple[int, int]]
     return spans
 
 
+def _punctuation_only(token: str) -> bool:
+    return bool(token) and all(
+        ch in string.punctuation or unicodedata.category(ch).startswith("P") for ch in token
+    )
+
+
+class _Sentence:
+    """A sentence's tokens as match keys: whitespace removed, case kept and case-folded."""
+
+    def __init__(self, tokens: Sequence[str]) -> None:
+        self.tokens = list(tokens)
+        self.exact = ["".join(t.split()) for t in tokens]
+        self.folded = [k.casefold() for k in self.exact]
+
+    def occurrences(self, text: str) -> list[tuple[int, int]]:
+        """Spans whose tokens concatenate to ``text`` ignoring whitespace: those with the same
+        case first, then those equal ignoring case, each group left to right."""
+        exact = _find_spans(self.exact, "".join(text.split()))
+        folded = _find_spans(self.folded, _key(text))
+        return exact + [span for span in folded if span not in exact]
+
+    def candidates(self, text: str) -> list[tuple[int, int]]:
+        """Where a listed string may go: the spans of the first form of it that occurs."""
+        forms = [text, text.strip(_WRAPPERS), text.strip(_WRAPPERS + string.punctuation)]
+        trimmed = _attached_trailing_punctuation_removed(text)
+        if trimmed and any(
+            _punctuation_only(self.tokens[end - 1]) for _, end in self.occurrences(text)
+        ):
+            forms.insert(0, trimmed)  # "Smith," on "Smith , said" is Smith, not "Smith ,"
+        for form in forms:
+            if form.strip() and (spans := self.occurrences(form)):
+                return spans
+        return []
+
+
+def _attached_trailing_punctuation_removed(text: str) -> str | None:
+    """``text`` without the sentence punctuation written onto its end (``Smith,`` → ``Smith``),
+    or None when there is none. Punctuation after a space is written as a word of its own, and a
+    final period stays on an abbreviation, a last word with a period of its own (``B.C.``, and
+    ``U.S.,`` → ``U.S.``)."""
+    core = text.rstrip(_TRAILING)
+    if not core or core[-1].isspace():
+        return None
+    if text[len(core) :].startswith(".") and "." in core.split()[-1]:
+        core += "."
+    return core if core != text else None
+
+
 def align_entities(
     tokens: Sequence[str], entities: Sequence[tuple[str, str]]
 ) -> tuple[list[str], list[str]]:
     """IOB2 tags for ``tokens`` from predicted ``(text, type)`` entities, and the types of the
-    entities that could not be placed (see the module docstring for the rules)."""
+    listings that tag nothing (unaligned; see the module docstring for the rules)."""
     tags = ["O"] * len(tokens)
-    token_keys = [_key(t) for t in tokens]
+    sentence = _Sentence(tokens)
     unaligned: list[str] = []
-    seen: set[str] = set()
     ordered = sorted(enumerate(entities), key=lambda pair: (-len(_key(pair[1][0])), pair[0]))
     for _, (text, kind) in ordered:
-        target = _key(text)
-        if not target or target in seen:
-            continue
-        seen.add(target)
-        spans = _find_spans(token_keys, target)
-        for strip_chars in (_WRAPPERS, _WRAPPERS + string.punctuation):
-            stripped = _key(text.strip(strip_chars))
-            if spans or not stripped:
-                break
-            spans = _find_spans(token_keys, stripped)
-        free = [(s, e) for s, e in spans if all(tag == "O" for tag in tags[s:e])]
-        if not spans:
+        free = next(
+            (
+                (start, end)
+                for start, end in sentence.candidates(text)
+                if all(tag == "O" for tag in tags[start:end])
+            ),
+            None,
+        )
+        if free is None:
             unaligned.append(kind)
-        for start, end in free:
-            tags[start] = f"B-{kind}"
-            for i in range(start + 1, end):
-                tags[i] = f"I-{kind}"
+            continue
+        start, end = free
+        tags[start] = f"B-{kind}"
+        for i in range(start + 1, end):
+            tags[i] = f"I-{kind}"
     return tags, unaligned
 
 

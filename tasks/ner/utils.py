@@ -9,7 +9,8 @@ from ``DATA_DIR`` or the hub by :mod:`evals.benchmarks`. Record:
 Metric: seqeval entity-level micro precision / recall / F1 ×100 (exact span and type), F1 per
 type; the answer format, parsing and alignment rules are in :mod:`evals.metrics.ner`.
 ``invalid`` is the format-failure rate (no parseable list); ``unaligned`` the share of items
-with an entity string found nowhere in the sentence.
+with a listed entity that tags nothing (found nowhere in the sentence, only over tokens already
+tagged, or listed more often than it occurs).
 """
 
 from __future__ import annotations

@@ -9,8 +9,10 @@ an unanswerable question. SQuAD v1.1/v2.0 JSON maps onto it one question per row
 Metrics: official SQuAD exact match and F1 ×100 (max over gold answers,
 :mod:`evals.metrics.squad`); ``has_answer_f1`` and ``no_answer_accuracy`` split them as the v2.0
 script does. The model is asked to reply ``unanswerable`` when the passage lacks the answer;
-that reply (and "no answer", "not mentioned", ...) is the empty prediction. An empty or blank
-output is also read as "no answer", as the official script does, but counts as invalid.
+a reply that is wholly that or another no-answer phrase or sentence ("no answer", "N/A", "The
+passage does not say ...") is the empty prediction (:func:`is_no_answer`); ``NASA`` or ``None of
+them`` are answers. An empty or blank output is also read as "no answer", as the official
+script does, but counts as invalid.
 """
 
 from __future__ import annotations
@@ -32,11 +34,24 @@ INSTRUCTION = (
     "Answer the question with a short span copied from the passage. If the passage does not "
     f'contain the answer, reply "{NO_ANSWER}".'
 )
-_NO_ANSWER_REPLY = re.compile(
-    r"^(unanswerable|no answer|none|n/?a|unknown|not (mentioned|stated|given|specified)|"
-    r"the (passage|text) does not)",
-    re.IGNORECASE,
+_NO_ANSWER_PHRASE = (
+    r"unanswerable|not answerable|no answer|none|n/?a|unknown|no information"
+    r"|not (?:mentioned|stated|given|specified|provided)(?: in the (?:passage|text|context))?"
 )
+_NO_ANSWER_SENTENCE = (
+    r"(?:the )?(?:passage|text|context|article) (?:does|did|do)(?: not|n[’']t) "
+    r"(?:say|mention|state|specify|contain|provide|give|include|tell|answer|indicate)\b.*"
+    r"|there is no (?:answer|mention|information)\b.*"
+    r"|(?:it|this|that|the answer) is not (?:mentioned|stated|given|specified|provided"
+    r"|in the (?:passage|text|context))\b.*"
+    r"|(?:the|this) question (?:is unanswerable|cannot be answered|can(?:no|[’'])t be answered)\b.*"
+)
+_NO_ANSWER_REPLY = re.compile(
+    rf"(?:{_NO_ANSWER_PHRASE}|{_NO_ANSWER_SENTENCE})[\s.!]*", re.IGNORECASE | re.DOTALL
+)
+"""A whole reply that says "no answer" (matched in full, never as a prefix: ``NASA``,
+``Nairobi`` and ``None of them`` are answers)."""
+_DECORATION = " \"'“”‘’`*_"
 
 
 def _check(row: dict[str, Any]) -> str | None:
@@ -73,11 +88,27 @@ def doc_to_target(doc: dict[str, Any]) -> str:
     return doc["answers"][0] if doc["answers"] else NO_ANSWER
 
 
+def is_no_answer(reply: str, context: str) -> bool:
+    """Whether a reply (one line, answer cue removed) says the passage holds no answer.
+
+    The whole reply must be a no-answer phrase or sentence, optionally quoted or bolded and
+    ending in ``.``/``!``. The reply the prompt asks for (``unanswerable``) always counts; any
+    other phrase copied verbatim from the passage (same case, whole words) is read as that span,
+    since SQuAD has gold answers such as ``None`` and ``unknown``."""
+    core = reply.strip(_DECORATION)
+    if not _NO_ANSWER_REPLY.fullmatch(core):
+        return False
+    span = core.rstrip(" .!")
+    if span.casefold() == NO_ANSWER:
+        return True
+    return re.search(rf"(?<!\w){re.escape(span)}(?!\w)", context) is None
+
+
 def parse_output(doc: dict[str, Any], output: str) -> str:
     """The predicted answer span; ``""`` means "no answer"."""
     text = str(output).strip().splitlines()[0].strip() if str(output).strip() else ""
     text = re.sub(r"^(answer|a)\s*:\s*", "", text, flags=re.IGNORECASE).strip()
-    if _NO_ANSWER_REPLY.match(text):
+    if is_no_answer(text, str(doc.get("context", ""))):
         return ""
     return text.strip(" \"'").rstrip(".").strip()
 

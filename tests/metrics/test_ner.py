@@ -20,16 +20,58 @@ def test_multiword_and_case_insensitive() -> None:
     assert tags == ["O", "O", "O", "B-LOC", "I-LOC", "O", "O", "O"] and unaligned == []
 
 
-def test_repeated_string_tags_every_occurrence_once() -> None:
+def test_each_listing_tags_one_occurrence_left_to_right() -> None:
+    """seqeval counts exact spans, so a listing stands for one mention: the k-th listing of a
+    string tags its k-th free occurrence."""
     sentence = "Paris and Lyon will host ; Paris hosts the final ."
-    tags, _ = tags_for(sentence, [("Paris", "LOC"), ("Paris", "LOC"), ("Lyon", "LOC")])
+    tags, unaligned = tags_for(sentence, [("Paris", "LOC"), ("Paris", "LOC"), ("Lyon", "LOC")])
     assert tags == ["B-LOC", "O", "B-LOC", "O", "O", "O", "B-LOC", "O", "O", "O", "O"]
+    assert unaligned == []
+    tags, unaligned = tags_for(sentence, [("Paris", "LOC"), ("Lyon", "LOC")])
+    assert tags == ["B-LOC", "O", "B-LOC", "O", "O", "O", "O", "O", "O", "O", "O"]
+    assert unaligned == []
+
+
+def test_case_insensitive_match_tags_the_first_occurrence_only() -> None:
+    tags, unaligned = tags_for("Apple sold an apple", [("Apple", "ORG")])
+    assert tags == ["B-ORG", "O", "O", "O"] and unaligned == []
+    tags, unaligned = tags_for("Apple sold an apple", [("Apple", "ORG"), ("Apple", "ORG")])
+    assert tags == ["B-ORG", "O", "O", "B-ORG"] and unaligned == []
+
+
+def test_an_occurrence_with_the_listed_case_comes_first() -> None:
+    tags, _ = tags_for("an apple fell on Apple", [("Apple", "ORG")])
+    assert tags == ["O", "O", "O", "O", "B-ORG"]
+    tags, _ = tags_for("the military and the Military", [("the Military", "ORG")])
+    assert tags == ["O", "O", "O", "B-ORG", "I-ORG"]
+    tags, _ = tags_for("Apple sold an apple", [("apple", "ORG")])
+    assert tags == ["O", "O", "O", "B-ORG"]
+
+
+def test_listing_more_often_than_it_occurs_is_a_false_positive() -> None:
+    gold = ["B-ORG", "O", "O", "O"]
+    tags, unaligned = tags_for("Apple sold an orange", [("Apple", "ORG"), ("Apple", "ORG")])
+    assert tags == gold and unaligned == ["ORG"]
+    assert entity_counts(gold, tags, TYPES, unaligned)["f1"] == [1.0, 2.0, 1.0]
+
+
+def test_one_string_listed_with_two_types_keeps_both() -> None:
+    tags, unaligned = tags_for("Jordan flew to Jordan", [("Jordan", "PER"), ("Jordan", "LOC")])
+    assert tags == ["B-PER", "O", "O", "B-LOC"] and unaligned == []
+    counts = entity_counts(["B-PER", "O", "O", "B-LOC"], tags, TYPES, unaligned)
+    assert counts["f1"] == [2.0, 2.0, 2.0]
 
 
 def test_overlap_longest_first_and_no_double_tagging() -> None:
     sentence = "The New York Times reported it ."
-    tags, _ = tags_for(sentence, [("New York", "LOC"), ("New York Times", "ORG")])
-    assert tags == ["O", "B-ORG", "I-ORG", "I-ORG", "O", "O", "O"]
+    tags, unaligned = tags_for(sentence, [("New York", "LOC"), ("New York Times", "ORG")])
+    gold = ["O", "B-ORG", "I-ORG", "I-ORG", "O", "O", "O"]
+    assert tags == gold
+    # The dropped "New York" is still a prediction, and a wrong one.
+    assert unaligned == ["LOC"]
+    counts = entity_counts(gold, tags, TYPES, unaligned)
+    assert counts["f1"] == [1.0, 2.0, 1.0]
+    assert counts["f1_LOC"] == [0.0, 1.0, 0.0]
 
 
 def test_partial_match_tags_only_what_is_named_and_scores_wrong() -> None:
@@ -49,8 +91,31 @@ def test_shared_first_name_does_not_merge_people() -> None:
 def test_punctuation_in_and_around_entities() -> None:
     sentence = "The U.S. and Smith , Jr. agreed ."
     tags, unaligned = tags_for(sentence, [("U.S.", "LOC"), ("Smith,", "PER"), ("“Jr.”", "PER")])
-    assert tags[1] == "B-LOC" and tags[3] == "B-PER" and tags[5] == "B-PER"
+    assert tags == ["O", "B-LOC", "O", "B-PER", "O", "B-PER", "O", "O"]
     assert unaligned == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "expected"),
+    [
+        ("Smith , said", "Smith,", ["B-PER", "O", "O"]),
+        ("Smith ; Jones", "Smith;", ["B-PER", "O", "O"]),
+        ("He met Smith .", "Smith.", ["O", "O", "B-PER", "O"]),
+        ("He met Smith", "Smith,", ["O", "O", "B-PER"]),
+        ("in the U.S. , said", "U.S.,", ["O", "O", "B-PER", "O", "O"]),
+        ("to St. Louis .", "St. Louis.", ["O", "B-PER", "I-PER", "O"]),
+        # Punctuation written as its own word, or part of the name, is kept (WNUT-17 tags these).
+        ("Smith , said", "Smith ,", ["B-PER", "I-PER", "O"]),
+        ("from B . C . today", "B.C.", ["O", "B-PER", "I-PER", "I-PER", "I-PER", "O"]),
+        ("ask @ voxd now", "@voxd", ["O", "B-PER", "I-PER", "O"]),
+        ("Yahoo! said", "Yahoo!", ["B-PER", "O"]),
+    ],
+)
+def test_attached_punctuation_does_not_swallow_a_punctuation_token(
+    sentence: str, text: str, expected: list[str]
+) -> None:
+    tags, unaligned = tags_for(sentence, [(text, "PER")])
+    assert tags == expected and unaligned == []
 
 
 def test_hallucinated_entity_counts_as_false_positive() -> None:
