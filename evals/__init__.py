@@ -6,12 +6,12 @@ Public API (everything else is an implementation detail)::
 """
 
 from evals.adapter import LoadedModel, PromptMode, VariantIdentity, load_model, resolve_prompt_mode
+from evals.decision import Estimate, PairedDifference, estimate, paired_difference
 from evals.errors import BackendError, DataError, EvalsError, ModelSpecError, TaskConfigError
 from evals.model_spec import ModelSpec, parse_model_spec
 from evals.objective import Objective, objective_from_name
 from evals.results import UseCaseResult, load_results
 from evals.runner import RunOutcome, RunSettings, run_evaluation
-from evals.statistics import Estimate, bootstrap_ci, paired_bootstrap_difference
 from evals.usecases import UseCase, discover_use_cases, select_use_cases
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "ModelSpec",
     "ModelSpecError",
     "Objective",
+    "PairedDifference",
     "PromptMode",
     "RunOutcome",
     "RunSettings",
@@ -30,12 +31,12 @@ __all__ = [
     "UseCase",
     "UseCaseResult",
     "VariantIdentity",
-    "bootstrap_ci",
     "discover_use_cases",
+    "estimate",
     "load_model",
     "load_results",
     "objective_from_name",
-    "paired_bootstrap_difference",
+    "paired_difference",
     "parse_model_spec",
     "resolve_prompt_mode",
     "run_evaluation",

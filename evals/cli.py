@@ -1,5 +1,6 @@
-"""Command line: ``evals eval``, ``evals gate``, ``evals matrix``, ``evals report``. Errors in
-the user's input print one line and exit 2; the gate exits 0 on pass and 1 on regression."""
+"""Command line: ``evals eval``, ``evals gate``, ``evals matrix``, ``evals report``,
+``evals plan``, ``evals score``. Exit status: 0 ok, 1 regression (gate only), 2 bad input (one
+line), 3 internal error (one line; the traceback goes to a log file)."""
 
 from __future__ import annotations
 
@@ -128,8 +129,10 @@ def _gate_command(args: argparse.Namespace) -> int:
     from evals.gate import decide
     from evals.gate_policy import load_policy
     from evals.gate_report import markdown_summary, write_gate_outputs
+    from evals.usecases import discover_use_cases
 
-    policy = load_policy(Path(args.policy) if args.policy else None)
+    known = set(discover_use_cases(Path(args.tasks_dir)))
+    policy = load_policy(Path(args.policy) if args.policy else None, known=known)
     baseline = _run_or_evaluate(args.baseline, args, None)
     candidate = _run_or_evaluate(args.candidate, args, baseline)
     result = decide(baseline, candidate, policy)
@@ -193,6 +196,45 @@ def _report_command(args: argparse.Namespace) -> int:
         _print_build(outcome)
     if not outcomes:
         print("no families found (families/*.yaml or reports/families/*/matrix.json)")
+    return 0
+
+
+def _plan_command(args: argparse.Namespace) -> int:
+    from evals.plan import plan_assumed, plan_measured
+
+    margin = args.margin if args.margin is not None else None
+    if args.runs:
+        from evals.decision import paired_difference
+        from evals.gate import align_items, metric_values
+        from evals.results import sample_clusters
+        from evals.runs import load_run
+
+        first, second = (load_run(Path(p)) for p in args.runs)
+        lines = []
+        for name, entry in first.use_cases.items():
+            if name not in second.use_cases:
+                continue
+            pairs = align_items(first.samples(name), second.samples(name))
+            if not pairs:
+                continue
+            metric, reducer = entry["primary_metric"], entry.get("primary_reducer", "mean")
+            diff = paired_difference(
+                metric_values(pairs, metric, 0, name), metric_values(pairs, metric, 1, name),
+                reducer, clusters=sample_clusters([a for a, _ in pairs]),
+            )  # fmt: skip
+            se = diff.null_se(-margin) if margin is not None else diff.se
+            lines.append(plan_measured(se=se, n=diff.n, gap=args.gap, alpha=args.alpha,
+                                       power=args.power, comparisons=args.comparisons,
+                                       margin=margin, name=name))  # fmt: skip
+        if not lines:
+            raise EvalsError("the two runs share no use case with shared items")
+    else:
+        lines = [plan_assumed(gap=args.gap, rate=args.rate, discordance=args.discordance,
+                              alpha=args.alpha, power=args.power, comparisons=args.comparisons,
+                              margin=margin)]  # fmt: skip
+    for line in lines:
+        items = "no number of items (nothing varies)" if line.items is None else line.items
+        print(f"{line.what}: {items} items  [{line.basis}]")
     return 0
 
 
@@ -274,6 +316,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(report, evaluates=False)
     report.set_defaults(handler=_report_command)
 
+    plan = commands.add_parser(
+        "plan", help="how many items a comparison needs (assumed noise, or measured on two runs)"
+    )
+    plan.add_argument("--gap", type=float, default=10.0, help="true difference to find (points)")
+    plan.add_argument("--margin", type=float, default=None,
+                      help="gate: allowed drop to show an unchanged candidate within")
+    plan.add_argument("--rate", type=float, default=50.0, help="pass/fail score level (percent)")
+    plan.add_argument("--discordance", type=float, default=None,
+                      help="share of items on which the two systems differ (default: worst case)")
+    plan.add_argument("--runs", nargs=2, metavar="RUN", default=None,
+                      help="two run folders: use the noise measured between them")
+    plan.add_argument("--alpha", type=float, default=0.05)
+    plan.add_argument("--power", type=float, default=0.80)
+    plan.add_argument("--comparisons", type=int, default=1, help="tests in the family (Holm)")
+    plan.set_defaults(handler=_plan_command)
+
     score = commands.add_parser("score", help="score files made elsewhere (no model)")
     score.add_argument("kind", choices=["ner", "squad", "sentiment", "rouge"])
     score.add_argument("gold", help="gold / reference file")
@@ -317,6 +375,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
+    except Exception as err:  # a bug, never a verdict: exit 3, the traceback in a file
+        if args.verbose:
+            raise
+        _close_progress_bars()
+        log_path = _write_traceback()
+        print(f"internal error: {type(err).__name__}: {err} (traceback: {log_path})",
+              file=sys.stderr)  # fmt: skip
+        return INTERNAL_ERROR
+
+
+INTERNAL_ERROR = 3
+
+
+def _write_traceback() -> str:
+    import tempfile
+    import traceback
+
+    handle, path = tempfile.mkstemp(prefix="evals-error-", suffix=".log")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(traceback.format_exc())
+    return path
 
 
 if __name__ == "__main__":

@@ -1,19 +1,25 @@
-"""The regression gate: is a candidate fine-tune worse than its baseline, beyond noise?
+"""The regression gate: is a candidate fine-tune worse than its baseline by more than allowed?
 
-Per use case, on the items both runs scored: the paired difference candidate − baseline with
-its CI (paired bootstrap; exact McNemar p-value for pass/fail scores), Holm-corrected across use
-cases, against the policy's allowed drop ``m`` (see :mod:`evals.gate_policy`):
+Per use case, on the items both runs scored, one statistic decides (:mod:`evals.decision`):
+the paired difference Δ = candidate − baseline, tested against the policy's allowed drop ``m``
+(in the metric's own units: points for percentages, rating points for MT-Bench):
 
-============  =================================================================================
-IMPROVED      the difference is significant and its CI lies above 0
-REGRESSION    the drop is significant and its whole CI lies below −m (beyond the allowed drop)
-PASS          the CI's lower end is at or above −m (no drop bigger than allowed is plausible)
-INCONCLUSIVE  the CI straddles −m, or fewer items than the policy's ``min_n``
-============  =================================================================================
+==============  =================================================================================
+REGRESSION      Δ < −m shown: one-sided test of H₀: Δ ≥ −m rejected at α after Holm across the
+                compared use cases (its upper confidence bound lies below −m)
+IMPROVED        Δ > 0 shown (one-sided, α), which implies non-inferiority
+PASS            Δ > −m shown: the non-inferiority test (H₀: Δ ≤ −m) rejected at α (its lower
+                confidence bound lies above −m)
+UNDERPOWERED    neither shown, and these items cannot detect a drop of the allowed size: the
+                non-inferiority test would show Δ > −m with < 80% probability even if nothing
+                changed (or fewer items than the policy's ``min_n``)
+INCONCLUSIVE    neither shown although the items could have: the interval straddles −m
+==============  =================================================================================
 
-The gate fails on a REGRESSION of a required use case (and on INCONCLUSIVE when the policy
-says so). For each use case it reports the minimum detectable difference at that n: the
-smallest drop it would flag with 80% power at the policy's alpha.
+PASS and IMPROVED need no multiplicity correction: the gate passes only when *every* required
+use case passes, an intersection-union test at level α. The p-value, the bound and the verdict
+come from the same test, so they cannot disagree. The gate fails on a REGRESSION of a required
+use case, and on UNDERPOWERED or INCONCLUSIVE when the policy says so.
 """
 
 from __future__ import annotations
@@ -23,15 +29,16 @@ from enum import Enum
 from typing import Any
 
 import numpy as np
-from scipy.stats import norm
 
+from evals.decision import Estimate, PairedDifference, estimate, paired_difference
+from evals.decision.multiple import holm_adjust, holm_levels
+from evals.decision.power import POWER, power_at, z_sum
 from evals.errors import EvalsError
-from evals.gate_policy import GatePolicy
-from evals.paired import PairedResult, align_items, holm_adjust, paired_test
+from evals.gate_policy import GatePolicy, UseCaseRule
+from evals.results import sample_clusters
 from evals.runs import StoredRun
-from evals.statistics import Estimate, bootstrap_ci, item_scores, item_statistics
+from evals.statistics import item_scores, item_statistics
 
-POWER = 0.80
 LOSSES_SHOWN = 3
 
 
@@ -45,15 +52,92 @@ class Verdict(str, Enum):
     PASS = "PASS"
     IMPROVED = "IMPROVED"
     REGRESSION = "REGRESSION"
+    UNDERPOWERED = "UNDERPOWERED"
     INCONCLUSIVE = "INCONCLUSIVE"
 
 
 @dataclass(frozen=True)
+class MarginTest:
+    """The one decision statistic of a use case: Δ against the allowed drop."""
+
+    difference: PairedDifference
+    """Δ = candidate − baseline on the shared items."""
+
+    margin: float
+    """Allowed drop ``m`` (metric units)."""
+
+    alpha: float
+    """Level of each one-sided test."""
+
+    holm_level: float
+    """The level Holm tests this use case's regression claim at (α / (k − rank))."""
+
+    p_regression: float
+    """p-value of H₀: Δ ≥ −m (small: a drop beyond the allowed one)."""
+
+    p_regression_holm: float
+    """``p_regression`` Holm-adjusted across the compared use cases."""
+
+    p_noninferior: float
+    """p-value of H₀: Δ ≤ −m (small: no drop beyond the allowed one)."""
+
+    p_superior: float
+    """p-value of H₀: Δ ≤ 0 (small: a gain)."""
+
+    @property
+    def upper_bound(self) -> float:
+        """Upper confidence bound of Δ at the Holm level: below −m ⇔ REGRESSION."""
+        return self.difference.upper_bound(self.holm_level)
+
+    @property
+    def lower_bound(self) -> float:
+        """One-sided (1 − α) lower bound of Δ: above −m ⇔ non-inferior."""
+        return self.difference.lower_bound(self.alpha)
+
+    @property
+    def null_se(self) -> float:
+        """Standard error of Δ under the null Δ = −m (what the test's power depends on); for a
+        zero margin with no differing item, at a drop of one item's full score instead."""
+        se = self.difference.null_se(-self.margin)
+        if se == 0:
+            one_item = self.difference.score_range / max(1, self.difference.units)
+            se = self.difference.null_se(-max(self.margin, one_item))
+        return se
+
+    @property
+    def power_no_change(self) -> float:
+        """Probability of showing non-inferiority (PASS) if nothing changed (Δ = 0)."""
+        return power_at(self.margin, self.null_se, self.alpha)
+
+    def min_detectable_drop(self, comparisons: int) -> float:
+        """The true drop flagged as REGRESSION with 80% power: m + (z₁₋α/k + z₀.₈)·se, with
+        the first Holm step's level α/k (the most demanding) for k compared use cases."""
+        return self.margin + z_sum(self.alpha / max(1, comparisons), POWER) * self.null_se
+
+    def to_dict(self, comparisons: int) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "statistic": self.difference.method,
+            "difference": self.difference.to_dict(),
+            "null": -self.margin,
+            "p_regression": self.p_regression,
+            "p_regression_holm": self.p_regression_holm,
+            "holm_level": self.holm_level,
+            "upper_bound": self.upper_bound,
+            "p_noninferior": self.p_noninferior,
+            "lower_bound": self.lower_bound,
+            "p_superior": self.p_superior,
+            "power_no_change": self.power_no_change,
+            "min_detectable_drop": self.min_detectable_drop(comparisons),
+        }
+
+
+@dataclass(frozen=True)
 class UseCaseVerdict:
-    """The gate's finding for one use case."""
+    """The gate's finding for one use case (or benchmark)."""
 
     use_case: str
-    """Use case name."""
+    """Use case or benchmark name."""
 
     metric: str
     """The primary metric compared."""
@@ -64,49 +148,68 @@ class UseCaseVerdict:
     candidate: Estimate
     """Candidate score on the shared items."""
 
-    paired: PairedResult
-    """Difference candidate − baseline, its CI and raw p-value."""
+    test: MarginTest
+    """The decision statistic."""
 
-    p_adjusted: float
-    """Holm-adjusted p-value across the compared use cases."""
+    comparisons: int
+    """Use cases compared in this gate (Holm's family)."""
 
-    margin: float
-    """Allowed drop in points (from the policy)."""
-
-    required: bool
-    """Whether a regression here fails the gate."""
+    rule: UseCaseRule
+    """The policy rule applied."""
 
     verdict: Verdict
-    """PASS, IMPROVED, REGRESSION or INCONCLUSIVE."""
+    """The outcome (module docstring)."""
 
     reason: str
     """One sentence saying why."""
-
-    min_detectable: float
-    """Smallest drop detectable with 80% power at this n (points)."""
 
     biggest_losses: tuple[dict[str, Any], ...] = ()
     """Items where the candidate lost most against the baseline."""
 
     @property
-    def fails(self) -> bool:
-        """Whether this use case alone fails the gate (INCONCLUSIVE decided by the policy)."""
-        return self.required and self.verdict is Verdict.REGRESSION
+    def n(self) -> int:
+        """Shared items compared."""
+        return self.test.difference.n
+
+    @property
+    def required(self) -> bool:
+        """Whether a failing verdict here fails the gate."""
+        return self.rule.required
+
+    @property
+    def margin(self) -> float:
+        """Allowed drop (metric units)."""
+        return self.test.margin
+
+    @property
+    def min_detectable(self) -> float:
+        """The drop flagged with 80% power at this n."""
+        return self.test.min_detectable_drop(self.comparisons)
+
+    def fails(self, policy: GatePolicy) -> bool:
+        """Whether this use case fails the gate under ``policy``."""
+        if not self.required:
+            return False
+        return (
+            self.verdict is Verdict.REGRESSION
+            or (self.verdict is Verdict.UNDERPOWERED and policy.fail_on_underpowered)
+            or (self.verdict is Verdict.INCONCLUSIVE and policy.fail_on_inconclusive)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "use_case": self.use_case,
             "metric": self.metric,
+            "n": self.n,
             "baseline": self.baseline.to_dict(),
             "candidate": self.candidate.to_dict(),
-            "paired": self.paired.to_dict(),
-            "p_adjusted": self.p_adjusted,
+            "test": self.test.to_dict(self.comparisons),
             "margin": self.margin,
             "required": self.required,
             "verdict": self.verdict.value,
             "reason": self.reason,
-            "min_detectable_difference": self.min_detectable,
+            "min_detectable_drop": self.min_detectable,
             "biggest_losses": list(self.biggest_losses),
         }
 
@@ -118,9 +221,6 @@ class GateResult:
     verdicts: tuple[UseCaseVerdict, ...]
     """One per use case compared."""
 
-    passed: bool
-    """Overall verdict."""
-
     policy: GatePolicy
     """The policy applied."""
 
@@ -131,8 +231,24 @@ class GateResult:
     """Candidate run."""
 
     @property
+    def passed(self) -> bool:
+        """No required use case fails under the policy."""
+        return not any(v.fails(self.policy) for v in self.verdicts)
+
+    @property
+    def status(self) -> str:
+        """``FAIL``, else the weakest finding: ``UNDERPOWERED``, ``INCONCLUSIVE``, ``PASS``."""
+        if not self.passed:
+            return "FAIL"
+        found = {v.verdict for v in self.verdicts}
+        for weak in (Verdict.UNDERPOWERED, Verdict.INCONCLUSIVE):
+            if weak in found:
+                return weak.value
+        return "PASS"
+
+    @property
     def exit_code(self) -> int:
-        """0 pass, 1 regression (CI systems read this)."""
+        """0 pass, 1 regression (or a policy-failing weak verdict)."""
         return 0 if self.passed else 1
 
 
@@ -147,7 +263,8 @@ def check_comparable(baseline: StoredRun, candidate: StoredRun) -> None:
         if name not in candidate.use_cases:
             raise GateInputError(f"use case {name} is in the baseline but not in the candidate run")
         cand = candidate.use_cases[name]
-        for key in ("task_version", "config_sha256", "num_fewshot", "generation", "data_sha256"):
+        for key in ("task_version", "config_sha256", "num_fewshot", "generation", "data_sha256",
+                    "primary_metric", "primary_reducer"):  # fmt: skip
             if base.get(key) != cand.get(key):
                 raise GateInputError(
                     f"use case {name}: {key} differs (baseline {base.get(key)!r}, "
@@ -161,6 +278,30 @@ def check_comparable(baseline: StoredRun, candidate: StoredRun) -> None:
                 f"baseline, {len(cand_items)} in the candidate, "
                 f"{len(base_items & cand_items)} shared)"
             )
+
+
+def align_items(samples_a: list[dict[str, Any]], samples_b: list[dict[str, Any]]) -> list[tuple]:
+    """Pairs of sample records for the same item (by ``doc_hash``), in ``a``'s order."""
+    by_hash = {s["doc_hash"]: s for s in samples_b}
+    return [(s, by_hash[s["doc_hash"]]) for s in samples_a if s["doc_hash"] in by_hash]
+
+
+def metric_values(pairs: list[tuple], metric: str, side: int, where: str) -> np.ndarray:
+    """Per-item statistics of ``metric`` from one side of aligned pairs; a missing or
+    non-numeric value is bad input, named."""
+    values = []
+    for pair in pairs:
+        value = pair[side]["scores"].get(metric)
+        flat = value if isinstance(value, list) else [value]
+        if not flat or not all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) and np.isfinite(x) for x in flat
+        ):
+            raise GateInputError(
+                f"{where}: item {pair[side].get('item_id')!r} has no numeric {metric!r} "
+                f"(got {value!r})"
+            )
+        values.append(value)
+    return item_statistics(values)
 
 
 def _losses(
@@ -180,23 +321,60 @@ def _losses(
     )
 
 
-def classify(
-    paired: PairedResult, p_adjusted: float, margin: float, min_n: int, alpha: float
-) -> tuple[Verdict, str]:
+def classify(test: MarginTest, n: int, min_n: int) -> tuple[Verdict, str]:
     """The verdict table of the module docstring, for one use case."""
-    diff = paired.difference
-    significant = p_adjusted < alpha
-    if paired.n < min_n:
-        return Verdict.INCONCLUSIVE, f"only {paired.n} items (policy min_n {min_n})"
-    if significant and diff.ci_low > 0:
-        return Verdict.IMPROVED, "significant gain"
-    if significant and diff.ci_high < -margin:
-        return Verdict.REGRESSION, f"significant drop beyond the allowed {margin:.2f} points"
-    if diff.ci_low >= -margin:
-        return Verdict.PASS, f"no drop beyond {margin:.2f} points is plausible"
-    if diff.ci_high < -margin:
-        return Verdict.INCONCLUSIVE, f"a drop, but not significant after Holm (p={p_adjusted:.3g})"
-    return Verdict.INCONCLUSIVE, f"the CI straddles the allowed drop of {margin:.2f} points"
+    m, alpha = test.margin, test.alpha
+    if n < min_n:
+        return Verdict.UNDERPOWERED, f"only {n} items (policy min_n {min_n})"
+    if test.p_regression_holm < alpha:
+        return Verdict.REGRESSION, (
+            f"drop beyond the allowed {m:g}: upper bound {test.upper_bound:+.2f} < {-m:+g} "
+            f"(p={test.p_regression_holm:.3g}, Holm)"
+        )
+    if test.p_noninferior < alpha:
+        if test.p_superior < alpha:
+            return Verdict.IMPROVED, f"gain shown (p={test.p_superior:.3g})"
+        return Verdict.PASS, (
+            f"no drop beyond {m:g}: lower bound {test.lower_bound:+.2f} > {-m:+g} "
+            f"(p={test.p_noninferior:.3g})"
+        )
+    if test.power_no_change < POWER:
+        return Verdict.UNDERPOWERED, (
+            f"these items cannot detect a drop of the allowed size: {n} items show "
+            f"no drop beyond {m:g} only {100 * test.power_no_change:.0f}% of the time even "
+            f"with no change"
+        )
+    return Verdict.INCONCLUSIVE, (
+        f"the interval [{test.lower_bound:+.2f}, {test.upper_bound:+.2f}] straddles the "
+        f"allowed drop {-m:+g}"
+    )
+
+
+def margin_test(
+    diff: PairedDifference,
+    margin: float,
+    alpha: float,
+    *,
+    p_regression_holm: float | None = None,
+    holm_level: float | None = None,
+) -> MarginTest:
+    """The decision statistic of one use case (alone in its Holm family unless the adjusted
+    p-value and level are given)."""
+    p_regression = diff.p_value(-margin, "less")
+    return MarginTest(
+        difference=diff, margin=margin, alpha=alpha,
+        holm_level=alpha if holm_level is None else holm_level,
+        p_regression=p_regression,
+        p_regression_holm=p_regression if p_regression_holm is None else p_regression_holm,
+        p_noninferior=diff.p_value(-margin, "greater"),
+        p_superior=diff.p_value(0.0, "greater"),
+    )  # fmt: skip
+
+
+def rule_for(policy: GatePolicy, name: str, entry: dict[str, Any]) -> UseCaseRule:
+    """The policy rule of a result: by its own name (``sst2``), else by its use case
+    (``sentiment``), else the default."""
+    return policy.rule(name, str(entry.get("group") or name))
 
 
 def decide(baseline: StoredRun, candidate: StoredRun, policy: GatePolicy) -> GateResult:
@@ -206,43 +384,36 @@ def decide(baseline: StoredRun, candidate: StoredRun, policy: GatePolicy) -> Gat
     for name, entry in baseline.use_cases.items():
         metric, reducer = entry["primary_metric"], entry.get("primary_reducer", "mean")
         pairs = align_items(baseline.samples(name), candidate.samples(name))
-        stats_b = item_statistics([b["scores"][metric] for b, _ in pairs])
-        stats_c = item_statistics([c["scores"][metric] for _, c in pairs])
-        paired = paired_test(stats_b, stats_c, reducer, confidence=policy.confidence)
-        base_est = bootstrap_ci(stats_b, reducer, confidence=policy.confidence)
-        se = (paired.difference.ci_high - paired.difference.ci_low) / (
-            2 * norm.ppf(0.5 + policy.confidence / 2)
-        )
-        if se == 0:  # identical outputs: judge detectability by two independent runs' noise
-            se = (
-                np.sqrt(2)
-                * (base_est.ci_high - base_est.ci_low)
-                / (2 * norm.ppf(0.5 + policy.confidence / 2))
-            )
-        mdd = float((norm.ppf(1 - policy.alpha / 2) + norm.ppf(POWER)) * se)
+        stats_b = metric_values(pairs, metric, 0, f"baseline {name}")
+        stats_c = metric_values(pairs, metric, 1, f"candidate {name}")
+        clusters = sample_clusters([b for b, _ in pairs])
+        diff = paired_difference(stats_b, stats_c, reducer, clusters=clusters)
+        rule = rule_for(policy, name, entry)
+        base_est = estimate(stats_b, reducer, clusters=clusters, confidence=policy.confidence)
+        margin = rule.margin(base_est.value if base_est.defined else 0.0)
         partial[name] = {
-            "metric": metric, "paired": paired, "baseline": base_est,
-            "candidate": bootstrap_ci(stats_c, reducer, confidence=policy.confidence),
-            "mdd": mdd,
+            "metric": metric, "diff": diff, "rule": rule, "margin": margin,
+            "baseline": base_est,
+            "candidate": estimate(stats_c, reducer, clusters=clusters,
+                                  confidence=policy.confidence),
+            "p_regression": diff.p_value(-margin, "less"),
             "losses": _losses(pairs, item_scores(stats_b, reducer),
                               item_scores(stats_c, reducer), name, candidate),
         }  # fmt: skip
-    adjusted = holm_adjust({name: p["paired"].p_value for name, p in partial.items()})
+    p_values = {name: p["p_regression"] for name, p in partial.items()}
+    adjusted = holm_adjust(p_values)
+    levels = holm_levels(p_values, policy.alpha)
     verdicts = []
     for name, p in partial.items():
-        rule = policy.rule(name)
-        margin = rule.margin(p["baseline"].value)
-        verdict, reason = classify(p["paired"], adjusted[name], margin, rule.min_n, policy.alpha)
+        diff, margin = p["diff"], p["margin"]
+        test = margin_test(diff, margin, policy.alpha, p_regression_holm=adjusted[name],
+                           holm_level=levels[name])  # fmt: skip
+        verdict, reason = classify(test, diff.n, p["rule"].min_n)
         verdicts.append(
             UseCaseVerdict(
-                use_case=name, metric=p["metric"], baseline=p["baseline"], candidate=p["candidate"],
-                paired=p["paired"], p_adjusted=adjusted[name], margin=margin,
-                required=rule.required,
-                verdict=verdict, reason=reason, min_detectable=p["mdd"], biggest_losses=p["losses"],
+                use_case=name, metric=p["metric"], baseline=p["baseline"],
+                candidate=p["candidate"], test=test, comparisons=len(partial), rule=p["rule"],
+                verdict=verdict, reason=reason, biggest_losses=p["losses"],
             )
         )  # fmt: skip
-    failed = any(v.fails for v in verdicts) or (
-        policy.fail_on_inconclusive
-        and any(v.required and v.verdict is Verdict.INCONCLUSIVE for v in verdicts)
-    )
-    return GateResult(tuple(verdicts), not failed, policy, baseline, candidate)
+    return GateResult(tuple(verdicts), policy, baseline, candidate)

@@ -1,4 +1,5 @@
-"""The gate's policy file: per use case the allowed drop, whether it is required, a minimum n."""
+"""The gate's policy file: per use case or benchmark the allowed drop (in the metric's own
+units), whether it is required, a minimum n; and what a weak verdict does to the gate."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import yaml
 from evals.errors import EvalsError
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent / "default_gate_policy.yaml"
-_TOP_KEYS = {"alpha", "confidence", "fail_on_inconclusive", "use_cases"}
+_TOP_KEYS = {"alpha", "confidence", "fail_on_inconclusive", "fail_on_underpowered", "use_cases"}
 _RULE_KEYS = {"max_drop", "max_relative_drop", "required", "min_n"}
 
 
@@ -24,7 +25,8 @@ class UseCaseRule:
     """What the gate tolerates for one use case."""
 
     max_drop: float = 2.0
-    """Allowed drop, in points of the primary metric."""
+    """Allowed drop in the primary metric's own units (points of a percentage; rating points
+    for a 1-10 judge rating)."""
 
     max_relative_drop: float | None = None
     """Allowed drop as a share of the baseline (0.05: keep ≥ 95%); overrides ``max_drop``."""
@@ -33,7 +35,7 @@ class UseCaseRule:
     """Whether a REGRESSION here fails the gate."""
 
     min_n: int = 20
-    """Fewer shared items than this gives INCONCLUSIVE."""
+    """Fewer shared items than this gives UNDERPOWERED."""
 
     def margin(self, baseline_value: float) -> float:
         """The allowed drop in points, for a given baseline score."""
@@ -55,18 +57,38 @@ class GatePolicy:
     fail_on_inconclusive: bool = False
     """Whether an INCONCLUSIVE use case fails the gate."""
 
+    fail_on_underpowered: bool = False
+    """Whether an UNDERPOWERED use case (too few items to detect the allowed drop) fails."""
+
     default: UseCaseRule = UseCaseRule()
     """Rule for use cases not named."""
 
     rules: dict[str, UseCaseRule] = field(default_factory=dict)
-    """Rules by use case name."""
+    """Rules by use case or benchmark name (``sentiment``, ``sst2``)."""
 
     source: str = "default"
     """Where the policy came from."""
 
-    def rule(self, use_case: str) -> UseCaseRule:
-        """The rule for one use case."""
-        return self.rules.get(use_case, self.default)
+    def rule(self, name: str, group: str | None = None) -> UseCaseRule:
+        """The rule for a benchmark or use case by its own name, else its use case's
+        (``group``), else the default."""
+        if name in self.rules:
+            return self.rules[name]
+        return self.rules.get(group or name, self.default)
+
+
+def _bool(value: Any, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise PolicyError(f"{where} must be true or false (got {value!r})")
+
+
+def _number(value: Any, where: str, *, integer: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PolicyError(f"{where} must be a number (got {value!r})")
+    if integer and value != int(value):
+        raise PolicyError(f"{where} must be a whole number (got {value!r})")
+    return float(value)
 
 
 def _reject_unknown(raw: dict[str, Any], known: set[str], where: str) -> None:
@@ -81,17 +103,15 @@ def _rule(raw: Any, base: UseCaseRule, where: str) -> UseCaseRule:
         raise PolicyError(f"{where} must be a mapping")
     _reject_unknown(raw, _RULE_KEYS, where)
     values = {**base.__dict__, **raw}
-    try:
-        rule = UseCaseRule(
-            max_drop=float(values["max_drop"]),
-            max_relative_drop=(
-                None if values["max_relative_drop"] is None else float(values["max_relative_drop"])
-            ),
-            required=bool(values["required"]),
-            min_n=int(values["min_n"]),
-        )  # fmt: skip
-    except (TypeError, ValueError) as err:
-        raise PolicyError(f"{where}: bad value ({err})") from None
+    relative = values["max_relative_drop"]
+    rule = UseCaseRule(
+        max_drop=_number(values["max_drop"], f"{where}.max_drop"),
+        max_relative_drop=(
+            None if relative is None else _number(relative, f"{where}.max_relative_drop")
+        ),
+        required=_bool(values["required"], f"{where}.required"),
+        min_n=int(_number(values["min_n"], f"{where}.min_n", integer=True)),
+    )
     if rule.max_drop < 0 or (
         rule.max_relative_drop is not None and not 0 <= rule.max_relative_drop < 1
     ):
@@ -99,8 +119,9 @@ def _rule(raw: Any, base: UseCaseRule, where: str) -> UseCaseRule:
     return rule
 
 
-def load_policy(path: Path | None = None) -> GatePolicy:
-    """Read a policy file (the shipped default when ``path`` is None)."""
+def load_policy(path: Path | None = None, known: set[str] | None = None) -> GatePolicy:
+    """Read a policy file (the shipped default when ``path`` is None); with ``known`` (use case
+    and benchmark names), a rule for any other name is rejected as a typo."""
     path = path or DEFAULT_POLICY_PATH
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
@@ -118,17 +139,23 @@ def load_policy(path: Path | None = None) -> GatePolicy:
         for name, rule in rules_raw.items()
         if name != "default"
     }
-    try:
-        alpha = float(raw.get("alpha", 0.05))
-        confidence = float(raw.get("confidence", 0.95))
-    except (TypeError, ValueError) as err:
-        raise PolicyError(f"{path}: bad value ({err})") from None
+    unknown = sorted(set(rules) - known) if known is not None else []
+    if unknown:
+        raise PolicyError(f"{path}: use_cases.{unknown[0]} names no use case or benchmark "
+                          f"(known: {', '.join(sorted(known or ()))})")  # fmt: skip
+    alpha = _number(raw.get("alpha", 0.05), f"{path}: alpha")
+    confidence = _number(raw.get("confidence", 0.95), f"{path}: confidence")
     if not (0 < alpha < 1 and 0 < confidence < 1):
         raise PolicyError(f"{path}: alpha and confidence must be between 0 and 1")
     return GatePolicy(
         alpha=alpha,
         confidence=confidence,
-        fail_on_inconclusive=bool(raw.get("fail_on_inconclusive", False)),
+        fail_on_inconclusive=_bool(
+            raw.get("fail_on_inconclusive", False), f"{path}: fail_on_inconclusive"
+        ),
+        fail_on_underpowered=_bool(
+            raw.get("fail_on_underpowered", False), f"{path}: fail_on_underpowered"
+        ),
         default=default,
         rules=rules,
         source=str(path),

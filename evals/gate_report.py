@@ -15,41 +15,61 @@ _ICON = {
     Verdict.PASS: "✅",
     Verdict.IMPROVED: "🟢",
     Verdict.REGRESSION: "❌",
+    Verdict.UNDERPOWERED: "🔍",
     Verdict.INCONCLUSIVE: "⚠️",
 }
 
 
 def _fmt_diff(v: UseCaseVerdict) -> str:
-    d = v.paired.difference
-    return f"{d.value:+.2f} [{d.ci_low:+.2f}, {d.ci_high:+.2f}]"
+    t = v.test
+    return f"{t.difference.value:+.2f} [{t.lower_bound:+.2f}, {t.upper_bound:+.2f}]"
 
 
 def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _lead(result: GateResult) -> list[str]:
+    """What a reviewer must read first: underpowered use cases before anything else."""
+    weak = [v for v in result.verdicts if v.verdict is Verdict.UNDERPOWERED]
+    if not weak:
+        return []
+    names = ", ".join(f"{v.use_case} (n={v.n}, detects drops ≥ {v.min_detectable:.1f})"
+                      for v in weak)  # fmt: skip
+    fails = " and fails the gate (policy fail_on_underpowered)" if (
+        result.policy.fail_on_underpowered) else ""  # fmt: skip
+    return [
+        f"> **UNDERPOWERED{fails}: these items cannot detect a drop of the allowed size in "
+        f'{names}.** A pass here would not mean "no regression": add items (`evals plan`) '
+        "or widen the allowed drop.",
+        "",
+    ]
+
+
 def markdown_summary(result: GateResult) -> str:
     """The summary table and the biggest per-item losses, as GitHub-flavoured markdown."""
-    status = "PASS" if result.passed else "FAIL"
     base, cand = result.baseline, result.candidate
     lines = [
-        f"## Eval gate: {status}",
+        f"## Eval gate: {result.status}",
         "",
+        *_lead(result),
         f"Candidate **{_md_cell(cand.variant)}** (`{cand.results['model']['fingerprint']}`) vs "
         f"baseline **{_md_cell(base.variant)}** (`{base.results['model']['fingerprint']}`), "
         f"{base.results['prompt_mode']} prompts; policy `{_md_cell(result.policy.source)}`, "
-        f"alpha {result.policy.alpha} (Holm across use cases).",
+        f"one-sided tests at alpha {result.policy.alpha} (Holm across use cases for "
+        "regressions).",
         "",
-        "| use case | metric | baseline | candidate | difference [95% CI] | p (Holm) | test | n "
-        "| allowed drop | min. detectable | verdict |",
-        "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---|",
+        "| use case | metric | n | baseline | candidate | difference [bounds] | allowed drop "
+        "| p regression (Holm) | p no-drop | min. detectable drop | test | verdict |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for v in result.verdicts:
+        t = v.test
         lines.append(
-            f"| {v.use_case}{'' if v.required else ' (optional)'} | {v.metric} "
+            f"| {v.use_case}{'' if v.required else ' (optional)'} | {v.metric} | {v.n} "
             f"| {v.baseline.value:.2f} | {v.candidate.value:.2f} | {_fmt_diff(v)} "
-            f"| {v.p_adjusted:.3g} | {v.paired.test} | {v.paired.n} | {v.margin:.2f} "
-            f"| {v.min_detectable:.2f} "
+            f"| {v.margin:g} | {t.p_regression_holm:.3g} | {t.p_noninferior:.3g} "
+            f"| {v.min_detectable:.2f} | {t.difference.method} "
             f"| {_ICON[v.verdict]} {v.verdict.value}: {_md_cell(v.reason)} |"
         )
     losses = [(v, loss) for v in result.verdicts for loss in v.biggest_losses]
@@ -62,27 +82,25 @@ def markdown_summary(result: GateResult) -> str:
                 f"| {loss['candidate']:.1f} | [{Path(loss['samples']).name}]({loss['samples']}) |"
             )
         lines += ["", "</details>"]
-    lines += ["", "Minimum detectable difference: the drop this many items would flag with 80% "
-              "power; a smaller allowed drop needs more items."]  # fmt: skip
+    lines += ["", "Bounds: the lower bound of the no-drop test (level alpha) and the upper bound "
+              "of the regression test (at its Holm level); REGRESSION when the upper bound is "
+              "below minus the allowed drop, PASS when the lower bound is above it. Minimum "
+              "detectable drop: the true drop these items flag with 80% power."]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
 def junit_xml(result: GateResult) -> str:
-    """One testsuite, one testcase per use case; a REGRESSION (or a failing INCONCLUSIVE) is a
+    """One testsuite, one testcase per use case; a failing verdict (under the policy) is a
     failure carrying the reason."""
-    failing_inconclusive = result.policy.fail_on_inconclusive
     failures = 0
     suite = ET.Element("testsuite", name="eval-gate", tests=str(len(result.verdicts)))
     for v in result.verdicts:
         case = ET.SubElement(suite, "testcase", classname="eval-gate", name=v.use_case)
         message = (
             f"{v.verdict.value}: {v.metric} {v.baseline.value:.2f} → {v.candidate.value:.2f}, "
-            f"difference {_fmt_diff(v)}, p(Holm)={v.p_adjusted:.3g}; {v.reason}"
+            f"difference {_fmt_diff(v)}, allowed drop {v.margin:g}; {v.reason}"
         )
-        fails = v.fails or (
-            failing_inconclusive and v.required and v.verdict is Verdict.INCONCLUSIVE
-        )
-        if fails:
+        if v.fails(result.policy):
             failures += 1
             ET.SubElement(case, "failure", message=message, type=v.verdict.value).text = message
         else:
@@ -98,6 +116,7 @@ def verdict_json(result: GateResult) -> dict[str, Any]:
     """The machine-readable verdict."""
     return {
         "passed": result.passed,
+        "status": result.status,
         "exit_code": result.exit_code,
         "policy": result.policy.source,
         "baseline": {

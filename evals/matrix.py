@@ -1,10 +1,17 @@
-"""The objective matrix: use cases × variants, which one wins each use case, and whether the
+"""The objective matrix: use cases × variants, which variant wins each use case, and whether the
 naming folklore predicted it.
 
-For each use case the best column is compared with the runner-up on the items both scored,
-with the same paired test as the gate (exact McNemar for pass/fail scores, paired bootstrap
-otherwise), Holm-corrected across use cases. A winner is named only when the adjusted p-value is
-below alpha; otherwise the row is a tie.
+Competitors are **variants**, each at its designated prompt mode (the first mode its family
+entry lists, else the one its objective calls for). Extra prompt modes of a variant are
+*within-variant controls*: shown, and compared with the same variant's designated mode, but
+never competitors.
+
+For each use case the best variant (highest point estimate) is compared with every other
+variant on the items both scored — the paired test of :mod:`evals.decision` at Δ = 0,
+two-sided — and Holm's correction runs over those k − 1 comparisons. A winner is named only
+when it beats *every* other variant after Holm. Otherwise the row is a tie, and it says why:
+the smallest difference its items can resolve (80% power at the Holm level of the hardest
+comparison) and how many items a stated gap would need.
 """
 
 from __future__ import annotations
@@ -14,18 +21,37 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from evals.paired import PairedResult, compare_samples, holm_adjust
+from evals.decision import paired_difference
+from evals.decision.multiple import holm_adjust
+from evals.decision.power import POWER, items_needed, min_detectable
+from evals.results import sample_clusters
 from evals.runs import StoredRun
+from evals.statistics import item_statistics
 
-# What the naming folklore says each objective is for, by use case.
-FOLKLORE: dict[str, tuple[str, ...]] = {
-    "summarization": ("base", "instruct"),
-    "qa": ("base",),
-    "sentiment": ("instruct",),
-    "ner": ("instruct",),
-    "chat": ("chat",),
+# The common advice, stated exactly as the README quotes it: objective → what it is "for".
+FOLKLORE_CLAIMS: dict[str, tuple[str, ...]] = {
+    "base": ("summarization", "text generation", "QA"),
+    "instruct": ("extraction", "sentiment", "NER", "summarization"),
+    "chat": ("dialogue",),
     "code": ("code",),
 }
+# Which of those words each use case measures.
+USE_CASE_CLAIMS: dict[str, tuple[str, ...]] = {
+    "summarization": ("summarization",),
+    "qa": ("QA",),
+    "sentiment": ("sentiment",),
+    "ner": ("NER", "extraction"),
+    "chat": ("dialogue",),
+    "code": ("code",),
+}
+FOLKLORE: dict[str, tuple[str, ...]] = {
+    use_case: tuple(obj for obj, claims in FOLKLORE_CLAIMS.items() if set(claims) & set(words))
+    for use_case, words in USE_CASE_CLAIMS.items()
+}
+"""Use case → the objectives the folklore says win it."""
+
+RESOLVE_GAP = 10.0
+"""The stated gap (points) a tie's "items needed" figure refers to."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +73,9 @@ class Column:
     run: StoredRun
     """The run that supplies its scores and samples."""
 
+    designated: bool = True
+    """Whether this is the variant's designated prompt mode (a competitor); else a control."""
+
     @property
     def label(self) -> str:
         """Header text."""
@@ -61,6 +90,8 @@ class Column:
             "variant": self.variant,
             "objective": self.objective,
             "prompt_mode": self.prompt_mode,
+            "designated": self.designated,
+            "role": "competitor" if self.designated else "control",
             "run_folder": str(self.run.folder),
             "created_utc": self.run.results.get("created_utc"),
             "fingerprint": model["fingerprint"],
@@ -71,6 +102,9 @@ class Column:
 
 
 def _cell(entry: dict[str, Any]) -> dict[str, Any]:
+    baselines = entry.get("baselines") or {}
+    strongest = baselines.get("strongest")
+    policy = (baselines.get("policies") or {}).get(strongest) if strongest else None
     return {
         "value": entry["primary"]["value"],
         "ci_low": entry["primary"]["ci_low"],
@@ -80,78 +114,149 @@ def _cell(entry: dict[str, Any]) -> dict[str, Any]:
         "metrics": entry["metrics"],
         "num_fewshot": entry["num_fewshot"],
         "fingerprint": entry.get("fingerprint"),
-    }
+        "interval": entry.get("interval"),
+        "baseline": None if policy is None else {
+            "policy": strongest, "value": policy["score"]["value"],
+            "above_all": baselines.get("above_all"),
+        },
+    }  # fmt: skip
 
 
-def _row(use_case: str, columns: Sequence[Column]) -> tuple[dict[str, Any], PairedResult | None]:
+def compare_columns(a: Column, b: Column, use_case: str) -> dict[str, Any]:
+    """Paired difference b − a of the primary metric on the items both scored."""
+    entry = a.run.use_cases[use_case]
+    metric, reducer = entry["primary_metric"], entry.get("primary_reducer", "mean")
+    by_hash = {s["doc_hash"]: s for s in b.run.samples(use_case)}
+    pairs = [
+        (s, by_hash[s["doc_hash"]]) for s in a.run.samples(use_case) if s["doc_hash"] in by_hash
+    ]
+    if not pairs:
+        raise ValueError(f"{use_case}: {a.key} and {b.key} share no items")
+    diff = paired_difference(
+        item_statistics([x["scores"][metric] for x, _ in pairs]),
+        item_statistics([y["scores"][metric] for _, y in pairs]),
+        reducer,
+        clusters=sample_clusters([x for x, _ in pairs]),
+    )
+    low, high = diff.interval(0.95)
+    return {"a": a.key, "b": b.key, "difference": diff.value, "ci_low": low, "ci_high": high,
+            "se": diff.se, "n": diff.n, "units": diff.units, "method": diff.method,
+            "p_value": diff.p_value(0.0, "two-sided"), "_diff": diff}  # fmt: skip
+
+
+def _value(column: Column, use_case: str) -> float:
+    value = column.run.use_cases[use_case]["primary"]["value"]
+    return float("-inf") if value is None else float(value)
+
+
+def _row(use_case: str, columns: Sequence[Column], alpha: float, gap: float) -> dict[str, Any]:
     present = [c for c in columns if use_case in c.run.use_cases]
     entries = {c.key: c.run.use_cases[use_case] for c in present}
     first = next(iter(entries.values()))
-
-    def score(c: Column) -> float:
-        value = entries[c.key]["primary"]["value"]
-        return float("-inf") if value is None else float(value)
-
-    ranking = sorted(present, key=lambda c: -score(c))
-    paired = None
-    if len(ranking) >= 2:
-        best, second = ranking[0], ranking[1]
-        paired = compare_samples(
-            second.run.samples(use_case),
-            best.run.samples(use_case),
-            first["primary_metric"],
-            first.get("primary_reducer", "mean"),
-        )
-    row = {
+    group = first.get("group", use_case)
+    competitors = sorted((c for c in present if c.designated), key=lambda c: -_value(c, use_case))
+    comparisons = []
+    if len(competitors) >= 2:
+        best = competitors[0]
+        comparisons = [compare_columns(other, best, use_case) for other in competitors[1:]]
+        adjusted = holm_adjust({c["a"]: c["p_value"] for c in comparisons})
+        for c in comparisons:
+            c["p_adjusted"] = adjusted[c["a"]]
+            c["significant"] = c["p_adjusted"] < alpha and c["difference"] > 0
+    won = bool(comparisons) and all(c["significant"] for c in comparisons)
+    winner = competitors[0] if won else None
+    row: dict[str, Any] = {
         "use_case": use_case,
         "metric": first["primary_metric"],
         "cells": {key: _cell(entry) for key, entry in entries.items()},
-        "ranking": [c.key for c in ranking],
-        "best": ranking[0].key,
-        "runner_up": ranking[1].key if len(ranking) > 1 else None,
-        "paired": paired.to_dict() if paired else None,
-        "group": first.get("group", use_case),
+        "ranking": [c.key for c in competitors],
+        "best": competitors[0].key if competitors else None,
+        "runner_up": competitors[1].key if len(competitors) > 1 else None,
+        "comparisons": [{k: v for k, v in c.items() if k != "_diff"} for c in comparisons],
+        "controls": _controls(use_case, present),
+        "winner": winner.key if winner else None,
+        "winner_objective": winner.objective if winner else None,
+        "group": group,
         "dataset": first.get("dataset", {}).get("benchmark"),
-        "folklore": list(FOLKLORE.get(first.get("group", use_case), ())),
+        "folklore": list(FOLKLORE.get(group, ())),
+        "folklore_claim": folklore_claim(group),
         "data_sha256": first["data_sha256"],
         "task_version": first["task_version"],
     }
-    return row, paired
+    row["agreement"] = (
+        "tie" if winner is None
+        else "agrees" if winner.objective in row["folklore"] else "disagrees"
+    )  # fmt: skip
+    row["resolution"] = _resolution(comparisons, alpha, gap)
+    row["verdict"] = _verdict_text(row, competitors, comparisons)
+    return row
+
+
+def _controls(use_case: str, present: Sequence[Column]) -> list[dict[str, Any]]:
+    """Each extra prompt mode against the same variant's designated mode (the mode effect)."""
+    designated = {c.variant: c for c in present if c.designated}
+    out = []
+    for c in present:
+        main = designated.get(c.variant)
+        if c.designated or main is None:
+            continue
+        result = compare_columns(main, c, use_case)
+        out.append({k: v for k, v in result.items() if k != "_diff"})
+    return out
+
+
+def _resolution(comparisons: list[dict[str, Any]], alpha: float, gap: float) -> dict[str, Any]:
+    """What the hardest comparison (best vs runner-up) can resolve, and items for ``gap``."""
+    if not comparisons:
+        return {}
+    hardest = min(comparisons, key=lambda c: abs(c["difference"]))
+    diff = hardest["_diff"]
+    level = alpha / len(comparisons)  # Holm's most demanding step
+    return {
+        "n": diff.n,
+        "min_detectable": min_detectable(diff.se, level, POWER, sides=2),
+        "gap": gap,
+        "items_for_gap": items_needed(diff.se, diff.n, gap, level, POWER, sides=2),
+        "power": POWER,
+        "against": hardest["a"],
+    }
+
+
+def _verdict_text(row: dict[str, Any], competitors: list[Column], comparisons: list) -> str:
+    if len(competitors) < 2:
+        return "one variant: nothing to compare"
+    if row["winner"]:
+        return f"{row['winner']} wins (beats every other variant, Holm)"
+    res = row["resolution"]
+    needed = res["items_for_gap"]
+    more = (f"; {needed} items would resolve {res['gap']:g}" if needed
+            else "; the outputs do not differ")  # fmt: skip
+    return f"tie (n={res['n']} resolves ≥ {res['min_detectable']:.1f} points{more})"
+
+
+def folklore_claim(group: str) -> str:
+    """The folklore's words for a use case: ``summarization: base, instruct``."""
+    objectives = FOLKLORE.get(group, ())
+    if not objectives:
+        return f"{group}: no folklore claim"
+    return f"{group}: " + ", ".join(objectives)
 
 
 def build_matrix(
-    columns: Sequence[Column], use_cases: Sequence[str], *, alpha: float = 0.05
-) -> dict[str, Any]:
+    columns: Sequence[Column], use_cases: Sequence[str], *, alpha: float = 0.05,
+    gap: float = RESOLVE_GAP,
+) -> dict[str, Any]:  # fmt: skip
     """The matrix as a JSON-ready dict (what ``matrix.json`` holds and the page renders)."""
-    by_key = {c.key: c for c in columns}
-    rows, p_values = [], {}
-    for use_case in use_cases:
-        if not any(use_case in c.run.use_cases for c in columns):
-            continue
-        row, paired = _row(use_case, columns)
-        rows.append(row)
-        if paired is not None:
-            p_values[use_case] = paired.p_value
-    adjusted = holm_adjust(p_values)
-    for row in rows:
-        best = by_key[row["best"]]
-        p_adj = adjusted.get(row["use_case"])
-        significant = (
-            p_adj is not None and p_adj < alpha and row["paired"]["difference"]["value"] > 0
-        )
-        row["p_adjusted"] = p_adj
-        row["winner"] = row["best"] if significant else None
-        row["winner_objective"] = best.objective if significant else None
-        if not significant:
-            row["agreement"] = "tie"
-        elif best.objective in row["folklore"]:
-            row["agreement"] = "agrees"
-        else:
-            row["agreement"] = "disagrees"
+    rows = [
+        _row(use_case, columns, alpha, gap)
+        for use_case in use_cases
+        if any(use_case in c.run.use_cases for c in columns)
+    ]
     return {
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "alpha": alpha,
-        "correction": "holm",
+        "correction": "holm within each row (best vs every other variant)",
+        "folklore_claims": {k: list(v) for k, v in FOLKLORE_CLAIMS.items()},
         "columns": [c.to_dict() for c in columns],
         "rows": rows,
     }
@@ -160,40 +265,33 @@ def build_matrix(
 def matrix_markdown(matrix: dict[str, Any], title: str = "Objective matrix") -> str:
     """A paste-able markdown table: one row per use case, one column per variant."""
     columns = matrix["columns"]
-    labels = {c["key"]: c["label"] for c in columns}
-    head = ["use case", "metric", *(c["label"] for c in columns), "winner", "objective",
-            "folklore", "verdict"]  # fmt: skip
+    head = ["use case", "metric", *(c["label"] + ("" if c.get("designated", True) else
+                                                  " [control]") for c in columns),
+            "verdict", "folklore", "agreement"]  # fmt: skip
     lines = [f"## {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in matrix["rows"]:
         cells = []
         for c in columns:
             cell = row["cells"].get(c["key"])
-            if cell is None:
+            if cell is None or cell["value"] is None:
                 cells.append("—")
                 continue
             mark = " **★**" if row["winner"] == c["key"] else ""
-            cells.append(f"{cell['value']:.1f} [{cell['ci_low']:.1f}, {cell['ci_high']:.1f}]{mark}")
-        p = row["p_adjusted"]
-        winner = labels[row["winner"]] if row["winner"] else f"tie (p={p:.2g})" if p else "tie"
-        lines.append(
-            "| "
-            + " | ".join(
-                [
-                    row["use_case"],
-                    row["metric"],
-                    *cells,
-                    winner,
-                    row["winner_objective"] or "—",
-                    "/".join(row["folklore"]) or "—",
-                    row["agreement"],
-                ]
+            base = cell.get("baseline")
+            trivial = (
+                f" (trivial {base['value']:.1f})" if base and base["value"] is not None else ""
             )
-            + " |"
-        )
+            cells.append(f"{cell['value']:.1f} [{cell['ci_low']:.1f}, {cell['ci_high']:.1f}] "
+                         f"n={cell['n']}{trivial}{mark}")  # fmt: skip
+        fields = [row["use_case"], row["metric"], *cells, row["verdict"], row["folklore_claim"],
+                  row["agreement"]]  # fmt: skip
+        lines.append("| " + " | ".join(fields) + " |")
     lines += [
         "",
-        f"Cells: primary metric [95% bootstrap CI]. ★ = winner: best vs runner-up on shared items "
-        f"(exact McNemar or paired bootstrap), Holm-corrected across use cases, alpha "
-        f"{matrix['alpha']}. Folklore: the objective the naming convention recommends.",
+        "Cells: primary metric [95% interval] n= items (trivial: the strongest no-skill policy "
+        "on the same items). ★ = winner: the best variant beats every other variant on shared "
+        f"items (paired test, Holm within the row, alpha {matrix['alpha']}). [control] = an extra "
+        "prompt mode of a variant, compared with its designated mode, never a competitor. "
+        "Folklore: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in FOLKLORE_CLAIMS.items()) + ".",
     ]
     return "\n".join(lines) + "\n"

@@ -91,7 +91,7 @@ def resolve_columns(
         modes = list(variant.prompt_modes) or [_default_mode(objective)]
         model_hash = spec_model_hash(spec)
         loaded: LoadedModel | None = None
-        for mode in modes:
+        for position, mode in enumerate(modes):
             key = f"{name}|{mode}"
             match = next(
                 (r for r in reversed(stored)
@@ -113,7 +113,7 @@ def resolve_columns(
                 evaluated.append(key)
             else:
                 reused.append(key)
-            columns.append(Column(key, name, objective.value, mode, match))
+            columns.append(Column(key, name, objective.value, mode, match, position == 0))
     return columns, evaluated, reused, missing
 
 

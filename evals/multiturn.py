@@ -125,6 +125,7 @@ def run_dialogues(
             "item_id": str(d["id"]),
             "doc_id": i,
             "doc_hash": hooks.doc_hash(d),
+            "doc": d,
             "turns": turn_logs[i],
             "parsed": [log_["raw_output"].strip() for log_ in turn_logs[i]],
             "target": hooks.target(d),

@@ -17,12 +17,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from evals.decision import Estimate, estimate
 from evals.fingerprint import sha256_json
-from evals.statistics import Estimate, bootstrap_ci, item_statistics, reducer_for
+from evals.statistics import item_statistics, reducer_for
 
 RESULTS_FILE = "results.json"
 PARTIAL_RESULTS_FILE = "results.partial.json"
-SCHEMA_VERSION = 2  # 2: samples carry the doc; use cases record the primary reducer
+SCHEMA_VERSION = 3  # 3: clusters, interval methods and trivial baselines recorded
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -120,6 +121,16 @@ class UseCaseResult:
     judge: dict[str, Any] | None = None
     """The judge model's identity and settings, when a judge graded the outputs."""
 
+    interval_unit: str = "item"
+    """What the intervals resample: ``item``, or the cluster items share (``passage``)."""
+
+    clusters: int | None = None
+    """Number of independent clusters when items share a context; None: items are the unit."""
+
+    baselines: dict[str, Any] = field(default_factory=dict)
+    """Trivial policies on the same items and the model's paired test against each
+    (:func:`evals.baselines.baseline_summary`)."""
+
     @property
     def primary(self) -> Estimate:
         """The primary metric's estimate."""
@@ -159,6 +170,9 @@ class UseCaseResult:
             "group": self.group or self.use_case,
             "dataset": self.dataset,
             "judge": self.judge,
+            "interval": {"unit": self.interval_unit, "clusters": self.clusters,
+                         "method": self.primary.method, "confidence": 0.95},
+            "baselines": self.baselines,
         }
 
 
@@ -168,12 +182,22 @@ def estimate_metrics(
     reducers: Mapping[str, str] | None = None,
     seed: int = 0,
 ) -> dict[str, Estimate]:
-    """Bootstrap every metric from the per-item ``scores`` of sample records."""
+    """Every metric with its interval from the per-item ``scores`` of sample records (items
+    with the same ``cluster`` are resampled together)."""
     out: dict[str, Estimate] = {}
+    clusters = sample_clusters(samples)
     for metric in metrics:
         stats = item_statistics([s["scores"][metric] for s in samples])
-        out[metric] = bootstrap_ci(stats, reducer_for(metric, dict(reducers or {})), seed=seed)
+        reducer = reducer_for(metric, dict(reducers or {}))
+        out[metric] = estimate(stats, reducer, clusters=clusters, seed=seed)
     return out
+
+
+def sample_clusters(samples: Sequence[Mapping[str, Any]]) -> list[str] | None:
+    """The records' cluster keys, or None when no record names one (each item its own)."""
+    if not any(s.get("cluster") is not None for s in samples):
+        return None
+    return [str(s.get("cluster") or f"item:{s.get('doc_hash')}") for s in samples]
 
 
 class RunFolder:

@@ -11,12 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from evals.adapter import LoadedModel, PromptMode, VariantIdentity, resolve_prompt_mode
+from evals.baselines import baseline_summary, compare_to_baselines, policy_statistics
 from evals.errors import BackendError, EvalsError
 from evals.judge import Judge
 from evals.lm_eval_tasks import run_task
 from evals.multiturn import run_dialogues
-from evals.results import SCHEMA_VERSION, RunFolder, UseCaseResult, estimate_metrics
-from evals.statistics import reducer_for
+from evals.results import (
+    SCHEMA_VERSION,
+    RunFolder,
+    UseCaseResult,
+    estimate_metrics,
+    sample_clusters,
+)
+from evals.statistics import item_statistics, reducer_for
 from evals.usecases import UseCase
 
 log = logging.getLogger(__name__)
@@ -91,12 +98,14 @@ def evaluate_use_case(
     samples_files = []
     n = 0
     invalid_rate = 0.0
+    primary_records: list[dict[str, Any]] = []
     primary = use_case.primary_metric
     judged = judge is not None and "judge_prompts" in use_case.config
     if use_case.kind == "multiturn":
         if not judged:
             primary = str(use_case.config.get("primary_metric_without_judge", primary))
         records = run_dialogues(model, use_case, mode, limit, judge if judged else None)
+        primary_records = records
         samples_files.append(folder.write_samples(use_case.name, records))
         names = list(records[0]["scores"]) if records else []
         metrics = estimate_metrics(records, names, use_case.reducers)
@@ -113,19 +122,29 @@ def evaluate_use_case(
                 )
                 continue
             keys, records = run_task(model, use_case, task, mode, limit)
+            annotate_clusters(use_case, records)
             ran.append(task.name)
             lm_eval_keys[task.name] = keys
             samples_files.append(folder.write_samples(task.name, records))
             metrics.update(estimate_metrics(records, task.metrics, use_case.reducers))
             if task is use_case.tasks[0]:
                 n = len(records)
+                primary_records = records
         tasks = tuple(ran)
     if use_case.invalid_metric in metrics:
         invalid_rate = metrics.pop(use_case.invalid_metric).value
+    primary_reducer = reducer_for(primary, use_case.reducers)
+    clusters = sample_clusters(primary_records)
+    comparisons = compare_to_baselines(
+        item_statistics([r["scores"][primary] for r in primary_records]),
+        policy_statistics(use_case, primary_records, primary),
+        primary_reducer,
+        clusters,
+    ) if primary_records and primary in metrics else []  # fmt: skip
     result = UseCaseResult(
         use_case=use_case.name,
         primary_metric=primary,
-        primary_reducer=reducer_for(primary, use_case.reducers),
+        primary_reducer=primary_reducer,
         metrics=metrics,
         invalid_rate=invalid_rate,
         n=n,
@@ -143,8 +162,22 @@ def evaluate_use_case(
         group=use_case.group or use_case.name,
         dataset=use_case.data_provenance,
         judge=judge.identity() if judged and judge is not None else None,
-    )
+        interval_unit=str(getattr(use_case.hooks(), "CLUSTER_UNIT", "item")) if clusters
+        else "item",
+        clusters=len(set(clusters)) if clusters else None,
+        baselines=baseline_summary(comparisons),
+    )  # fmt: skip
     return result, lm_eval_keys
+
+
+def annotate_clusters(use_case: UseCase, records: list[dict[str, Any]]) -> None:
+    """Give each record the cluster its item shares with others (``cluster_key`` hook of the
+    use case, e.g. the passage of a reading-comprehension question); no hook, no cluster."""
+    key = getattr(use_case.hooks(), "cluster_key", None)
+    if key is None:
+        return
+    for record in records:
+        record["cluster"] = key(record["doc"])
 
 
 def run_evaluation(

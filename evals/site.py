@@ -114,14 +114,18 @@ def family_page(matrix: dict[str, Any], columns: Sequence[Column], suite: dict[s
 <header><h1>{escape(family["title"])}</h1>
 <div class="meta">built {escape(matrix.get("created_utc", ""))} · suite {escape(suite["name"])} \
 {escape(suite["version"])} · lm-eval {escape(suite["lm_eval_version"])} · paired tests \
-(McNemar / bootstrap), Holm, alpha {matrix.get("alpha", 0.05)} · \
+(score test / linearized t), Holm within each row, alpha {matrix.get("alpha", 0.05)} · \
 <a href="index.html">all families</a></div>
 {f'<div class="note">{escape(family["note"])}</div>' if family.get("note") else ""}
 {f'<div class="note">Not evaluated yet: {escape(", ".join(missing))}</div>' if missing else ""}
 </header><main>
 <section><h2>Matrix</h2><table id="heatmap"></table>
-<p class="meta">Cells: primary metric with its 95% bootstrap CI; ★ the winner (best vs runner-up,
-significant after Holm). Click a use case to sort the columns by it, a cell for every metric.</p>
+<p class="meta">Cells: primary metric with its 95% interval, n, and the strongest trivial
+baseline on the same items (above: the model is significantly above every trivial policy).
+★ the winner: the best variant beats every other variant (paired tests, Holm within the row);
+a tie says the smallest difference its items resolve and the items a 10-point gap needs.
+Controls are extra prompt modes of a variant, never competitors. Click a use case to sort the
+columns by it, a cell for every metric.</p>
 <div id="details"></div></section>
 <section><h2>Scores with 95% CIs</h2><div class="plots" id="plots"></div></section>
 <section><h2>Samples</h2><div class="controls">

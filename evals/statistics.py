@@ -1,30 +1,22 @@
-"""The one bootstrap: confidence intervals for any corpus metric from per-item statistics.
+"""Corpus metrics as functions of summed per-item statistics (the reducers).
 
 Every metric here is a function of *sums* of per-item statistic vectors. A mean is the sum of
 ``[value, 1]``; entity-level F1 is ``2·tp / (pred + gold)`` over summed ``[tp, pred, gold]``;
 macro-F1 is the mean over classes of the same, from one-hot ``[tp_k.., pred_k.., gold_k..]``.
-So resampling items and re-summing their statistics gives the exact bootstrap distribution of
-the corpus metric (not of an item average that only approximates it), fully vectorized.
-
-The same resampled indices applied to two systems' statistics give the paired bootstrap of
-their difference on the same items.
+So resampling items (or clusters of items) and re-summing their statistics gives the exact
+bootstrap distribution of the corpus metric, and its gradient at the sums gives the
+delta-method variance: :mod:`evals.decision` builds every interval and test on that.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from fnmatch import fnmatch
 
 import numpy as np
 
 Reducer = Callable[[np.ndarray], np.ndarray]
 """Maps summed statistics of shape ``(..., d)`` to metric values of shape ``(...)``."""
-
-DEFAULT_ITERATIONS = 1000
-DEFAULT_CONFIDENCE = 0.95
-_CHUNK_ELEMENTS = 4_000_000
-
 
 def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -103,101 +95,3 @@ def item_scores(stats: np.ndarray, reducer: str = "mean") -> np.ndarray:
     """Each item's own metric value from its statistics (rows of ``stats``), e.g. a sentence's
     entity F1: what per-item losses and the sample browser show."""
     return np.atleast_1d(np.asarray(REDUCERS[reducer](stats), dtype=float))
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A metric value with its bootstrap confidence interval."""
-
-    value: float
-    """The metric on all items."""
-
-    ci_low: float
-    """Lower end of the percentile bootstrap interval."""
-
-    ci_high: float
-    """Upper end of the percentile bootstrap interval."""
-
-    n: int
-    """Number of items (the resampling unit: a sentence, a document, a whole dialogue)."""
-
-    @property
-    def defined(self) -> bool:
-        """False when nothing could be scored (e.g. every judgment unparseable)."""
-        return not np.isnan(self.value)
-
-    def to_dict(self) -> dict[str, float | int | None]:
-        """JSON-ready form (an undefined value is ``null``, never a bare NaN)."""
-
-        def number(x: float) -> float | None:
-            return None if np.isnan(x) else x
-
-        return {"value": number(self.value), "ci_low": number(self.ci_low),
-                "ci_high": number(self.ci_high), "n": self.n}  # fmt: skip
-
-
-def _resampled_sums(stats: Sequence[np.ndarray], iterations: int, seed: int) -> list[np.ndarray]:
-    """Σ stats over ``iterations`` resamples of the items; the same resamples for every array."""
-    n = stats[0].shape[0]
-    rng = np.random.default_rng(seed)
-    width = max(s.shape[1] for s in stats)
-    chunk = max(1, _CHUNK_ELEMENTS // max(1, n * width))
-    sums: list[list[np.ndarray]] = [[] for _ in stats]
-    for start in range(0, iterations, chunk):
-        size = min(chunk, iterations - start)
-        idx = rng.integers(0, n, size=(size, n))
-        # How often each item is drawn in each resample; Σ stats is then one matrix product,
-        # 3x faster than gathering stats[idx] and summing, for the very same draws.
-        offsets = (np.arange(size) * n)[:, None]
-        counts = np.bincount((idx + offsets).ravel(), minlength=size * n).reshape(size, n)
-        weights = counts.astype(np.float64)
-        for out, s in zip(sums, stats, strict=True):
-            out.append(weights @ s)
-    return [np.concatenate(parts) for parts in sums]
-
-
-def bootstrap_ci(
-    stats: np.ndarray,
-    reducer: str = "mean",
-    *,
-    iterations: int = DEFAULT_ITERATIONS,
-    confidence: float = DEFAULT_CONFIDENCE,
-    seed: int = 0,
-) -> Estimate:
-    """Percentile bootstrap CI of a corpus metric from per-item statistics ``(n, d)``."""
-    reduce = REDUCERS[reducer]
-    n = int(stats.shape[0])
-    nan = float("nan")
-    if n == 0:
-        return Estimate(nan, nan, nan, 0)
-    if reducer == "mean" and stats.shape[1] == 2 and not stats[:, 1].any():
-        return Estimate(nan, nan, nan, n)  # a weighted mean over no weight: nothing was scored
-    value = float(reduce(stats.sum(axis=0)))
-    if n == 1 or iterations <= 0:
-        return Estimate(value, value, value, n)
-    (sums,) = _resampled_sums([stats], iterations, seed)
-    low, high = np.quantile(reduce(sums), [(1 - confidence) / 2, (1 + confidence) / 2])
-    return Estimate(value, float(low), float(high), n)
-
-
-def paired_bootstrap_difference(
-    stats_a: np.ndarray,
-    stats_b: np.ndarray,
-    reducer: str = "mean",
-    *,
-    iterations: int = DEFAULT_ITERATIONS,
-    confidence: float = DEFAULT_CONFIDENCE,
-    seed: int = 0,
-) -> tuple[Estimate, np.ndarray]:
-    """Paired bootstrap of metric(b) − metric(a) on the same items (rows aligned).
-
-    Returns the estimate of the difference and the bootstrap distribution (for p-values)."""
-    if stats_a.shape[0] != stats_b.shape[0]:
-        raise ValueError("paired statistics need the same items in the same order")
-    reduce = REDUCERS[reducer]
-    n = int(stats_a.shape[0])
-    value = float(reduce(stats_b.sum(axis=0)) - reduce(stats_a.sum(axis=0)))
-    sums_a, sums_b = _resampled_sums([stats_a, stats_b], iterations, seed)
-    diffs = reduce(sums_b) - reduce(sums_a)
-    low, high = np.quantile(diffs, [(1 - confidence) / 2, (1 + confidence) / 2])
-    return Estimate(value, float(low), float(high), n), diffs

@@ -1,5 +1,6 @@
-"""The terminal table at the end of a run: use case, primary metric, score with 95% CI, n,
-invalid-output rate."""
+"""The terminal table at the end of a run: use case, primary metric, score with its 95%
+interval, n (and clusters), the strongest trivial baseline on the same items and whether the
+model is significantly above every baseline, invalid-output rate."""
 
 from __future__ import annotations
 
@@ -7,7 +8,21 @@ from collections.abc import Sequence
 
 from evals.results import UseCaseResult
 
-_HEADER = ("use case", "primary metric", "score", "95% CI", "n", "invalid", "mode", "time")
+_HEADER = ("use case", "primary metric", "score", "95% CI", "n", "trivial baseline",
+           "above it?", "invalid", "mode", "time")  # fmt: skip
+
+
+def _baseline_cells(result: UseCaseResult) -> tuple[str, str]:
+    summary = result.baselines or {}
+    strongest = summary.get("strongest")
+    if not strongest:
+        return "-", "-"
+    policy = summary["policies"][strongest]
+    value = policy["score"]["value"]
+    shown = f"{strongest} {value:.1f}" if value is not None else f"{strongest} -"
+    weakest = max(summary["policies"].values(), key=lambda p: p["p_value"])
+    verdict = "yes" if summary.get("above_all") else f"NO (p={weakest['p_value']:.2g})"
+    return shown, verdict
 
 
 def format_table(results: Sequence[UseCaseResult]) -> str:
@@ -21,14 +36,15 @@ def format_table(results: Sequence[UseCaseResult]) -> str:
                 r.primary_metric,
                 f"{est.value:.1f}" if est.defined else "-",
                 f"[{est.ci_low:.1f}, {est.ci_high:.1f}]" if est.defined else "no scored item",
-                str(r.n),
+                str(r.n) + (f" ({r.clusters} {r.interval_unit}s)" if r.clusters else ""),
+                *_baseline_cells(r),
                 f"{r.invalid_rate:.1f}%",
                 r.prompt_mode + (f" {r.num_fewshot}-shot" if r.num_fewshot else ""),
                 f"{r.seconds:.0f}s",
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
-    numeric = {2, 3, 4, 5, 7}
+    numeric = {2, 3, 4, 7, 9}
     lines = []
     for k, row in enumerate(rows):
         cells = [
@@ -57,4 +73,8 @@ def _notes(results: Sequence[UseCaseResult]) -> list[str]:
                 f"{r.use_case}: {unscored.value:.1f}% of items unscored "
                 + ("(no valid judgment)" if r.judge else "(no reference answer; set JUDGE=)")
             )
-    return ["", *notes] if notes else []
+    notes.append(
+        "trivial baseline: the strongest no-skill policy on the same items; above it: the model "
+        "is significantly above every such policy (paired one-sided tests, alpha 0.05)"
+    )
+    return ["", *notes]

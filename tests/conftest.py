@@ -20,9 +20,12 @@ CHATML = (
 
 
 def shared_data(*parts: str) -> Path:
-    """A path under ../shared/data, or skip the test when that folder is absent."""
+    """A path under ../shared/data; skip the test when that folder is absent, except in CI,
+    where the data is always there and a missing file is a failure."""
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"shared data missing in CI: {path}")
         pytest.skip(f"shared data not available: {path}")
     return path
 

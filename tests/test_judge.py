@@ -109,8 +109,8 @@ def test_judged_run_scores_parsed_ratings_and_counts_the_rest(
 
 
 def test_table_says_unscored_instead_of_zero() -> None:
+    from evals.decision import Estimate
     from evals.results import UseCaseResult
-    from evals.statistics import Estimate
     from evals.table import format_table
 
     nan = float("nan")

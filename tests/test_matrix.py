@@ -44,8 +44,11 @@ def test_matrix_files_and_reuse(built: dict, capsys: pytest.CaptureFixture[str])
     assert [r["use_case"] for r in matrix["rows"]] == ["sentiment", "qa"]
     for row in matrix["rows"]:
         assert set(row["cells"]) == {c["key"] for c in matrix["columns"]}
-        assert row["paired"]["n"] == 8 and row["agreement"] in {"agrees", "disagrees", "tie"}
+        (comparison,) = row["comparisons"]
+        assert comparison["n"] == 8 and row["agreement"] in {"agrees", "disagrees", "tie"}
         assert (row["winner"] is None) == (row["agreement"] == "tie")
+        for cell in row["cells"].values():
+            assert cell["baseline"]["policy"] in {"majority", "unanswerable", "first_sentence"}
     assert (reports / "matrix.md").read_text().startswith("## Tiny family")
     assert (reports / "site" / "tiny.html").is_file() and (
         reports / "site" / "index.html"
@@ -80,40 +83,110 @@ def test_adding_a_variant_costs_one_evaluation(
     assert "evaluated: 1, reused: 2" in capsys.readouterr().out
 
 
+def _copy_run(built: dict, tmp_path: Path, mode: str, name: str) -> Path:
+    folder = next(p for p in sorted((built["root"] / "runs").glob("*/*")) if p.is_dir()
+                  and load_run(p).results["prompt_mode"] == mode)  # fmt: skip
+    copy = tmp_path / name / folder.name
+    shutil.copytree(folder, copy)
+    return copy
+
+
+def _plant(folder: Path, use_case: str, metric: str, values: list[float]) -> None:
+    """Set one use case's per-item scores (and its summary value) in a copied run."""
+    path = folder / f"samples_{use_case}.jsonl"
+    records = [json.loads(line) for line in path.open()]
+    for record, value in zip(records, values, strict=True):
+        record["scores"][metric] = value
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    results = json.loads((folder / "results.json").read_text())
+    results["use_cases"][use_case]["primary"]["value"] = sum(values) / len(values)
+    (folder / "results.json").write_text(json.dumps(results))
+
+
+def _column(folder: Path, key: str, objective: str, designated: bool = True) -> Column:
+    run = load_run(folder)
+    variant, mode = key.split("|")
+    return Column(key, variant, objective, mode, run, designated)
+
+
 def _planted_columns(built: dict, tmp_path: Path) -> list[Column]:
-    """The two real runs, with the chat column's QA answers all made right: a known winner."""
-    runs = sorted(p for p in (built["root"] / "runs").glob("*/*") if p.is_dir())
-    columns = []
-    for folder in runs[:2]:
-        copy = tmp_path / folder.parent.name / folder.name
-        shutil.copytree(folder, copy)
-        run = load_run(copy)
-        mode = run.results["prompt_mode"]
-        if mode == "chat":
-            path = copy / "samples_qa.jsonl"
-            records = [json.loads(line) for line in path.open()]
-            for r in records:
-                r["scores"]["f1"] = r["scores"]["exact_match"] = 100.0
-            records[0]["raw_output"] = HOSTILE
-            path.write_text("".join(json.dumps(r) + "\n" for r in records))
-            run = load_run(copy)
-        objective = run.results["model"]["objective"]
-        columns.append(Column(f"{run.variant}|{mode}", run.variant, objective, mode, run))
-    return columns
+    """The two real runs, with the chat column's answers all made right: a known winner."""
+    chat = _copy_run(built, tmp_path, "chat", "chat")
+    base = _copy_run(built, tmp_path, "completion", "base")
+    _plant(chat, "sentiment", "accuracy", [100.0] * 8)
+    _plant(base, "sentiment", "accuracy", [0.0] * 8)
+    path = chat / "samples_qa.jsonl"
+    records = [json.loads(line) for line in path.open()]
+    records[0]["raw_output"] = HOSTILE
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return [_column(chat, "tiny-gpt2-instruct|chat", "instruct"),
+            _column(base, "tiny-gpt2|completion", "base")]  # fmt: skip
 
 
-def test_winner_only_when_significant_and_folklore(built: dict, tmp_path: Path) -> None:
-    columns = _planted_columns(built, tmp_path)
-    matrix = build_matrix(columns, ["sentiment", "qa"])
-    qa = next(r for r in matrix["rows"] if r["use_case"] == "qa")
-    # 8 items all right vs (almost) all wrong: McNemar p = 2·0.5^k, Holm over two rows.
-    assert qa["best"] == "tiny-gpt2-instruct|chat"
-    if qa["p_adjusted"] < 0.05:
-        assert qa["winner"] == qa["best"] and qa["winner_objective"] == "instruct"
-        assert qa["agreement"] == "disagrees"  # folklore says QA is for base models
-    else:
-        assert qa["winner"] is None and qa["agreement"] == "tie"
-    assert qa["paired"]["test"] == "mcnemar-exact"
+def test_winner_when_it_beats_every_variant_and_folklore_is_checked(
+    built: dict, tmp_path: Path
+) -> None:
+    """8 items all right against all wrong: Tango/McNemar (Edwards) p = 0.008, one comparison."""
+    matrix = build_matrix(_planted_columns(built, tmp_path), ["sentiment", "qa"])
+    row = next(r for r in matrix["rows"] if r["use_case"] == "sentiment")
+    (comparison,) = row["comparisons"]
+    assert comparison["difference"] == 100.0 and comparison["p_adjusted"] < 0.01
+    assert row["winner"] == "tiny-gpt2-instruct|chat" and row["winner_objective"] == "instruct"
+    assert row["agreement"] == "agrees"  # the folklore: instruct models for sentiment
+    assert row["folklore_claim"] == "sentiment: instruct"
+    assert row["verdict"] == "tiny-gpt2-instruct|chat wins (beats every other variant, Holm)"
+
+
+def test_a_tie_says_what_the_items_can_resolve(built: dict, tmp_path: Path) -> None:
+    chat = _copy_run(built, tmp_path, "chat", "chat")
+    base = _copy_run(built, tmp_path, "completion", "base")
+    _plant(chat, "sentiment", "accuracy", [100.0] * 5 + [0.0] * 3)
+    _plant(base, "sentiment", "accuracy", [100.0] * 4 + [0.0] * 4)
+    columns = [_column(chat, "a|chat", "instruct"), _column(base, "b|completion", "base")]
+    row = build_matrix(columns, ["sentiment"])["rows"][0]
+    assert row["winner"] is None and row["agreement"] == "tie"
+    res = row["resolution"]
+    assert res["n"] == 8 and res["min_detectable"] > 10 and res["items_for_gap"] > 8
+    assert row["verdict"] == (f"tie (n=8 resolves ≥ {res['min_detectable']:.1f} points; "
+                              f"{res['items_for_gap']} items would resolve 10)")  # fmt: skip
+
+
+def test_every_variant_is_tested_and_extra_modes_are_controls(built: dict, tmp_path: Path) -> None:
+    """Three variants: the best is far above the third but not the second → tie (before, only
+    best vs runner-up was tested, and a control column could win)."""
+    folders = {name: _copy_run(built, tmp_path, "chat", name) for name in ("a", "b", "c", "d")}
+    _plant(folders["a"], "sentiment", "accuracy", [100.0] * 8)
+    _plant(folders["b"], "sentiment", "accuracy", [100.0] * 7 + [0.0])
+    _plant(folders["c"], "sentiment", "accuracy", [0.0] * 8)
+    _plant(folders["d"], "sentiment", "accuracy", [100.0] * 8)
+    columns = [
+        _column(folders["a"], "a|chat", "instruct"),
+        _column(folders["b"], "b|chat", "chat"),
+        _column(folders["c"], "c|chat", "base"),
+        _column(folders["d"], "b|completion", "chat", designated=False),  # b's extra mode
+    ]
+    row = build_matrix(columns, ["sentiment"])["rows"][0]
+    assert row["ranking"] == ["a|chat", "b|chat", "c|chat"]  # the control never competes
+    assert [c["a"] for c in row["comparisons"]] == ["b|chat", "c|chat"]
+    by_other = {c["a"]: c for c in row["comparisons"]}
+    assert by_other["c|chat"]["p_adjusted"] < 0.05 and by_other["b|chat"]["p_adjusted"] > 0.05
+    assert row["winner"] is None
+    (control,) = row["controls"]
+    assert (control["a"], control["b"], control["difference"]) == ("b|chat", "b|completion", 12.5)
+
+
+def test_folklore_map_is_the_readme_advice() -> None:
+    from evals.matrix import FOLKLORE, FOLKLORE_CLAIMS
+
+    assert FOLKLORE_CLAIMS == {
+        "base": ("summarization", "text generation", "QA"),
+        "instruct": ("extraction", "sentiment", "NER", "summarization"),
+        "chat": ("dialogue",),
+        "code": ("code",),
+    }
+    assert FOLKLORE == {"summarization": ("base", "instruct"), "qa": ("base",),
+                        "sentiment": ("instruct",), "ner": ("instruct",), "chat": ("chat",),
+                        "code": ("code",)}  # fmt: skip
 
 
 def _chromium() -> str:
@@ -148,6 +221,7 @@ def test_page_in_a_real_browser(built: dict, tmp_path: Path) -> None:
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(page_path.as_uri())
         assert page.locator("#heatmap td.cell").count() == 4
+        assert "trivial (majority)" in page.locator("#heatmap td.cell").first.inner_text()
         assert page.locator("#heatmap td.cell").first.is_visible()
         winner_text = page.locator("tr[data-row='qa'] td.winner-cell").inner_text()
         assert winner_text.strip() != ""

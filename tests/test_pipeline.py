@@ -47,9 +47,17 @@ def test_run_folder_holds_complete_results_for_all_five_use_cases(chat_run: Path
         assert 0.0 <= uc["invalid_rate"] <= 100.0
         assert uc["num_fewshot"] == 0 and uc["prompt_mode"] == "chat"
         assert len(uc["data_sha256"]) == 64 and uc["model_fingerprint"] == model["fingerprint"]
-        assert uc["task_version"] == "1.0"
+        assert uc["task_version"] == discover_use_cases()[name].version
+        # Every result carries its trivial baselines on the same items and its interval unit.
+        baselines = uc["baselines"]
+        assert baselines["strongest"] in baselines["policies"], name
+        assert isinstance(baselines["above_all"], bool)
+        for policy in baselines["policies"].values():
+            assert policy["score"]["n"] == 4 and 0.0 <= policy["p_value"] <= 1.0
+        assert uc["interval"]["unit"] == ("passage" if name == "qa" else "item")
+    assert results["use_cases"]["qa"]["interval"]["clusters"] >= 1
     # lm-eval's own result keys are kept for the single-turn tasks.
-    assert results["lm_eval"]["ner"]["versions"] == 1.0
+    assert results["lm_eval"]["ner"]["versions"] == 1.1
     assert "sentiment_choice" in results["lm_eval"]
 
 

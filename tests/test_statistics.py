@@ -2,11 +2,10 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score, recall_score
 
+from evals.decision import estimate as bootstrap_ci
 from evals.metrics.classification import label_statistics
 from evals.statistics import (
-    bootstrap_ci,
     item_statistics,
-    paired_bootstrap_difference,
     reduce_f1,
     reduce_macro_f1,
     reduce_macro_recall,
@@ -52,19 +51,17 @@ def test_f1_reducer_and_weighted_mean() -> None:
     assert bootstrap_ci(weighted).value == pytest.approx(100 / 3)
 
 
-def test_paired_difference_detects_a_real_shift_and_not_noise() -> None:
-    rng = np.random.default_rng(3)
-    base = rng.binomial(1, 0.6, 400) * 100.0
-    same = np.where(rng.random(400) < 0.05, 100.0 - base, base)  # a few flips either way
-    better = np.where((base == 0) & (rng.random(400) < 0.5), 100.0, base)
-    a = item_statistics(base)
-    noise, _ = paired_bootstrap_difference(a, item_statistics(same))
-    shift, draws = paired_bootstrap_difference(a, item_statistics(better))
-    assert noise.ci_low < 0 < noise.ci_high
-    assert shift.ci_low > 0 and shift.value == pytest.approx((better - base).mean())
-    assert draws.shape == (1000,)
-    with pytest.raises(ValueError, match="same items"):
-        paired_bootstrap_difference(a, item_statistics(base[:10]))
+def test_macro_averages_count_a_gold_class_that_is_never_predicted() -> None:
+    """Macro-F1 and macro-recall average over the dataset's label set, not over the classes a
+    model happened to predict: a class never predicted contributes 0."""
+    gold = ["negative", "neutral", "positive", "positive"]
+    pred = ["negative", "positive", "positive", "positive"]  # never says neutral
+    stats = item_statistics([label_statistics(g, p, LABELS) for g, p in zip(gold, pred,
+                                                                            strict=True)])
+    expected = 100 * f1_score(gold, pred, labels=LABELS, average="macro", zero_division=0)
+    assert float(reduce_macro_f1(stats.sum(0))) == pytest.approx(expected)
+    assert float(reduce_macro_f1(stats.sum(0))) == pytest.approx(100 * (1 + 0 + 0.8) / 3)
+    assert float(reduce_macro_recall(stats.sum(0))) == pytest.approx(100 * (1 + 0 + 1) / 3)
 
 
 def test_degenerate_inputs() -> None:

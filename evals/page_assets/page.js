@@ -70,8 +70,9 @@
     function draw() {
       table.replaceChildren();
       const head = el("tr", {}, el("th", {}, "use case (click to sort)"), el("th", {}, "metric"),
-        ...order.map((k) => el("th", {}, byKey[k].label, el("div", { class: "meta" }, byKey[k].objective))),
-        el("th", {}, "winner"), el("th", {}, "folklore"), el("th", {}, "verdict"));
+        ...order.map((k) => el("th", {}, byKey[k].label, el("div", { class: "meta" },
+          byKey[k].objective + (byKey[k].designated === false ? " · control (extra prompt mode)" : "")))),
+        el("th", {}, "verdict"), el("th", {}, "folklore says"), el("th", {}, "agreement"));
       table.appendChild(head);
       for (const row of matrix.rows) {
         const name = el("th", { class: "sortable", title: "sort columns by this use case",
@@ -85,14 +86,16 @@
             onclick: () => showDetails(row, k) },
             el("div", { class: "score" }, fmt(cell.value), row.winner === k ? " ★" : ""),
             el("div", { class: "ci" }, `[${fmt(cell.ci_low)}, ${fmt(cell.ci_high)}]`),
-            el("div", { class: "sub" }, `n ${cell.n} · invalid ${fmt(cell.invalid_rate)}%`));
+            el("div", { class: "sub" }, `n ${cell.n} · invalid ${fmt(cell.invalid_rate)}%`),
+            cell.baseline && cell.baseline.value !== null ? el("div", { class: "sub" },
+              `trivial (${cell.baseline.policy}) ${fmt(cell.baseline.value)}${cell.baseline.above_all ? " · above" : " · NOT above"}`) : null);
           td.style.background = shade(cell.value, row);
           return td;
         });
-        const winner = row.winner ? byKey[row.winner].label : `tie${row.p_adjusted !== null ? ` (p=${fmt(row.p_adjusted, 3)})` : ""}`;
+        const winner = row.winner ? byKey[row.winner].label : row.verdict;
         table.appendChild(el("tr", { "data-row": row.use_case }, name, el("td", {}, row.metric), ...cells,
           el("td", { class: "winner-cell" }, winner, row.winner_objective ? el("div", { class: "meta" }, row.winner_objective) : null),
-          el("td", {}, row.folklore.join(" / ") || "—"),
+          el("td", {}, row.folklore_claim || (row.folklore.join(" / ") || "—")),
           el("td", {}, el("span", { class: `badge ${row.agreement}` }, row.agreement))));
       }
     }

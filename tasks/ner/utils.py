@@ -33,8 +33,8 @@ TYPES = CONLL_TYPES
 DATA_DIR = Path(__file__).resolve().parent / "data"
 _FORMAT = (
     'List the named entities in the sentence as a JSON list of objects with "text" and "type" '
-    "keys. Types: {types}. Copy each entity's text exactly as it appears. "
-    "Reply [] if there are none."
+    "keys. Types: {types}. Copy each entity's text exactly as it appears, and list a name "
+    "once for each time it occurs. Reply [] if there are none."
 )
 INSTRUCTION = _FORMAT.format(
     types="PER (person), ORG (organization), LOC (location), MISC (other names such as "
@@ -152,3 +152,8 @@ def precision_aggregation(items: list[list[float]]) -> float:
 def recall_aggregation(items: list[list[float]]) -> float:
     """Corpus entity-level recall ×100."""
     return float(reduce_recall(_sum(items)))
+
+
+def baselines(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Trivial policy: no entities (the reply the prompt asks for when there are none)."""
+    return {"no_entities": ["[]"] * len(docs)}

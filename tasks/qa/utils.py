@@ -25,6 +25,7 @@ import numpy as np
 
 from evals.benchmarks.sources import benchmark_dataset
 from evals.data import load_splits
+from evals.fingerprint import sha256_text
 from evals.metrics.squad import squad_scores
 from evals.statistics import reduce_mean
 
@@ -129,3 +130,22 @@ def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Any]:
 def weighted_mean(items: list[list[float]]) -> float:
     """Mean over the items a metric applies to (``[value, weight]`` per item)."""
     return float(reduce_mean(np.sum(np.asarray(items, dtype=float), axis=0)))
+
+
+CLUSTER_UNIT = "passage"
+"""Questions on the same passage are not independent: intervals and tests resample passages."""
+
+
+def cluster_key(doc: dict[str, Any]) -> str:
+    """The passage a question is asked on."""
+    return sha256_text(str(doc["context"]))[:16]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]*[A-Z0-9])")
+
+
+def baselines(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Trivial policies: always "unanswerable" (the SQuAD v2.0 no-answer rate), and the
+    passage's first sentence as the answer."""
+    first = [_SENTENCE_END.split(str(d["context"]).strip(), maxsplit=1)[0] for d in docs]
+    return {"unanswerable": [NO_ANSWER] * len(docs), "first_sentence": first}

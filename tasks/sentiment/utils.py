@@ -122,3 +122,14 @@ def macro_f1_aggregation(items: list[list[float]]) -> float:
 def macro_recall_aggregation(items: list[list[float]]) -> float:
     """Corpus macro-recall ×100 from per-item one-hot statistics."""
     return float(reduce_macro_recall(_summed(items)))
+
+
+def baselines(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Trivial policy: always the most frequent gold label of the scored items (ties: the first
+    in label order), written as the prompt asks (one label word)."""
+    if not docs:
+        return {}
+    labels = [str(d["label"]) for d in docs]
+    order = {label: k for k, label in enumerate(dict.fromkeys(LABELS + tuple(labels)))}
+    majority = min(set(labels), key=lambda label: (-labels.count(label), order[label]))
+    return {"majority": [majority] * len(docs)}

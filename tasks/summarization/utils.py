@@ -12,6 +12,7 @@ stemmer on, rougeLsum on newline-split sentences, best over references
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +95,21 @@ def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Any]:
         else dict.fromkeys(("rouge1", "rouge2", "rougeL", "rougeLsum"), 0.0)
     )
     return {**scores, "invalid": 100.0 * (not summary)}
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])")
+
+
+def sentences(document: str) -> list[str]:
+    """A document's sentences: its lines for a dialogue (one utterance per line), else split
+    after ., ! or ? followed by a capitalised word."""
+    lines = [line.strip() for line in document.splitlines() if line.strip()]
+    if len(lines) > 1:
+        return lines
+    return [s.strip() for s in _SENTENCE_END.split(document.strip()) if s.strip()]
+
+
+def baselines(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Trivial policies: the first sentence (LEAD-1) and the first three (LEAD-3, the field's
+    standard baseline for news; for a dialogue, its first utterances), one per line."""
+    return {f"lead{k}": ["\n".join(sentences(d["document"])[:k]) for d in docs] for k in (1, 3)}

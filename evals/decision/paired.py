@@ -1,0 +1,229 @@
+"""The paired difference of two systems on the same items, and the tests on it.
+
+One statistic serves every claim about a difference Δ = metric(b) − metric(a):
+
+- **pass/fail items without clusters** (accuracy, exact match): the counts of discordant pairs
+  ``(only a right, only b right)`` and Tango's score test for paired proportions (the variance
+  taken at the restricted maximum-likelihood estimate under Δ = Δ₀), with a continuity
+  correction of half an item; at Δ₀ = 0 it is McNemar's test with Edwards' correction.
+- **everything else** (F1 from counts, ROUGE, macro-F1, pass rates, clustered items): a t-test
+  on the delta-method (linearized) difference with the cluster-robust variance over the
+  independent units, ``K − 1`` degrees of freedom.
+
+Its confidence bounds are the inversion of the same test, so an interval, a p-value and a
+verdict computed here never disagree: ``p_value(Δ₀, "less") < α`` exactly when
+``upper_bound(α) < Δ₀``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy.optimize import brentq
+from scipy.stats import norm
+from scipy.stats import t as student_t
+
+from evals.decision.intervals import (
+    cluster_sums,
+    gradient,
+    has_clusters,
+    is_proportion,
+    linearized_variance,
+)
+from evals.statistics import REDUCERS
+
+Alternative = Literal["less", "greater", "two-sided"]
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """Δ = metric(b) − metric(a) on the same items, with what the tests need."""
+
+    value: float
+    """The observed difference (metric units, e.g. percent points)."""
+
+    se: float
+    """Its standard error (linearized, cluster-robust); for pass/fail items at Δ = Δ̂."""
+
+    n: int
+    """Items compared."""
+
+    units: int
+    """Independent units (clusters, or items): the t-test's degrees of freedom + 1."""
+
+    method: str
+    """``paired-proportions`` (discordant counts) or ``linearized-t``."""
+
+    discordant: tuple[int, int] | None = None
+    """Pass/fail items: (only ``a`` right, only ``b`` right)."""
+
+    score_range: float = 100.0
+    """Width of the per-item score scale (100 for percentages, 9 for a 1-10 rating): bounds
+    the variance when no item differs (see :meth:`null_se`)."""
+
+    @property
+    def df(self) -> int:
+        """Degrees of freedom of the t reference distribution."""
+        return max(1, self.units - 1)
+
+    def p_value(self, null: float = 0.0, alternative: Alternative = "two-sided") -> float:
+        """p-value of Δ = ``null`` against ``alternative`` (``less``: Δ < null)."""
+        if self.discordant is not None:
+            return _tango_p(*self.discordant, self.n, null / 100.0, alternative)
+        se = self.null_se(null)
+        if se == 0 or not np.isfinite(se):
+            gap = self.value - null
+            one_sided = {"less": 0.0 if gap < 0 else 1.0, "greater": 0.0 if gap > 0 else 1.0}
+            return one_sided[alternative] if alternative != "two-sided" else float(gap == 0)
+        t = (self.value - null) / se
+        if alternative == "less":
+            return float(student_t.cdf(t, self.df))
+        if alternative == "greater":
+            return float(student_t.sf(t, self.df))
+        return float(min(1.0, 2 * student_t.sf(abs(t), self.df)))
+
+    def null_se(self, null: float) -> float:
+        """Standard error of Δ̂ as the test takes it under Δ = ``null`` (metric units): the
+        score test's restricted estimate for pass/fail items; else ``se``, except when no unit
+        differs at all (se = 0), which says nothing about how large a true difference could
+        hide: then the largest variance a mean difference of ``null`` can have for scores
+        bounded by ``score_range`` (Bhatia–Davis, √(|Δ₀|(R − |Δ₀|)/K)), the same figure the
+        score test takes for pass/fail items with no discordant pair. Power and the minimum
+        detectable difference are computed from it."""
+        if self.discordant is None:
+            if self.se > 0 or not np.isfinite(self.se):
+                return self.se
+            spread = abs(null) * max(0.0, self.score_range - abs(null))
+            return float(np.sqrt(spread / self.units))
+        _, sd = _tango_parts(*self.discordant, self.n, null / 100.0)
+        return 100.0 * sd / self.n
+
+    def upper_bound(self, alpha: float) -> float:
+        """One-sided (1 − α) upper confidence bound: the largest Δ₀ not rejected by the
+        ``less`` test at level α."""
+        return self._bound(alpha, upper=True)
+
+    def lower_bound(self, alpha: float) -> float:
+        """One-sided (1 − α) lower confidence bound (the ``greater`` test inverted)."""
+        return self._bound(alpha, upper=False)
+
+    def interval(self, confidence: float = 0.95) -> tuple[float, float]:
+        """Two-sided interval: both one-sided bounds at (1 − confidence)/2."""
+        alpha = (1 - confidence) / 2
+        return self.lower_bound(alpha), self.upper_bound(alpha)
+
+    def _bound(self, alpha: float, *, upper: bool) -> float:
+        if self.discordant is None:
+            if not np.isfinite(self.se):
+                return self.value
+            if self.se > 0:
+                q = student_t.ppf(1 - alpha, self.df) * self.se
+                return self.value + q if upper else self.value - q
+        side: Alternative = "less" if upper else "greater"
+
+        def excess(null: float) -> float:
+            return self.p_value(null, side) - alpha
+
+        # p(Δ₀, less) falls as Δ₀ grows (rejected above the upper bound); p(Δ₀, greater)
+        # grows with Δ₀ (rejected below the lower bound).
+        if self.discordant is None:
+            lo, hi = self.value - self.score_range, self.value + self.score_range
+        else:
+            lo, hi = -100.0 + 1e-9, 100.0 - 1e-9
+        if upper:
+            if excess(lo) < 0:
+                return lo
+            if excess(hi) >= 0:
+                return hi
+        else:
+            if excess(lo) >= 0:
+                return lo
+            if excess(hi) < 0:
+                return hi
+        return float(brentq(excess, lo, hi, xtol=1e-7))
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {"value": self.value, "se": self.se, "n": self.n, "units": self.units,
+                "method": self.method,
+                "discordant": list(self.discordant) if self.discordant else None}  # fmt: skip
+
+
+CONTINUITY = 0.5
+"""Half an item: the continuity correction of the score test (keeps its level at or below α
+at the margin; ``docs/statistics.md``)."""
+
+
+def _tango_p(only_a: int, only_b: int, n: int, null: float, alternative: Alternative) -> float:
+    """Tango's (1998) score test for Δ = p(only b) − p(only a) = ``null`` (proportions)."""
+    gap, sd = _tango_parts(only_a, only_b, n, null)
+    if alternative == "less":
+        gap += CONTINUITY
+    elif alternative == "greater":
+        gap -= CONTINUITY
+    else:
+        gap = max(0.0, abs(gap) - CONTINUITY)
+    z = gap / sd if sd > 0 else float(np.sign(gap) * np.inf) if gap else 0.0
+    if alternative == "less":
+        return float(norm.cdf(z))
+    if alternative == "greater":
+        return float(norm.sf(z))
+    return float(min(1.0, 2 * norm.sf(z)))
+
+
+def _tango_parts(only_a: int, only_b: int, n: int, null: float) -> tuple[float, float]:
+    """The score statistic's numerator ``c − b − n·Δ₀`` and its standard deviation under the
+    null, at the restricted maximum-likelihood estimate."""
+    b, c = float(only_a), float(only_b)
+    if not -1 < null < 1:
+        return c - b - n * null, 0.0
+    # Restricted MLE of q = p(only a) with p(only b) = q + null: 2n q² + B q + C = 0.
+    big_b = -(b + c) + (2 * n + b - c) * null
+    big_c = -b * null * (1 - null)
+    q = (-big_b + np.sqrt(max(0.0, big_b**2 - 8 * n * big_c))) / (4 * n)
+    q = min(max(q, max(0.0, -null)), (1 - null) / 2)
+    variance = n * (2 * q + null - null**2)
+    return c - b - n * null, float(np.sqrt(max(0.0, variance)))
+
+
+def paired_difference(
+    stats_a: np.ndarray,
+    stats_b: np.ndarray,
+    reducer: str = "mean",
+    *,
+    clusters: Sequence[str] | None = None,
+    score_range: float = 100.0,
+) -> PairedDifference:
+    """Δ = metric(b) − metric(a) on aligned per-item statistics (rows are the same items);
+    ``score_range``: width of the per-item score scale (100 for percent metrics)."""
+    stats_a = np.asarray(stats_a, dtype=float)
+    stats_b = np.asarray(stats_b, dtype=float)
+    if stats_a.shape[0] != stats_b.shape[0]:
+        raise ValueError("paired statistics need the same items in the same order")
+    n = int(stats_a.shape[0])
+    if n == 0:
+        raise ValueError("no items to compare")
+    reduce = REDUCERS[reducer]
+    value = float(reduce(stats_b.sum(axis=0)) - reduce(stats_a.sum(axis=0)))
+    clustered = has_clusters(clusters)
+    if reducer == "mean" and not clustered and is_proportion(stats_a) and is_proportion(stats_b):
+        a_right, b_right = stats_a[:, 0] > 0, stats_b[:, 0] > 0
+        only_a, only_b = int(np.sum(a_right & ~b_right)), int(np.sum(b_right & ~a_right))
+        d = (only_b - only_a) / n
+        se = 100.0 * float(np.sqrt(max(0.0, (only_a + only_b) / n - d * d) / n))
+        return PairedDifference(value, se, n, n, "paired-proportions", (only_a, only_b))
+    joined = np.hstack([stats_a, stats_b])
+    units = cluster_sums(joined, clusters if clustered else None)
+    width = stats_a.shape[1]
+    totals = joined.sum(axis=0)
+    weights = np.concatenate(
+        [-gradient(reducer, totals[:width]), gradient(reducer, totals[width:])]
+    )
+    variance = linearized_variance(units, weights)
+    se = float(np.sqrt(variance)) if np.isfinite(variance) else float("nan")
+    return PairedDifference(
+        value, se, n, int(units.shape[0]), "linearized-t", score_range=score_range
+    )
