@@ -44,11 +44,15 @@ def test_chat_checks_score_any_output(output: str) -> None:
     hooks = USE_CASES["chat"].hooks()
     every_check = [
         {"type": "contains_any", "values": ["a"]}, {"type": "absent", "values": ["b"]},
-        {"type": "max_words", "value": 5}, {"type": "starts_with", "value": "Yes"},
+        {"type": "recall", "values": ["5", "14:35"]}, {"type": "not_echo"},
+        {"type": "persona", "values": ["dear reader"]}, {"type": "max_words", "value": 5},
+        {"type": "starts_with", "value": "Yes"},
         {"type": "ends_with", "value": "?"}, {"type": "json_object", "keys": ["k"]},
         {"type": "bullet_list", "min_items": 2}, {"type": "uppercase"},
     ]  # fmt: skip
-    results = hooks.run_checks(every_check, output, [])
+    assert {c["type"] for c in every_check} == set(hooks.CHECKS)
+    history = [{"role": "user", "content": output}, {"role": "assistant", "content": output}]
+    results = hooks.run_checks(every_check, output, history)
     assert [r["type"] for r in results] == [c["type"] for c in every_check]
     assert all(isinstance(r["passed"], bool) for r in results)
 
