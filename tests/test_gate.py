@@ -296,3 +296,81 @@ def test_bad_gate_input_is_one_line_exit_2(
                 "--policy", str(policy)) == 2  # fmt: skip
     err = capsys.readouterr().err.strip()
     assert "unknown policy key 'max_dorp'" in err and "\n" not in err
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("NaN-ish", "has no numeric 'f1' (got 'NaN-ish')"), (None, "has no numeric 'f1' (got None)")],
+)
+def test_bad_sample_values_are_bad_input_not_a_regression(
+    baseline_run: Path, tmp_path: Path, value: object, message: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    candidate = tmp_path / baseline_run.name
+    shutil.copytree(baseline_run, candidate)
+    path = candidate / "samples_qa.jsonl"
+    records = [json.loads(line) for line in path.open()]
+    if value is None:
+        del records[3]["scores"]["f1"]
+    else:
+        records[3]["scores"]["f1"] = value
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert gate("--candidate", str(candidate), "--baseline", str(baseline_run),
+                "--out", str(tmp_path / "g")) == 2  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: candidate qa: item ") and message in err and "\n" not in err
+
+
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        ('fail_on_inconclusive: "false"\n', "fail_on_inconclusive must be true or false"),
+        ("use_cases:\n  qaa: {max_drop: 1}\n", "use_cases.qaa names no use case or benchmark"),
+        ("use_cases:\n  qa: {min_n: 1.5}\n", "min_n must be a whole number"),
+        ("use_cases:\n  qa: {max_drop: ten}\n", "max_drop must be a number"),
+        ("alpha: 2\n", "alpha and confidence must be between 0 and 1"),
+    ],
+)
+def test_policy_values_are_checked(
+    baseline_run: Path, tmp_path: Path, policy: str, message: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    path = tmp_path / "policy.yaml"
+    path.write_text(policy)
+    assert gate("--candidate", str(baseline_run), "--baseline", str(baseline_run),
+                "--policy", str(path), "--out", str(tmp_path / "g")) == 2  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and message in err and "\n" not in err
+
+
+def test_rules_are_found_by_benchmark_then_use_case(tmp_path: Path) -> None:
+    from evals.gate_policy import load_policy
+
+    path = tmp_path / "policy.yaml"
+    path.write_text("use_cases:\n  default: {max_drop: 3}\n  sentiment: {max_drop: 4}\n"
+                    "  sst2: {max_drop: 1}\n  mt_bench: {max_drop: 0.25}\n")  # fmt: skip
+    policy = load_policy(path, known={"sentiment", "sst2", "tweet_eval", "mt_bench", "qa"})
+    assert policy.rule("sst2", "sentiment").max_drop == 1.0
+    assert policy.rule("tweet_eval", "sentiment").max_drop == 4.0
+    assert policy.rule("qa", "qa").max_drop == 3.0
+    assert policy.rule("mt_bench", "chat").margin(6.5) == 0.25  # rating points, not percent
+
+
+def test_an_internal_error_exits_3_not_1(
+    baseline_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """A bug must never read as a regression in CI."""
+    import evals.gate
+
+    def broken(*_: object) -> None:
+        raise ZeroDivisionError("planted bug")
+
+    monkeypatch.setattr(evals.gate, "decide", broken)
+    code = gate("--candidate", str(baseline_run), "--baseline", str(baseline_run),
+                "--out", str(tmp_path / "g"))  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 3 and "\n" not in err
+    assert err.startswith("internal error: ZeroDivisionError: planted bug (traceback: ")
+    log = Path(err.rsplit("(traceback: ", 1)[1].rstrip(")"))
+    assert "ZeroDivisionError" in log.read_text()
