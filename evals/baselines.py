@@ -88,9 +88,10 @@ def policy_statistics(
         for record in records:
             dialogue = record["doc"]
             for policy, replies in replies_for(dialogue).items():
-                per_policy.setdefault(policy, []).append(
-                    hooks.dialogue_scores(_turn_logs(hooks, dialogue, replies))[metric]
-                )
+                scores = hooks.dialogue_scores(_turn_logs(hooks, dialogue, replies))
+                if metric not in scores:  # a judged metric: the policy is not judged
+                    return {}
+                per_policy.setdefault(policy, []).append(scores[metric])
         return {p: item_statistics(v) for p, v in per_policy.items()}
     outputs_for = getattr(hooks, "baselines", None)
     scorer = _task_scorer(use_case, use_case.tasks[0], hooks)

@@ -111,3 +111,10 @@ def test_above_baseline_only_when_significant() -> None:
     assert summary["above_all"] is False
     assert baseline_summary(strong)["above_all"] is True
     assert baseline_summary([])["strongest"] is None
+
+
+def test_mt_bench_empty_and_echo_replies_against_the_reference_answers() -> None:
+    docs = _docs("mt_bench")
+    scored = [(t["user"], t["reference"]) for d in docs for t in d["turns"] if t.get("reference")]
+    echo = float(np.mean([rouge_scores(user, ref)["rougeL"] for user, ref in scored]))
+    assert _score("mt_bench", "reference_rougeL") == {"empty": 0.0, "echo": pytest.approx(echo)}

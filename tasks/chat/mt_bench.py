@@ -120,3 +120,10 @@ def parse_output(doc: dict[str, Any], output: str) -> str:
 def doc_hash(doc: dict[str, Any]) -> str:
     """Content hash of a dialogue (matches items across runs)."""
     return sha256_json(doc)
+
+
+def baseline_replies(dialogue: dict[str, Any]) -> dict[str, list[str]]:
+    """Trivial policies: an empty reply, and the user's own message echoed back. Scored only
+    by reference ROUGE-L (judging them would need the judge: judged runs list no baseline)."""
+    turns = dialogue["turns"]
+    return {"empty": [""] * len(turns), "echo": [str(t["user"]) for t in turns]}
