@@ -9,7 +9,9 @@ A family file::
       - name: SmolLM2-135M               # display name (default: read from the spec)
         model: HuggingFaceTB/SmolLM2-135M # any model spec
         objective: base                  # default: read from the name
-        prompt_modes: [completion]       # default: the objective's mode
+        prompt_modes: [completion]       # default: the objective's mode. The first mode is
+                                         # the variant's designated one (it competes in the
+                                         # matrix); further modes are within-variant controls
         model_args: "dtype=bfloat16"     # optional extra lm-eval arguments
 
 Model paths may use ``~`` and ``$VARS``.
