@@ -217,7 +217,7 @@ def _plan_command(args: argparse.Namespace) -> int:
             pairs = align_items(first.samples(name), second.samples(name))
             if not pairs:
                 continue
-            metric, reducer = entry["primary_metric"], entry.get("primary_reducer", "mean")
+            metric, reducer = entry["primary_metric"], entry["primary_reducer"]
             diff = paired_difference(
                 metric_values(pairs, metric, 0, name), metric_values(pairs, metric, 1, name),
                 reducer, clusters=sample_clusters([a for a, _ in pairs]),

@@ -382,7 +382,7 @@ def decide(baseline: StoredRun, candidate: StoredRun, policy: GatePolicy) -> Gat
     check_comparable(baseline, candidate)
     partial: dict[str, dict[str, Any]] = {}
     for name, entry in baseline.use_cases.items():
-        metric, reducer = entry["primary_metric"], entry.get("primary_reducer", "mean")
+        metric, reducer = entry["primary_metric"], entry["primary_reducer"]
         pairs = align_items(baseline.samples(name), candidate.samples(name))
         stats_b = metric_values(pairs, metric, 0, f"baseline {name}")
         stats_c = metric_values(pairs, metric, 1, f"candidate {name}")

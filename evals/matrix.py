@@ -125,7 +125,7 @@ def _cell(entry: dict[str, Any]) -> dict[str, Any]:
 def compare_columns(a: Column, b: Column, use_case: str) -> dict[str, Any]:
     """Paired difference b − a of the primary metric on the items both scored."""
     entry = a.run.use_cases[use_case]
-    metric, reducer = entry["primary_metric"], entry.get("primary_reducer", "mean")
+    metric, reducer = entry["primary_metric"], entry["primary_reducer"]
     by_hash = {s["doc_hash"]: s for s in b.run.samples(use_case)}
     pairs = [
         (s, by_hash[s["doc_hash"]]) for s in a.run.samples(use_case) if s["doc_hash"] in by_hash
