@@ -25,10 +25,14 @@ JUDGE_ARGS ?=
 DATA_FLAGS := $(if $(SUITE),--suite "$(SUITE)") $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") \
 	$(if $(DATA_SOURCE),--data-source "$(DATA_SOURCE)") \
 	$(if $(DATA_REVISION),--data-revision "$(DATA_REVISION)")
-EVAL_FLAGS := --model "$(MODEL)" --model-args "$(MODEL_ARGS)" --tasks "$(TASKS)" \
+# Model and judge arguments may hold keys: they reach the command through the environment, so
+# make never echoes them into logs.
+export EVALS_MODEL_ARGS := $(MODEL_ARGS)
+export EVALS_JUDGE_ARGS := $(JUDGE_ARGS)
+EVAL_FLAGS := --model "$(MODEL)" --tasks "$(TASKS)" \
 	--batch-size "$(BATCH_SIZE)" $(if $(LIMIT),--limit $(LIMIT)) $(DATA_FLAGS) \
 	$(if $(PROMPT_MODE),--prompt-mode $(PROMPT_MODE)) $(if $(OBJECTIVE),--objective $(OBJECTIVE)) \
-	$(if $(JUDGE),--judge "$(JUDGE)" --judge-args "$(JUDGE_ARGS)")
+	$(if $(JUDGE),--judge "$(JUDGE)")
 
 .PHONY: install eval test test-fast lint gemma clean mutation plan
 
@@ -98,7 +102,7 @@ GATE_OUT ?=
 gate: $(STAMP)
 	$(BIN)/evals gate --candidate "$(CANDIDATE)" --baseline "$(BASELINE)" \
 		$(if $(POLICY),--policy "$(POLICY)") $(if $(GATE_OUT),--out "$(GATE_OUT)") \
-		--model-args "$(MODEL_ARGS)" --tasks "$(TASKS)" $(if $(LIMIT),--limit $(LIMIT)) \
+		--tasks "$(TASKS)" $(if $(LIMIT),--limit $(LIMIT)) \
 		--batch-size "$(BATCH_SIZE)" $(DATA_FLAGS)
 
 # The objective matrix and the leaderboard pages (reports/matrix.{json,md}, reports/site/).

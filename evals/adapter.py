@@ -5,27 +5,26 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from evals.errors import BackendError, ModelSpecError
-from evals.fingerprint import model_folder_hash, sha256_file, sha256_json, sha256_text
+from evals.fingerprint import model_folder_hash, sha256_file, sha256_text
 from evals.gguf_folder import converted_folder
 from evals.model_spec import ModelSpec
 from evals.objective import Objective, objective_from_name
 from evals.request_cache import wrap_with_cache
+from evals.run_spec import is_secret, model_fingerprint, model_spec_part, redact_text
 
 log = logging.getLogger(__name__)
 
-_SECRET_KEYS = {"api_key", "token", "auth_token", "header", "headers"}
-_OPERATIONAL_KEYS = {"batch_size", "max_batch_size", "max_retries", "timeout", "num_concurrent"}
-"""Backend arguments that change how requests are sent, never what is answered: left out of the
-fingerprint, so a retry setting does not orphan stored runs or cached requests."""
 
 
 class PromptMode(str, Enum):
@@ -69,19 +68,21 @@ class VariantIdentity:
     chat_template_sha256: str | None = None
     """Hash of the chat template text, when there is one."""
 
+    gguf: bool = False
+    """Whether the weights came from a GGUF file (its hash names them, not the folder path)."""
+
+    @property
+    def spec_part(self) -> dict[str, Any]:
+        """The ``model`` part of the run spec (:mod:`evals.run_spec`)."""
+        return model_spec_part(
+            backend=self.backend, model_hash=self.model_hash, model_args=self.model_args,
+            chat_template_sha256=self.chat_template_sha256, gguf=self.gguf,
+        )  # fmt: skip
+
     @property
     def fingerprint(self) -> str:
-        """Short hash over everything above that can change an answer."""
-        return sha256_json(
-            {
-                "backend": self.backend,
-                "model_args": {
-                    k: v for k, v in self.model_args.items() if k not in _OPERATIONAL_KEYS
-                },
-                "model_hash": self.model_hash,
-                "chat_template_sha256": self.chat_template_sha256,
-            }
-        )[:16]
+        """Short hash over everything that can change an answer (the run spec's model part)."""
+        return model_fingerprint(self.spec_part)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, as written into results."""
@@ -156,6 +157,7 @@ def load_model(
     from lm_eval.api.registry import get_model
 
     started = time.perf_counter()
+    spec = pin_hub_revision(spec)
     args = dict(spec.model_args)
     model_hash = spec_model_hash(spec)
     if spec.gguf_path is not None:
@@ -164,6 +166,9 @@ def load_model(
         _default_local_args(args, spec.backend)
     if spec.is_server:
         _check_server(str(args["base_url"]))
+        key = args.pop("api_key", None)
+        if key:  # lm-eval's local-* clients read only OPENAI_API_KEY: send the given key
+            args["header"] = {"Authorization": f"Bearer {key}"}
 
     try:
         lm_class = get_model(spec.backend)
@@ -190,16 +195,63 @@ def load_model(
         objective=objective,
         objective_source="override" if objective_override else "name",
         has_chat_template=has_template,
-        spec=spec.raw or "default",
+        spec=redact_text(spec.raw) or "default",
         backend=spec.backend,
-        model_args={k: v for k, v in args.items() if k not in _SECRET_KEYS},
+        model_args={k: v for k, v in sorted(args.items()) if not is_secret(k)
+                    and not (spec.gguf_path is not None and k == "pretrained")},
         model_hash=model_hash,
         chat_template_sha256=sha256_text(template) if template else None,
-    )
-    lm = wrap_with_cache(lm, identity.fingerprint)
+        gguf=spec.gguf_path is not None,
+    )  # fmt: skip
+    namespace = identity.fingerprint
+    if not identity.spec_part["pinned"] and not reuse_unpinned():
+        # Unpinned hub weights can change under the same name: answers are reused within
+        # this run only, never across runs (EVALS_REUSE_UNPINNED=1 / --reuse-unpinned allows).
+        namespace += f":run-{uuid.uuid4().hex}"
+    lm = wrap_with_cache(lm, namespace)
     return LoadedModel(
         lm=lm, identity=identity, spec=spec, load_seconds=time.perf_counter() - started
     )
+
+
+def reuse_unpinned() -> bool:
+    """Whether cached answers of an unpinned hub model may be reused across runs."""
+    return os.environ.get("EVALS_REUSE_UNPINNED", "").lower() in {"1", "true", "yes", "on"}
+
+
+def pin_hub_revision(spec: ModelSpec) -> ModelSpec:
+    """A hub spec without a revision, pinned to the commit the hub serves now (when the hub
+    answers); otherwise the spec as given (recorded as unpinned)."""
+    if spec.source != "hub" or spec.model_args.get("revision"):
+        return spec
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes"}:
+        return spec
+    try:
+        from huggingface_hub import HfApi
+
+        sha = HfApi().model_info(str(spec.model_args["pretrained"]), timeout=10).sha
+    except Exception as err:  # no hub, no network, no such repo: stay unpinned, say so
+        log.warning("%s: hub revision not resolved (%s); the run is recorded as unpinned",
+                    spec.raw, type(err).__name__)  # fmt: skip
+        return spec
+    if not sha:
+        return spec
+    return replace(spec, model_args={**spec.model_args, "revision": str(sha)})
+
+
+def predicted_spec_part(spec: ModelSpec) -> dict[str, Any]:
+    """The run spec's model part a spec would load as, without loading it (the chat template
+    is left out: the model hash covers the files it comes from)."""
+    spec = pin_hub_revision(spec)
+    args = dict(spec.model_args)
+    if spec.backend in {"hf", "vllm"}:
+        _default_local_args(args, spec.backend)
+    part = model_spec_part(
+        backend=spec.backend, model_hash=spec_model_hash(spec), model_args=args,
+        chat_template_sha256=None, gguf=spec.gguf_path is not None,
+    )  # fmt: skip
+    part.pop("chat_template_sha256")
+    return part
 
 
 def spec_model_hash(spec: ModelSpec) -> str:

@@ -48,6 +48,8 @@ def _apply_data_options(args: argparse.Namespace) -> None:
         if value:
             os.environ[variable] = str(Path(value).expanduser().resolve()) if option == "data_dir" \
                 else str(value)  # fmt: skip
+    if getattr(args, "reuse_unpinned", False):
+        os.environ["EVALS_REUSE_UNPINNED"] = "1"
 
 
 def _load_judge(args: argparse.Namespace):
@@ -135,7 +137,7 @@ def _gate_command(args: argparse.Namespace) -> int:
     policy = load_policy(Path(args.policy) if args.policy else None, known=known)
     baseline = _run_or_evaluate(args.baseline, args, None)
     candidate = _run_or_evaluate(args.candidate, args, baseline)
-    result = decide(baseline, candidate, policy)
+    result = decide(baseline, candidate, policy, tuple(args.allow_different))
     out = Path(args.out) if args.out else Path("reports/gate") / candidate.folder.name
     paths = write_gate_outputs(result, out)
     print(markdown_summary(result))
@@ -270,6 +272,10 @@ def _add_run_options(command: argparse.ArgumentParser, *, evaluates: bool = True
         command.add_argument("--data-revision", default="", help="hub revision (commit SHA)")
         command.add_argument("--limit", type=int, default=0, help="items per use case (0: all)")
         command.add_argument("--batch-size", default="8", help="batch size, or 'auto'")
+        command.add_argument(
+            "--reuse-unpinned", action="store_true",
+            help="reuse cached answers of a hub model without a pinned revision across runs",
+        )  # fmt: skip
     command.add_argument("--output", default="reports/runs", help="runs folder")
     command.add_argument("--tasks-dir", default=_TASKS_DIR)
 
@@ -283,11 +289,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--model", default="", help="model spec (default: embedded SmolLM2-135M-Instruct)"
     )
-    ev.add_argument("--model-args", default="", help="extra lm-eval model args: k=v,k=v")
+    ev.add_argument("--model-args", default=os.environ.get("EVALS_MODEL_ARGS", ""),
+                    help="extra lm-eval model args: k=v,k=v (default: $EVALS_MODEL_ARGS)")
     ev.add_argument("--prompt-mode", default=None, choices=["completion", "chat"])
     ev.add_argument("--objective", default=None, help="override: base, instruct, chat, code")
     ev.add_argument("--judge", default="", help="model spec of the judge for MT-Bench use cases")
-    ev.add_argument("--judge-args", default="", help="extra lm-eval model args for the judge")
+    ev.add_argument("--judge-args", default=os.environ.get("EVALS_JUDGE_ARGS", ""),
+                    help="extra lm-eval model args for the judge (default: $EVALS_JUDGE_ARGS)")
     ev.add_argument("--judge-max-tokens", type=int, default=512, help="judgment length cap")
     _add_run_options(ev)
     ev.set_defaults(handler=_eval_command)
@@ -299,7 +307,10 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--baseline", required=True, help="run folder or model spec")
     gate.add_argument("--policy", default="", help="policy YAML (default: the shipped policy)")
     gate.add_argument("--out", default="", help="folder for the summary, JUnit XML and verdict")
-    gate.add_argument("--model-args", default="", help="extra lm-eval model args for specs")
+    gate.add_argument("--model-args", default=os.environ.get("EVALS_MODEL_ARGS", ""),
+                      help="extra lm-eval model args for specs (default: $EVALS_MODEL_ARGS)")
+    gate.add_argument("--allow-different", action="append", default=[], metavar="FIELD",
+                      help="compare although this run-spec field differs (recorded)")
     _add_run_options(gate)  # --tasks/--limit apply when the baseline is a model spec
     gate.set_defaults(handler=_gate_command)
 

@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from evals.errors import EvalsError
+from evals.run_spec import redact_text
 
 _VARIANT_KEYS = {"name", "model", "objective", "prompt_modes", "model_args"}
 _FAMILY_KEYS = {"name", "title", "note", "variants", "tasks", "limit"}
@@ -153,8 +154,12 @@ def family_to_dict(family: Family) -> dict[str, Any]:
         "note": family.note,
         "tasks": family.tasks,
         "limit": family.limit,
-        "variants": [v.__dict__ | {"prompt_modes": list(v.prompt_modes)} for v in family.variants],
-    }
+        "variants": [
+            v.__dict__ | {"prompt_modes": list(v.prompt_modes), "model": redact_text(v.model),
+                          "model_args": redact_text(v.model_args) if v.model_args else v.model_args}
+            for v in family.variants
+        ],  # secrets never reach matrix.json; `make report` matches runs without them
+    }  # fmt: skip
 
 
 def family_from_dict(raw: dict[str, Any]) -> Family:

@@ -36,6 +36,7 @@ from evals.decision.power import POWER, power_at, z_sum
 from evals.errors import EvalsError
 from evals.gate_policy import GatePolicy, UseCaseRule
 from evals.results import sample_clusters
+from evals.run_spec import first_difference
 from evals.runs import StoredRun
 from evals.statistics import item_scores, item_statistics
 
@@ -230,6 +231,9 @@ class GateResult:
     candidate: StoredRun
     """Candidate run."""
 
+    allowed_differences: tuple[str, ...] = ()
+    """Run-spec fields the user allowed to differ (``--allow-different``)."""
+
     @property
     def passed(self) -> bool:
         """No required use case fails under the policy."""
@@ -252,24 +256,23 @@ class GateResult:
         return 0 if self.passed else 1
 
 
-def check_comparable(baseline: StoredRun, candidate: StoredRun) -> None:
-    """Stop with one line naming the first difference that makes the runs incomparable."""
-    if baseline.results["prompt_mode"] != candidate.results["prompt_mode"]:
-        raise GateInputError(
-            f"prompt mode differs: baseline {baseline.results['prompt_mode']}, "
-            f"candidate {candidate.results['prompt_mode']}"
-        )
-    for name, base in baseline.use_cases.items():
+def check_comparable(
+    baseline: StoredRun, candidate: StoredRun, allow: tuple[str, ...] = ()
+) -> None:
+    """Stop with one line naming the first run-spec field (:mod:`evals.run_spec`) on which the
+    runs differ — anything but the model — unless ``allow`` names it; then the items."""
+    for name in baseline.use_cases:
         if name not in candidate.use_cases:
             raise GateInputError(f"use case {name} is in the baseline but not in the candidate run")
-        cand = candidate.use_cases[name]
-        for key in ("task_version", "config_sha256", "num_fewshot", "generation", "data_sha256",
-                    "primary_metric", "primary_reducer"):  # fmt: skip
-            if base.get(key) != cand.get(key):
-                raise GateInputError(
-                    f"use case {name}: {key} differs (baseline {base.get(key)!r}, "
-                    f"candidate {cand.get(key)!r})"
-                )
+    found = first_difference(baseline.run_spec, candidate.run_spec,
+                             tasks=list(baseline.use_cases), allow=allow)  # fmt: skip
+    if found is not None:
+        field, base, cand = found
+        raise GateInputError(
+            f"not comparable: {field} differs (baseline {base!r}, candidate {cand!r}); "
+            f"to compare anyway: --allow-different {field.rsplit('.', 1)[-1]}"
+        )
+    for name in baseline.use_cases:
         base_items = {s["doc_hash"] for s in baseline.samples(name)}
         cand_items = {s["doc_hash"] for s in candidate.samples(name)}
         if base_items != cand_items:
@@ -377,9 +380,12 @@ def rule_for(policy: GatePolicy, name: str, entry: dict[str, Any]) -> UseCaseRul
     return policy.rule(name, str(entry.get("group") or name))
 
 
-def decide(baseline: StoredRun, candidate: StoredRun, policy: GatePolicy) -> GateResult:
-    """Compare every use case of the baseline; apply the policy."""
-    check_comparable(baseline, candidate)
+def decide(
+    baseline: StoredRun, candidate: StoredRun, policy: GatePolicy, allow: tuple[str, ...] = ()
+) -> GateResult:
+    """Compare every use case of the baseline; apply the policy. ``allow``: run-spec fields
+    allowed to differ (recorded in the result)."""
+    check_comparable(baseline, candidate, allow)
     partial: dict[str, dict[str, Any]] = {}
     for name, entry in baseline.use_cases.items():
         metric, reducer = entry["primary_metric"], entry["primary_reducer"]
@@ -416,4 +422,4 @@ def decide(baseline: StoredRun, candidate: StoredRun, policy: GatePolicy) -> Gat
                 verdict=verdict, reason=reason, biggest_losses=p["losses"],
             )
         )  # fmt: skip
-    return GateResult(tuple(verdicts), policy, baseline, candidate)
+    return GateResult(tuple(verdicts), policy, baseline, candidate, allow)

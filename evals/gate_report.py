@@ -58,6 +58,11 @@ def markdown_summary(result: GateResult) -> str:
         f"{base.results['prompt_mode']} prompts; policy `{_md_cell(result.policy.source)}`, "
         f"one-sided tests at alpha {result.policy.alpha} (Holm across use cases for "
         "regressions).",
+        *(
+            [f"**Compared although these run-spec fields differ** (`--allow-different`): "
+             f"{', '.join(result.allowed_differences)}."]
+            if result.allowed_differences else []
+        ),
         "",
         "| use case | metric | n | baseline | candidate | difference [bounds] | allowed drop "
         "| p regression (Holm) | p no-drop | min. detectable drop | test | verdict |",
@@ -117,6 +122,7 @@ def verdict_json(result: GateResult) -> dict[str, Any]:
     return {
         "passed": result.passed,
         "status": result.status,
+        "allowed_differences": list(result.allowed_differences),
         "exit_code": result.exit_code,
         "policy": result.policy.source,
         "baseline": {

@@ -1,9 +1,11 @@
 """Building a family's matrix: evaluate each variant (or reuse a matching stored run), aggregate,
 and write ``matrix.json``, ``matrix.md`` and the pages.
 
-A stored run is reused when its model hash and backend, prompt mode, item limit, and for every
-use case the task version, data hash and config hash all match the current tasks — so adding a
-fourth variant to a family costs one evaluation, not four.
+A stored run is reused only when its run spec (:mod:`evals.run_spec`) is the one this variant
+would write now: the same model identity (content hash or pinned revision, backend, every
+answer-changing argument, dtype) and, for every use case, the same task version, config, code,
+data, prompt mode, few-shot pool, generation settings, item limit and judge — so adding a
+fourth variant to a family costs one evaluation, not four, and nothing else is ever reused.
 """
 
 from __future__ import annotations
@@ -15,16 +17,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.adapter import LoadedModel, PromptMode, load_model, resolve_prompt_mode, spec_model_hash
+from evals.adapter import (
+    LoadedModel,
+    PromptMode,
+    load_model,
+    predicted_spec_part,
+    resolve_prompt_mode,
+)
+from evals.errors import EvalsError
 from evals.family import Family, Variant, family_from_dict, family_to_dict
 from evals.matrix import Column, build_matrix, matrix_markdown
 from evals.model_spec import parse_model_spec
 from evals.objective import Objective, objective_from_name, parse_objective
 from evals.results import atomic_write_text, write_json
+from evals.run_spec import build_run_spec, first_difference
 from evals.runner import RunSettings, run_evaluation
-from evals.runs import StoredRun, find_runs, load_run
+from evals.runs import RunFolderError, StoredRun, find_runs, load_run
 from evals.site import write_site
-from evals.usecases import UseCase, select_use_cases
+from evals.usecases import select_use_cases
 
 log = logging.getLogger(__name__)
 
@@ -46,21 +56,21 @@ class BuildOutcome:
     """Column keys served from stored runs."""
 
 
-def _matches(run: StoredRun, model_hash: str, backend: str, mode: str, limit: int | None,
-             use_cases: list[UseCase]) -> bool:  # fmt: skip
-    model = run.results["model"]
-    if (model.get("model_hash"), model.get("backend")) != (model_hash, backend):
+def _matches(run: StoredRun, model_part: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether a stored run is the run this variant would make now: the same model part of
+    the run spec (the chat template aside: the model hash covers its files) and the same
+    comparable part (task versions, configs, code, data, prompt mode, few-shot, generation,
+    limit, judge, lm-eval version) for every wanted use case."""
+    try:
+        stored = run.run_spec
+    except RunFolderError:
         return False
-    if run.results.get("prompt_mode") != mode or run.results.get("limit") != limit:
+    stored_model = {k: v for k, v in stored["model"].items() if k != "chat_template_sha256"}
+    if stored_model != model_part or not stored_model.get("pinned", False):
         return False
-    for uc in use_cases:
-        stored = run.use_cases.get(uc.name)
-        if stored is None:
-            return False
-        wanted = (uc.version, uc.data_sha256, uc.config_sha256)
-        if (stored["task_version"], stored["data_sha256"], stored["config_sha256"]) != wanted:
-            return False
-    return True
+    if not set(wanted["tasks"]) <= set(stored["tasks"]):
+        return False
+    return first_difference(stored, wanted, tasks=list(wanted["tasks"])) is None
 
 
 def _objective(variant: Variant, name: str) -> Objective:
@@ -89,15 +99,15 @@ def resolve_columns(
         name = variant.name or spec.name
         objective = _objective(variant, name)
         modes = list(variant.prompt_modes) or [_default_mode(objective)]
-        model_hash = spec_model_hash(spec)
+        model_part = predicted_spec_part(spec)
         loaded: LoadedModel | None = None
         for position, mode in enumerate(modes):
             key = f"{name}|{mode}"
-            match = next(
-                (r for r in reversed(stored)
-                 if _matches(r, model_hash, spec.backend, mode, family.limit, use_cases)),
-                None,
-            )  # fmt: skip
+            if any(c.key == key for c in columns):
+                raise EvalsError(f"family {family.name}: two variants are both {key!r}; give "
+                                 "them different names (name: ...)")  # fmt: skip
+            wanted = build_run_spec(model_part, use_cases, prompt_mode=mode, limit=family.limit)
+            match = next((r for r in reversed(stored) if _matches(r, model_part, wanted)), None)
             if match is None and not evaluate:
                 missing.append(key)
                 continue

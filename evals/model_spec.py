@@ -151,7 +151,8 @@ def parse_model_spec(spec: str | None, extra_args: str | dict[str, Any] | None =
     if _HUB_ID.match(raw):
         repo, _, revision = raw.partition("@")
         args = {"pretrained": repo, **({"revision": revision} if revision else {}), **extra}
-        return ModelSpec(raw, "hub", "hf", args, _display_name(repo.split("/")[-1]))
+        name = _display_name(repo.split("/")[-1]) + (f"@{revision}" if revision else "")
+        return ModelSpec(raw, "hub", "hf", args, name)
     raise ModelSpecError(
         f"unknown model spec {raw!r}: give a folder, a .gguf file, a hub id (org/name), "
         "openai-chat:URL@model, openai-completions:URL@model, or BACKEND:key=value,..."

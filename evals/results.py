@@ -23,7 +23,7 @@ from evals.statistics import item_statistics, reducer_for
 
 RESULTS_FILE = "results.json"
 PARTIAL_RESULTS_FILE = "results.partial.json"
-SCHEMA_VERSION = 3  # 3: clusters, interval methods and trivial baselines recorded
+SCHEMA_VERSION = 4  # 4: run_spec.json; 3: clusters, interval methods and trivial baselines
 
 
 def atomic_write_text(path: Path, text: str) -> None:

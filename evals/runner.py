@@ -22,7 +22,9 @@ from evals.results import (
     UseCaseResult,
     estimate_metrics,
     sample_clusters,
+    write_json,
 )
+from evals.run_spec import RUN_SPEC_FILE, build_run_spec
 from evals.statistics import item_statistics, reducer_for
 from evals.usecases import UseCase
 
@@ -187,6 +189,10 @@ def run_evaluation(
     leaves them in the ``.partial`` folder and is re-raised as one clear line."""
     mode = resolve_prompt_mode(model.identity, settings.prompt_mode)
     folder = RunFolder(settings.runs_root, model.identity.name)
+    judge = settings.judge.identity() if settings.judge is not None else None
+    spec = build_run_spec(model.identity.spec_part, use_cases, prompt_mode=mode.value,
+                          limit=settings.limit, judge=judge)  # fmt: skip
+    write_json(folder.path / RUN_SPEC_FILE, spec)  # before the first request
     started = time.perf_counter()
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -195,6 +201,7 @@ def run_evaluation(
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "host": {"python": platform.python_version(), "machine": platform.machine()},
         "model": model.identity.to_dict(),
+        "run_spec": RUN_SPEC_FILE,
         "prompt_mode": mode.value,
         "limit": settings.limit,
         "use_cases": {},

@@ -9,6 +9,7 @@ from typing import Any
 
 from evals.errors import EvalsError
 from evals.results import PARTIAL_RESULTS_FILE, RESULTS_FILE, SCHEMA_VERSION
+from evals.run_spec import RUN_SPEC_FILE
 
 
 class RunFolderError(EvalsError):
@@ -31,6 +32,19 @@ class StoredRun:
     def variant(self) -> str:
         """Display name of the variant."""
         return str(self.results["model"]["name"])
+
+    @property
+    def run_spec(self) -> dict[str, Any]:
+        """The run's ``run_spec.json``: what makes it comparable (:mod:`evals.run_spec`)."""
+        if "_run_spec" not in self.__dict__:
+            path = self.folder / RUN_SPEC_FILE
+            try:
+                self.__dict__["_run_spec"] = json.loads(path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                raise RunFolderError(f"{path} is missing: evaluate again") from None
+            except (json.JSONDecodeError, UnicodeDecodeError) as err:
+                raise RunFolderError(f"{path} is corrupt ({err})") from None
+        return self.__dict__["_run_spec"]
 
     @property
     def use_cases(self) -> dict[str, dict[str, Any]]:
@@ -70,8 +84,10 @@ def load_run(folder: Path) -> StoredRun:
     if not folder.is_dir():
         raise RunFolderError(f"run folder not found: {folder}")
     path = folder / RESULTS_FILE
+    if folder.name.endswith(".partial"):  # a crash between results.json and the rename
+        raise RunFolderError(f"{folder} is an unfinished run (its folder was never renamed)")
     if not path.is_file():
-        if (folder / PARTIAL_RESULTS_FILE).is_file() or folder.name.endswith(".partial"):
+        if (folder / PARTIAL_RESULTS_FILE).is_file():
             raise RunFolderError(f"{folder} is an unfinished run (no {RESULTS_FILE})")
         raise RunFolderError(f"{folder} holds no {RESULTS_FILE}")
     try:

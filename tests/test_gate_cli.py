@@ -104,35 +104,48 @@ def test_degraded_outputs_are_a_regression(baseline_run: Path, tmp_path: Path) -
 
 
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("field", "value", "message"),
     [
-        ("prompt_mode", "prompt mode differs"),
-        ("task_version", "use case qa: task_version differs"),
-        ("items", "use case qa: the runs scored different items"),
+        (("tasks", "qa", "prompt_mode"), "completion", "tasks.qa.prompt_mode differs"),
+        (("tasks", "qa", "version"), "9.9", "tasks.qa.version differs"),
+        (("tasks", "qa", "code_sha256"), "0" * 64, "tasks.qa.code_sha256 differs"),
+        (("tasks", "sentiment", "generation", "max_gen_toks"), 4,
+         "tasks.sentiment.generation.max_gen_toks differs"),
+        (("versions", "lm_eval"), "0.4.0", "versions.lm_eval differs"),
+        (None, None, "use case qa: the runs scored different items"),
     ],
 )
-def test_mismatched_runs_are_one_line_exit_2(
-    baseline_run: Path,
-    tmp_path: Path,
-    change: str,
-    message: str,
+def test_runs_that_are_not_comparable_are_one_line_exit_2(
+    baseline_run: Path, tmp_path: Path, field: tuple | None, value: object, message: str,
     capsys: pytest.CaptureFixture[str],
-) -> None:
+) -> None:  # fmt: skip
+    """The run spec decides comparability: a scorer-code change, a prompt mode, a generation
+    setting or the lm-eval version each stop the gate, naming the field."""
     candidate = tmp_path / baseline_run.name
     shutil.copytree(baseline_run, candidate)
-    results = json.loads((candidate / "results.json").read_text())
-    if change == "prompt_mode":
-        results["prompt_mode"] = "completion"
-    elif change == "task_version":
-        results["use_cases"]["qa"]["task_version"] = "2.0"
-    else:
+    if field is None:
         lines = (candidate / "samples_qa.jsonl").read_text().splitlines()
         (candidate / "samples_qa.jsonl").write_text("\n".join(lines[:-1]) + "\n")
-    (candidate / "results.json").write_text(json.dumps(results))
+    else:
+        spec = json.loads((candidate / "run_spec.json").read_text())
+        node = spec
+        for key in field[:-1]:
+            node = node[key]
+        node[field[-1]] = value
+        (candidate / "run_spec.json").write_text(json.dumps(spec))
     assert gate("--candidate", str(candidate), "--baseline", str(baseline_run),
                 "--out", str(tmp_path / "g")) == 2  # fmt: skip
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and message in err and "\n" not in err
+    if field is not None:
+        assert err.endswith(f"to compare anyway: --allow-different {field[-1]}")
+        allowed = gate("--candidate", str(candidate), "--baseline", str(baseline_run),
+                       "--out", str(tmp_path / "g2"), "--allow-different", field[-1])  # fmt: skip
+        assert allowed == 0  # the same outputs: nothing regressed
+        verdict = json.loads((tmp_path / "g2" / "gate-verdict.json").read_text())
+        assert verdict["allowed_differences"] == [field[-1]]
+        assert "Compared although these run-spec fields differ" in (
+            tmp_path / "g2" / "gate-summary.md").read_text()  # fmt: skip
 
 
 def test_bad_gate_input_is_one_line_exit_2(

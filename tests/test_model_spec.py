@@ -38,7 +38,7 @@ def test_hub_id_with_revision() -> None:
     spec = parse_model_spec("HuggingFaceTB/SmolLM2-135M@abc123")
     assert spec.source == "hub"
     assert spec.model_args == {"pretrained": "HuggingFaceTB/SmolLM2-135M", "revision": "abc123"}
-    assert spec.name == "SmolLM2-135M"
+    assert spec.name == "SmolLM2-135M@abc123"  # two revisions are two columns, never one
 
 
 @pytest.mark.parametrize(
