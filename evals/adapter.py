@@ -136,6 +136,8 @@ def resolve_prompt_mode(identity: VariantIdentity, override: str | None = None) 
             raise ModelSpecError(
                 f"unknown prompt mode {override!r}; use completion or chat"
             ) from None
+    elif identity.backend == "local-chat-completions":
+        mode = PromptMode.CHAT  # a chat-completions API takes messages, whatever the name says
     elif identity.objective is Objective.BASE or not identity.has_chat_template:
         mode = PromptMode.COMPLETION
     else:

@@ -68,14 +68,15 @@ def _eval_command(args: argparse.Namespace) -> int:
     from evals.adapter import load_model
     from evals.model_spec import parse_model_spec
     from evals.objective import parse_objective
-    from evals.runner import RunSettings, run_evaluation
+    from evals.runner import RunSettings, preflight, run_evaluation
     from evals.table import format_table
     from evals.usecases import select_use_cases
 
     use_cases = select_use_cases(args.tasks, Path(args.tasks_dir), suite=args.suite or None)
     spec = parse_model_spec(args.model, args.model_args)
     objective = parse_objective(args.objective) if args.objective else None
-    limit = args.limit if args.limit and args.limit > 0 else None
+    limit = args.limit or None
+    preflight(use_cases)  # every data row checked before any model loads
     judge = _load_judge(args)
     log.info("loading %s", spec.raw or "the embedded default model")
     model = load_model(spec, batch_size=args.batch_size, objective_override=objective)
@@ -90,6 +91,9 @@ def _eval_command(args: argparse.Namespace) -> int:
         f"  fingerprint={ident.fingerprint}"
     )
     print(format_table(outcome.use_cases))
+    for result in outcome.use_cases:
+        if limit and limit > result.n:
+            print(f"note: {result.use_case}: LIMIT={limit} capped at its {result.n} items")
     stats = getattr(model.lm, "stats", None)
     if stats is not None:
         print(f"\nmodel requests: {stats.computed} computed, {stats.from_cache} from the cache")
@@ -363,10 +367,31 @@ def _close_progress_bars() -> None:
         bar.close()
 
 
+_BATCH_SIZE = re.compile(r"^(auto(:\d+)?|[1-9]\d*)$")
+
+
+def check_run_options(args: argparse.Namespace) -> None:
+    """Numbers and lists that must make sense before anything runs (one line, exit 2)."""
+    limit = getattr(args, "limit", 0)
+    if limit is not None and limit < 0:
+        raise EvalsError(f"--limit must be a positive number of items, or 0 for all (got {limit})")
+    tasks = getattr(args, "tasks", "")
+    if tasks and not [t for t in tasks.split(",") if t.strip()]:
+        raise EvalsError(f"--tasks {tasks!r} names no use case (give e.g. qa,ner or leave it out)")
+    batch = getattr(args, "batch_size", None)
+    if batch is not None and not _BATCH_SIZE.match(str(batch).strip()):
+        raise EvalsError(f"--batch-size must be a positive whole number or 'auto' (got {batch!r})")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``evals`` command."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        check_run_options(args)
+    except EvalsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.exit_code
     if getattr(args, "batch_size", None) and str(args.batch_size).isdigit():
         args.batch_size = int(args.batch_size)
     _quiet_libraries(args.verbose)
@@ -374,17 +399,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except EvalsError as err:
-        if args.verbose:
-            raise
         _close_progress_bars()
+        if args.verbose:  # the traceback too, but the exit status still says "bad input"
+            import traceback
+
+            traceback.print_exc()
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
         _close_progress_bars()
-        print(
-            "error: interrupted (finished use cases are kept in the .partial run folder)",
-            file=sys.stderr,
-        )
+        folder = getattr(err, "folder", None)
+        where = f" in {folder}" if folder else ""
+        print(f"error: interrupted: finished use cases are kept{where}; run the same command "
+              "again to resume (computed answers come from the request cache)",
+              file=sys.stderr)  # fmt: skip
         return 130
     except Exception as err:  # a bug, never a verdict: exit 3, the traceback in a file
         if args.verbose:

@@ -120,6 +120,8 @@ def load_family(path: Path) -> Family:
         )
     name = str(raw.get("name") or Path(path).stem)
     limit = raw.get("limit")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise FamilyError(f"{path}: limit must be a positive whole number of items (got {limit!r})")
     return Family(
         name=_slug(name),
         title=str(raw.get("title") or name),

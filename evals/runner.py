@@ -182,6 +182,23 @@ def annotate_clusters(use_case: UseCase, records: list[dict[str, Any]]) -> None:
         record["cluster"] = key(record["doc"])
 
 
+def preflight(use_cases: list[UseCase]) -> None:
+    """Read and check every data row of every use case before any model loads, so a bad row
+    costs seconds, not a model load and the use cases before it (one line, exit 2)."""
+    from evals.multiturn import load_dialogues
+    from evals.usecases import resolved_yaml
+
+    for use_case in use_cases:
+        if use_case.kind == "multiturn":
+            load_dialogues(use_case, None)
+            continue
+        hooks = use_case.hooks()
+        loader = str(resolved_yaml(use_case.tasks[0].config_path).get("custom_dataset", ""))
+        name = loader.removeprefix("!function ").rpartition(".")[2]
+        if name and hasattr(hooks, name):
+            getattr(hooks, name)(**use_case.task_metadata())
+
+
 def run_evaluation(
     model: LoadedModel, use_cases: list[UseCase], settings: RunSettings
 ) -> RunOutcome:
@@ -215,6 +232,9 @@ def run_evaluation(
             result, lm_eval_keys = evaluate_use_case(
                 model, use_case, mode, settings.limit, folder, settings.judge
             )
+        except KeyboardInterrupt as err:
+            err.folder = folder.path  # type: ignore[attr-defined]  # named by the CLI
+            raise
         except EvalsError as err:
             raise type(err)(f"{err} (finished use cases kept in {folder.path})") from None
         except (ConnectionError, TimeoutError, OSError) as err:

@@ -80,6 +80,13 @@ def score_ner(gold_path: Path, pred_path: Path) -> dict[str, Any]:
     for k, ((g_tokens, g_tags), (p_tokens, p_tags)) in enumerate(zip(gold, pred, strict=True), 1):
         if len(g_tokens) != len(p_tokens):
             raise DataError(f"sentence {k}: {len(p_tokens)} predicted tokens, {len(g_tokens)} gold")
+        mismatch = next((i for i, (g, q) in enumerate(zip(g_tokens, p_tokens, strict=True))
+                         if g != q), None)  # fmt: skip
+        if mismatch is not None:
+            raise DataError(
+                f"sentence {k}, token {mismatch + 1}: predicted {p_tokens[mismatch]!r}, gold "
+                f"{g_tokens[mismatch]!r} (the files must hold the same tokens)"
+            )
         for metric, value in entity_counts(g_tags, p_tags, types).items():
             stats.setdefault(metric, []).append(value)
     return {**_summed(stats), "n_sentences": len(gold)}
@@ -103,6 +110,9 @@ def score_squad(gold_path: Path, pred_path: Path, v2: bool | None = None) -> dic
     if not isinstance(pred, dict):
         raise DataError(f"{pred_path}: predictions must be a JSON object id → answer")
     qas = [qa for article in gold["data"] for p in article.get("paragraphs", []) for qa in p["qas"]]
+    known = {qa["id"] for qa in qas}
+    if pred and not known & set(pred):
+        raise DataError(f"{pred_path}: none of its {len(pred)} question ids is in {gold_path}")
     if v2 is None:
         v2 = str(gold.get("version", "")).startswith(("v2", "2")) or any(
             qa.get("is_impossible") for qa in qas
@@ -139,6 +149,10 @@ def score_labels(gold_path: Path, pred_path: Path, metric: str | None = None) ->
         if not label:
             raise DataError(f"{gold_path}:{number}: empty label")
     labels = sorted(set(gold))
+    stray = sorted({p for p in pred if p and p not in labels})
+    if stray:
+        raise DataError(f"{pred_path}: label {stray[0]!r} is not in the gold label set "
+                        f"({', '.join(labels)})")  # fmt: skip
     stats = np.array([label_statistics(g, p if p in labels else None, labels)
                       for g, p in zip(gold, pred, strict=True)]).sum(axis=0)  # fmt: skip
     k = len(labels)
@@ -156,6 +170,9 @@ def _texts(path: Path, field: str | None) -> list[Any]:
     while lines and not lines[-1].strip():
         lines.pop()
     if field is None:
+        if path.suffix == ".jsonl" or (lines and lines[0].lstrip().startswith("{")):
+            raise DataError(f"{path} holds JSON lines: name the text field (--field / "
+                            "--pred-field)")  # fmt: skip
         return lines
     out = []
     for number, line in enumerate(lines, start=1):
