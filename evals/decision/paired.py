@@ -88,15 +88,18 @@ class PairedDifference:
     def null_se(self, null: float) -> float:
         """Standard error of Δ̂ as the test takes it under Δ = ``null`` (metric units): the
         score test's restricted estimate for pass/fail items; else ``se``, except when no unit
-        differs at all (se = 0), which says nothing about how large a true difference could
-        hide: then the largest variance a mean difference of ``null`` can have for scores
-        bounded by ``score_range`` (Bhatia–Davis, √(|Δ₀|(R − |Δ₀|)/K)), the same figure the
-        score test takes for pass/fail items with no discordant pair. Power and the minimum
-        detectable difference are computed from it."""
+        varies (se = 0: every unit shows the same difference, e.g. identical outputs), which
+        says nothing about how large a true difference could hide: then the largest variance
+        a mean difference can have for scores bounded by ``score_range`` R (Bhatia–Davis,
+        √(a(R − a)/K)) at a = the larger of |Δ₀| and |Δ̂| — for identical outputs the figure
+        the score test takes for pass/fail items with no discordant pair, and never zero when
+        a difference was seen. Power and the minimum detectable difference use it too."""
         if self.discordant is None:
             if self.se > 0 or not np.isfinite(self.se):
                 return self.se
-            spread = abs(null) * max(0.0, self.score_range - abs(null))
+            spread = max(
+                a * max(0.0, self.score_range - a) for a in (abs(null), abs(self.value))
+            )
             return float(np.sqrt(spread / self.units))
         _, sd = _tango_parts(*self.discordant, self.n, null / 100.0)
         return 100.0 * sd / self.n

@@ -140,3 +140,16 @@ def test_identical_pass_fail_outputs_cannot_exclude_a_small_drop() -> None:
 def test_unaligned_input_is_rejected() -> None:
     with pytest.raises(ValueError, match="same items"):
         paired_difference(item_statistics([1.0, 2.0]), item_statistics([1.0]))
+
+
+def test_the_same_difference_on_every_cluster_is_not_certainty() -> None:
+    """Two passages, each with one more question right: no variation between the two units
+    says nothing about the variance; the difference must not come out 'certain'."""
+    a = item_statistics([0.0] * 8)
+    b = item_statistics([100.0, 0.0, 0.0, 0.0] * 2)
+    clusters = ["p1"] * 4 + ["p2"] * 4
+    diff = paired_difference(a, b, clusters=clusters)
+    assert diff.se == 0.0 and diff.value == 25.0 and diff.units == 2
+    assert diff.p_value(0.0, "two-sided") > 0.05
+    low, high = diff.interval(0.95)
+    assert low < 0 < high
