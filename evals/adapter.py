@@ -68,15 +68,16 @@ class VariantIdentity:
     chat_template_sha256: str | None = None
     """Hash of the chat template text, when there is one."""
 
-    gguf: bool = False
-    """Whether the weights came from a GGUF file (its hash names them, not the folder path)."""
+    local: bool = False
+    """Whether the weights are local files (a GGUF or a folder): their content hash names them,
+    not their path."""
 
     @property
     def spec_part(self) -> dict[str, Any]:
         """The ``model`` part of the run spec (:mod:`evals.run_spec`)."""
         return model_spec_part(
             backend=self.backend, model_hash=self.model_hash, model_args=self.model_args,
-            chat_template_sha256=self.chat_template_sha256, gguf=self.gguf,
+            chat_template_sha256=self.chat_template_sha256, local=self.local,
         )  # fmt: skip
 
     @property
@@ -200,10 +201,10 @@ def load_model(
         spec=redact_text(spec.raw) or "default",
         backend=spec.backend,
         model_args={k: v for k, v in sorted(args.items()) if not is_secret(k)
-                    and not (spec.gguf_path is not None and k == "pretrained")},
+                    and not (is_local(spec) and k == "pretrained")},
         model_hash=model_hash,
         chat_template_sha256=sha256_text(template) if template else None,
-        gguf=spec.gguf_path is not None,
+        local=is_local(spec),
     )  # fmt: skip
     namespace = identity.fingerprint
     if not identity.spec_part["pinned"] and not reuse_unpinned():
@@ -214,6 +215,11 @@ def load_model(
     return LoadedModel(
         lm=lm, identity=identity, spec=spec, load_seconds=time.perf_counter() - started
     )
+
+
+def is_local(spec: ModelSpec) -> bool:
+    """Whether the spec names local weights (GGUF file or folder), identified by content."""
+    return spec.gguf_path is not None or spec.source in {"folder", "embedded"}
 
 
 def reuse_unpinned() -> bool:
@@ -250,7 +256,7 @@ def predicted_spec_part(spec: ModelSpec) -> dict[str, Any]:
         _default_local_args(args, spec.backend)
     part = model_spec_part(
         backend=spec.backend, model_hash=spec_model_hash(spec), model_args=args,
-        chat_template_sha256=None, gguf=spec.gguf_path is not None,
+        chat_template_sha256=None, local=is_local(spec),
     )  # fmt: skip
     part.pop("chat_template_sha256")
     return part

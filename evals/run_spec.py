@@ -72,25 +72,26 @@ def redact_text(text: str) -> str:
     )
 
 
-def answer_args(args: Mapping[str, Any], *, gguf: bool = False) -> dict[str, Any]:
-    """The backend arguments that can change an answer (no secrets, nothing operational; for a
-    GGUF model not the converted folder's path, which depends on the cache location)."""
+def answer_args(args: Mapping[str, Any], *, local: bool = False) -> dict[str, Any]:
+    """The backend arguments that can change an answer (no secrets, nothing operational; for
+    local weights — a GGUF file or a model folder, named by their content hash — not their
+    path, which depends on where they happen to lie or on the cache location)."""
     return {
         k: v for k, v in sorted(args.items())
-        if not is_secret(k) and k not in OPERATIONAL_ARGS and not (gguf and k == "pretrained")
+        if not is_secret(k) and k not in OPERATIONAL_ARGS and not (local and k == "pretrained")
     }  # fmt: skip
 
 
 def model_spec_part(
     *, backend: str, model_hash: str, model_args: Mapping[str, Any],
-    chat_template_sha256: str | None, gguf: bool = False,
+    chat_template_sha256: str | None, local: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
     """The ``model`` part of a run spec."""
     return {
         "backend": backend,
         "model_hash": model_hash,
         "pinned": not model_hash.endswith("@unpinned"),
-        "model_args": answer_args(model_args, gguf=gguf),
+        "model_args": answer_args(model_args, local=local),
         "chat_template_sha256": chat_template_sha256,
     }
 

@@ -31,13 +31,14 @@ def _identity(**changes: Any) -> VariantIdentity:
         "name": "m", "objective": Objective.BASE, "objective_source": "name",
         "has_chat_template": False, "spec": "m.gguf", "backend": "hf",
         "model_args": {"pretrained": "/cache/a/gguf/x", "dtype": "float32"},
-        "model_hash": "f" * 64, "gguf": True,
+        "model_hash": "f" * 64, "local": True,
     }  # fmt: skip
     return VariantIdentity(**(values | changes))
 
 
-def test_gguf_identity_depends_on_the_file_not_the_cache_location() -> None:
-    """Before: the converted folder's path entered the fingerprint (4 fingerprints, 1 model)."""
+def test_local_identity_depends_on_the_files_not_their_location() -> None:
+    """Before: the converted GGUF folder's path entered the fingerprint (4 fingerprints for 1
+    model); a model folder's path did too."""
     a = _identity()
     b = _identity(model_args={"pretrained": "/elsewhere/gguf/x", "dtype": "float32"})
     assert a.fingerprint == b.fingerprint
