@@ -211,7 +211,7 @@ def load_model(
         # Unpinned hub weights can change under the same name: answers are reused within
         # this run only, never across runs (EVALS_REUSE_UNPINNED=1 / --reuse-unpinned allows).
         namespace += f":run-{uuid.uuid4().hex}"
-    lm = wrap_with_cache(lm, namespace)
+    lm = wrap_with_cache(lm, namespace, identity.name)
     return LoadedModel(
         lm=lm, identity=identity, spec=spec, load_seconds=time.perf_counter() - started
     )

@@ -142,7 +142,13 @@ def _gate_command(args: argparse.Namespace) -> int:
     baseline = _run_or_evaluate(args.baseline, args, None)
     candidate = _run_or_evaluate(args.candidate, args, baseline)
     result = decide(baseline, candidate, policy, tuple(args.allow_different))
-    out = Path(args.out) if args.out else Path("reports/gate") / candidate.folder.name
+    if args.out:
+        out = Path(args.out)
+    else:  # a folder of its own per invocation, made by one mkdir (never shared with another)
+        from evals.results import unique_folder
+
+        name = f"{candidate.folder.name}-vs-{baseline.folder.name}"
+        out = unique_folder(Path("reports/gate") / name)
     paths = write_gate_outputs(result, out)
     print(markdown_summary(result))
     print("\n".join(f"{kind}: {path}" for kind, path in paths.items()))
@@ -241,6 +247,20 @@ def _plan_command(args: argparse.Namespace) -> int:
     for line in lines:
         items = "no number of items (nothing varies)" if line.items is None else line.items
         print(f"{line.what}: {items} items  [{line.basis}]")
+    return 0
+
+
+def _cache_command(args: argparse.Namespace) -> int:
+    from evals.cache_admin import info_lines, prune
+
+    if args.action == "info":
+        print("\n".join(info_lines()))
+        return 0
+    if args.older_than is None and args.model is None:
+        raise EvalsError("cache prune needs --older-than DAYS and/or --model NAME")
+    removed = prune(args.older_than, args.model)
+    freed = sum(e.size for e in removed)
+    print(f"removed {len(removed)} cache entries ({freed / 2**20:.1f} MB)")
     return 0
 
 
@@ -346,6 +366,12 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--power", type=float, default=0.80)
     plan.add_argument("--comparisons", type=int, default=1, help="tests in the family (Holm)")
     plan.set_defaults(handler=_plan_command)
+
+    cache = commands.add_parser("cache", help="what the request and model caches hold; prune")
+    cache.add_argument("action", choices=["info", "prune"])
+    cache.add_argument("--older-than", type=float, default=None, metavar="DAYS")
+    cache.add_argument("--model", default=None, help="variant name as `cache info` shows it")
+    cache.set_defaults(handler=_cache_command)
 
     score = commands.add_parser("score", help="score files made elsewhere (no model)")
     score.add_argument("kind", choices=["ner", "squad", "sentiment", "rouge"])

@@ -18,9 +18,11 @@ switches the cache off (a server whose model changes behind the same name needs 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,7 @@ from lm_eval.api.model import LM
 from evals.fingerprint import cache_root, sha256_text
 
 CACHED_METHODS = ("generate_until", "loglikelihood", "loglikelihood_rolling")
+log = logging.getLogger(__name__)
 
 
 def cache_enabled() -> bool:
@@ -49,16 +52,35 @@ def request_key(namespace: str, method: str, args: Iterable[Any]) -> str:
 class RequestStore:
     """Request key → answer (JSON) in one SQLite file; each write is committed at once."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, label: str = "") -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-        )
+        try:
+            self._db = self._open(path, label)
+        except sqlite3.DatabaseError as err:  # truncated or overwritten: keep it, start afresh
+            aside = set_aside(path)
+            log.warning("request cache %s is unreadable (%s); moved aside to %s, recomputing",
+                        path, err, aside)  # fmt: skip
+            self._db = self._open(path, label)
+
+    @staticmethod
+    def _open(path: Path, label: str) -> sqlite3.Connection:
+        db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            db.execute("SELECT COUNT(*) FROM answers").fetchone()
+            if label:
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('model', ?)", (label,))
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
         """The stored answers among ``keys``."""
@@ -182,11 +204,28 @@ def _restore(method: str, value: Any) -> Any:
     return value
 
 
-def wrap_with_cache(lm: LM, fingerprint: str) -> LM:
-    """``lm`` behind the request cache of this variant (unchanged when the cache is off)."""
+def set_aside(path: Path) -> Path:
+    """Move an unreadable cache file (and its WAL/SHM companions) out of the way."""
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}-{os.getpid()}")
+    for suffix in ("", "-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.replace(aside.with_name(aside.name + suffix))
+    return aside
+
+
+def requests_dir() -> Path:
+    """Where the request cache's SQLite files live."""
+    return cache_root() / "requests"
+
+
+def wrap_with_cache(lm: LM, fingerprint: str, label: str = "") -> LM:
+    """``lm`` behind the request cache of this variant (unchanged when the cache is off);
+    ``label`` (the variant's name) is stored with the file for ``evals cache info``."""
     if not cache_enabled():
         return lm
     dtype = getattr(getattr(lm, "model", None), "dtype", None)
     namespace = f"{fingerprint}:{dtype}"
-    store = RequestStore(cache_root() / "requests" / f"{sha256_text(namespace)[:16]}.sqlite")
+    store = RequestStore(requests_dir() / f"{sha256_text(namespace)[:16]}.sqlite", label)
     return CachedLM(lm, store, namespace)
