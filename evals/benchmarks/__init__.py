@@ -14,6 +14,7 @@ its datasets with the paper, split and official metric in its header docstring.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ from evals.data import jsonl_objects
 from evals.errors import DataError
 
 Records = list[dict[str, Any]]
+REPO = Path(__file__).resolve().parents[2]
+"""The repository root (bundled few-shot files are named relative to it)."""
 
 
 def read_rows(path: Path) -> Records:
@@ -79,11 +82,21 @@ class Benchmark:
     """Label set (sentiment) or entity types (NER)."""
 
     fewshot: Callable[[Path], Records] | None = None
-    """Records of a disjoint split (dev/validation) for few-shot examples; without one, few-shot
-    examples are drawn from the scored split, never the item itself (lm-eval's rule)."""
+    """Records of another split (dev/validation, or a separate set) for few-shot examples."""
 
     fewshot_files: tuple[str, ...] = ()
     """Files the few-shot split reads, relative to ``DATA_DIR``."""
+
+    fewshot_holdout: int = 0
+    """Where the local copy has no other split: the last this many records of the scored file
+    are the few-shot pool instead, and are not scored."""
+
+    fewshot_bundled: tuple[str, ...] = ()
+    """Project files the few-shot split reads, relative to the repository root (not to
+    ``DATA_DIR``); hashed into provenance."""
+
+    fewshot_pool: str = ""
+    """Where the few-shot pool of the local copy comes from, in words (recorded in results)."""
 
     hub: HubSource | None = None
     """The hub copy, or None where the dataset's published form is not on the hub."""
@@ -120,23 +133,67 @@ def check_files(benchmark: Benchmark, data_dir: Path) -> list[Path]:
     return paths
 
 
-def load_benchmark(name: str, data_dir: Path) -> Records:
-    """Scored records of a benchmark from ``data_dir``, converted to its use case's schema."""
+def _norm(text: Any) -> str:
+    return re.sub(r"\s+", " ", str(text)).strip().casefold()
+
+
+def item_texts(use_case: str, record: dict[str, Any]) -> set[tuple[str, str]]:
+    """The texts that identify an item (casefolded, whitespace collapsed): the text classified,
+    the sentence, the question and its passage, the document, a dialogue's user messages."""
+    if use_case == "sentiment":
+        return {("text", _norm(record["text"]))}
+    if use_case == "ner":
+        return {("sentence", _norm(" ".join(record["tokens"])))}
+    if use_case == "qa":
+        return {("question", _norm(record["question"])), ("passage", _norm(record["context"]))}
+    if use_case == "summarization":
+        return {("document", _norm(record["document"]))}
+    return {("user", _norm(turn["user"])) for turn in record.get("turns", [])}
+
+
+def disjoint_pool(use_case: str, scored: Records, pool: Records) -> Records:
+    """The few-shot records that are no scored item: neither its id nor any text identifying
+    it (``item_texts``) may be a scored record's, whichever split the pool comes from."""
+    ids = {str(r["id"]) for r in scored}
+    texts = set().union(*(item_texts(use_case, r) for r in scored))
+    return [r for r in pool if str(r["id"]) not in ids and not item_texts(use_case, r) & texts]
+
+
+def load_local(name: str, data_dir: Path) -> tuple[Records, Records | None]:
+    """Scored records and few-shot pool of a benchmark from ``data_dir``, in its use case's
+    schema. The pool shares no item with the scored records (``disjoint_pool``); it is None for
+    a benchmark without one (the multi-turn sets, whose example dialogue is the config's)."""
     benchmark = get_benchmark(name)
     check_files(benchmark, data_dir)
     records = benchmark.convert(Path(data_dir))
+    pool: Records | None = None
+    if benchmark.fewshot_holdout:
+        if len(records) <= benchmark.fewshot_holdout:
+            raise DataError(
+                f"{name}: {len(records)} records read from {data_dir}, not more than the "
+                f"{benchmark.fewshot_holdout} held out for few-shot examples"
+            )
+        records, pool = (
+            records[: -benchmark.fewshot_holdout],
+            records[-benchmark.fewshot_holdout :],
+        )
+    elif benchmark.fewshot is not None:
+        pool = benchmark.fewshot(Path(data_dir))
     if not records:
         raise DataError(f"{name}: no records read from {data_dir}")
-    return records
+    if pool is not None:
+        pool = disjoint_pool(benchmark.use_case, records, pool)
+    return records, pool
+
+
+def load_benchmark(name: str, data_dir: Path) -> Records:
+    """Scored records of a benchmark from ``data_dir``, converted to its use case's schema."""
+    return load_local(name, data_dir)[0]
 
 
 def load_fewshot(name: str, data_dir: Path) -> Records | None:
-    """Few-shot records of a disjoint split, or None when the benchmark has none."""
-    benchmark = get_benchmark(name)
-    if benchmark.fewshot is None:
-        return None
-    check_files(benchmark, data_dir)
-    return benchmark.fewshot(Path(data_dir))
+    """Few-shot records, disjoint from the scored ones, or None when the benchmark has none."""
+    return load_local(name, data_dir)[1]
 
 
 def _import_all() -> None:

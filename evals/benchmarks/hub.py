@@ -20,6 +20,11 @@ from evals.errors import DataError
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
+def _one_line(err: BaseException) -> str:
+    """``err`` as one line: the hub's HTTP errors span several (status, URL, server message)."""
+    return " ".join(str(err).split()) or type(err).__name__
+
+
 def _hub(benchmark: Benchmark) -> Any:
     if benchmark.hub is None:
         raise DataError(
@@ -34,14 +39,17 @@ def resolve_revision(path: str, revision: str | None) -> str:
     """A commit SHA for ``revision`` (a branch, tag, or None for the head)."""
     if revision and _SHA.match(revision):
         return revision
+    name = revision or "main"
     try:
         from huggingface_hub import HfApi
 
-        sha = HfApi().dataset_info(path, revision=revision or "main").sha
+        sha = HfApi().dataset_info(path, revision=name).sha
     except Exception as err:
-        raise DataError(f"{path}: cannot resolve revision on the hub ({err})") from None
+        raise DataError(
+            f"{path}: cannot resolve revision {name!r} on the hub ({_one_line(err)})"
+        ) from None
     if not sha:
-        raise DataError(f"{path}: the hub gave no commit SHA for {revision or 'main'}")
+        raise DataError(f"{path}: the hub gave no commit SHA for {name!r}")
     return str(sha)
 
 
@@ -61,7 +69,9 @@ def load_hub(benchmark: Benchmark, revision: str | None) -> tuple[Records, Recor
             else None
         )
     except Exception as err:
-        raise DataError(f"{benchmark.name}: cannot load {hub.path}@{sha[:12]} ({err})") from None
+        raise DataError(
+            f"{benchmark.name}: cannot load {hub.path}@{sha[:12]} ({_one_line(err)})"
+        ) from None
     records = hub.convert(scored)
     if not records:
         raise DataError(f"{benchmark.name}: {hub.path} split {hub.split} is empty")

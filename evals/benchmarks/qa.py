@@ -5,8 +5,12 @@
   questions, 5,945 unanswerable (``is_impossible``; empty ``answers`` here). Metric: EM and F1
   under the v2.0 rule.
 
-Few-shot examples (completion mode) are drawn from the scored dev set, never the item itself;
-the hub path uses ``train``.
+Few-shot examples (completion mode): the local copies hold only the dev sets, every dev
+question is scored, and the SQuAD v2.0 dev articles are all SQuAD v1.1 dev articles, so neither
+set can lend the other a pool without repeating scored passages and questions. Both use the
+bundled QA use case's three project-written examples instead (``tasks/qa/data/fewshot.jsonl``,
+CC0: one passage, two answerable questions and one unanswerable, matching the prompt's
+instruction), which share no passage or question with SQuAD; the hub path uses ``train``.
 """
 
 from __future__ import annotations
@@ -15,8 +19,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evals.benchmarks import Benchmark, HubSource, Records, register
+from evals.benchmarks import REPO, Benchmark, HubSource, Records, read_rows, register
 from evals.errors import DataError
+
+FEWSHOT = "tasks/qa/data/fewshot.jsonl"
+"""The bundled QA use case's few-shot examples (repository path), the pool of both SQuAD
+tasks."""
+
+
+def _bundled_fewshot(_: Path) -> Records:
+    keys = ("id", "title", "context", "question", "answers")
+    return [{k: row.get(k, "") for k in keys} for row in read_rows(REPO / FEWSHOT)]
 
 
 def _squad(path: Path) -> Records:
@@ -51,6 +64,8 @@ def _register_squad(version: str, hub_id: str) -> Benchmark:
         f"squad_v{version}", "qa", "dev", (relative,),
         f"rajpurkar.github.io/SQuAD-explorer (dev-v{version}.json)", "f1",
         lambda d: _squad(d / relative),
+        fewshot=_bundled_fewshot, fewshot_bundled=(FEWSHOT,),
+        fewshot_pool="the bundled QA examples (tasks/qa/data/fewshot.jsonl), not SQuAD",
         hub=HubSource(hub_id, None, "validation", _hub_rows, fewshot_split="train"),
     ))  # fmt: skip
 

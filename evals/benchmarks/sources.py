@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.benchmarks import Records, check_files, get_benchmark, load_benchmark, load_fewshot
+from evals.benchmarks import (
+    REPO,
+    Records,
+    check_files,
+    disjoint_pool,
+    get_benchmark,
+    load_local,
+)
 from evals.errors import DataError
 from evals.fingerprint import sha256_file
 
@@ -67,13 +74,14 @@ def _local_dir(name: str, source: DataSource) -> Path:
 
 
 def benchmark_records(name: str, source: DataSource) -> tuple[Records, Records | None]:
-    """Scored records and few-shot records (None: draw them from the scored split)."""
+    """Scored records and few-shot records (None: the benchmark has no few-shot pool). Local
+    pools never hold a scored item (:func:`evals.benchmarks.load_local`); a hub pool is a
+    split of its own, and :func:`benchmark_dataset` removes any scored item from it too."""
     if source.kind == "hub":
         from evals.benchmarks.hub import load_hub
 
         return load_hub(get_benchmark(name), source.revision)
-    data_dir = _local_dir(name, source)
-    return load_benchmark(name, data_dir), load_fewshot(name, data_dir)
+    return load_local(name, _local_dir(name, source))
 
 
 def provenance(name: str, source: DataSource) -> dict[str, Any]:
@@ -87,20 +95,34 @@ def provenance(name: str, source: DataSource) -> dict[str, Any]:
     data_dir = _local_dir(name, source)
     paths = check_files(benchmark, data_dir)
     out["files"] = {str(p.relative_to(data_dir)): sha256_file(p) for p in paths}
+    if benchmark.fewshot_pool:
+        out["fewshot"] = {"pool": benchmark.fewshot_pool} | (
+            {"files": {p: sha256_file(REPO / p) for p in benchmark.fewshot_bundled}}
+            if benchmark.fewshot_bundled
+            else {}
+        )
     return out
 
 
-def as_dataset_dict(records: Records, fewshot: Records | None) -> Any:
-    """``test`` and ``fewshot`` splits; without a disjoint few-shot split, ``fewshot`` is the
-    scored split itself, and lm-eval's sampler never shows an item as its own example."""
+def as_dataset_dict(name: str, records: Records, fewshot: Records | None) -> Any:
+    """``test`` (the scored records) and ``fewshot`` splits. The few-shot split is never the
+    scored one: lm-eval leaves out the item being scored only when the two splits have the same
+    name, so a scored split handed over as ``fewshot`` would show items their own answers."""
     import datasets
 
-    test = datasets.Dataset.from_list(records)
-    shots = datasets.Dataset.from_list(fewshot) if fewshot else test
-    return datasets.DatasetDict({"test": test, "fewshot": shots})
+    if not fewshot:
+        raise DataError(f"{name}: no few-shot examples apart from the scored items")
+    return datasets.DatasetDict(
+        {
+            "test": datasets.Dataset.from_list(records),
+            "fewshot": datasets.Dataset.from_list(fewshot),
+        }
+    )
 
 
 def benchmark_dataset(name: str, **metadata: Any) -> Any:
-    """The lm-eval ``custom_dataset`` body shared by every benchmark task."""
+    """The lm-eval ``custom_dataset`` body shared by every benchmark task: the scored records
+    and a few-shot pool from which every scored item is removed (by id and text)."""
     records, fewshot = benchmark_records(name, resolve_source(metadata))
-    return as_dataset_dict(records, fewshot)
+    pool = disjoint_pool(get_benchmark(name).use_case, records, fewshot or [])
+    return as_dataset_dict(name, records, pool)

@@ -11,8 +11,11 @@
   (``summary1..3``); scored against the best reference. Metric: ROUGE. Local only: no hub
   copy keeping the three references per dialogue could be checked from here.
 
-None of the local copies has a train split, so few-shot examples (completion mode) are drawn
-from the scored split, never the item itself; the hub path uses ``train``.
+None of the local copies has a train split, so the last ``HOLDOUT`` records of each file are
+its few-shot pool (completion mode) and are not scored: XSum 241 of 251 scored, CNN/DM 240 of
+250, SAMSum 809 of 819, DialogSum 490 of 500. The held-out records are the file's last, so the
+first items, which ``LIMIT=N`` scores, stay the same. The hub path scores the whole test split
+and takes its examples from ``train``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from evals.benchmarks import Benchmark, HubSource, Records, read_rows, register
+
+HOLDOUT = 10
+"""Records at the end of each local file held out as the few-shot pool (not scored)."""
+POOL = f"the file's last {HOLDOUT} records, not scored"
 
 
 def _frank(path: Path) -> Records:
@@ -63,6 +70,7 @@ XSUM = register(Benchmark(
     "xsum", "summarization", "test", ("xsum/frank_xsum_test_sample.jsonl",),
     "github.com/artidoro/frank (XSum test sample)", "rougeL",
     lambda d: _frank(d / "xsum" / "frank_xsum_test_sample.jsonl"),
+    fewshot_holdout=HOLDOUT, fewshot_pool=POOL,
     hub=HubSource("EdinburghNLP/xsum", None, "test", _hub_rows("document", "summary", "xsum"),
                   fewshot_split="train"),
 ))  # fmt: skip
@@ -70,16 +78,18 @@ CNN_DM = register(Benchmark(
     "cnn_dailymail", "summarization", "test", ("cnn_dailymail/frank_cnndm_test_sample.jsonl",),
     "github.com/artidoro/frank (CNN/DM test sample)", "rougeLsum",
     lambda d: _frank(d / "cnn_dailymail" / "frank_cnndm_test_sample.jsonl"),
+    fewshot_holdout=HOLDOUT, fewshot_pool=POOL,
     hub=HubSource("abisee/cnn_dailymail", "3.0.0", "test",
                   _hub_rows("article", "highlights", "cnndm"), fewshot_split="train"),
 ))  # fmt: skip
 SAMSUM = register(Benchmark(
     "samsum", "summarization", "test", ("samsum/test.jsonl",), "the SAMSum corpus (Samsung R&D)",
-    "rougeLsum", _samsum,
+    "rougeLsum", _samsum, fewshot_holdout=HOLDOUT, fewshot_pool=POOL,
     hub=HubSource("Samsung/samsum", None, "test", _hub_rows("dialogue", "summary", "samsum"),
                   fewshot_split="train"),
 ))  # fmt: skip
 DIALOGSUM = register(Benchmark(
     "dialogsum", "summarization", "test", ("dialogsum/dialogsum.test.jsonl",),
-    "github.com/cylnlp/dialogsum", "rougeL", _dialogsum,
+    "github.com/cylnlp/dialogsum", "rougeL", _dialogsum, fewshot_holdout=HOLDOUT,
+    fewshot_pool=POOL,
 ))  # fmt: skip
