@@ -4,7 +4,9 @@ run end to end on the tiny model from ../shared/data (skipped when absent)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -61,37 +63,150 @@ def test_source_comes_from_metadata_then_environment(tmp_path: Path, monkeypatch
         resolve_source({"data_source": "ftp"})
 
 
-def test_hub_path_pins_and_records_the_revision(monkeypatch: Any) -> None:
-    """The hub path without the hub: ``datasets.load_dataset`` and the revision lookup are
-    replaced, so this checks our conversion and pinning, not the network."""
+HUB_API = "https://huggingface.co/api/datasets"
+SST2_ROWS = [
+    {"idx": 0, "sentence": "a gem .", "label": 1},
+    {"idx": 1, "sentence": "dull", "label": 0},
+]
+
+
+@pytest.fixture
+def hub_boundary(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """The hub's network boundary and nothing else: ``HfApi.dataset_info`` answers from
+    ``state["heads"]`` (revision name -> commit SHA) or raises ``state["error"]``, and
+    ``datasets.load_dataset`` returns SST-2-shaped rows or raises ``state["load_error"]``.
+    Every call is recorded; the real
+    ``resolve_revision``, ``load_hub`` and ``hub_provenance`` run, with the revision cache
+    cleared before and after."""
     import datasets
+    from huggingface_hub import HfApi
 
-    import evals.benchmarks.hub as hub
+    from evals.benchmarks.hub import resolve_revision
 
-    calls: list[dict[str, Any]] = []
-    rows = [
-        {"idx": 0, "sentence": "a gem .", "label": 1},
-        {"idx": 1, "sentence": "dull", "label": 0},
-    ]
+    state: dict[str, Any] = {"heads": {}, "error": None, "load_error": None, "api": [], "loads": []}
 
-    def fake_load(path: str, config: Any = None, **kwargs: Any) -> Any:
-        calls.append({"path": path, "config": config, **kwargs})
-        return datasets.Dataset.from_list(rows)
+    def dataset_info(self: Any, repo_id: str, *, revision: str | None = None, **kw: Any) -> Any:
+        state["api"].append((repo_id, revision))
+        if state["error"] is not None:
+            raise state["error"]
+        return SimpleNamespace(id=repo_id, sha=state["heads"][revision])
 
-    sha = "0123456789abcdef0123456789abcdef01234567"
-    monkeypatch.setattr(datasets, "load_dataset", fake_load)
-    hub.resolve_revision.cache_clear()
-    monkeypatch.setattr(hub, "resolve_revision", lambda path, revision: revision or sha)
+    def load_dataset(path: str, name: Any = None, **kwargs: Any) -> Any:
+        state["loads"].append({"path": path, "name": name, **kwargs})
+        if state["load_error"] is not None:
+            raise state["load_error"]
+        return datasets.Dataset.from_list(SST2_ROWS)
+
+    monkeypatch.setattr(HfApi, "dataset_info", dataset_info)
+    monkeypatch.setattr(datasets, "load_dataset", load_dataset)
+    resolve_revision.cache_clear()
+    yield state
+    resolve_revision.cache_clear()
+
+
+def _hub_http_error(
+    status: int, headers: dict[str, str], url: str = f"{HUB_API}/stanfordnlp/sst2/revision/v9"
+) -> Exception:
+    """The exception huggingface_hub itself raises for this answer, with its real (multi-line)
+    message."""
+    import httpx2  # huggingface_hub's HTTP client
+    from huggingface_hub.utils import hf_raise_for_status
+
+    response = httpx2.Response(status, request=httpx2.Request("GET", url), headers=headers)
+    try:
+        hf_raise_for_status(response)
+    except Exception as err:
+        return err
+    raise AssertionError(f"huggingface_hub raised nothing for HTTP {status}")
+
+
+def test_hub_path_resolves_the_head_to_a_sha_loads_there_and_records_it(
+    hub_boundary: dict[str, Any],
+) -> None:
+    head = "0123456789abcdef0123456789abcdef01234567"
+    hub_boundary["heads"] = {"main": head}
     records, fewshot = benchmark_records("sst2", DataSource("hub"))
     assert [r["label"] for r in records] == ["positive", "negative"]
     assert fewshot is not None and len(fewshot) == 2
-    assert calls[0] == {"path": "stanfordnlp/sst2", "config": None, "split": "validation",
-                        "revision": sha}  # fmt: skip
-    assert calls[1]["split"] == "train[:64]"
+    assert hub_boundary["loads"] == [
+        {"path": "stanfordnlp/sst2", "name": None, "split": "validation", "revision": head},
+        {"path": "stanfordnlp/sst2", "name": None, "split": "train[:64]", "revision": head},
+    ]
+    hub_boundary["heads"] = {"main": "f" * 40}  # the head moves on after the data was loaded
     record = provenance("sst2", DataSource("hub"))
-    assert record["revision"] == sha and record["hub_id"] == "stanfordnlp/sst2"
+    assert record["revision"] == head and record["hub_id"] == "stanfordnlp/sst2"
+    assert record["source"] == "hub" and record["hub_split"] == "validation"
+    # one lookup for the whole run: the recorded SHA is the one the data was loaded at
+    assert hub_boundary["api"] == [("stanfordnlp/sst2", "main")]
+
+
+def test_hub_path_uses_a_given_sha_as_is(hub_boundary: dict[str, Any]) -> None:
+    pinned = "89abcdef0123456789abcdef0123456789abcdef"
+    hub_boundary["error"] = AssertionError("a commit SHA must not be looked up")
+    benchmark_records("sst2", DataSource("hub", revision=pinned))
+    assert [call["revision"] for call in hub_boundary["loads"]] == [pinned, pinned]
+    assert provenance("sst2", DataSource("hub", revision=pinned))["revision"] == pinned
+    assert hub_boundary["api"] == []
+
+
+def test_hub_path_resolves_a_branch_or_tag_through_the_api(hub_boundary: dict[str, Any]) -> None:
+    tagged = "fedcba9876543210fedcba9876543210fedcba98"
+    hub_boundary["heads"] = {"v1.0": tagged, "main": "0" * 40}
+    benchmark_records("sst2", DataSource("hub", revision="v1.0"))
+    assert [call["revision"] for call in hub_boundary["loads"]] == [tagged, tagged]
+    assert provenance("sst2", DataSource("hub", revision="v1.0"))["revision"] == tagged
+    assert hub_boundary["api"] == [("stanfordnlp/sst2", "v1.0")]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(
+            lambda: _hub_http_error(
+                404, {"X-Error-Code": "RevisionNotFound", "X-Error-Message": "Invalid rev id: v9"}
+            ),
+            id="revision-not-found",
+        ),
+        pytest.param(lambda: _hub_http_error(503, {}), id="hub-down"),
+        pytest.param(lambda: ConnectionError("offline"), id="offline"),
+    ],
+)
+def test_a_hub_api_failure_is_one_line_naming_the_dataset(
+    hub_boundary: dict[str, Any], error: Callable[[], Exception]
+) -> None:
+    hub_boundary["error"] = error()
+    with pytest.raises(DataError) as caught:
+        benchmark_records("sst2", DataSource("hub", revision="v9"))
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith("stanfordnlp/sst2: ")
+    assert "revision 'v9'" in message
+    assert hub_boundary["loads"] == []  # nothing is loaded at an unknown revision
+
+
+def test_a_hub_answer_without_a_sha_is_refused(hub_boundary: dict[str, Any]) -> None:
+    hub_boundary["heads"] = {"main": None}
+    with pytest.raises(DataError, match=r"^stanfordnlp/sst2: the hub gave no commit SHA"):
+        benchmark_records("sst2", DataSource("hub"))
+    assert hub_boundary["loads"] == []
+
+
+def test_a_hub_load_failure_is_one_line_naming_the_benchmark(
+    hub_boundary: dict[str, Any],
+) -> None:
+    pinned = "89abcdef0123456789abcdef0123456789abcdef"
+    hub_boundary["load_error"] = _hub_http_error(
+        404, {"X-Error-Code": "EntryNotFound"}, f"{HUB_API}/stanfordnlp/sst2/tree/{pinned}"
+    )
+    with pytest.raises(DataError) as caught:
+        benchmark_records("sst2", DataSource("hub", revision=pinned))
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith("sst2: cannot load stanfordnlp/sst2@89abcdef")
+
+
+def test_a_benchmark_not_published_on_the_hub_says_so(hub_boundary: dict[str, Any]) -> None:
     with pytest.raises(DataError, match="not on the hub in its published form"):
         benchmark_records("mt_bench", DataSource("hub"))
+    assert hub_boundary["api"] == [] and hub_boundary["loads"] == []
 
 
 @pytest.fixture(scope="module")

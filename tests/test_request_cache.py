@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from evals.adapter import load_model
 from evals.model_spec import parse_model_spec
 from evals.request_cache import RequestStore, request_key
 from evals.results import RESULTS_FILE
+from tests.conftest import build_tiny_gpt2
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,10 +81,14 @@ def test_two_models_never_answer_for_each_other(
     assert isinstance(chat.lm.loglikelihood(req)[0], tuple)
 
 
-def _eval_cmd(model: Path, runs: Path) -> list[str]:
+LIMIT = 10
+TOTAL = 2 * LIMIT  # LIMIT summaries + LIMIT answers, one generation each
+
+
+def _eval_cmd(model: Path, runs: Path, batch_size: int) -> list[str]:
     return [sys.executable, "-m", "evals", "eval", "--model", str(model),
-            "--tasks", "summarization,qa", "--limit", "20", "--batch-size", "1",
-            "--output", str(runs)]  # fmt: skip
+            "--tasks", "summarization,qa", "--limit", str(LIMIT),
+            "--batch-size", str(batch_size), "--output", str(runs)]  # fmt: skip
 
 
 def _env(cache: Path) -> dict[str, str]:
@@ -114,12 +123,53 @@ def _items(folder: Path) -> dict[str, Any]:
     return out
 
 
+def _requests(folder: Path) -> dict[str, int]:
+    return json.loads((folder / RESULTS_FILE).read_text())["requests"]
+
+
+@pytest.fixture(scope="module")
+def talkative_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny GPT-2 (seed 2) whose greedy answers to these prompts are mostly non-empty and
+    distinct. The shared ``tiny_chat_model`` (seed 0) answers nearly all of them with "", so
+    comparing its runs could not tell a right answer from one meant for another request."""
+    return build_tiny_gpt2(tmp_path_factory.mktemp("talkative") / "tiny-gpt2-instruct", seed=2)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(
+    talkative_model: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[int], tuple[Path, Path]]:
+    """Per batch size, one uninterrupted run from an empty cache: (its folder, its cache)."""
+    done: dict[int, tuple[Path, Path]] = {}
+
+    def run(batch_size: int) -> tuple[Path, Path]:
+        if batch_size not in done:
+            root = tmp_path_factory.mktemp(f"uninterrupted-bs{batch_size}")
+            result = subprocess.run(_eval_cmd(talkative_model, root / "runs", batch_size),
+                                    env=_env(root / "cache"), capture_output=True, text=True,
+                                    timeout=600)  # fmt: skip
+            assert result.returncode == 0, result.stderr[-2000:]
+            folder = _finished(root / "runs")
+            assert _requests(folder) == {"from_cache": 0, "computed": TOTAL}
+            answers = [a for use in _items(folder).values() for _, a in use["outputs"]]
+            assert len({a for a in answers if a.strip()}) >= TOTAL // 2, (
+                f"the test model's answers are too uniform to compare runs by: {answers}"
+            )
+            done[batch_size] = (folder, root / "cache")
+        return done[batch_size]
+
+    return run
+
+
+@pytest.mark.parametrize("batch_size", [1, 8])  # 8: the CLI's and the Makefile's default
 def test_kill_dash_nine_then_resume_matches_an_uninterrupted_run(
-    tiny_chat_model: Path, tmp_path: Path
+    talkative_model: Path,
+    uninterrupted: Callable[[int], tuple[Path, Path]],
+    tmp_path: Path,
+    batch_size: int,
 ) -> None:
-    total = 40  # 20 summaries + 20 answers, one generation each
     cache, runs = tmp_path / "cache", tmp_path / "runs"
-    proc = subprocess.Popen(_eval_cmd(tiny_chat_model, runs), env=_env(cache),
+    proc = subprocess.Popen(_eval_cmd(talkative_model, runs, batch_size), env=_env(cache),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 300
     while _stored(cache) < 8 and proc.poll() is None and time.monotonic() < deadline:
@@ -128,22 +178,45 @@ def test_kill_dash_nine_then_resume_matches_an_uninterrupted_run(
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     kept = _stored(cache)
-    assert 8 <= kept < total
+    # Each use case is one generate_until call of LIMIT requests: fewer than LIMIT answers kept
+    # means they were committed one by one as the backend produced them, not when a call (or
+    # a use case) ended.
+    assert 8 <= kept < LIMIT
     assert not [p for p in runs.glob("*/*") if not p.name.endswith(".partial")]
 
-    resumed = subprocess.run(_eval_cmd(tiny_chat_model, runs), env=_env(cache),
+    resumed = subprocess.run(_eval_cmd(talkative_model, runs, batch_size), env=_env(cache),
                              capture_output=True, text=True, timeout=600)  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    requests = json.loads((_finished(runs) / RESULTS_FILE).read_text())["requests"]
-    assert requests == {"from_cache": kept, "computed": total - kept}
+    assert _requests(_finished(runs)) == {"from_cache": kept, "computed": TOTAL - kept}
+    fresh, _ = uninterrupted(batch_size)
+    assert _items(_finished(runs)) == _items(fresh)
 
-    fresh_runs, fresh_cache = tmp_path / "fresh-runs", tmp_path / "fresh-cache"
-    fresh = subprocess.run(_eval_cmd(tiny_chat_model, fresh_runs), env=_env(fresh_cache),
-                           capture_output=True, text=True, timeout=600)  # fmt: skip
-    assert fresh.returncode == 0, fresh.stderr[-2000:]
-    assert json.loads((_finished(fresh_runs) / RESULTS_FILE).read_text())["requests"] == {
-        "from_cache": 0, "computed": total}  # fmt: skip
-    assert _items(_finished(runs)) == _items(_finished(fresh_runs))
+
+def test_resume_after_a_kill_inside_a_batch_matches_an_uninterrupted_run(
+    talkative_model: Path, uninterrupted: Callable[[int], tuple[Path, Path]], tmp_path: Path
+) -> None:
+    """A ``kill -9`` rarely lands between two answers of one batch (the backend stores a
+    batch's answers within a millisecond), so this cuts the cache there on purpose: keeping
+    every third answer in the order they were stored leaves holes inside every batch, and the
+    resumed run batches the missing requests differently (other neighbours, other padding)
+    than the uninterrupted run did. Its answers must still be the same."""
+    fresh, fresh_cache = uninterrupted(8)
+    cache = tmp_path / "cache"
+    shutil.copytree(fresh_cache, cache)
+    (db_file,) = (cache / "requests").glob("*.sqlite")
+    db = sqlite3.connect(str(db_file))
+    with db:
+        db.execute("DELETE FROM answers WHERE rowid % 3 != 0")
+    kept = int(db.execute("SELECT COUNT(*) FROM answers").fetchone()[0])
+    db.close()
+    assert kept == TOTAL // 3
+
+    runs = tmp_path / "runs"
+    resumed = subprocess.run(_eval_cmd(talkative_model, runs, 8), env=_env(cache),
+                             capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert _requests(_finished(runs)) == {"from_cache": kept, "computed": TOTAL - kept}
+    assert _items(_finished(runs)) == _items(fresh)
 
 
 def test_warm_rerun_reads_only_the_cache(tiny_chat_model: Path, tmp_path: Path) -> None:
