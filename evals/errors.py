@@ -1,11 +1,16 @@
 """User-facing errors: each one prints as a single clear line and maps to an exit status.
 
 Anything raised as an :class:`EvalsError` is the user's input being wrong (or a service the user
-pointed at being unreachable); the CLI prints ``error: <message>`` and exits non-zero without a
-traceback. Every other exception is a bug in this package and keeps its traceback.
+pointed at being unreachable, or a file this suite cannot write there); the CLI prints
+``error: <message>`` and exits non-zero without a traceback. Every other exception is a bug in
+this package and keeps its traceback.
 """
 
 from __future__ import annotations
+
+import errno
+import socket
+import ssl
 
 
 class EvalsError(Exception):
@@ -28,3 +33,26 @@ class TaskConfigError(EvalsError):
 
 class DataError(EvalsError):
     """A data file or one of its rows does not match the use case's record schema."""
+
+
+class OutputError(EvalsError):
+    """A file or folder this suite writes cannot be written (permission denied, disk full, a
+    file where a folder should be): the message names the path and what the system said."""
+
+
+_FILE_ERRNOS = frozenset({
+    errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EISDIR,
+    errno.ENOTDIR, errno.EEXIST, errno.ENAMETOOLONG, errno.EMFILE, errno.ENFILE, errno.EFBIG,
+})  # fmt: skip
+_NETWORK_MODULES = ("requests", "urllib3", "httpx", "httpcore", "aiohttp", "openai")
+
+
+def is_file_error(err: OSError) -> bool:
+    """Whether an ``OSError`` came from the filesystem (a named path, a full disk, a denied
+    permission) rather than from a connection to a model server or a timeout."""
+    if isinstance(err, (ConnectionError, TimeoutError, socket.herror, socket.gaierror,
+                        ssl.SSLError)):  # fmt: skip
+        return False
+    if type(err).__module__.split(".")[0] in _NETWORK_MODULES:  # e.g. requests' errors
+        return False
+    return err.filename is not None or err.errno in _FILE_ERRNOS

@@ -29,7 +29,7 @@ from evals.family import Family, Variant, family_from_dict, family_to_dict
 from evals.matrix import Column, build_matrix, matrix_markdown
 from evals.model_spec import parse_model_spec
 from evals.objective import Objective, objective_from_name, parse_objective
-from evals.results import atomic_write_text, write_json
+from evals.results import atomic_write_text, reports_lock, write_json
 from evals.run_spec import build_run_spec, first_difference
 from evals.runner import RunSettings, run_evaluation
 from evals.runs import RunFolderError, StoredRun, find_runs, load_run
@@ -156,7 +156,6 @@ def build_family(
     matrix["family"] = family_to_dict(family)
     matrix["missing_columns"] = missing
     family_dir = reports_root / "families" / family.name
-    family_dir.mkdir(parents=True, exist_ok=True)
     markdown = (
         matrix_markdown(matrix, family.title) if columns else f"## {family.title}\n\nNo runs.\n"
     )
@@ -166,11 +165,15 @@ def build_family(
         "matrix": reports_root / "matrix.json",
         "markdown": reports_root / "matrix.md",
     }
-    for key in ("family_matrix", "matrix"):
-        write_json(paths[key], matrix)
-    for key in ("family_markdown", "markdown"):
-        atomic_write_text(paths[key], markdown)
-    site = write_site(reports_root, columns_by_family={family.name: columns})
+    # Other builds (``evals matrix``, ``evals report``) may write the same files now: the
+    # matrix files and the index that reads every family's matrix are written under one lock,
+    # so the pair matrix.json/matrix.md agree and the last index written includes every family.
+    with reports_lock(reports_root):
+        for key in ("family_matrix", "matrix"):
+            write_json(paths[key], matrix)
+        for key in ("family_markdown", "markdown"):
+            atomic_write_text(paths[key], markdown)
+        site = write_site(reports_root, columns_by_family={family.name: columns})
     paths.update(site)
     return BuildOutcome(matrix, paths, tuple(evaluated), tuple(reused))
 

@@ -1,23 +1,35 @@
 """The one report writer: run folders, per-use-case results with CIs, and samples files.
 
-Layout: ``reports/runs/<variant-slug>/<timestamp>/`` holding ``results.json`` and one
-``samples_<task>.jsonl`` per task. The folder is written as ``<timestamp>.partial/`` and renamed
+Layout: ``reports/runs/<variant-slug>/<timestamp>-<random>/`` holding ``results.json`` and one
+``samples_<task>.jsonl`` per task. The folder is written as ``<name>.partial/`` and renamed
 only when the run completes, so an interrupted run never leaves a results file that looks
 complete; what it finished stays in the partial folder (samples and ``results.partial.json``).
+
+Concurrent writers: a run folder is created by one ``mkdir`` that fails if the name is taken
+(so two runs started in the same second never share one), every file is written whole
+(:func:`atomic_write_text`), and files several processes rewrite (the reports' matrix and index,
+a converted GGUF folder) are written under :func:`file_lock`. A file that cannot be written
+(permission denied, disk full, a file where a folder should be) raises
+:class:`evals.errors.OutputError` naming the path.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import secrets
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from evals.decision import Estimate, estimate
+from evals.errors import OutputError
 from evals.fingerprint import sha256_json
 from evals.statistics import item_statistics, reducer_for
 
@@ -27,14 +39,21 @@ SCHEMA_VERSION = 4  # 4: run_spec.json; 3: clusters, interval methods and trivia
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file so that readers see either the old content or the whole new content."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    tmp.replace(path)
+    """Write a file so that readers see either the old content or the whole new content.
+
+    Raises :class:`OutputError` naming ``path`` when it cannot be written."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+    except OSError as err:
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise output_error(err, path) from None
 
 
 def write_json(path: Path, value: Any) -> None:
@@ -42,6 +61,70 @@ def write_json(path: Path, value: Any) -> None:
     atomic_write_text(
         path, json.dumps(value, indent=2, ensure_ascii=False, default=_jsonable) + "\n"
     )
+
+
+def output_error(err: OSError, path: Path) -> OutputError:
+    """One line for a file that could not be written: the path and what the system said."""
+    reason = err.strerror or str(err) or type(err).__name__
+    return OutputError(f"cannot write {path}: {reason}")
+
+
+_held_locks = threading.local()
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock (``fcntl.flock`` on ``<path>.lock``) while writing ``path``.
+
+    Other processes, and other threads of this one, wait until it is released; the same thread
+    may take it again inside (no deadlock). The lock file stays: removing it would let a waiter
+    and a newcomer lock two different files. POSIX only."""
+    lock_path = path.with_name(f"{path.name}.lock").absolute()
+    held: set[Path] | None = getattr(_held_locks, "paths", None)
+    if held is None:
+        held = _held_locks.paths = set()
+    if lock_path in held:
+        yield
+        return
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as err:
+        raise output_error(err, lock_path) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        held.add(lock_path)
+        try:
+            yield
+        finally:
+            held.discard(lock_path)
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def reports_lock(reports_root: Path) -> AbstractContextManager[None]:
+    """The one lock every writer of shared report files holds (``matrix.json``, ``matrix.md``,
+    the family files and the site pages); its file lies in ``reports/families/``."""
+    return file_lock(reports_root / "families" / ".reports")
+
+
+def unique_folder(base: Path) -> Path:
+    """Create and return ``base``, or ``base-2``, ``base-3``… if taken: one ``mkdir`` each that
+    fails when the name exists, so concurrent callers never get the same folder."""
+    try:
+        base.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise output_error(err, base.parent) from None
+    for counter in range(1, 10_000):
+        path = base if counter == 1 else base.with_name(f"{base.name}-{counter}")
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as err:
+            raise output_error(err, path) from None
+        return path
+    raise OutputError(f"cannot write {base}: too many folders of that name")
 
 
 def _jsonable(value: Any) -> Any:
@@ -201,19 +284,33 @@ def sample_clusters(samples: Sequence[Mapping[str, Any]]) -> list[str] | None:
 
 
 class RunFolder:
-    """A run folder being written; renamed from ``.partial`` when :meth:`finish` is called."""
+    """A run folder being written; renamed from ``.partial`` when :meth:`finish` is called.
+
+    Its name is the UTC second the run started plus a random number, as in
+    ``20250101T120000Z-042137``: names sort by time, and the folder is made by one ``mkdir`` that
+    fails if the name exists, so runs started together (threads or processes) never share one."""
 
     def __init__(self, runs_root: Path, variant_name: str) -> None:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         parent = runs_root / slugify(variant_name)
-        parent.mkdir(parents=True, exist_ok=True)
-        name, counter = stamp, 1
-        while (parent / name).exists() or (parent / f"{name}.partial").exists():
-            counter += 1
-            name = f"{stamp}-{counter}"
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise output_error(err, parent) from None
+        while True:
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            name = f"{stamp}-{secrets.randbelow(1_000_000):06d}"
+            path = parent / f"{name}.partial"
+            if (parent / name).exists():
+                continue  # taken by a finished run (its .partial was renamed away)
+            try:
+                path.mkdir()
+            except FileExistsError:
+                continue  # another run took this name first: draw again
+            except OSError as err:
+                raise output_error(err, path) from None
+            break
         self.final_path = parent / name
-        self.path = parent / f"{name}.partial"
-        self.path.mkdir()
+        self.path = path
 
     def write_samples(self, task: str, records: Sequence[Mapping[str, Any]]) -> str:
         """Write one task's samples JSONL; returns its name relative to the folder."""
@@ -229,8 +326,11 @@ class RunFolder:
     def finish(self, results: Mapping[str, Any]) -> Path:
         """Write ``results.json`` and give the folder its final name."""
         write_json(self.path / RESULTS_FILE, results)
-        (self.path / PARTIAL_RESULTS_FILE).unlink(missing_ok=True)
-        self.path.replace(self.final_path)
+        try:
+            (self.path / PARTIAL_RESULTS_FILE).unlink(missing_ok=True)
+            self.path.rename(self.final_path)
+        except OSError as err:
+            raise output_error(err, self.final_path) from None
         self.path = self.final_path
         return self.final_path
 

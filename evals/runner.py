@@ -12,7 +12,7 @@ from typing import Any
 
 from evals.adapter import LoadedModel, PromptMode, VariantIdentity, resolve_prompt_mode
 from evals.baselines import baseline_summary, compare_to_baselines, policy_statistics
-from evals.errors import BackendError, EvalsError
+from evals.errors import BackendError, EvalsError, OutputError, is_file_error
 from evals.judge import Judge
 from evals.lm_eval_tasks import run_task
 from evals.multiturn import run_dialogues
@@ -237,11 +237,18 @@ def run_evaluation(
             raise
         except EvalsError as err:
             raise type(err)(f"{err} (finished use cases kept in {folder.path})") from None
-        except (ConnectionError, TimeoutError, OSError) as err:
-            raise BackendError(
-                f"model backend failed during {use_case.name}: {err} "
-                f"(finished use cases kept in {folder.path})"
-            ) from None
+        except OSError as err:
+            kept = f"(finished use cases kept in {folder.path})"
+            if not is_file_error(err):  # a connection, a timeout: the backend
+                raise BackendError(
+                    f"model backend failed during {use_case.name}: {err} {kept}"
+                ) from None
+            # A full disk, a denied permission, a file where a folder should be: the files.
+            path = Path(str(err.filename)) if err.filename is not None else folder.path
+            ours = folder.path.absolute() in (path.absolute(), *path.absolute().parents)
+            action = "write" if ours else "access"
+            reason = err.strerror or str(err) or type(err).__name__
+            raise OutputError(f"cannot {action} {path}: {reason} {kept}") from None
         results.append(result)
         document["use_cases"][use_case.name] = result.to_dict()
         document["lm_eval"].update(lm_eval_keys)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.matrix import Column
-from evals.results import atomic_write_text
+from evals.results import atomic_write_text, reports_lock
 from evals.statistics import item_scores, item_statistics
 
 ASSETS = Path(__file__).resolve().parent / "page_assets"
@@ -169,20 +169,21 @@ def _suite() -> dict[str, Any]:
 def write_site(
     reports_root: Path, columns_by_family: Mapping[str, Sequence[Column]]
 ) -> dict[str, Path]:
-    """Write the pages of the given families and refresh the index from every stored matrix."""
+    """Write the pages of the given families and refresh the index from every stored matrix
+    (under the reports lock, so a concurrent build cannot write an index missing its family)."""
     site = reports_root / "site"
-    site.mkdir(parents=True, exist_ok=True)
     suite = _suite()
     paths: dict[str, Path] = {}
-    matrices = {}
-    for path in sorted((reports_root / "families").glob("*/matrix.json")):
-        matrix = json.loads(path.read_text(encoding="utf-8"))
-        matrices[matrix["family"]["name"]] = matrix
-    for name, columns in columns_by_family.items():
-        page = site / f"{name}.html"
-        atomic_write_text(page, family_page(matrices[name], columns, suite))
-        paths[f"page_{name}"] = page
-    index = site / "index.html"
-    atomic_write_text(index, index_page([m for m in matrices.values() if m["rows"]], suite))
-    paths["index"] = index
+    with reports_lock(reports_root):
+        matrices = {}
+        for path in sorted((reports_root / "families").glob("*/matrix.json")):
+            matrix = json.loads(path.read_text(encoding="utf-8"))
+            matrices[matrix["family"]["name"]] = matrix
+        for name, columns in columns_by_family.items():
+            page = site / f"{name}.html"
+            atomic_write_text(page, family_page(matrices[name], columns, suite))
+            paths[f"page_{name}"] = page
+        index = site / "index.html"
+        atomic_write_text(index, index_page([m for m in matrices.values() if m["rows"]], suite))
+        paths["index"] = index
     return paths
