@@ -97,6 +97,7 @@ class VariantIdentity:
             "model_args": self.model_args,
             "model_hash": self.model_hash,
             "chat_template_sha256": self.chat_template_sha256,
+            "local": self.local,
             "fingerprint": self.fingerprint,
         }
 

@@ -64,6 +64,27 @@ def _load_judge(args: argparse.Namespace):
     return Judge(load_model(spec, batch_size=args.batch_size), max_tokens=args.judge_max_tokens)
 
 
+def _serve_warm(args: argparse.Namespace, spec, use_cases, limit, objective) -> bool:
+    """A run that repeats a complete stored run exactly is served from it without loading the
+    model (:mod:`evals.warm`); False when there is none."""
+    from evals.table import format_table
+    from evals.warm import matching_run, serve_from
+
+    found = matching_run(spec, use_cases, runs_root=Path(args.output), limit=limit,
+                         prompt_mode=args.prompt_mode, objective=objective)  # fmt: skip
+    if found is None:
+        return False
+    run, mode = found
+    folder, ident, results = serve_from(run, Path(args.output))
+    print()
+    print(f"{ident.name}  objective={ident.objective.value}  prompt mode={mode.value}"
+          f"  fingerprint={ident.fingerprint}")  # fmt: skip
+    print(format_table(results))
+    print(f"\nserved from {run.folder}: the same run spec, every answer stored; no model loaded")
+    print(f"run folder: {folder}")
+    return True
+
+
 def _eval_command(args: argparse.Namespace) -> int:
     from evals.adapter import load_model
     from evals.model_spec import parse_model_spec
@@ -77,6 +98,8 @@ def _eval_command(args: argparse.Namespace) -> int:
     objective = parse_objective(args.objective) if args.objective else None
     limit = args.limit or None
     preflight(use_cases)  # every data row checked before any model loads
+    if not args.judge and _serve_warm(args, spec, use_cases, limit, objective):
+        return 0
     judge = _load_judge(args)
     log.info("loading %s", spec.raw or "the embedded default model")
     model = load_model(spec, batch_size=args.batch_size, objective_override=objective)

@@ -118,28 +118,41 @@ def test_prompt_mode_override_and_chat_without_template(
     assert "has no chat template" in capsys.readouterr().err
 
 
-def test_failure_midway_keeps_finished_use_cases(
+def test_bad_data_stops_before_any_run_and_a_failure_midway_keeps_finished_use_cases(
     tiny_chat_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A bad data row in the second use case: one clear line naming file and line, exit 2, and
-    the first use case's samples are still on disk in the .partial folder."""
-    tasks = tmp_path / "tasks"
+    """A bad data row in the second use case is found before anything runs (one line naming
+    file and line, exit 2, no run folder). A failure while the second use case is scored
+    leaves the first's samples on disk in the .partial folder, named in the one line."""
     import shutil
 
+    tasks = tmp_path / "tasks"
     for name in ("sentiment", "qa"):
         shutil.copytree(Path(__file__).parent.parent / "tasks" / name, tasks / name)
     bad = tasks / "qa" / "data" / "test.jsonl"
-    lines = bad.read_text().splitlines()
+    good = bad.read_text()
+    lines = good.splitlines()
     lines[2] = '{"id": "broken", "context": "x"'
     bad.write_text("\n".join(lines) + "\n")
     runs = tmp_path / "runs"
-    code = run_cli("--model", str(tiny_chat_model), "--tasks", "sentiment,qa", "--limit", "2",
-                   "--tasks-dir", str(tasks), "--output", str(runs))  # fmt: skip
+    args = ("--model", str(tiny_chat_model), "--tasks", "sentiment,qa", "--limit", "2",
+            "--tasks-dir", str(tasks), "--output", str(runs))  # fmt: skip
+    assert run_cli(*args) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2
+    assert err[-1].startswith("error: ") and f"{bad}:3: not valid JSON" in err[-1]
+    assert not runs.exists()
+
+    bad.write_text(good)
+    hooks = tasks / "qa" / "utils.py"
+    hooks.write_text(hooks.read_text() + (
+        "\n\ndef process_results(doc, results):\n"
+        "    from evals.errors import DataError\n"
+        "    raise DataError('planted scorer failure')\n"))  # fmt: skip
+    assert run_cli(*args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
     errors = [line for line in err if line.startswith("error:")]
     assert len(errors) == 1 and errors[0] == err[-1] and "Traceback" not in "\n".join(err)
-    assert f"{bad}:3: not valid JSON" in errors[0] and ".partial" in errors[0]
+    assert "planted scorer failure" in errors[0] and ".partial" in errors[0]
     partial = [p for p in runs.glob("*/*") if p.name.endswith(".partial")]
     assert len(partial) == 1
     assert (partial[0] / "samples_sentiment.jsonl").is_file()

@@ -75,9 +75,14 @@ class PairedDifference:
             return _tango_p(*self.discordant, self.n, null / 100.0, alternative)
         se = self.null_se(null)
         if se == 0 or not np.isfinite(se):
+            # Every unit moved by the same amount: the exact sign-flip test of K units that
+            # all agree (2 passages both one question up is p = 0.5 two-sided, not certainty).
             gap = self.value - null
-            one_sided = {"less": 0.0 if gap < 0 else 1.0, "greater": 0.0 if gap > 0 else 1.0}
-            return one_sided[alternative] if alternative != "two-sided" else float(gap == 0)
+            agree = 0.5**self.units
+            one_sided = {"less": agree if gap < 0 else 1.0, "greater": agree if gap > 0 else 1.0}
+            if alternative != "two-sided":
+                return one_sided[alternative]
+            return 1.0 if gap == 0 else min(1.0, 2 * agree)
         t = (self.value - null) / se
         if alternative == "less":
             return float(student_t.cdf(t, self.df))
@@ -90,16 +95,15 @@ class PairedDifference:
         score test's restricted estimate for pass/fail items; else ``se``, except when no unit
         varies (se = 0: every unit shows the same difference, e.g. identical outputs), which
         says nothing about how large a true difference could hide: then the largest variance
-        a mean difference can have for scores bounded by ``score_range`` R (Bhatia–Davis,
-        √(a(R − a)/K)) at a = the larger of |Δ₀| and |Δ̂| — for identical outputs the figure
-        the score test takes for pass/fail items with no discordant pair, and never zero when
-        a difference was seen. Power and the minimum detectable difference use it too."""
+        a mean difference of Δ₀ can have for scores bounded by ``score_range`` R
+        (Bhatia–Davis, √(|Δ₀|(R − |Δ₀|)/K)) — for identical outputs the figure the score test
+        takes for pass/fail items with no discordant pair. (At Δ₀ = 0 that bound is 0 and
+        :meth:`p_value` uses the exact sign-flip test instead.) Power and the minimum
+        detectable difference use it too."""
         if self.discordant is None:
             if self.se > 0 or not np.isfinite(self.se):
                 return self.se
-            spread = max(
-                a * max(0.0, self.score_range - a) for a in (abs(null), abs(self.value))
-            )
+            spread = abs(null) * max(0.0, self.score_range - abs(null))
             return float(np.sqrt(spread / self.units))
         _, sd = _tango_parts(*self.discordant, self.n, null / 100.0)
         return 100.0 * sd / self.n
@@ -119,12 +123,9 @@ class PairedDifference:
         return self.lower_bound(alpha), self.upper_bound(alpha)
 
     def _bound(self, alpha: float, *, upper: bool) -> float:
-        if self.discordant is None:
-            if not np.isfinite(self.se):
-                return self.value
-            if self.se > 0:
-                q = student_t.ppf(1 - alpha, self.df) * self.se
-                return self.value + q if upper else self.value - q
+        if self.discordant is None and np.isfinite(self.se) and self.se > 0:
+            q = student_t.ppf(1 - alpha, self.df) * self.se
+            return self.value + q if upper else self.value - q
         side: Alternative = "less" if upper else "greater"
 
         def excess(null: float) -> float:
@@ -133,7 +134,8 @@ class PairedDifference:
         # p(Δ₀, less) falls as Δ₀ grows (rejected above the upper bound); p(Δ₀, greater)
         # grows with Δ₀ (rejected below the lower bound).
         if self.discordant is None:
-            lo, hi = self.value - self.score_range, self.value + self.score_range
+            span = self.score_range
+            lo, hi = max(self.value - span, -span), min(self.value + span, span)
         else:
             lo, hi = -100.0 + 1e-9, 100.0 - 1e-9
         if upper:

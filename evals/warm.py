@@ -1,0 +1,126 @@
+"""Warm runs without loading the model.
+
+A run whose run spec (:mod:`evals.run_spec`) equals that of a complete stored run would ask
+every one of that run's requests again and get the same answers from the request cache: the
+weights need not be loaded at all (seconds here, minutes for a 70B model). Whether such a run
+exists is decided before loading, from the model spec alone (:func:`evals.adapter.
+predicted_spec_part`: content hash or pinned revision, answer-changing arguments); the new run
+folder is a copy of the stored one with its own time stamp and ``served_from`` naming the
+original. Never for unpinned hub models, and not with ``EVALS_REQUEST_CACHE=off`` (which asks
+for fresh answers).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from evals.adapter import PromptMode, VariantIdentity, predicted_spec_part, resolve_prompt_mode
+from evals.decision import Estimate
+from evals.model_spec import ModelSpec
+from evals.objective import Objective
+from evals.request_cache import cache_enabled
+from evals.results import RESULTS_FILE, RunFolder, UseCaseResult, write_json
+from evals.run_spec import RUN_SPEC_FILE, build_run_spec, first_difference
+from evals.runs import RunFolderError, StoredRun, find_runs
+from evals.usecases import UseCase
+
+
+def _identity(model: dict[str, Any]) -> VariantIdentity:
+    return VariantIdentity(
+        name=model["name"], objective=Objective(model["objective"]),
+        objective_source=model["objective_source"], has_chat_template=model["has_chat_template"],
+        spec=model["spec"], backend=model["backend"], model_args=dict(model["model_args"]),
+        model_hash=model["model_hash"], chat_template_sha256=model["chat_template_sha256"],
+        local=bool(model.get("local", False)),
+    )  # fmt: skip
+
+
+def _estimate(raw: dict[str, Any]) -> Estimate:
+    nan = float("nan")
+
+    def number(x: Any) -> float:
+        return nan if x is None else float(x)
+
+    return Estimate(number(raw["value"]), number(raw["ci_low"]), number(raw["ci_high"]),
+                    int(raw["n"]), str(raw.get("method", "bca")), raw.get("clusters"))  # fmt: skip
+
+
+def result_from_dict(entry: dict[str, Any]) -> UseCaseResult:
+    """A use case's result as ``results.json`` stores it, read back (for the table)."""
+    interval = entry.get("interval") or {}
+    return UseCaseResult(
+        use_case=entry["use_case"], primary_metric=entry["primary_metric"],
+        primary_reducer=entry["primary_reducer"],
+        metrics={k: _estimate(v) for k, v in entry["metrics"].items()},
+        invalid_rate=float(entry["invalid_rate"]), n=int(entry["n"]),
+        prompt_mode=entry["prompt_mode"], num_fewshot=int(entry["num_fewshot"]),
+        task_version=entry["task_version"], data_sha256=entry["data_sha256"],
+        config_sha256=entry["config_sha256"], generation=dict(entry["generation"]),
+        model_fingerprint=entry["model_fingerprint"], seconds=0.0,
+        tasks=tuple(entry["tasks"]), samples_files=tuple(entry["samples_files"]),
+        skipped_tasks=dict(entry.get("skipped_tasks") or {}), group=entry.get("group", ""),
+        dataset=dict(entry.get("dataset") or {}), judge=entry.get("judge"),
+        interval_unit=str(interval.get("unit", "item")), clusters=interval.get("clusters"),
+        baselines=dict(entry.get("baselines") or {}),
+    )  # fmt: skip
+
+
+def matching_run(
+    spec: ModelSpec,
+    use_cases: list[UseCase],
+    *,
+    runs_root: Path,
+    limit: int | None,
+    prompt_mode: str | None,
+    objective: Objective | None,
+) -> tuple[StoredRun, PromptMode] | None:
+    """The newest complete stored run this run would repeat exactly, and its prompt mode."""
+    if not cache_enabled() or not runs_root.is_dir():
+        return None
+    model_part = predicted_spec_part(spec)
+    if not model_part["pinned"]:
+        return None
+    for run in reversed(find_runs(runs_root)):
+        try:
+            stored = run.run_spec
+        except RunFolderError:
+            continue
+        stored_model = {k: v for k, v in stored["model"].items() if k != "chat_template_sha256"}
+        if stored_model != model_part or list(stored["tasks"]) != [u.name for u in use_cases]:
+            continue
+        identity = _identity(run.results["model"])
+        if objective is not None:
+            identity = replace(identity, objective=objective, objective_source="override")
+        if identity.objective.value != run.results["model"]["objective"]:
+            continue
+        mode = resolve_prompt_mode(identity, prompt_mode)
+        wanted = build_run_spec(model_part, use_cases, prompt_mode=mode.value, limit=limit)
+        if first_difference(stored, wanted) is None:
+            return run, mode
+    return None
+
+
+def serve_from(run: StoredRun, runs_root: Path) -> tuple[Path, VariantIdentity, tuple]:
+    """A new run folder repeating ``run`` (no model loaded); its folder, identity, results."""
+    identity = _identity(run.results["model"])
+    folder = RunFolder(runs_root, identity.name)
+    for path in run.folder.iterdir():
+        if path.is_file() and path.name != RESULTS_FILE:
+            shutil.copy2(path, folder.path / path.name)
+    results = json.loads(json.dumps(run.results))
+    answered = sum((run.results.get("requests") or {}).values())
+    results.update({
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "served_from": str(run.folder),
+        "requests": {"from_cache": answered, "computed": 0},
+        "timings": {"model_load_seconds": 0.0, "evaluation_seconds": 0.0},
+    })  # fmt: skip
+    write_json(folder.path / RUN_SPEC_FILE, run.run_spec)
+    path = folder.finish(results)
+    outcomes = tuple(result_from_dict(e) for e in results["use_cases"].values())
+    return path, identity, outcomes
