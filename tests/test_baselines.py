@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import cache
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -13,6 +15,7 @@ import pytest
 
 from evals.baselines import baseline_summary, compare_to_baselines, policy_statistics
 from evals.benchmarks.sources import DataSource, benchmark_records
+from evals.decision import estimate, paired_difference
 from evals.metrics.rouge import rouge_scores
 from evals.statistics import REDUCERS, item_statistics, reducer_for
 from evals.usecases import discover_use_cases
@@ -118,3 +121,145 @@ def test_mt_bench_empty_and_echo_replies_against_the_reference_answers() -> None
     scored = [(t["user"], t["reference"]) for d in docs for t in d["turns"] if t.get("reference")]
     echo = float(np.mean([rouge_scores(user, ref)["rougeL"] for user, ref in scored]))
     assert _score("mt_bench", "reference_rougeL") == {"empty": 0.0, "echo": pytest.approx(echo)}
+
+
+# --- model-free, on hand-made items (no shared data needed) ---------------------------------------
+
+_SYSTEM = "You are a ship captain who speaks like a pirate and sails the seven seas"
+DIALOGUES = [
+    {"system": _SYSTEM, "turns": [
+        {"user": "Where do you sail",
+         "checks": [{"type": "not_echo"}, {"type": "contains_any", "values": ["seas"]}]},
+        {"user": "Tell me about the parrot named Polly on your ship",
+         "checks": [{"type": "recall", "values": ["polly"]}, {"type": "not_echo"}]},
+    ]},
+    {"turns": [{"user": "Say yes please",
+                "checks": [{"type": "contains_any", "values": ["yes"]}]}]},
+]  # fmt: skip
+
+
+def test_chat_policies_are_scored_turn_by_turn_with_the_conversation_so_far() -> None:
+    """empty fails every check. echo repeats the system prompt and the user turns: it contains
+    "seas" and recalls Polly, but is all copied (not_echo fails both turns). echo_last says
+    "Where do you sail" (four words, too short to count as copied, but no "seas"), then repeats
+    the second user turn (recalls Polly, copied). The second dialogue is passed by repeating
+    it. Without the system prompt or the user turns in the conversation, a copy would pass."""
+    records = [{"doc": d} for d in DIALOGUES]
+    turns = policy_statistics(UNITS["chat"], records, "turn_pass_rate")
+    assert {p: s.tolist() for p, s in turns.items()} == {
+        "empty": [[0.0, 2.0], [0.0, 1.0]],
+        "echo": [[0.0, 2.0], [100.0, 1.0]],
+        "echo_last": [[0.0, 2.0], [100.0, 1.0]],
+    }
+    checks = policy_statistics(UNITS["chat"], records, "check_pass_rate")
+    assert {p: s.tolist() for p, s in checks.items()} == {
+        "empty": [[0.0, 4.0], [0.0, 1.0]],
+        "echo": [[200.0, 4.0], [100.0, 1.0]],
+        "echo_last": [[200.0, 4.0], [100.0, 1.0]],
+    }
+    empty = policy_statistics(UNITS["chat"], records, "invalid")["empty"]
+    assert empty.tolist() == [[200.0, 2.0], [100.0, 1.0]]  # raw outputs, all blank
+    passed = policy_statistics(UNITS["chat"], records, "dialogue_pass")
+    assert passed["echo"].tolist() == [[0.0, 1.0], [100.0, 1.0]]
+
+
+def test_a_judged_metric_has_no_trivial_policy_score() -> None:
+    assert policy_statistics(UNITS["chat"], [{"doc": DIALOGUES[1]}], "rating") == {}
+    assert policy_statistics(UNITS["chat"], [], "turn_pass_rate") == {}
+
+
+class _Hooks:
+    """A single-turn use case's hooks: one label per doc, scored by exact match."""
+
+    @staticmethod
+    def baselines(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
+        return {"always_a": ["a"] * len(docs), "always_b": ["b"] * len(docs)}
+
+    @staticmethod
+    def score(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
+        return {"accuracy": 100.0 if results[0] == doc["label"] else 0.0}
+
+
+def _use_case(tmp_path: Path, hooks: Any, process_results: str | None) -> Any:
+    config = tmp_path / "task.yaml"
+    line = f"process_results: {process_results}\n" if process_results else ""
+    config.write_text(f"task: toy\n{line}")
+    task = SimpleNamespace(config_path=config)
+    return SimpleNamespace(kind="single", hooks=lambda: hooks, tasks=[task])
+
+
+@pytest.mark.parametrize("reference", ["!function utils.score", "!function tasks.toy.utils.score"])
+def test_single_turn_policies_go_through_the_tasks_own_scorer(
+    tmp_path: Path, reference: str
+) -> None:
+    unit = _use_case(tmp_path, _Hooks, reference)
+    records = [{"doc": {"label": x}} for x in "aba"]
+    stats = policy_statistics(unit, records, "accuracy")
+    assert {p: s.tolist() for p, s in stats.items()} == {
+        "always_a": [[100.0, 1.0], [0.0, 1.0], [100.0, 1.0]],
+        "always_b": [[0.0, 1.0], [100.0, 1.0], [0.0, 1.0]],
+    }
+    assert policy_statistics(unit, [], "accuracy") == {}
+
+
+@pytest.mark.parametrize(
+    ("hooks", "process_results"),
+    [(_Hooks, None), (_Hooks, "!function utils.missing"), (_Hooks, "utils.score"),
+     (SimpleNamespace(score=_Hooks.score), "!function utils.score")],
+)  # fmt: skip
+def test_no_policy_scores_without_baselines_or_a_named_scorer(
+    tmp_path: Path, hooks: Any, process_results: str | None
+) -> None:
+    unit = _use_case(tmp_path, hooks, process_results)
+    assert policy_statistics(unit, [{"doc": {"label": "a"}}], "accuracy") == {}
+
+
+def test_a_multi_turn_use_case_without_baseline_replies_has_none(tmp_path: Path) -> None:
+    unit = SimpleNamespace(kind="multiturn", hooks=lambda: SimpleNamespace(), tasks=[])
+    assert policy_statistics(unit, [{"doc": DIALOGUES[1]}], "turn_pass_rate") == {}
+
+
+def test_comparison_json_is_exact() -> None:
+    policy = item_statistics([100.0] * 10 + [0.0] * 10)
+    model = item_statistics([100.0] * 16 + [0.0] * 4)
+    (c,) = compare_to_baselines(model, {"majority": policy}, "mean", alpha=0.1)
+    diff = paired_difference(policy, model)
+    assert c.to_dict() == {
+        "policy": "majority",
+        "score": estimate(policy).to_dict(),
+        "difference": {"value": 30.0, "se": diff.se, "n": 20, "units": 20,
+                       "method": "paired-proportions", "discordant": [0, 6],
+                       "lower_bound": diff.lower_bound(0.1)},
+        "p_value": diff.p_value(0.0, "greater"),
+        "alpha": 0.1,
+        "above": True,
+    }  # fmt: skip
+    assert c.difference.lower_bound(0.1) != c.difference.lower_bound(0.05)
+
+
+def test_comparison_uses_the_reducer_and_the_clusters() -> None:
+    """Entity F1 from counts over clustered sentences: both the score and the test."""
+    rng = np.random.default_rng(11)
+    gold = rng.integers(1, 4, 30).astype(float)
+    model = np.column_stack([np.minimum(gold, rng.integers(0, 4, 30)), gold, gold])
+    policy = np.column_stack([np.minimum(gold, 1.0), np.full(30, 2.0), gold])
+    clusters = [f"doc-{i // 3}" for i in range(30)]
+    (c,) = compare_to_baselines(model, {"lead": policy}, "f1", clusters)
+    diff = paired_difference(policy, model, "f1", clusters=clusters)
+    assert c.difference == diff and c.difference.units == 10
+    assert c.score == estimate(policy, "f1", clusters=clusters)
+    assert c.p_value == diff.p_value(0.0, "greater") and c.alpha == 0.05
+
+
+def test_summary_names_the_strongest_defined_policy() -> None:
+    model = item_statistics([100.0] * 18 + [0.0] * 2)
+    undefined = np.zeros((20, 2))  # nothing scored
+    weak = item_statistics([100.0] * 4 + [0.0] * 16)
+    strong = item_statistics([100.0] * 17 + [0.0] * 3)
+    comparisons = compare_to_baselines(
+        model, {"unscored": undefined, "strong": strong, "weak": weak}, "mean")  # fmt: skip
+    summary = baseline_summary(comparisons)
+    assert summary == {"policies": {c.policy: c.to_dict() for c in comparisons},
+                       "strongest": "strong", "above_all": False}  # fmt: skip
+    assert [c.above for c in comparisons] == [True, False, True]
+    assert baseline_summary([]) == {"policies": {}, "strongest": None, "above_all": None}

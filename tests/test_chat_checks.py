@@ -16,6 +16,7 @@ import pytest
 
 from evals.adapter import PromptMode
 from evals.data import read_jsonl
+from evals.fingerprint import sha256_json
 from evals.multiturn import run_dialogues
 from evals.results import estimate_metrics
 from evals.usecases import discover_use_cases
@@ -271,3 +272,90 @@ def test_trivial_policies_score_low(policy: str) -> None:
         100.0 * expected["passed_checks"] / N_CHECKS, abs=1e-9
     )
     assert scores["invalid"] == expected["invalid"]
+
+
+# --- exact values at the edges ---------------------------------------------------------------
+
+
+def _row(turns: Any) -> dict[str, Any]:
+    return {"id": "x", "turns": turns}
+
+
+def _turn(**extra: Any) -> dict[str, Any]:
+    return {"user": "Hi there", "checks": [{"type": "not_echo"}], **extra}
+
+
+KNOWN = ", ".join(HOOKS.CHECKS)
+
+
+@pytest.mark.parametrize(
+    ("turns", "reason"),
+    [
+        ("Hi", "turns must be a list of 1-8 user turns"),
+        ([], "turns must be a list of 1-8 user turns"),
+        ([_turn()] * 9, "turns must be a list of 1-8 user turns"),
+        (["Hi"], "turn 1 has no user text"),
+        ([{"checks": [{"type": "not_echo"}]}], "turn 1 has no user text"),
+        ([_turn(), _turn(user="  ")], "turn 2 has no user text"),
+        ([_turn(checks="not_echo")], f"turn 1: unknown check type None (known: {KNOWN})"),
+        ([_turn(checks=[{"type": "rhymes"}])],
+         f"turn 1: unknown check type 'rhymes' (known: {KNOWN})"),
+        ([_turn(checks=[{"type": "max_words"}])], "turn 1: check 'max_words' needs 'value'"),
+        ([{"user": "Hi"}], "turn 1 has no checks"),
+        ([_turn(checks=[])], "turn 1 has no checks"),
+        ([_turn(reference=5)], "turn 1: reference must be a string"),
+    ],
+)  # fmt: skip
+def test_row_check_reasons(turns: Any, reason: str) -> None:
+    assert HOOKS.check_row(_row(turns)) == reason
+
+
+def test_eight_turns_are_allowed() -> None:
+    assert HOOKS.check_row(_row([_turn()] * 8)) is None
+
+
+def test_copied_share_exact_values() -> None:
+    source = [{"role": "user", "content": "b c d e f x f g h i j"}]
+    # words 2-10 lie in two copied runs of five; the first word is the reply's own
+    assert HOOKS.copied_share("a b c d e f g h i j", source) == 0.9
+    five = [{"role": "user", "content": "one two three four five"}]
+    assert HOOKS.copied_share("one two three four five", five) == 1.0
+    assert HOOKS.copied_share("zero one two three four five", five) == pytest.approx(5 / 6)
+    assert HOOKS.copied_share("", five) == 1.0 and HOOKS.copied_share("...", five) == 1.0
+    # a message without content adds nothing to the source
+    bare = [{"role": "system"}, {"role": "user", "content": "a b c d"}]
+    assert HOOKS.copied_share("none a b c d", bare) == 0.0
+    assert HOOKS.copied_share("xxxx a b c d", bare) == 0.0
+
+
+def _check(check: dict[str, Any], reply: str) -> bool:
+    (result,) = HOOKS.run_checks([check], reply, [])
+    return result["passed"]
+
+
+def test_json_object_needs_every_key_in_some_object() -> None:
+    check = {"type": "json_object", "keys": ["k"]}
+    assert _check(check, '{"k": 1}') and _check(check, 'Here: [{"k": 1}]')
+    assert not _check(check, '{"a": 1}') and not _check(check, '["k"]')
+
+
+def test_bullet_list_counts_each_bullet_once() -> None:
+    check = {"type": "bullet_list", "min_items": 3}
+    assert not _check(check, "- one\n- two")
+    assert _check(check, "- one\n* two\n1. three")
+
+
+def test_starts_and_ends_with_ignore_quotes_and_emphasis() -> None:
+    assert _check({"type": "starts_with", "value": "Yes"}, ' "**Yes**, sure')
+    assert _check({"type": "starts_with", "value": "Xy"}, "Xylophone it is")
+    assert not _check({"type": "starts_with", "value": "Yes"}, "Well, yes")
+    assert _check({"type": "ends_with", "value": "?"}, 'Ready?"** ')
+    assert _check({"type": "ends_with", "value": "X"}, "It was Malcolm X")
+    assert not _check({"type": "ends_with", "value": "?"}, "Ready? No.")
+
+
+def test_dialogue_identity_and_parsed_reply() -> None:
+    dialogue = {"id": "d1", "turns": [{"user": "Hi", "checks": []}]}
+    assert HOOKS.doc_hash(dialogue) == sha256_json(dialogue)
+    assert HOOKS.doc_hash(dialogue) != HOOKS.doc_hash({**dialogue, "id": "d2"})
+    assert HOOKS.parse_output(dialogue, "  Hello!\n") == "Hello!"

@@ -273,6 +273,7 @@ def test_power_at_a_difference() -> None:
     assert power_at(3.0, 1.5, 0.05) == pytest.approx(norm.cdf(2.0 - norm.ppf(0.95)))
     assert power_at(-3.0, 1.5, 0.05, sides=2) == pytest.approx(norm.cdf(2.0 - norm.ppf(0.975)))
     assert (power_at(1.0, 0.0, 0.05), power_at(0.0, 0.0, 0.05)) == (1.0, 0.0)
+    assert power_at(1.0, 0.5, 0.05) == pytest.approx(norm.cdf(2.0 - norm.ppf(0.95)))
 
 
 # --- Holm ---------------------------------------------------------------------------------------
@@ -356,8 +357,11 @@ def test_score_test_at_a_null_away_from_zero_with_identical_outputs() -> None:
     sd = math.sqrt(10 * (0.05 - 0.05**2))
     assert diff.p_value(5.0, "greater") == pytest.approx(norm.sf((-0.5 - 0.5) / sd), rel=1e-12)
     assert diff.null_se(5.0) == pytest.approx(100 * sd / 10, rel=1e-12)
-    sd_drop = math.sqrt(10 * (2 * 0.95 - 0.95 - 0.95**2))
-    assert diff.p_value(-95.0, "greater") == pytest.approx(norm.sf(9.0 / sd_drop), rel=1e-9)
+    # at Δ₀ = −60: q = 0.6, inside the upper limit (1 − Δ₀)/2 = 0.8 on p(neither) ≥ 0
+    sd_drop = math.sqrt(10 * (2 * 0.6 - 0.6 - 0.6**2))
+    expected = norm.sf((6.0 - 0.5) / sd_drop)
+    assert diff.p_value(-60.0, "greater") == pytest.approx(expected, rel=1e-9, abs=0)
+    assert 1e-4 < expected < 1e-3
 
 
 def test_a_null_at_or_beyond_the_ends_of_the_scale_is_decided_by_the_sign() -> None:
@@ -391,6 +395,7 @@ def test_mean_difference_t_test_values() -> None:
     assert diff.p_value(1.0, "greater") == pytest.approx(student_t.sf(t, 4), rel=1e-9)
     assert diff.p_value(1.0) == pytest.approx(2 * student_t.sf(t, 4), rel=1e-9)
     assert diff.p_value(3.0) == pytest.approx(1.0)
+    assert diff.p_value() == diff.p_value(0.0, "two-sided") != diff.p_value(1.0, "two-sided")
     q = student_t.ppf(0.9, 4) * diff.se
     assert (diff.lower_bound(0.1), diff.upper_bound(0.1)) == pytest.approx(
         (3.0 - q, 3.0 + q), rel=1e-9)  # fmt: skip
@@ -404,6 +409,7 @@ def test_one_item_decides_nothing() -> None:
     assert [diff.p_value(0.0, s) for s in ("less", "greater", "two-sided")] == [1.0, 0.5, 1.0]
     assert [diff.p_value(25.0, s) for s in ("less", "greater", "two-sided")] == [0.5, 1.0, 1.0]
     assert [diff.p_value(20.0, s) for s in ("less", "greater", "two-sided")] == [1.0, 1.0, 1.0]
+    assert diff.p_value() == 1.0  # the default: two-sided at Δ₀ = 0
     assert (diff.lower_bound(0.05), diff.upper_bound(0.05)) == (-80.0, 100.0)
 
 
@@ -417,6 +423,8 @@ def test_a_constant_shift_has_the_bhatia_davis_spread_at_the_null() -> None:
     assert diff.null_se(0.0) == 0.0
     # At Δ₀ = 0 the exact sign-flip test of 4 agreeing units: 1/16 one-sided, 1/8 two-sided.
     assert diff.p_value(0.0, "greater") == 1 / 16 and diff.p_value(0.0) == 1 / 8
+    half = replace(diff, value=0.5)  # every unit half a point up: the same exact test
+    assert half.p_value(0.0, "greater") == 1 / 16 and half.p_value(0.0, "less") == 1.0
     rating = replace(diff, score_range=9.0, value=1.0)
     assert rating.null_se(-2.0) == pytest.approx(math.sqrt(2 * 7 / 4), rel=1e-12)
     assert rating.null_se(-20.0) == 0.0  # Δ₀ beyond the scale
@@ -518,6 +526,7 @@ def test_item_statistics_shapes() -> None:
     assert item_statistics([[1, 2, 3], [4, 5, 6]]).tolist() == [[1, 2, 3], [4, 5, 6]]
     assert item_statistics([[80.0, 2.0]]).tolist() == [[80.0, 2.0]]
     assert item_statistics(np.array([7.0])).dtype == float
+    assert item_statistics([[1, 2, 3]]).dtype == float and item_statistics([3]).dtype == float
 
 
 def test_a_mean_over_no_weight_is_zero_in_the_reducer() -> None:
@@ -526,3 +535,42 @@ def test_a_mean_over_no_weight_is_zero_in_the_reducer() -> None:
     assert float(reduce_mean(np.array([5.0, 0.0]))) == 0.0
     assert float(reduce_mean(np.array([6.0, 4.0]))) == 1.5
     assert reduce_mean(np.array([[6.0, 4.0], [1.0, 0.0]])).tolist() == [1.5, 0.0]
+    assert float(reduce_mean(np.array([40.0, 0.5]))) == 80.0  # a total weight below one
+
+
+# --- Wilson on clustered items --------------------------------------------------------------------
+
+
+def _clustered_wilson(values: list[float], clusters: list[str], confidence: float) -> tuple:
+    """Wilson at the effective size n / design effect (never above n), t with K − 1 df."""
+    y = np.array(values) / 100
+    keys = list(dict.fromkeys(clusters))
+    sums = np.array([[y[[c == k for c in clusters]].sum(), clusters.count(k)] for k in keys])
+    n, p = len(values), y.mean()
+    ratio_var = len(keys) / (len(keys) - 1) * np.sum(((sums[:, 0] - p * sums[:, 1]) / n) ** 2)
+    srs = p * (1 - p) / n
+    n_eff = n * srs / ratio_var if ratio_var > srs else n
+    z = student_t.ppf(0.5 + confidence / 2, len(keys) - 1)
+    return tuple(100 * x for x in _wilson(p * n_eff, n_eff, z))
+
+
+def test_clustered_proportion_interval_uses_the_design_effect() -> None:
+    """Questions on one passage tend to be right or wrong together: wider than Wilson."""
+    values = [100.0] * 4 + [0.0] * 4 + [100.0] * 3 + [0.0] + [100.0] * 2 + [0.0] * 2
+    clusters = [f"p{i // 4}" for i in range(16)]
+    est = estimate(item_statistics(values), clusters=clusters, confidence=0.9)
+    low, high = _clustered_wilson(values, clusters, 0.9)
+    assert (est.method, est.clusters, est.n) == ("wilson-clustered", 4, 16)
+    assert (est.ci_low, est.ci_high) == pytest.approx((low, high), rel=1e-9)
+    plain = estimate(item_statistics(values), confidence=0.9)
+    assert est.ci_high - est.ci_low > plain.ci_high - plain.ci_low
+
+
+def test_clusters_that_vary_less_than_items_keep_the_item_count() -> None:
+    """Every passage half right: the design effect is below one and is not used."""
+    values = [100.0, 0.0] * 8
+    clusters = [f"p{i // 2}" for i in range(16)]
+    est = estimate(item_statistics(values), clusters=clusters, confidence=0.9)
+    low, high = wilson(8, 16, 0.9, df=7)
+    assert (est.method, est.clusters) == ("wilson-clustered", 8)
+    assert (est.ci_low, est.ci_high) == pytest.approx((100 * low, 100 * high), rel=1e-12)

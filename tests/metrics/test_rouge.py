@@ -61,11 +61,12 @@ def test_dialogsum_bart_baseline_reproduces_expected_rouge() -> None:
 def test_frank_system_summaries_reproduce_expected_rouge(folder: str, systems: tuple) -> None:
     """ROUGE-1/2/L of every published system against the references, through the same
     converter and scorer a model run uses (the convention is in tasks/summarization/README.md)."""
-    from evals.benchmarks import load_benchmark
+    from evals.benchmarks import load_benchmark, load_fewshot
 
     root = shared_data(folder)
     expected = json.loads((root / "expected_scores.json").read_text())["computed_here"]
-    records = load_benchmark(folder, root.parent)
+    # the whole FRANK sample: the scored records, then the held-out tail (the few-shot pool)
+    records = load_benchmark(folder, root.parent) + (load_fewshot(folder, root.parent) or [])
     rows = [json.loads(line) for line in next(root.glob("frank_*.jsonl")).open()]
     assert len(rows) == len(records) == expected["n"]
     assert set(expected["scores"]) == set(systems)
