@@ -5,6 +5,7 @@ weights (scripts/perturb_model.py) it finds the regression."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -28,7 +29,12 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     policy = root / "policy.yaml"
     policy.write_text("use_cases:\n  default: {max_drop: 2.0, min_n: 10}\n")
     runs = root / "runs"
-    assert main(["eval", "--limit", LIMIT, "--output", str(runs)]) == 0
+    # Computed, not replayed: cached answers may come from runs that batched other items.
+    os.environ["EVALS_REQUEST_CACHE"] = "off"
+    try:
+        assert main(["eval", "--limit", LIMIT, "--output", str(runs)]) == 0
+    finally:
+        os.environ.pop("EVALS_REQUEST_CACHE")
     (baseline,) = [p for p in runs.glob("*/*") if p.is_dir()]
     return {"root": root, "policy": policy, "runs": runs, "baseline": baseline}
 

@@ -229,6 +229,8 @@ def paired_difference(
     )
     variance = linearized_variance(units, weights)
     se = float(np.sqrt(variance)) if np.isfinite(variance) else float("nan")
+    if se < 1e-9 * max(1.0, float(np.abs(joined).max(initial=0.0))):
+        se = 0.0  # identical units: what is left is the numerical gradient's rounding
     return PairedDifference(
         value, se, n, int(units.shape[0]), "linearized-t", score_range=score_range
     )
