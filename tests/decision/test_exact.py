@@ -574,3 +574,11 @@ def test_clusters_that_vary_less_than_items_keep_the_item_count() -> None:
     low, high = wilson(8, 16, 0.9, df=7)
     assert (est.method, est.clusters) == ("wilson-clustered", 8)
     assert (est.ci_low, est.ci_high) == pytest.approx((100 * low, 100 * high), rel=1e-12)
+
+
+def test_identical_outputs_under_a_corpus_reducer_have_no_spread() -> None:
+    """The numerical gradient leaves rounding noise (~1e-15) on identical units: it is zero."""
+    counts = np.array([[1.0, 2.0, 2.0], [0.0, 1.0, 1.0], [2.0, 2.0, 3.0], [1.0, 3.0, 2.0]] * 3)
+    diff = paired_difference(counts, counts, "f1")
+    assert (diff.value, diff.se) == (0.0, 0.0)
+    assert diff.p_value(0.0) == 1.0 and diff.p_value(0.0, "greater") == 1.0
