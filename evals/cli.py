@@ -239,9 +239,7 @@ def _plan_command(args: argparse.Namespace) -> int:
 
     margin = args.margin if args.margin is not None else None
     if args.runs:
-        from evals.decision import paired_difference
-        from evals.gate import align_items, metric_values
-        from evals.results import sample_clusters
+        from evals.pairing import align_items, pair_samples
         from evals.runs import load_run
 
         first, second = (load_run(Path(p)) for p in args.runs)
@@ -249,14 +247,11 @@ def _plan_command(args: argparse.Namespace) -> int:
         for name, entry in first.use_cases.items():
             if name not in second.use_cases:
                 continue
-            pairs = align_items(first.samples(name), second.samples(name))
-            if not pairs:
+            if not align_items(first.samples(name), second.samples(name)):
                 continue
             metric, reducer = entry["primary_metric"], entry["primary_reducer"]
-            diff = paired_difference(
-                metric_values(pairs, metric, 0, name), metric_values(pairs, metric, 1, name),
-                reducer, clusters=sample_clusters([a for a, _ in pairs]),
-            )  # fmt: skip
+            diff = pair_samples(first.samples(name), second.samples(name), metric, reducer,
+                                (name, name)).difference  # fmt: skip
             se = diff.null_se(-margin) if margin is not None else diff.se
             lines.append(plan_measured(se=se, n=diff.n, gap=args.gap, alpha=args.alpha,
                                        power=args.power, comparisons=args.comparisons,

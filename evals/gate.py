@@ -30,21 +30,21 @@ from typing import Any
 
 import numpy as np
 
-from evals.decision import Estimate, PairedDifference, estimate, paired_difference
+from evals.decision import Estimate, PairedDifference, estimate
 from evals.decision.multiple import holm_adjust, holm_levels
 from evals.decision.power import POWER, power_at, z_sum
-from evals.errors import EvalsError
 from evals.gate_policy import GatePolicy, UseCaseRule
-from evals.results import sample_clusters
+from evals.pairing import ComparisonError, pair_samples
 from evals.run_spec import first_difference
 from evals.runs import StoredRun
-from evals.statistics import item_scores, item_statistics
+from evals.statistics import item_scores
 
 LOSSES_SHOWN = 3
 
 
-class GateInputError(EvalsError):
-    """The two runs cannot be compared (different items, settings or use cases)."""
+GateInputError = ComparisonError
+"""The two runs cannot be compared (different items, settings or use cases, or a per-item
+score that is not a number): one line, exit 2."""
 
 
 class Verdict(str, Enum):
@@ -283,30 +283,6 @@ def check_comparable(
             )
 
 
-def align_items(samples_a: list[dict[str, Any]], samples_b: list[dict[str, Any]]) -> list[tuple]:
-    """Pairs of sample records for the same item (by ``doc_hash``), in ``a``'s order."""
-    by_hash = {s["doc_hash"]: s for s in samples_b}
-    return [(s, by_hash[s["doc_hash"]]) for s in samples_a if s["doc_hash"] in by_hash]
-
-
-def metric_values(pairs: list[tuple], metric: str, side: int, where: str) -> np.ndarray:
-    """Per-item statistics of ``metric`` from one side of aligned pairs; a missing or
-    non-numeric value is bad input, named."""
-    values = []
-    for pair in pairs:
-        value = pair[side]["scores"].get(metric)
-        flat = value if isinstance(value, list) else [value]
-        if not flat or not all(
-            isinstance(x, (int, float)) and not isinstance(x, bool) and np.isfinite(x) for x in flat
-        ):
-            raise GateInputError(
-                f"{where}: item {pair[side].get('item_id')!r} has no numeric {metric!r} "
-                f"(got {value!r})"
-            )
-        values.append(value)
-    return item_statistics(values)
-
-
 def _losses(
     pairs: list, base_item: np.ndarray, cand_item: np.ndarray, name: str, run: StoredRun
 ) -> tuple:
@@ -389,11 +365,10 @@ def decide(
     partial: dict[str, dict[str, Any]] = {}
     for name, entry in baseline.use_cases.items():
         metric, reducer = entry["primary_metric"], entry["primary_reducer"]
-        pairs = align_items(baseline.samples(name), candidate.samples(name))
-        stats_b = metric_values(pairs, metric, 0, f"baseline {name}")
-        stats_c = metric_values(pairs, metric, 1, f"candidate {name}")
-        clusters = sample_clusters([b for b, _ in pairs])
-        diff = paired_difference(stats_b, stats_c, reducer, clusters=clusters)
+        paired = pair_samples(baseline.samples(name), candidate.samples(name), metric, reducer,
+                              (f"baseline {name}", f"candidate {name}"))  # fmt: skip
+        pairs, stats_b, stats_c = paired.pairs, paired.stats_a, paired.stats_b
+        clusters, diff = paired.clusters, paired.difference
         rule = rule_for(policy, name, entry)
         base_est = estimate(stats_b, reducer, clusters=clusters, confidence=policy.confidence)
         margin = rule.margin(base_est.value if base_est.defined else 0.0)

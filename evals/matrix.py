@@ -21,12 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from evals.decision import paired_difference
 from evals.decision.multiple import holm_adjust
 from evals.decision.power import POWER, items_needed, min_detectable
-from evals.results import sample_clusters
+from evals.pairing import align_items, pair_samples
 from evals.runs import StoredRun
-from evals.statistics import item_statistics
 
 # The common advice, stated exactly as the README quotes it: objective → what it is "for".
 FOLKLORE_CLAIMS: dict[str, tuple[str, ...]] = {
@@ -126,18 +124,10 @@ def compare_columns(a: Column, b: Column, use_case: str) -> dict[str, Any]:
     """Paired difference b − a of the primary metric on the items both scored."""
     entry = a.run.use_cases[use_case]
     metric, reducer = entry["primary_metric"], entry["primary_reducer"]
-    by_hash = {s["doc_hash"]: s for s in b.run.samples(use_case)}
-    pairs = [
-        (s, by_hash[s["doc_hash"]]) for s in a.run.samples(use_case) if s["doc_hash"] in by_hash
-    ]
-    if not pairs:
+    samples_a, samples_b = a.run.samples(use_case), b.run.samples(use_case)
+    if not align_items(samples_a, samples_b):
         raise ValueError(f"{use_case}: {a.key} and {b.key} share no items")
-    diff = paired_difference(
-        item_statistics([x["scores"][metric] for x, _ in pairs]),
-        item_statistics([y["scores"][metric] for _, y in pairs]),
-        reducer,
-        clusters=sample_clusters([x for x, _ in pairs]),
-    )
+    diff = pair_samples(samples_a, samples_b, metric, reducer, (a.key, b.key)).difference
     low, high = diff.interval(0.95)
     return {"a": a.key, "b": b.key, "difference": diff.value, "ci_low": low, "ci_high": high,
             "se": diff.se, "n": diff.n, "units": diff.units, "method": diff.method,

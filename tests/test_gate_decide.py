@@ -25,15 +25,14 @@ from evals.gate import (
     MarginTest,
     UseCaseVerdict,
     Verdict,
-    align_items,
     check_comparable,
     classify,
     decide,
     margin_test,
-    metric_values,
     rule_for,
 )
 from evals.gate_policy import GatePolicy, UseCaseRule
+from evals.pairing import align_items, metric_values
 from evals.run_spec import RUN_SPEC_FILE
 from evals.runs import StoredRun
 from evals.statistics import item_statistics
