@@ -5,14 +5,66 @@ Public API (everything else is an implementation detail)::
     from evals import parse_model_spec, load_model, select_use_cases, run_evaluation, RunSettings
 """
 
-from evals.adapter import LoadedModel, PromptMode, VariantIdentity, load_model, resolve_prompt_mode
-from evals.decision import Estimate, PairedDifference, estimate, paired_difference
-from evals.errors import BackendError, DataError, EvalsError, ModelSpecError, TaskConfigError
-from evals.model_spec import ModelSpec, parse_model_spec
-from evals.objective import Objective, objective_from_name
-from evals.results import UseCaseResult, load_results
-from evals.runner import RunOutcome, RunSettings, run_evaluation
-from evals.usecases import UseCase, discover_use_cases, select_use_cases
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Exported names resolve on first use (PEP 562): ``python -m evals`` serving a warm run, or
+# ``evals cache info``, should not pay for numpy, scipy and lm-eval imports it never uses.
+_EXPORTS = {
+    "BackendError": "evals.errors",
+    "DataError": "evals.errors",
+    "Estimate": "evals.decision",
+    "EvalsError": "evals.errors",
+    "LoadedModel": "evals.adapter",
+    "ModelSpec": "evals.model_spec",
+    "ModelSpecError": "evals.errors",
+    "Objective": "evals.objective",
+    "PairedDifference": "evals.decision",
+    "PromptMode": "evals.adapter",
+    "RunOutcome": "evals.runner",
+    "RunSettings": "evals.runner",
+    "TaskConfigError": "evals.errors",
+    "UseCase": "evals.usecases",
+    "UseCaseResult": "evals.results",
+    "VariantIdentity": "evals.adapter",
+    "discover_use_cases": "evals.usecases",
+    "estimate": "evals.decision",
+    "load_model": "evals.adapter",
+    "load_results": "evals.results",
+    "objective_from_name": "evals.objective",
+    "paired_difference": "evals.decision",
+    "parse_model_spec": "evals.model_spec",
+    "resolve_prompt_mode": "evals.adapter",
+    "run_evaluation": "evals.runner",
+    "select_use_cases": "evals.usecases",
+}
+
+if TYPE_CHECKING:
+    from evals.adapter import (
+        LoadedModel,
+        PromptMode,
+        VariantIdentity,
+        load_model,
+        resolve_prompt_mode,
+    )
+    from evals.decision import Estimate, PairedDifference, estimate, paired_difference
+    from evals.errors import BackendError, DataError, EvalsError, ModelSpecError, TaskConfigError
+    from evals.model_spec import ModelSpec, parse_model_spec
+    from evals.objective import Objective, objective_from_name
+    from evals.results import UseCaseResult, load_results
+    from evals.runner import RunOutcome, RunSettings, run_evaluation
+    from evals.usecases import UseCase, discover_use_cases, select_use_cases
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'evals' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BackendError",

@@ -20,7 +20,6 @@ from evals.fingerprint import model_folder_hash, sha256_file, sha256_text
 from evals.gguf_folder import converted_folder
 from evals.model_spec import ModelSpec
 from evals.objective import Objective, objective_from_name
-from evals.request_cache import wrap_with_cache
 from evals.run_spec import is_secret, model_fingerprint, model_spec_part, redact_text
 
 log = logging.getLogger(__name__)
@@ -212,6 +211,8 @@ def load_model(
         # Unpinned hub weights can change under the same name: answers are reused within
         # this run only, never across runs (EVALS_REUSE_UNPINNED=1 / --reuse-unpinned allows).
         namespace += f":run-{uuid.uuid4().hex}"
+    from evals.request_cache import wrap_with_cache  # imports lm-eval: only when loading
+
     lm = wrap_with_cache(lm, namespace, identity.name)
     return LoadedModel(
         lm=lm, identity=identity, spec=spec, load_seconds=time.perf_counter() - started
@@ -274,12 +275,24 @@ def spec_model_hash(spec: ModelSpec) -> str:
 
 
 def _default_local_args(args: dict[str, Any], backend: str) -> None:
-    import torch
-
-    if not torch.cuda.is_available():
+    if not _accelerator_available():
         args.setdefault("device", "cpu")
         # bfloat16 matmuls are slower than float32 on most CPUs; "auto" would pick the former.
         args.setdefault("dtype", "float32")
+
+
+GPU_DEVICE_NODES = ("/dev/nvidiactl", "/dev/nvidia0", "/dev/kfd", "/dev/dxg")
+"""Device files without which no CUDA (NVIDIA, WSL) or ROCm device exists on the machine."""
+
+
+def _accelerator_available() -> bool:
+    """``torch.cuda.is_available()``, without importing torch (two seconds, which a warm run
+    would otherwise spend just to predict its run spec) when no GPU device file exists."""
+    if not any(os.path.exists(node) for node in GPU_DEVICE_NODES):
+        return False
+    import torch
+
+    return bool(torch.cuda.is_available())
 
 
 def _pretrained_hash(args: dict[str, Any]) -> str:

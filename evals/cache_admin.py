@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evals.fingerprint import cache_root
-from evals.request_cache import requests_dir
+from evals.request_store import requests_dir
 
 
 @dataclass(frozen=True)

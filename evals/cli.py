@@ -34,9 +34,13 @@ def _quiet_libraries(verbose: bool) -> None:
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
     if not verbose:
         warnings.filterwarnings("ignore")
-        from transformers.utils import logging as hf_logging
+        # Read by transformers when (and if) it is imported; importing it here would cost a
+        # warm run, which never loads a model, more than half a second.
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        if "transformers" in sys.modules:
+            from transformers.utils import logging as hf_logging
 
-        hf_logging.set_verbosity_error()
+            hf_logging.set_verbosity_error()
 
 
 def _apply_data_options(args: argparse.Namespace) -> None:
@@ -97,9 +101,11 @@ def _eval_command(args: argparse.Namespace) -> int:
     spec = parse_model_spec(args.model, args.model_args)
     objective = parse_objective(args.objective) if args.objective else None
     limit = args.limit or None
-    preflight(use_cases)  # every data row checked before any model loads
+    # A stored run with the same run spec (data hashes included) was made from these very
+    # files, so it is served before the rows are read again.
     if not args.judge and _serve_warm(args, spec, use_cases, limit, objective):
         return 0
+    preflight(use_cases)  # every data row checked before any model loads
     judge = _load_judge(args)
     log.info("loading %s", spec.raw or "the embedded default model")
     model = load_model(spec, batch_size=args.batch_size, objective_override=objective)

@@ -38,8 +38,9 @@ SUITES_FILE = "suites.yaml"
 DEFAULT_SUITE = "bundled"
 
 
-class _TolerantLoader(yaml.SafeLoader):
-    """Reads lm-eval YAML without resolving ``!function`` tags (kept as ``"!function x"``)."""
+class _TolerantLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Reads lm-eval YAML without resolving ``!function`` tags (kept as ``"!function x"``);
+    libyaml's parser where PyYAML has it (about ten times faster: a run reads ~45 files)."""
 
 
 _TolerantLoader.add_constructor(

@@ -23,7 +23,7 @@ from evals.adapter import PromptMode, VariantIdentity, predicted_spec_part, reso
 from evals.decision import Estimate
 from evals.model_spec import ModelSpec
 from evals.objective import Objective
-from evals.request_cache import cache_enabled
+from evals.request_store import cache_enabled
 from evals.results import RESULTS_FILE, RunFolder, UseCaseResult, write_json
 from evals.run_spec import RUN_SPEC_FILE, build_run_spec, first_difference
 from evals.runs import RunFolderError, StoredRun, find_runs

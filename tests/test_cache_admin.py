@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from evals.cli import main
-from evals.request_cache import RequestStore
+from evals.request_store import RequestStore
 
 
 def test_a_corrupt_cache_file_is_moved_aside_with_one_warning(

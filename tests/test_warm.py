@@ -59,3 +59,28 @@ def test_cache_off_asks_the_model_again(
     assert main(_run(tiny_chat_model, runs)) == 0
     newest = max((p for p in runs.glob("*/*") if p.is_dir()), key=lambda p: p.name)
     assert "served_from" not in json.loads((newest / "results.json").read_text())
+
+
+HEAVY = ("torch", "transformers", "datasets", "lm_eval", "scipy", "rouge_score", "nltk")
+
+
+def test_a_warm_run_process_imports_no_model_or_scoring_library(
+    tiny_chat_model: Path, tmp_path: Path
+) -> None:
+    """What makes the warm/cold ratio in ``make bench``: a fresh process serving a stored run
+    imports none of the libraries that loading, evaluating or scoring need (before: torch,
+    transformers, datasets, lm-eval and scipy, about 4 s)."""
+    import subprocess
+    import sys
+
+    runs = tmp_path / "runs"
+    assert main(_run(tiny_chat_model, runs)) == 0
+    probe = (
+        "import json, sys\nfrom evals.cli import main\n"
+        f"code = main({_run(tiny_chat_model, runs)!r})\n"
+        f"print(json.dumps([code, [m for m in {HEAVY!r} if m in sys.modules]]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, timeout=300)  # fmt: skip
+    assert "served from" in done.stdout, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [0, []]

@@ -22,9 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
-from scipy.stats import t as student_t
 
+from evals.decision.distributions import norm_cdf, norm_ppf, t_ppf
 from evals.statistics import REDUCERS
 
 DEFAULT_ITERATIONS = 2000
@@ -126,7 +125,7 @@ def wilson(
     ``df`` (clusters − 1) the normal quantile becomes Student's t (few clusters)."""
     if n <= 0:
         return float("nan"), float("nan")
-    z = norm.ppf(0.5 + confidence / 2) if df is None else student_t.ppf(0.5 + confidence / 2, df)
+    z = norm_ppf(0.5 + confidence / 2) if df is None else t_ppf(0.5 + confidence / 2, df)
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
@@ -168,13 +167,13 @@ def bca_bounds(
     if not 0 < below < 1:
         low, high = np.quantile(draws, [tail, 1 - tail])
         return float(low), float(high), "percentile"
-    z0 = norm.ppf(below)
+    z0 = norm_ppf(below)
     spread = jackknife.mean() - jackknife
     denom = np.sum(spread**2) ** 1.5
     accel = float(np.sum(spread**3) / (6 * denom)) if denom > 0 else 0.0
     levels = []
-    for z in (norm.ppf(tail), norm.ppf(1 - tail)):
-        levels.append(norm.cdf(z0 + (z0 + z) / (1 - accel * (z0 + z))))
+    for z in (norm_ppf(tail), norm_ppf(1 - tail)):
+        levels.append(norm_cdf(z0 + (z0 + z) / (1 - accel * (z0 + z))))
     low, high = np.quantile(draws, np.clip(levels, 0.0, 1.0))
     return float(low), float(high), "bca"
 

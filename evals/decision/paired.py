@@ -22,10 +22,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.stats import norm
-from scipy.stats import t as student_t
 
+from evals.decision.distributions import norm_cdf, norm_sf, t_cdf, t_ppf, t_sf
 from evals.decision.intervals import (
     cluster_sums,
     gradient,
@@ -85,10 +83,10 @@ class PairedDifference:
             return 1.0 if gap == 0 else min(1.0, 2 * agree)
         t = (self.value - null) / se
         if alternative == "less":
-            return float(student_t.cdf(t, self.df))
+            return float(t_cdf(t, self.df))
         if alternative == "greater":
-            return float(student_t.sf(t, self.df))
-        return float(min(1.0, 2 * student_t.sf(abs(t), self.df)))
+            return float(t_sf(t, self.df))
+        return float(min(1.0, 2 * t_sf(abs(t), self.df)))
 
     def null_se(self, null: float) -> float:
         """Standard error of Δ̂ as the test takes it under Δ = ``null`` (metric units): the
@@ -124,7 +122,7 @@ class PairedDifference:
 
     def _bound(self, alpha: float, *, upper: bool) -> float:
         if self.discordant is None and np.isfinite(self.se) and self.se > 0:
-            q = student_t.ppf(1 - alpha, self.df) * self.se
+            q = t_ppf(1 - alpha, self.df) * self.se
             return self.value + q if upper else self.value - q
         side: Alternative = "less" if upper else "greater"
 
@@ -148,6 +146,8 @@ class PairedDifference:
                 return lo
             if excess(hi) < 0:
                 return hi
+        from scipy.optimize import brentq  # lazily: see evals.decision.distributions
+
         return float(brentq(excess, lo, hi, xtol=1e-7))
 
     def to_dict(self) -> dict[str, object]:
@@ -173,10 +173,10 @@ def _tango_p(only_a: int, only_b: int, n: int, null: float, alternative: Alterna
         gap = max(0.0, abs(gap) - CONTINUITY)
     z = gap / sd if sd > 0 else float(np.sign(gap) * np.inf) if gap else 0.0
     if alternative == "less":
-        return float(norm.cdf(z))
+        return float(norm_cdf(z))
     if alternative == "greater":
-        return float(norm.sf(z))
-    return float(min(1.0, 2 * norm.sf(z)))
+        return float(norm_sf(z))
+    return float(min(1.0, 2 * norm_sf(z)))
 
 
 def _tango_parts(only_a: int, only_b: int, n: int, null: float) -> tuple[float, float]:

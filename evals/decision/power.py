@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 
-from scipy.stats import norm
+from evals.decision.distributions import norm_cdf, norm_ppf
 
 POWER = 0.80
 
 
 def z_sum(alpha: float, power: float = POWER, *, sides: int = 1) -> float:
     """``z₁₋α/sides + z_power``."""
-    return float(norm.ppf(1 - alpha / sides) + norm.ppf(power))
+    return float(norm_ppf(1 - alpha / sides) + norm_ppf(power))
 
 
 def min_detectable(se: float, alpha: float, power: float = POWER, *, sides: int = 1) -> float:
@@ -47,4 +47,4 @@ def power_at(difference: float, se: float, alpha: float, *, sides: int = 1) -> f
     """Probability of detecting a true ``difference`` (beyond the null) with this ``se``."""
     if se <= 0:
         return 1.0 if difference > 0 else 0.0
-    return float(norm.cdf(abs(difference) / se - norm.ppf(1 - alpha / sides)))
+    return float(norm_cdf(abs(difference) / se - norm_ppf(1 - alpha / sides)))
