@@ -271,8 +271,10 @@ def matrix_markdown(matrix: dict[str, Any], title: str = "Objective matrix") -> 
             trivial = (
                 f" (trivial {base['value']:.1f})" if base and base["value"] is not None else ""
             )
-            cells.append(f"{cell['value']:.1f} [{cell['ci_low']:.1f}, {cell['ci_high']:.1f}] "
-                         f"n={cell['n']}{trivial}{mark}")  # fmt: skip
+            bounds = (f"[{cell['ci_low']:.1f}, {cell['ci_high']:.1f}]"
+                      if cell["ci_low"] is not None and cell["ci_high"] is not None
+                      else "[no interval]")  # fmt: skip
+            cells.append(f"{cell['value']:.1f} {bounds} n={cell['n']}{trivial}{mark}")
         fields = [row["use_case"], row["metric"], *cells, row["verdict"], row["folklore_claim"],
                   row["agreement"]]  # fmt: skip
         lines.append("| " + " | ".join(fields) + " |")

@@ -35,7 +35,7 @@ def format_table(results: Sequence[UseCaseResult]) -> str:
                 r.use_case,
                 r.primary_metric,
                 f"{est.value:.1f}" if est.defined else "-",
-                f"[{est.ci_low:.1f}, {est.ci_high:.1f}]" if est.defined else "no scored item",
+                est.interval_text(),
                 str(r.n) + (f" ({r.clusters} {r.interval_unit}s)" if r.clusters else ""),
                 *_baseline_cells(r),
                 f"{r.invalid_rate:.1f}%",

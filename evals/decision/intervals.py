@@ -48,7 +48,8 @@ class Estimate:
     """Number of items scored."""
 
     method: str = "bca"
-    """``wilson``, ``wilson-clustered``, ``bca``, ``percentile`` or ``none`` (n ≤ 1)."""
+    """``wilson``, ``wilson-clustered``, ``bca``, ``percentile`` or ``none`` (fewer than two
+    independent units: no interval, both ends NaN)."""
 
     clusters: int | None = None
     """Independent resampling units (clusters) when items share a context; None: the items."""
@@ -57,6 +58,19 @@ class Estimate:
     def defined(self) -> bool:
         """False when nothing could be scored (e.g. every judgment unparseable)."""
         return not np.isnan(self.value)
+
+    @property
+    def has_interval(self) -> bool:
+        """False when the items give no interval (fewer than two independent units)."""
+        return bool(np.isfinite(self.ci_low) and np.isfinite(self.ci_high))
+
+    def interval_text(self, digits: int = 1) -> str:
+        """``[low, high]``, or why there is none."""
+        if not self.defined:
+            return "no scored item"
+        if not self.has_interval:
+            return "none (one unit)"
+        return f"[{self.ci_low:.{digits}f}, {self.ci_high:.{digits}f}]"
 
     def to_dict(self) -> dict[str, float | int | str | None]:
         """JSON-ready form (an undefined value is ``null``, never a bare NaN)."""
@@ -202,7 +216,9 @@ def estimate(
     value = float(reduce(stats.sum(axis=0)))
     units = cluster_sums(stats, clusters if clustered else None)
     if units.shape[0] < 2 or iterations <= 0:
-        return Estimate(value, value, value, n, "none", k)
+        # One unit (one item, or items that all share one passage) has no spread to measure:
+        # no interval, rather than a zero-width one that would read as certainty.
+        return Estimate(value, nan, nan, n, "none", k)
     if reducer == "mean" and is_proportion(stats):
         p = value / 100.0
         n_eff = float(n)

@@ -110,14 +110,17 @@
     for (const row of matrix.rows) {
       const keys = Object.keys(row.cells);
       const width = 360, rowH = 26, left = 170, right = 20, height = rowH * keys.length + 34;
-      const lo = Math.max(0, Math.floor(Math.min(...keys.map((k) => row.cells[k].ci_low)) / 10) * 10);
-      const hi = Math.min(100, Math.ceil(Math.max(...keys.map((k) => row.cells[k].ci_high)) / 10) * 10) || 100;
+      // A cell without an interval (one unit) is drawn as its point alone.
+      const lowEnd = (c) => (c.ci_low === null || c.ci_low === undefined ? c.value : c.ci_low);
+      const highEnd = (c) => (c.ci_high === null || c.ci_high === undefined ? c.value : c.ci_high);
+      const lo = Math.max(0, Math.floor(Math.min(...keys.map((k) => lowEnd(row.cells[k]))) / 10) * 10);
+      const hi = Math.min(100, Math.ceil(Math.max(...keys.map((k) => highEnd(row.cells[k]))) / 10) * 10) || 100;
       const x = (v) => left + ((v - lo) / Math.max(1e-9, hi - lo)) * (width - left - right);
       const chart = svg("svg", { width, height, role: "img", "aria-label": `${row.use_case} scores with 95% CIs` });
       keys.forEach((k, i) => {
         const c = row.cells[k], y = 14 + i * rowH;
         chart.appendChild(svg("text", { x: 4, y: y + 4, "font-size": 11 }, byKey[k].label.slice(0, 28)));
-        chart.appendChild(svg("line", { x1: x(c.ci_low), x2: x(c.ci_high), y1: y, y2: y, stroke: "#2f5fd0", "stroke-width": 2 }));
+        if (c.ci_low !== null && c.ci_high !== null) chart.appendChild(svg("line", { x1: x(c.ci_low), x2: x(c.ci_high), y1: y, y2: y, stroke: "#2f5fd0", "stroke-width": 2 }));
         chart.appendChild(svg("circle", { cx: x(c.value), cy: y, r: 4.5, fill: row.winner === k ? "#0b7a3e" : "#1d2330" }));
       });
       const axisY = height - 12;

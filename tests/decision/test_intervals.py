@@ -86,7 +86,7 @@ def test_proportion_detection_and_degenerate_inputs() -> None:
     assert not is_proportion(np.array([[100.0, 1.0], [0.0, 0.0]]))
     assert estimate(item_statistics([])).n == 0
     one = estimate(item_statistics([42.0]))
-    assert (one.value, one.ci_low, one.ci_high, one.method) == (42.0, 42.0, 42.0, "none")
+    assert (one.value, one.method, one.has_interval) == (42.0, "none", False)
     undefined = estimate(np.array([[0.0, 0.0], [0.0, 0.0]]))
     assert not undefined.defined and undefined.to_dict()["value"] is None
     constant = estimate(item_statistics([30.0] * 20))
