@@ -102,3 +102,19 @@ def test_scores_follow_the_parse() -> None:
     assert HOOKS.process_results(DOC, ["Napoleon"])["exact_match"] == 100.0
     nasa = {**DOC, "answers": ["NASA"]}
     assert HOOKS.process_results(nasa, ["NASA"])["exact_match"] == 100.0
+
+
+def test_a_passage_over_the_budget_is_cut_at_a_word_and_marked() -> None:
+    limit = HOOKS.MAX_PASSAGE_CHARS
+    fits = "x" * limit
+    assert HOOKS.passage({"context": fits}) == (fits, False)
+    assert HOOKS.process_results({**DOC, "context": fits}, ["Napoleon"])["passage_truncated"] == 0
+    words = ("alpha beta " * limit)[: limit + 1]
+    text, cut = HOOKS.passage({"context": words})
+    assert cut and text.endswith(" […]") and len(text) <= limit
+    assert text.removesuffix(" […]").split(" ")[-1] in {"alpha", "beta"}  # no half word
+    one_word = "y" * (limit + 1)  # nowhere to cut between words: cut inside it
+    assert HOOKS.passage({"context": one_word})[0] == "y" * (limit - 4) + " […]"
+    assert HOOKS.process_results({**DOC, "context": words}, ["x"])["passage_truncated"] == 100.0
+    prompt = HOOKS.doc_to_text({**DOC, "context": words})
+    assert prompt.startswith(HOOKS.INSTRUCTION) and prompt.endswith("Who left Paris?\nAnswer:")

@@ -141,3 +141,38 @@ def test_score_commands_refuse_what_they_cannot_score(
     outs = _write(tmp_path / "outs.txt", "a cat sat\n")
     assert main(["score", "rouge", str(refs), str(outs)]) == 2
     assert "holds JSON lines: name the text field" in _err(capsys)
+
+
+def test_a_231_kb_passage_is_cut_not_the_instruction(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: the backend cut the prompt from the front, dropping the instruction, and nothing
+    said so. Now the passage alone is cut, each item records it, and the table counts it."""
+    huge = ("The river floods every spring and the town rebuilds. " * 4400)[:231_000]
+    paragraphs = [
+        {"context": huge, "qas": [{"id": "big", "question": "What floods?", "is_impossible": False,
+                                   "answers": [{"text": "The river", "answer_start": 0}]}]},
+        {"context": "Ada wrote the first program.", "qas": [
+            {"id": "small", "question": "Who wrote it?", "is_impossible": False,
+             "answers": [{"text": "Ada", "answer_start": 0}]}]},
+    ]  # fmt: skip
+    folder = tmp_path / "data" / "squad_v2.0"
+    folder.mkdir(parents=True)
+    _write(folder / "dev-v2.0.reconstructed.json",
+           json.dumps({"version": "v2.0", "data": [{"title": "t", "paragraphs": paragraphs}]}))
+    with openai_stub(lambda body: "The river") as (url, requests):
+        code = main(["eval", "--model", f"openai-chat:{url}@plainmodel", "--tasks", "squad_v2.0",
+                     "--data-dir", str(tmp_path / "data"),
+                     "--output", str(tmp_path / "runs")])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    from tasks.qa.utils import INSTRUCTION, MAX_PASSAGE_CHARS
+
+    prompts = [m["content"] for r in requests for m in r.get("messages", []) if m["role"] == "user"]
+    (big,) = [p for p in prompts if "What floods?" in p]
+    assert big.startswith(INSTRUCTION) and big.endswith("[…]\nQuestion: What floods?\nAnswer:")
+    assert len(big) < MAX_PASSAGE_CHARS + len(INSTRUCTION) + 100
+    assert "1 of 2 items had their passage cut to fit the prompt (passage_truncated)" in out
+    (results,) = (tmp_path / "runs").glob("*/*/results.json")
+    qa = json.loads(results.read_text())["use_cases"]["squad_v2.0"]
+    assert qa["metrics"]["passage_truncated"]["value"] == 50.0

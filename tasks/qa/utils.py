@@ -12,7 +12,8 @@ script does. The model is asked to reply ``unanswerable`` when the passage lacks
 a reply that is wholly that or another no-answer phrase or sentence ("no answer", "N/A", "The
 passage does not say ...") is the empty prediction (:func:`is_no_answer`); ``NASA`` or ``None of
 them`` are answers. An empty or blank output is also read as "no answer", as the official
-script does, but counts as invalid.
+script does, but counts as invalid. A passage over :data:`MAX_PASSAGE_CHARS` is cut (never
+the instruction or the question) and counted in ``passage_truncated``.
 """
 
 from __future__ import annotations
@@ -79,9 +80,33 @@ def load_squad_v2(**metadata: Any) -> Any:
     return benchmark_dataset("squad_v2.0", **metadata)
 
 
+MAX_PASSAGE_CHARS = 6000
+"""Longest passage put in a prompt (characters). A longer one is cut here, at a word boundary,
+and marked ``[…]``: the backend would otherwise cut the prompt from the front, dropping the
+instruction (a 231 KB passage did). Every SQuAD v1.1/v2.0 dev passage (at most 4,063) and
+every bundled one fits, so their prompts are unchanged; ``passage_truncated`` counts the cut
+ones. A character budget, not a token one, so that every model sees the same prompt."""
+TRUNCATION_MARK = " […]"
+
+
+def passage(doc: dict[str, Any]) -> tuple[str, bool]:
+    """The passage as prompted, and whether it was cut to :data:`MAX_PASSAGE_CHARS`."""
+    context = str(doc["context"])
+    if len(context) <= MAX_PASSAGE_CHARS:
+        return context, False
+    budget = MAX_PASSAGE_CHARS - len(TRUNCATION_MARK)
+    head = context[:budget]
+    cut = head.rstrip()
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space > budget // 2 and not context[budget].isspace():
+        cut = cut[:space].rstrip()  # do not end on half a word
+    return cut + TRUNCATION_MARK, True
+
+
 def doc_to_text(doc: dict[str, Any]) -> str:
-    """Instruction, passage, question, and the answer cue."""
-    return f"{INSTRUCTION}\n\nPassage: {doc['context']}\nQuestion: {doc['question']}\nAnswer:"
+    """Instruction, passage (cut to :data:`MAX_PASSAGE_CHARS`), question, and the answer cue."""
+    text, _ = passage(doc)
+    return f"{INSTRUCTION}\n\nPassage: {text}\nQuestion: {doc['question']}\nAnswer:"
 
 
 def doc_to_target(doc: dict[str, Any]) -> str:
@@ -124,6 +149,7 @@ def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Any]:
         "has_answer_f1": [scores["f1"] if answerable else 0.0, float(answerable)],
         "no_answer_accuracy": [0.0 if answerable else scores["exact_match"], float(not answerable)],
         "invalid": 100.0 * (not str(results[0]).strip()),
+        "passage_truncated": 100.0 * passage(doc)[1],
     }
 
 
