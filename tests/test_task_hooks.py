@@ -241,11 +241,12 @@ def test_qa_scores_and_invalid_outputs() -> None:
     answerable = {"context": "Bo won.", "answers": ["Bo"]}
     assert QA.process_results(answerable, ["Bo"]) == {
         "exact_match": 100.0, "f1": 100.0, "has_answer_f1": [100.0, 1.0],
-        "no_answer_accuracy": [0.0, 0.0], "invalid": 0.0}  # fmt: skip
+        "no_answer_accuracy": [0.0, 0.0], "invalid": 0.0, "passage_truncated": 0.0}  # fmt: skip
     unanswerable = {"context": "Bo won.", "answers": []}
     assert QA.process_results(unanswerable, [" \n "]) == {
         "exact_match": 100.0, "f1": 100.0, "has_answer_f1": [0.0, 0.0],
-        "no_answer_accuracy": [100.0, 1.0], "invalid": 100.0}  # fmt: skip
+        "no_answer_accuracy": [100.0, 1.0], "invalid": 100.0,
+        "passage_truncated": 0.0}  # fmt: skip
 
 
 def test_qa_baselines_are_no_answer_and_the_first_sentence() -> None:
