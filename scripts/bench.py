@@ -15,6 +15,8 @@
    per-run overhead is what is measured).
 5. scoring throughput: ROUGE and entity counting on 10,000 items; bootstrap CIs of 10,000 items ×
    1,000 resamples, vectorized vs a per-resample loop.
+6. the code sandbox: candidates per second through bubblewrap, and its cost against the same
+   candidates run as plain subprocesses with the same limits.
 """
 
 from __future__ import annotations
@@ -242,6 +244,28 @@ def scoring_throughput() -> dict[str, float]:
             "bootstrap_loop_s": loop, "ratio": vectorized / loop}  # fmt: skip
 
 
+def sandbox_throughput() -> dict[str, float]:
+    """The bundled code problems' reference solutions, 2 at a time: through the sandbox and
+    unsandboxed (same limits), interleaved A, B, B, A, the fastest of each kept."""
+    from evals.metrics.code import humaneval_program
+    from evals.sandbox import Limits, run_programs
+
+    rows = [json.loads(x) for x in (ROOT / "tasks/code/data/problems.jsonl").open()]
+    programs = [humaneval_program(r["prompt"], r["canonical_solution"], r["test"],
+                                  r["entry_point"]) for r in rows]  # fmt: skip
+    times: dict[str, list[float]] = {"bwrap": [], "none": []}
+    for kind in ("bwrap", "none", "none", "bwrap"):
+        started = time.perf_counter()
+        outcomes = run_programs(programs, Limits(), kind, workers=2)
+        times[kind].append(time.perf_counter() - started)
+        assert all(o.passed for o in outcomes), [o for o in outcomes if not o.passed][:1]
+    sandboxed, plain = min(times["bwrap"]), min(times["none"])
+    return {"candidates_per_s": len(programs) / sandboxed,
+            "unsandboxed_per_s": len(programs) / plain,
+            "ms_per_candidate_2_cores": 1000 * sandboxed / len(programs),
+            "ratio": sandboxed / plain}  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=16, help="items per use case")
@@ -259,6 +283,8 @@ def main() -> int:
          lambda: warm_vs_cold(args.limit, args.batch_size)),
         ("matrix of 3 variants / 3 separate runs", "< 1.0", lambda: matrix_vs_separate(args.limit)),
         ("bootstrap 10k x 1000: vectorized / loop", "< 1.0", scoring_throughput),
+        ("code sandbox / unsandboxed subprocess (46 candidates, 2 at a time)", "report",
+         sandbox_throughput),
     ):  # fmt: skip
         if args.only and args.only not in label:
             continue
