@@ -54,6 +54,8 @@ def _apply_data_options(args: argparse.Namespace) -> None:
                 else str(value)  # fmt: skip
     if getattr(args, "reuse_unpinned", False):
         os.environ["EVALS_REUSE_UNPINNED"] = "1"
+    if getattr(args, "unsafe_no_sandbox", False):
+        os.environ["EVALS_UNSAFE_NO_SANDBOX"] = "1"  # read by tasks/code/utils.py
 
 
 def _load_judge(args: argparse.Namespace):
@@ -323,6 +325,11 @@ def _add_run_options(command: argparse.ArgumentParser, *, evaluates: bool = True
         command.add_argument(
             "--reuse-unpinned", action="store_true",
             help="reuse cached answers of a hub model without a pinned revision across runs",
+        )  # fmt: skip
+        command.add_argument(
+            "--unsafe-no-sandbox", action="store_true",
+            help="run model-written code without a sandbox (only where bubblewrap cannot run, "
+                 "and only for code you trust); recorded in every code sample",
         )  # fmt: skip
     command.add_argument("--output", default="reports/runs", help="runs folder")
     command.add_argument("--tasks-dir", default=_TASKS_DIR)

@@ -193,6 +193,9 @@ def preflight(use_cases: list[UseCase]) -> None:
             load_dialogues(use_case, None)
             continue
         hooks = use_case.hooks()
+        requirement = getattr(hooks, "preflight", None)  # e.g. code: a sandbox to run it in
+        if requirement is not None:
+            requirement()
         loader = str(resolved_yaml(use_case.tasks[0].config_path).get("custom_dataset", ""))
         name = loader.removeprefix("!function ").rpartition(".")[2]
         if name and hasattr(hooks, name):

@@ -19,7 +19,7 @@ from evals.results import RESULTS_FILE
 from evals.usecases import discover_use_cases, read_suites, select_use_cases
 from tests.conftest import shared_data
 
-BUNDLED = {"chat", "ner", "qa", "sentiment", "summarization"}
+BUNDLED = {"chat", "code", "ner", "qa", "sentiment", "summarization"}
 
 
 def test_every_registered_benchmark_is_a_unit_of_its_use_case() -> None:

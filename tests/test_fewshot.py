@@ -131,9 +131,22 @@ def pool_leaks(group: str, scored: list[Doc], pool: list[Doc]) -> list[str]:
 LM_EVAL_TASKS = [
     pytest.param(unit.name, spec.name, id=spec.name)
     for unit in UNITS.values()
-    if unit.kind == "lm-eval"
+    if unit.kind == "lm-eval" and unit.fewshot_completion > 0
     for spec in unit.tasks
 ]
+ZERO_SHOT = [name for name, unit in UNITS.items()
+             if unit.kind == "lm-eval" and unit.fewshot_completion == 0]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ZERO_SHOT)
+def test_a_zero_shot_prompt_is_its_item_alone(name: str) -> None:
+    """Code (HumanEval, MBPP, bundled) is zero-shot as published: no pool, and every prompt
+    is exactly the item's own text."""
+    unit = _unit(name)
+    task = _build(unit, name)
+    assert not task.has_training_docs() or task.config.fewshot_split is None
+    for doc in list(task.eval_docs)[:20]:
+        assert task.fewshot_context(doc, 0) == task.doc_to_text(doc)
 MULTITURN = [name for name, unit in UNITS.items() if unit.kind == "multiturn"]
 
 

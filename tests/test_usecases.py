@@ -6,10 +6,10 @@ from evals.errors import DataError, TaskConfigError
 from evals.usecases import discover_use_cases, load_use_case, select_use_cases
 
 TASKS = Path(__file__).resolve().parent.parent / "tasks"
-MINIMUM_ITEMS = {"sentiment": 60, "ner": 60, "qa": 60, "summarization": 30, "chat": 25}
+MINIMUM_ITEMS = {"sentiment": 60, "ner": 60, "qa": 60, "summarization": 30, "chat": 25, "code": 40}
 
 
-def test_five_use_cases_with_primary_metrics() -> None:
+def test_six_use_cases_with_primary_metrics() -> None:
     found = discover_use_cases(TASKS)
     assert {n for n, u in found.items() if u.benchmark is None} == set(MINIMUM_ITEMS)
     assert all(found[n].group == n for n in MINIMUM_ITEMS)
@@ -17,6 +17,7 @@ def test_five_use_cases_with_primary_metrics() -> None:
     assert found["ner"].primary_metric == "f1"
     assert found["qa"].primary_metric == "f1"
     assert found["sentiment"].primary_metric == "accuracy"
+    assert found["code"].primary_metric == "pass_at_1" and found["code"].fewshot_completion == 0
     assert found["chat"].kind == "multiturn" and found["chat"].primary_metric == "turn_pass_rate"
     assert [t.name for t in found["sentiment"].tasks] == ["sentiment", "sentiment_choice"]
     assert found["sentiment"].tasks[1].needs_loglikelihood
@@ -37,6 +38,9 @@ def test_bundled_data_is_big_enough_and_loads(name: str) -> None:
         return
     dataset = hooks.load_dataset()
     assert len(dataset["test"]) >= MINIMUM_ITEMS[name]
+    if use_case.fewshot_completion == 0:  # zero-shot (code): no pool at all
+        assert set(dataset) == {"test"}
+        return
     assert len(dataset["fewshot"]) >= use_case.fewshot_completion
     test_ids = set(dataset["test"]["id"])
     assert not test_ids & set(dataset["fewshot"]["id"])

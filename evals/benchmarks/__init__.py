@@ -8,8 +8,8 @@
 2. **hub**: the Hugging Face dataset through ``datasets.load_dataset`` at a pinned revision, for
    users who have the hub (:mod:`evals.benchmarks.hub`). Never used by tests or the default path.
 
-Each benchmark module (``sentiment``, ``ner``, ``summarization``, ``qa``, ``chat``) registers
-its datasets with the paper, split and official metric in its header docstring.
+Each benchmark module (``sentiment``, ``ner``, ``summarization``, ``qa``, ``chat``, ``code``)
+registers its datasets with the paper, split and official metric in its header docstring.
 """
 
 from __future__ import annotations
@@ -148,6 +148,8 @@ def item_texts(use_case: str, record: dict[str, Any]) -> set[tuple[str, str]]:
         return {("question", _norm(record["question"])), ("passage", _norm(record["context"]))}
     if use_case == "summarization":
         return {("document", _norm(record["document"]))}
+    if use_case == "code":
+        return {("prompt", _norm(record["prompt"]))}
     return {("user", _norm(turn["user"])) for turn in record.get("turns", [])}
 
 
@@ -197,4 +199,4 @@ def load_fewshot(name: str, data_dir: Path) -> Records | None:
 
 
 def _import_all() -> None:
-    from evals.benchmarks import chat, ner, qa, sentiment, summarization  # noqa: F401
+    from evals.benchmarks import chat, code, ner, qa, sentiment, summarization  # noqa: F401

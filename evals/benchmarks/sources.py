@@ -105,11 +105,14 @@ def provenance(name: str, source: DataSource) -> dict[str, Any]:
 
 
 def as_dataset_dict(name: str, records: Records, fewshot: Records | None) -> Any:
-    """``test`` (the scored records) and ``fewshot`` splits. The few-shot split is never the
+    """``test`` (the scored records) and ``fewshot`` splits (``test`` alone when ``fewshot`` is
+    None: a zero-shot benchmark). The few-shot split is never the
     scored one: lm-eval leaves out the item being scored only when the two splits have the same
     name, so a scored split handed over as ``fewshot`` would show items their own answers."""
     import datasets
 
+    if fewshot is None:  # a zero-shot benchmark (HumanEval, MBPP): no pool at all
+        return datasets.DatasetDict({"test": datasets.Dataset.from_list(records)})
     if not fewshot:
         raise DataError(f"{name}: no few-shot examples apart from the scored items")
     return datasets.DatasetDict(
@@ -124,5 +127,6 @@ def benchmark_dataset(name: str, **metadata: Any) -> Any:
     """The lm-eval ``custom_dataset`` body shared by every benchmark task: the scored records
     and a few-shot pool from which every scored item is removed (by id and text)."""
     records, fewshot = benchmark_records(name, resolve_source(metadata))
-    pool = disjoint_pool(get_benchmark(name).use_case, records, fewshot or [])
+    use_case = get_benchmark(name).use_case
+    pool = None if fewshot is None else disjoint_pool(use_case, records, fewshot)
     return as_dataset_dict(name, records, pool)

@@ -1,0 +1,163 @@
+"""Code: write a Python function from its description; scored by running its tests.
+
+Datasets: the bundled ``data/problems.jsonl`` (46 original problems written for this project,
+CC0, HumanEval's format) and HumanEval / MBPP (``humaneval.yaml``, ``mbpp.yaml``) read from
+``DATA_DIR`` or the hub by :mod:`evals.benchmarks.code`. Record: ``{"id", "prompt", "solution",
+"test", "entry_point", "check"}``.
+
+**Prompt**, the same in both prompt modes: the problem's own prompt (HumanEval: signature and
+docstring; MBPP: the task and its asserts in a docstring). In completion mode the model
+continues it (the body, or for MBPP the whole function), zero-shot, stopping where the original
+HumanEval harness stops a completion at top level (``class``, ``if __name__``, ``print(``,
+``assert``; not at ``def``, which would cut a chat reply's code block); in chat mode it is the
+user's message.
+
+**Extraction** (:func:`extract_code`), one rule for both modes:
+
+1. a fenced block (```` ```python ````, ```` ```py ```` or bare) → its code, the first block
+   that defines the entry point, else the first block; an unclosed fence runs to the end;
+2. else a line ``def <entry point>(`` at column 0 → the whole reply is code;
+3. else the reply continues the prompt (a function body).
+
+In cases 1 and 2 the code follows the prompt, so its definition replaces the prompt's stub and
+the prompt's helpers and imports stay available. A blank reply, or a program that is not valid
+Python, is **invalid** (scored 0, counted in the invalid rate); nothing is run for it.
+
+**Metric**: ``pass_at_1``, 100 when the program (prompt + code + tests) runs to the end in the
+sandbox (:mod:`evals.sandbox`), else 0; the outcome (``passed``, ``failed``, ``timeout``,
+``forbidden``…) is in each sample's ``parsed`` field. Greedy decoding: pass@1 is the share of
+problems solved; :func:`evals.metrics.code.pass_at_k` is the estimator for n samples per problem.
+
+**Baselines**: ``empty`` (no code: invalid) and ``return_none`` (the prompt's function returning
+None: the signature alone, which no problem's tests accept).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from evals.benchmarks.code import humaneval_record
+from evals.benchmarks.sources import benchmark_dataset
+from evals.data import load_splits
+from evals.sandbox import Limits, Outcome, find_sandbox, run_program
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+UNSAFE_VARIABLE = "EVALS_UNSAFE_NO_SANDBOX"
+"""Set (by ``--unsafe-no-sandbox``) to run candidates without a sandbox."""
+LIMITS = Limits()
+_FENCE = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
+
+
+def _check(row: dict[str, Any]) -> str | None:
+    for key in ("prompt", "canonical_solution", "test", "entry_point"):
+        if not isinstance(row.get(key), str) or not row[key].strip():
+            return f"{key} must be a non-empty string"
+    if f"def {row['entry_point']}" not in row["prompt"]:
+        return f"the prompt does not define its entry point {row['entry_point']!r}"
+    return None
+
+
+def load_dataset(**_: Any) -> Any:
+    """The bundled problems (lm-eval ``custom_dataset`` hook), zero-shot: ``test`` only."""
+    import datasets
+
+    required = ("task_id", "prompt", "canonical_solution", "test", "entry_point")
+    rows = load_splits(DATA_DIR, {"test": "problems.jsonl"}, required, _check)["test"]
+    return datasets.DatasetDict(
+        {"test": datasets.Dataset.from_list([humaneval_record(dict(r)) for r in rows])}
+    )
+
+
+def load_humaneval(**metadata: Any) -> Any:
+    """HumanEval from DATA_DIR or the hub."""
+    return benchmark_dataset("humaneval", **metadata)
+
+
+def load_mbpp(**metadata: Any) -> Any:
+    """MBPP (test split, ids 11-510) from DATA_DIR or the hub."""
+    return benchmark_dataset("mbpp", **metadata)
+
+
+def preflight() -> None:
+    """Refuse before any model loads when code cannot be run safely (one line, exit 2)."""
+    find_sandbox(allow_unsafe=bool(os.environ.get(UNSAFE_VARIABLE)))
+
+
+def doc_to_text(doc: dict[str, Any]) -> str:
+    """The problem's prompt, as published."""
+    return str(doc["prompt"])
+
+
+def doc_to_target(doc: dict[str, Any]) -> str:
+    """What the prompt asks a completion-mode model for: the reference body (or function)."""
+    return str(doc["solution"])
+
+
+def extract_code(doc: dict[str, Any], output: str) -> str | None:
+    """The code to put after the prompt (module docstring: the rule); None for no code."""
+    text = str(output)
+    if not text.strip():
+        return None
+    entry = str(doc["entry_point"])
+    blocks = _FENCE.findall(text)
+    if blocks:
+        defining = [b for b in blocks if re.search(rf"^\s*def {re.escape(entry)}\s*\(", b, re.M)]
+        code = (defining or blocks)[0]
+        return "\n" + code if code.strip() else None
+    if re.search(rf"^def {re.escape(entry)}\s*\(", text, re.MULTILINE):
+        return "\n" + text
+    return text
+
+
+def program(doc: dict[str, Any], code: str) -> str:
+    """The script that tests ``code`` (placed after the prompt)."""
+    tail = f"\n\ncheck({doc['entry_point']})\n" if doc.get("check") else "\n"
+    return f"{doc['prompt']}{code}\n\n{doc['test']}{tail}"
+
+
+@lru_cache(maxsize=4096)
+def _run(script: str) -> Outcome:
+    sandbox = find_sandbox(allow_unsafe=bool(os.environ.get(UNSAFE_VARIABLE)))
+    return run_program(script, LIMITS, sandbox)
+
+
+def outcome(doc: dict[str, Any], output: str) -> dict[str, Any]:
+    """What happened to one reply: ``{"status", "detail", "sandbox"}`` (``invalid``: no code,
+    or code that is not valid Python, which is never run)."""
+    code = extract_code(doc, output)
+    if code is None:
+        return {"status": "invalid", "detail": "no code in the reply", "sandbox": ""}
+    script = program(doc, code)
+    try:
+        ast.parse(script)
+    except (SyntaxError, ValueError) as err:
+        return {"status": "invalid", "detail": f"not valid Python: {err}"[:200], "sandbox": ""}
+    result = _run(script)
+    return {"status": result.status, "detail": result.detail, "sandbox": result.sandbox}
+
+
+def parse_output(doc: dict[str, Any], output: str) -> dict[str, Any]:
+    """The sample's ``parsed`` field: the extracted code and its outcome (cached: no re-run)."""
+    return {"code": extract_code(doc, output), **outcome(doc, output)}
+
+
+def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
+    """pass@1 (greedy) and invalid, ×100."""
+    status = outcome(doc, results[0])["status"]
+    return {"pass_at_1": 100.0 * (status == "passed"), "invalid": 100.0 * (status == "invalid")}
+
+
+def _returns_none(doc: dict[str, Any]) -> str:
+    if doc.get("check"):  # the prompt holds the signature: a body
+        return "    return None\n"
+    return f"def {doc['entry_point']}(*args, **kwargs):\n    return None\n"
+
+
+def baselines(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """No code; and the entry point returning None (the signature alone)."""
+    return {"empty": [""] * len(docs), "return_none": [_returns_none(d) for d in docs]}

@@ -1,0 +1,127 @@
+"""The code use case (tasks/code): oracle and baselines on the full real data through the task's
+own hooks and the sandbox, the extraction rule, and the refusal without a sandbox."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from evals import sandbox
+from evals.benchmarks import load_benchmark
+from evals.errors import EvalsError
+from evals.usecases import discover_use_cases
+from tests.conftest import SHARED_DATA, shared_data
+
+HOOKS = discover_use_cases()["code"].hooks()
+if not sandbox._bwrap_works() and not os.environ.get("CI"):
+    pytest.skip("bubblewrap is not installed here", allow_module_level=True)
+
+
+def _bundled() -> list[dict]:
+    return [dict(r) for r in HOOKS.load_dataset()["test"]]
+
+
+def _records(name: str) -> list[dict]:
+    if name == "code":
+        return _bundled()
+    shared_data()  # skips outside CI when ../shared/data is absent
+    return load_benchmark(name, SHARED_DATA)
+
+
+def _chat_reply(doc: dict) -> str:
+    """The gold in the form a chat prompt gets it: the whole function in a fenced block."""
+    code = doc["prompt"] + doc["solution"] if doc["check"] else doc["solution"]
+    return f"Here is the function:\n\n```python\n{code}\n```\n\nIt handles the edge cases."
+
+
+def _scores(docs: list[dict], outputs: list[str]) -> list[dict[str, float]]:
+    return [HOOKS.process_results(d, [o]) for d, o in zip(docs, outputs, strict=True)]
+
+
+@pytest.mark.parametrize(("name", "n"), [("code", 46), ("humaneval", 164), ("mbpp", 500)])
+def test_oracle_completion_gold_scores_100(name: str, n: int) -> None:
+    docs = _records(name)
+    assert len(docs) == n
+    scores = _scores(docs, [HOOKS.doc_to_target(d) for d in docs])
+    failed = [d["id"] for d, s in zip(docs, scores, strict=True) if s["pass_at_1"] != 100.0]
+    assert failed == [] and all(s["invalid"] == 0.0 for s in scores)
+
+
+@pytest.mark.parametrize("name", ["code", "humaneval"])
+def test_oracle_chat_gold_in_a_code_block_scores_100(name: str) -> None:
+    docs = _records(name)
+    scores = _scores(docs, [_chat_reply(d) for d in docs])
+    assert [d["id"] for d, s in zip(docs, scores, strict=True) if s["pass_at_1"] != 100.0] == []
+
+
+@pytest.mark.parametrize("name", ["code", "humaneval", "mbpp"])
+def test_trivial_policies_score_exactly_their_baseline(name: str) -> None:
+    docs = _records(name)
+    policies = HOOKS.baselines(docs)
+    assert set(policies) == {"empty", "return_none"}
+    empty = _scores(docs, policies["empty"])
+    assert all(s == {"pass_at_1": 0.0, "invalid": 100.0} for s in empty)
+    none = _scores(docs, policies["return_none"])
+    assert [d["id"] for d, s in zip(docs, none, strict=True) if s != {"pass_at_1": 0.0,
+                                                                     "invalid": 0.0}] == []
+
+
+DOC = {"id": "t", "prompt": 'def add(a, b):\n    """Sum."""\n', "solution": "    return a + b\n",
+       "test": "def check(candidate):\n    assert candidate(2, 3) == 5\n", "entry_point": "add",
+       "check": True}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("reply", "status"),
+    [
+        ("    return a + b\n", "passed"),  # completion: the body
+        ("    return a - b\n", "failed"),
+        ("```python\ndef add(a, b):\n    return a + b\n```", "passed"),
+        ("```py\ndef add(a, b):\n    return a + b\n", "passed"),  # unclosed fence
+        ("```\ndef helper():\n    pass\n```\n```python\ndef add(a, b):\n    return b + a\n```",
+         "passed"),  # the block that defines the entry point
+        ("def add(a, b):\n    return a + b\n\nThat is it.", "invalid"),  # prose after code
+        ("def add(a, b):\n    return a + b\n", "passed"),  # whole function, no fence
+        ("Sure! The answer is to add them.", "invalid"),  # no code at all
+        ("   \n", "invalid"),
+        ("    import sys\n    sys.exit(0)\n", "exited"),
+        ("    while True:\n        pass\n", "timeout"),
+    ],
+)
+def test_extraction_rule_and_outcomes(reply: str, status: str) -> None:
+    if status == "timeout":
+        pytest.skip("the sandbox's own tests cover timeouts (10 s here)")
+    assert HOOKS.outcome(DOC, reply)["status"] == status
+    parsed = HOOKS.parse_output(DOC, reply)
+    assert parsed["status"] == status and (parsed["code"] is None) == (not reply.strip())
+
+
+def test_no_sandbox_refuses_before_any_model_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    sandbox._bwrap_works.cache_clear()
+    try:
+        with pytest.raises(EvalsError, match="--unsafe-no-sandbox"):
+            HOOKS.preflight()
+        monkeypatch.setenv("EVALS_UNSAFE_NO_SANDBOX", "1")
+        HOOKS.preflight()
+    finally:
+        monkeypatch.undo()
+        sandbox._bwrap_works.cache_clear()
+
+
+def test_a_run_on_the_code_use_case_records_outcomes(
+    tiny_chat_model: Path, tmp_path: Path
+) -> None:
+    from evals.cli import main
+
+    assert main(["eval", "--model", str(tiny_chat_model), "--tasks", "code", "--limit", "3",
+                 "--output", str(tmp_path)]) == 0  # fmt: skip
+    (results,) = tmp_path.glob("*/*/results.json")
+    code = json.loads(results.read_text())["use_cases"]["code"]
+    assert code["primary_metric"] == "pass_at_1" and code["n"] == 3
+    assert set(code["baselines"]["policies"]) == {"empty", "return_none"}
+    samples = [json.loads(x) for x in (results.parent / "samples_code.jsonl").open()]
+    assert all(s["parsed"]["status"] in (*sandbox.STATUSES, "invalid") for s in samples)
