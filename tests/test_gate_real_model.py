@@ -56,7 +56,7 @@ def test_embedded_model_against_itself_is_deterministic_and_never_regresses(
     code, verdict = run_gate(workspace, "default", "self")
     found = {u["use_case"]: u["verdict"] for u in verdict["use_cases"]}
     assert found == dict.fromkeys(
-        ("chat", "ner", "qa", "sentiment", "summarization"), "UNDERPOWERED"
+        ("chat", "code", "ner", "qa", "sentiment", "summarization"), "UNDERPOWERED"
     )
     assert code == 0 and verdict["status"] == "UNDERPOWERED"
     assert all(u["test"]["difference"]["value"] == 0.0 for u in verdict["use_cases"])

@@ -11,7 +11,7 @@ from evals.cli import main
 from evals.results import RESULTS_FILE
 from evals.usecases import discover_use_cases
 
-USE_CASES = ("chat", "ner", "qa", "sentiment", "summarization")
+USE_CASES = ("chat", "code", "ner", "qa", "sentiment", "summarization")
 
 
 def run_cli(*args: str) -> int:
@@ -31,7 +31,7 @@ def chat_run(tiny_chat_model: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return only_run_folder(runs)
 
 
-def test_run_folder_holds_complete_results_for_all_five_use_cases(chat_run: Path) -> None:
+def test_run_folder_holds_complete_results_for_all_six_use_cases(chat_run: Path) -> None:
     assert not chat_run.name.endswith(".partial")
     results = json.loads((chat_run / RESULTS_FILE).read_text())
     assert results["complete"] is True

@@ -35,8 +35,11 @@ def test_embedded_model_runs_every_use_case(tmp_path: Path) -> None:
     results = run(tmp_path, "--limit", "3")
     assert results["model"]["name"] == "SmolLM2-135M-Instruct"
     assert results["model"]["objective"] == "instruct" and results["prompt_mode"] == "chat"
-    assert set(results["use_cases"]) == {"chat", "ner", "qa", "sentiment", "summarization"}
+    assert set(results["use_cases"]) == {"chat", "code", "ner", "qa", "sentiment", "summarization"}
     folder = Path(results["_folder"])
+    code = [json.loads(line) for line in (folder / "samples_code.jsonl").open()]
+    # Every reply was extracted and, when it held code, run in the sandbox with a reason.
+    assert all(c["parsed"]["status"] for c in code) and results["use_cases"]["code"]["n"] == 3
     sentiment = [json.loads(line) for line in (folder / "samples_sentiment.jsonl").open()]
     # A real instruct model names labels: the parser must read at least one of three.
     assert any(s["parsed"] in {"negative", "neutral", "positive"} for s in sentiment)
