@@ -159,8 +159,7 @@ FORBIDDEN = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENETUNREACH, errno.EH
              errno.ECONNREFUSED, errno.EAFNOSUPPORT, errno.ESRCH}
 # Where a missing path is really missing; anywhere else (a home, the project, the host's /tmp
 # behind the sandbox's private one) the sandbox hides it.
-VISIBLE = ("/work", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
-           "/etc", "/proc", "/dev", "/python")
+VISIBLE = __VISIBLE__
 
 def _hidden(err):
     """A path outside what the sandbox shows (a home folder, the project): hidden, not absent."""
@@ -213,6 +212,9 @@ def find_sandbox(allow_unsafe: bool = False) -> str:
     )
 
 
+SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+"""Mounted read-only (those that exist)."""
+
 PYTHON_MOUNT = "/python"
 """Where the interpreter's installation is mounted in the sandbox (its own path may lie under a
 home folder, which the sandbox does not show)."""
@@ -239,7 +241,7 @@ def _bwrap_command(workdir: Path) -> list[str]:
                "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
                "--setenv", "HOME", "/work", "--proc", "/proc", "--dev", "/dev",
                "--tmpfs", "/tmp"]  # fmt: skip
-    for folder in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"):
+    for folder in SYSTEM_FOLDERS:
         if os.path.exists(folder):
             command += ["--ro-bind", folder, folder]
     command += ["--ro-bind", prefix, PYTHON_MOUNT, "--bind", str(workdir), "/work",
@@ -272,7 +274,8 @@ def run_program(program: str, limits: Limits = Limits(), sandbox: str = "bwrap")
     with tempfile.TemporaryDirectory(prefix="evals-sandbox-") as tmp:
         workdir = Path(tmp)
         (workdir / "program.py").write_text(program, encoding="utf-8")
-        harness = HARNESS
+        visible = ("/work", "/proc", "/dev", PYTHON_MOUNT, *SYSTEM_FOLDERS)
+        harness = HARNESS.replace("__VISIBLE__", repr(visible))
         if sandbox == "bwrap":
             # Set inside: bwrap itself needs more address space than the candidate gets; and
             # root gives way to nobody only after bwrap has mounted what the candidate needs.

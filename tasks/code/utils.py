@@ -42,8 +42,9 @@ from pathlib import Path
 from typing import Any
 
 from evals.benchmarks.code import humaneval_record
-from evals.benchmarks.sources import benchmark_dataset
-from evals.data import load_splits
+from evals.benchmarks.sources import as_dataset_dict, benchmark_dataset
+from evals.data import read_jsonl
+from evals.metrics.code import humaneval_program
 from evals.sandbox import Limits, Outcome, find_sandbox, run_program
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -64,13 +65,9 @@ def _check(row: dict[str, Any]) -> str | None:
 
 def load_dataset(**_: Any) -> Any:
     """The bundled problems (lm-eval ``custom_dataset`` hook), zero-shot: ``test`` only."""
-    import datasets
-
     required = ("task_id", "prompt", "canonical_solution", "test", "entry_point")
-    rows = load_splits(DATA_DIR, {"test": "problems.jsonl"}, required, _check)["test"]
-    return datasets.DatasetDict(
-        {"test": datasets.Dataset.from_list([humaneval_record(dict(r)) for r in rows])}
-    )
+    rows = read_jsonl(DATA_DIR / "problems.jsonl", required, _check)
+    return as_dataset_dict("code", [humaneval_record(r) for r in rows], None)
 
 
 def load_humaneval(**metadata: Any) -> Any:
@@ -116,8 +113,9 @@ def extract_code(doc: dict[str, Any], output: str) -> str | None:
 
 def program(doc: dict[str, Any], code: str) -> str:
     """The script that tests ``code`` (placed after the prompt)."""
-    tail = f"\n\ncheck({doc['entry_point']})\n" if doc.get("check") else "\n"
-    return f"{doc['prompt']}{code}\n\n{doc['test']}{tail}"
+    if doc.get("check"):  # HumanEval's format: the original harness's program
+        return humaneval_program(doc["prompt"], code, doc["test"], doc["entry_point"])
+    return f"{doc['prompt']}{code}\n\n{doc['test']}\n"  # MBPP: setup and asserts
 
 
 @lru_cache(maxsize=4096)
