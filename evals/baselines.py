@@ -1,6 +1,6 @@
 """Trivial baselines on the very items a run scored, and whether the model beats them.
 
-A use case's hooks module defines its no-skill policies, written in the format the prompt asks
+A use case's definition names its no-skill policies, written in the format the prompt asks
 for, so they go through the same parser and scorer as a model's output:
 
 - single-turn: ``baselines(docs) -> {policy: [raw output per doc]}`` (majority label, "always
@@ -23,7 +23,7 @@ import numpy as np
 
 from evals.decision import Estimate, PairedDifference, estimate, paired_difference
 from evals.statistics import item_statistics
-from evals.usecases import TaskSpec, UseCase
+from evals.usecases import DialogueHooks, UseCase
 
 ALPHA = 0.05
 
@@ -61,41 +61,27 @@ class BaselineComparison:
                 "above": self.above}  # fmt: skip
 
 
-def _task_scorer(use_case: UseCase, task: TaskSpec, hooks: Any) -> Any:
-    from evals.usecases import resolved_yaml
-
-    reference = str(resolved_yaml(task.config_path).get("process_results", ""))
-    name = reference.rsplit(".", 1)[-1] if reference.startswith("!function") else ""
-    scorer = getattr(hooks, name, None) if name else None
-    if scorer is None:
-        return None
-    return scorer
-
-
 def policy_statistics(
     use_case: UseCase, records: Sequence[Mapping[str, Any]], metric: str
 ) -> dict[str, np.ndarray]:
     """Per-item statistics of ``metric`` for every trivial policy of the use case, on the
     records' items in order (empty when the use case defines no baseline)."""
-    hooks = use_case.hooks()
     if not records:
         return {}
-    if use_case.kind == "multiturn":
-        replies_for = getattr(hooks, "baseline_replies", None)
-        if replies_for is None:
-            return {}
+    if use_case.dialogues is not None:
+        hooks = use_case.dialogues.hooks
         per_policy: dict[str, list[Any]] = {}
         for record in records:
             dialogue = record["doc"]
-            for policy, replies in replies_for(dialogue).items():
+            for policy, replies in hooks.baseline_replies(dialogue).items():
                 scores = hooks.dialogue_scores(_turn_logs(hooks, dialogue, replies))
                 if metric not in scores:  # a judged metric: the policy is not judged
                     return {}
                 per_policy.setdefault(policy, []).append(scores[metric])
         return {p: item_statistics(v) for p, v in per_policy.items()}
-    outputs_for = getattr(hooks, "baselines", None)
-    scorer = _task_scorer(use_case, use_case.tasks[0], hooks)
-    if outputs_for is None or scorer is None:
+    task = use_case.primary_task.definition
+    outputs_for, scorer = task.baselines, task.score
+    if outputs_for is None:
         return {}
     docs = [r["doc"] for r in records]
     return {
@@ -105,7 +91,9 @@ def policy_statistics(
     }  # fmt: skip
 
 
-def _turn_logs(hooks: Any, dialogue: dict[str, Any], replies: Sequence[str]) -> list[dict]:
+def _turn_logs(
+    hooks: DialogueHooks, dialogue: dict[str, Any], replies: Sequence[str]
+) -> list[dict]:
     history: list[dict[str, str]] = (
         [{"role": "system", "content": dialogue["system"]}] if dialogue.get("system") else []
     )

@@ -55,10 +55,8 @@ def run_task(
     )
     if output is None:  # non-zero rank in a distributed run
         return {}, []
-    hooks = use_case.hooks()
-    parse = getattr(hooks, "PARSERS", {}).get(task.name, hooks.parse_output)
     samples = output.get("samples", {}).get(task.name, [])
-    records = [_record(s, task, parse) for s in samples]
+    records = [_record(s, task) for s in samples]
     lm_eval_keys = {
         key: output[key][task.name]
         for key in ("results", "configs", "versions", "n-shot", "higher_is_better", "n-samples")
@@ -70,14 +68,14 @@ def run_task(
     return lm_eval_keys, records
 
 
-def _record(sample: dict[str, Any], task: TaskSpec, parse: Any) -> dict[str, Any]:
+def _record(sample: dict[str, Any], task: TaskSpec) -> dict[str, Any]:
     doc = sample["doc"]
     first_args = sample["arguments"][0] if sample.get("arguments") else ("",)
     prompt = str(first_args[0])
     if task.output_type == "generate_until":
         raw: Any = sample["filtered_resps"][0]
         raw = raw if isinstance(raw, str) else str(raw)
-        parsed = parse(doc, raw)
+        parsed = task.parse(doc, raw)
     else:
         raw = [float(r[0]) for r in sample["filtered_resps"]]
         choices = [str(a[1]).strip() for a in sample["arguments"]]

@@ -23,30 +23,18 @@ from typing import Any
 
 from evals.decision.multiple import holm_adjust
 from evals.decision.power import POWER, items_needed, min_detectable
+from evals.objective import FOLKLORE_CLAIMS
 from evals.pairing import align_items, pair_samples
 from evals.runs import StoredRun
 
-# The common advice, stated exactly as the README quotes it: objective → what it is "for".
-FOLKLORE_CLAIMS: dict[str, tuple[str, ...]] = {
-    "base": ("summarization", "text generation", "QA"),
-    "instruct": ("extraction", "sentiment", "NER", "summarization"),
-    "chat": ("dialogue",),
-    "code": ("code",),
-}
-# Which of those words each use case measures.
-USE_CASE_CLAIMS: dict[str, tuple[str, ...]] = {
-    "summarization": ("summarization",),
-    "qa": ("QA",),
-    "sentiment": ("sentiment",),
-    "ner": ("NER", "extraction"),
-    "chat": ("dialogue",),
-    "code": ("code",),
-}
-FOLKLORE: dict[str, tuple[str, ...]] = {
-    use_case: tuple(obj for obj, claims in FOLKLORE_CLAIMS.items() if set(claims) & set(words))
-    for use_case, words in USE_CASE_CLAIMS.items()
-}
-"""Use case → the objectives the folklore says win it."""
+
+def folklore(group: str) -> tuple[str, ...]:
+    """The objectives the folklore says win a use case (from its definition's claims; none
+    for a group no definition under ``tasks/`` names)."""
+    from evals.usecases.discovery import folklore_objectives
+
+    return folklore_objectives().get(group, ())
+
 
 RESOLVE_GAP = 10.0
 """The stated gap (points) a tie's "items needed" figure refers to."""
@@ -168,7 +156,7 @@ def _row(use_case: str, columns: Sequence[Column], alpha: float, gap: float) -> 
         "winner_objective": winner.objective if winner else None,
         "group": group,
         "dataset": first.get("dataset", {}).get("benchmark"),
-        "folklore": list(FOLKLORE.get(group, ())),
+        "folklore": list(folklore(group)),
         "folklore_claim": folklore_claim(group),
         "data_sha256": first["data_sha256"],
         "task_version": first["task_version"],
@@ -226,7 +214,7 @@ def _verdict_text(row: dict[str, Any], competitors: list[Column], comparisons: l
 
 def folklore_claim(group: str) -> str:
     """The folklore's words for a use case: ``summarization: base, instruct``."""
-    objectives = FOLKLORE.get(group, ())
+    objectives = folklore(group)
     if not objectives:
         return f"{group}: no folklore claim"
     return f"{group}: " + ", ".join(objectives)

@@ -21,7 +21,7 @@ from evals.benchmarks.sources import benchmark_records
 from evals.data import read_jsonl
 from evals.errors import DataError
 from evals.judge import Judge, load_judge_prompts
-from evals.usecases import UseCase
+from evals.usecases import DialogueHooks, UseCase
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,8 @@ def completion_transcript(
 
 def load_dialogues(use_case: UseCase, limit: int | None) -> list[dict[str, Any]]:
     """The dialogues to run: bundled JSONL, or a benchmark converted to the dialogue schema."""
-    hooks = use_case.hooks()
+    assert use_case.dialogues is not None
+    hooks = use_case.dialogues.hooks
     if use_case.benchmark:
         assert use_case.data_source is not None
         dialogues, _ = benchmark_records(use_case.benchmark, use_case.data_source)
@@ -79,7 +80,8 @@ def run_dialogues(
     """Run every dialogue to its end (and have the judge grade it); one record per dialogue."""
     from lm_eval.api.instance import Instance
 
-    config, hooks = use_case.config, use_case.hooks()
+    assert use_case.dialogues is not None
+    config, hooks = use_case.config, use_case.dialogues.hooks
     dialogues = load_dialogues(use_case, limit)
     golden = config.get("context", "own") == "golden"
     examples: list[dict[str, Any]] = []
@@ -135,9 +137,11 @@ def run_dialogues(
     ]
 
 
-def _grade(judge: Judge, use_case: UseCase, hooks: Any, dialogues: list, turn_logs: list) -> None:
+def _grade(
+    judge: Judge, use_case: UseCase, hooks: DialogueHooks, dialogues: list, turn_logs: list
+) -> None:
     """Attach the judge's judgment and rating to every turn."""
-    if not hasattr(hooks, "judge_requests"):
+    if hooks.judge_requests is None:
         raise DataError(f"{use_case.name}: this use case is scored without a judge; drop JUDGE")
     source = use_case.data_source
     if source is None or source.data_dir is None or "judge_prompts" not in use_case.config:

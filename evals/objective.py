@@ -17,6 +17,15 @@ class Objective(str, Enum):
     CODE = "code"
 
 
+FOLKLORE_CLAIMS: dict[str, tuple[str, ...]] = {
+    "base": ("summarization", "text generation", "QA"),
+    "instruct": ("extraction", "sentiment", "NER", "summarization"),
+    "chat": ("dialogue",),
+    "code": ("code",),
+}
+"""The common advice, stated exactly as the README quotes it: objective → what it is "for".
+Each use case names the words it measures (``UseCaseDefinition.claims``)."""
+
 # Checked in this order: "CodeLlama-7b-Instruct" is a code model first, an instruct model second.
 _NAME_MARKERS: tuple[tuple[Objective, frozenset[str]], ...] = (
     (Objective.CODE, frozenset({"code", "coder", "python", "codegen", "starcoder"})),

@@ -117,6 +117,7 @@ def code_sha256(folder: Path, kind: str) -> str:
         *sorted(folder.glob("*.py")),
         *sorted((PACKAGE / "metrics").glob("*.py")),
         *sorted((PACKAGE / "benchmarks").glob("*.py")),
+        *sorted((PACKAGE / "usecases").glob("*.py")),
         PACKAGE / "statistics.py", PACKAGE / "judge.py", PACKAGE / "data.py", runner,
     )  # fmt: skip
     files = [p for p in paths if p.is_file()]

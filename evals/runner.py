@@ -164,8 +164,7 @@ def evaluate_use_case(
         group=use_case.group or use_case.name,
         dataset=use_case.data_provenance,
         judge=judge.identity() if judged and judge is not None else None,
-        interval_unit=str(getattr(use_case.hooks(), "CLUSTER_UNIT", "item")) if clusters
-        else "item",
+        interval_unit=use_case.cluster.unit if clusters and use_case.cluster else "item",
         clusters=len(set(clusters)) if clusters else None,
         baselines=baseline_summary(comparisons),
     )  # fmt: skip
@@ -173,33 +172,26 @@ def evaluate_use_case(
 
 
 def annotate_clusters(use_case: UseCase, records: list[dict[str, Any]]) -> None:
-    """Give each record the cluster its item shares with others (``cluster_key`` hook of the
-    use case, e.g. the passage of a reading-comprehension question); no hook, no cluster."""
-    key = getattr(use_case.hooks(), "cluster_key", None)
-    if key is None:
+    """Give each record the cluster its item shares with others (the use case's ``cluster``,
+    e.g. the passage of a reading-comprehension question); none defined, no cluster."""
+    if use_case.cluster is None:
         return
     for record in records:
-        record["cluster"] = key(record["doc"])
+        record["cluster"] = use_case.cluster.key(record["doc"])
 
 
 def preflight(use_cases: list[UseCase]) -> None:
     """Read and check every data row of every use case before any model loads, so a bad row
     costs seconds, not a model load and the use cases before it (one line, exit 2)."""
     from evals.multiturn import load_dialogues
-    from evals.usecases import resolved_yaml
 
     for use_case in use_cases:
+        if use_case.definition.preflight is not None:  # e.g. code: a sandbox to run it in
+            use_case.definition.preflight()
         if use_case.kind == "multiturn":
             load_dialogues(use_case, None)
-            continue
-        hooks = use_case.hooks()
-        requirement = getattr(hooks, "preflight", None)  # e.g. code: a sandbox to run it in
-        if requirement is not None:
-            requirement()
-        loader = str(resolved_yaml(use_case.tasks[0].config_path).get("custom_dataset", ""))
-        name = loader.removeprefix("!function ").rpartition(".")[2]
-        if name and hasattr(hooks, name):
-            getattr(hooks, name)(**use_case.task_metadata())
+        else:
+            use_case.primary_task.definition.loader(**use_case.task_metadata())
 
 
 def run_evaluation(

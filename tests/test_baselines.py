@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import cache
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -30,7 +29,7 @@ def _docs(name: str) -> tuple[dict[str, Any], ...]:
     if unit.benchmark:
         records, _ = benchmark_records(unit.benchmark, DataSource("local", shared_data()))
         return tuple(records)
-    return tuple(unit.hooks().load_dataset()["test"])
+    return tuple(unit.module().load_dataset()["test"])
 
 
 def _score(name: str, metric: str) -> dict[str, float]:
@@ -77,7 +76,7 @@ def test_no_entities_scores_zero_f1(name: str) -> None:
 
 @pytest.mark.parametrize(("name", "metric"), [("cnn_dailymail", "rougeLsum"), ("xsum", "rougeL")])
 def test_lead_sentences_score_what_rouge_says(name: str, metric: str) -> None:
-    hooks = UNITS[name].hooks()
+    hooks = UNITS[name].module()
     docs = _docs(name)
     expected = {}
     for k in (1, 3):
@@ -93,7 +92,7 @@ def test_lead_sentences_score_what_rouge_says(name: str, metric: str) -> None:
 
 
 def test_sentences_split_news_and_dialogue() -> None:
-    hooks = UNITS["summarization"].hooks()
+    hooks = UNITS["summarization"].module()
     assert hooks.sentences("It rained. Then it stopped! Was it over? Yes.") == [
         "It rained.", "Then it stopped!", "Was it over?", "Yes."]  # fmt: skip
     assert hooks.sentences("Amy: hi\nBob: hello there.\n") == ["Amy: hi", "Bob: hello there."]
@@ -180,19 +179,13 @@ class _Hooks:
         return {"accuracy": 100.0 if results[0] == doc["label"] else 0.0}
 
 
-def _use_case(tmp_path: Path, hooks: Any, process_results: str | None) -> Any:
-    config = tmp_path / "task.yaml"
-    line = f"process_results: {process_results}\n" if process_results else ""
-    config.write_text(f"task: toy\n{line}")
-    task = SimpleNamespace(config_path=config)
-    return SimpleNamespace(kind="single", hooks=lambda: hooks, tasks=[task])
+def _use_case(hooks: Any) -> Any:
+    task = SimpleNamespace(baselines=getattr(hooks, "baselines", None), score=_Hooks.score)
+    return SimpleNamespace(dialogues=None, primary_task=SimpleNamespace(definition=task))
 
 
-@pytest.mark.parametrize("reference", ["!function utils.score", "!function tasks.toy.utils.score"])
-def test_single_turn_policies_go_through_the_tasks_own_scorer(
-    tmp_path: Path, reference: str
-) -> None:
-    unit = _use_case(tmp_path, _Hooks, reference)
+def test_single_turn_policies_go_through_the_tasks_own_scorer() -> None:
+    unit = _use_case(_Hooks)
     records = [{"doc": {"label": x}} for x in "aba"]
     stats = policy_statistics(unit, records, "accuracy")
     assert {p: s.tolist() for p, s in stats.items()} == {
@@ -202,21 +195,9 @@ def test_single_turn_policies_go_through_the_tasks_own_scorer(
     assert policy_statistics(unit, [], "accuracy") == {}
 
 
-@pytest.mark.parametrize(
-    ("hooks", "process_results"),
-    [(_Hooks, None), (_Hooks, "!function utils.missing"), (_Hooks, "utils.score"),
-     (SimpleNamespace(score=_Hooks.score), "!function utils.score")],
-)  # fmt: skip
-def test_no_policy_scores_without_baselines_or_a_named_scorer(
-    tmp_path: Path, hooks: Any, process_results: str | None
-) -> None:
-    unit = _use_case(tmp_path, hooks, process_results)
+def test_no_policy_scores_without_baselines() -> None:
+    unit = _use_case(SimpleNamespace())
     assert policy_statistics(unit, [{"doc": {"label": "a"}}], "accuracy") == {}
-
-
-def test_a_multi_turn_use_case_without_baseline_replies_has_none(tmp_path: Path) -> None:
-    unit = SimpleNamespace(kind="multiturn", hooks=lambda: SimpleNamespace(), tasks=[])
-    assert policy_statistics(unit, [{"doc": DIALOGUES[1]}], "turn_pass_rate") == {}
 
 
 def test_comparison_json_is_exact() -> None:

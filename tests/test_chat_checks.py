@@ -22,7 +22,7 @@ from evals.results import estimate_metrics
 from evals.usecases import discover_use_cases
 
 CHAT = discover_use_cases()["chat"]
-HOOKS = CHAT.hooks()
+HOOKS = CHAT.module()
 DIALOGUES = read_jsonl(CHAT.folder / CHAT.config["data"], ("id", "turns"), HOOKS.check_row)
 N_CHECKS = 125  # on the 59 turns of the bundled set
 

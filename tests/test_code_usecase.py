@@ -15,7 +15,7 @@ from evals.errors import EvalsError
 from evals.usecases import discover_use_cases
 from tests.conftest import SHARED_DATA, shared_data
 
-HOOKS = discover_use_cases()["code"].hooks()
+HOOKS = discover_use_cases()["code"].module()
 if not sandbox._bwrap_works() and not os.environ.get("CI"):
     pytest.skip("bubblewrap is not installed here", allow_module_level=True)
 

@@ -46,7 +46,8 @@ def _turns(*replies: str) -> list[dict[str, Any]]:
 
 
 def test_reference_guided_templates_for_math_reasoning_and_coding() -> None:
-    hooks = select_use_cases("mt_bench", data_source=DataSource("local", shared_data()))[0].hooks()
+    unit = select_use_cases("mt_bench", data_source=DataSource("local", shared_data()))[0]
+    hooks = unit.dialogues.hooks
     prompts = _prompts()
     turns = [{"user": "Q1", "reference": "R1"}, {"user": "Q2", "reference": "R2"}]
     math = {"id": "m", "category": "math", "turns": turns}
@@ -61,9 +62,8 @@ def test_reference_guided_templates_for_math_reasoning_and_coding() -> None:
 
 
 def test_golden_context_is_shown_to_the_judge() -> None:
-    hooks = select_use_cases("mt_bench_101", data_source=DataSource("local", shared_data()))[
-        0
-    ].hooks()
+    unit = select_use_cases("mt_bench_101", data_source=DataSource("local", shared_data()))[0]
+    hooks = unit.dialogues.hooks
     dialogue = {"id": "g", "category": "CM", "turns": [
         {"user": "U1", "golden": "G1", "reference": "G1"},
         {"user": "U2", "golden": "G2", "reference": "G2"}]}  # fmt: skip

@@ -18,7 +18,7 @@ import pytest
 from evals.benchmarks.sources import DataSource, benchmark_records
 from evals.metrics.squad import normalize_answer
 from evals.statistics import REDUCERS, item_statistics, reduce_f1, reducer_for
-from evals.usecases import UseCase, discover_use_cases, resolved_yaml
+from evals.usecases import UseCase, discover_use_cases
 from tests.conftest import shared_data
 
 UNITS = discover_use_cases()
@@ -26,11 +26,8 @@ Doc = dict[str, Any]
 
 
 def _process_results(unit: UseCase) -> Callable[[Doc, list[str]], dict[str, Any]]:
-    """The hook named by the unit's YAML (``!function utils.<name>``), includes resolved."""
-    ref = str(resolved_yaml(unit.tasks[0].config_path)["process_results"])
-    module, _, name = ref.removeprefix("!function ").rpartition(".")
-    assert module == unit.hooks_file.removesuffix(".py"), ref
-    return getattr(unit.hooks(), name)
+    """The scorer the unit's primary task defines (its YAML names the same function)."""
+    return unit.primary_task.definition.score
 
 
 @cache
@@ -39,7 +36,7 @@ def _docs(name: str) -> list[Doc]:
     if unit.benchmark:
         records, _ = benchmark_records(unit.benchmark, DataSource("local", shared_data()))
         return records
-    return list(unit.hooks().load_dataset()["test"])
+    return list(unit.module().load_dataset()["test"])
 
 
 def _oracle(
@@ -70,7 +67,7 @@ def _qa_outputs(doc: Doc) -> list[str]:
     """Every gold answer the official script keeps (it drops answers that normalize to nothing,
     such as the ``"."`` listed for three dev questions), or the instructed no-answer reply."""
     if not doc["answers"]:
-        return [UNITS["qa"].hooks().NO_ANSWER]
+        return [UNITS["qa"].module().NO_ANSWER]
     return [a for a in doc["answers"] if normalize_answer(a)]
 
 
@@ -96,7 +93,7 @@ def test_qa_gold_answers_fed_back_score_full_marks(name: str) -> None:
 def test_ner_gold_entities_fed_back_score_full_marks(name: str) -> None:
     """Every mention listed once, in the JSON format the prompt asks for (``doc_to_target``);
     the aligner must place each one on its own span, repeated strings included."""
-    hooks = UNITS[name].hooks()
+    hooks = UNITS[name].module()
     corpus, items = _oracle(name, lambda doc: [hooks.doc_to_target(doc)])
     counts = np.sum([s["f1"] for _, _, s in items], axis=0)
     failed = [(d["id"], s["f1"]) for d, _, s in items if len(set(s["f1"])) > 1]
@@ -118,7 +115,7 @@ def test_ner_gold_entities_of_the_dev_sets_align_back(name: str) -> None:
     process = _process_results(unit)
     _, dev = benchmark_records(name, DataSource("local", shared_data()))
     assert dev
-    counts = np.sum([process(doc, [unit.hooks().doc_to_target(doc)])["f1"] for doc in dev], 0)
+    counts = np.sum([process(doc, [unit.module().doc_to_target(doc)])["f1"] for doc in dev], 0)
     assert counts[0] == counts[1] == counts[2] > 0
 
 

@@ -146,11 +146,12 @@ def test_bad_data_stops_before_any_run_and_a_failure_midway_keeps_finished_use_c
     assert not runs.exists()
 
     bad.write_text(good)
-    hooks = tasks / "qa" / "utils.py"
-    hooks.write_text(hooks.read_text() + (
-        "\n\ndef process_results(doc, results):\n"
-        "    from evals.errors import DataError\n"
-        "    raise DataError('planted scorer failure')\n"))  # fmt: skip
+    hooks = tasks / "qa" / "usecase.py"
+    scorer = '    """Per-item EM/F1 and the answerable / unanswerable split."""\n'
+    assert hooks.read_text().count(scorer) == 1
+    hooks.write_text(hooks.read_text().replace(scorer, scorer + (
+        "    from evals.errors import DataError\n\n"
+        "    raise DataError('planted scorer failure')\n")))  # fmt: skip
     assert run_cli(*args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     errors = [line for line in err if line.startswith("error:")]

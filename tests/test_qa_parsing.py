@@ -9,7 +9,7 @@ import pytest
 
 from evals.usecases import discover_use_cases
 
-HOOKS = discover_use_cases()["qa"].hooks()
+HOOKS = discover_use_cases()["qa"].module()
 DOC: dict[str, Any] = {
     "id": "q1",
     "context": "Napoleon left Paris in 1815 and never came back.",

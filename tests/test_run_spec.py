@@ -64,7 +64,7 @@ def test_scorer_code_is_part_of_a_result_identity(tmp_path: Path) -> None:
     tasks = tmp_path / "tasks"
     shutil.copytree(REPO / "tasks" / "qa", tasks / "qa")
     before = code_sha256(tasks / "qa", "lm-eval")
-    hooks = tasks / "qa" / "utils.py"
+    hooks = tasks / "qa" / "usecase.py"
     hooks.write_text(hooks.read_text() + "\n# a scorer fix\n")
     after = code_sha256(tasks / "qa", "lm-eval")
     assert before != after

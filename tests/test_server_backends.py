@@ -17,7 +17,7 @@ LIMIT = 6
 
 
 def gold_labels() -> list[str]:
-    dataset = discover_use_cases()["sentiment"].hooks().load_dataset()
+    dataset = discover_use_cases()["sentiment"].module().load_dataset()
     return list(dataset["test"]["label"][:LIMIT])
 
 

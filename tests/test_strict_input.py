@@ -166,7 +166,7 @@ def test_a_231_kb_passage_is_cut_not_the_instruction(
                      "--output", str(tmp_path / "runs")])  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0
-    from tasks.qa.utils import INSTRUCTION, MAX_PASSAGE_CHARS
+    from tasks.qa.usecase import INSTRUCTION, MAX_PASSAGE_CHARS
 
     prompts = [m["content"] for r in requests for m in r.get("messages", []) if m["role"] == "user"]
     (big,) = [p for p in prompts if "What floods?" in p]

@@ -36,7 +36,7 @@ def _finite(value: object) -> bool:
 @pytest.mark.parametrize("output", HOSTILE)
 def test_single_turn_hooks_score_any_output(name: str, output: str) -> None:
     use_case = USE_CASES[name]
-    hooks = use_case.hooks()
+    hooks = use_case.module()
     doc = hooks.load_dataset()["test"][0]
     scores = hooks.process_results(doc, [output])
     assert set(scores) == set(use_case.tasks[0].metrics)
@@ -46,7 +46,7 @@ def test_single_turn_hooks_score_any_output(name: str, output: str) -> None:
 
 @pytest.mark.parametrize("output", HOSTILE)
 def test_chat_checks_score_any_output(output: str) -> None:
-    hooks = USE_CASES["chat"].hooks()
+    hooks = USE_CASES["chat"].module()
     every_check = [
         {"type": "contains_any", "values": ["a"]}, {"type": "absent", "values": ["b"]},
         {"type": "recall", "values": ["5", "14:35"]}, {"type": "not_echo"},
@@ -63,10 +63,10 @@ def test_chat_checks_score_any_output(output: str) -> None:
 
 
 def test_invalid_outputs_are_counted() -> None:
-    sentiment = USE_CASES["sentiment"].hooks()
+    sentiment = USE_CASES["sentiment"].module()
     doc = sentiment.load_dataset()["test"][0]
     assert sentiment.process_results(doc, ["I refuse."])["invalid"] == 100.0
-    ner = USE_CASES["ner"].hooks()
+    ner = USE_CASES["ner"].module()
     ner_doc = ner.load_dataset()["test"][0]
     scores = ner.process_results(ner_doc, ["no list here"])
     assert scores["invalid"] == 100.0 and scores["f1"][1] == 0.0
@@ -74,11 +74,11 @@ def test_invalid_outputs_are_counted() -> None:
 
 # --- each hook's exact output (bundled use cases, no shared data) ---------------------------------
 
-SENTIMENT = USE_CASES["sentiment"].hooks()
-NER = USE_CASES["ner"].hooks()
-QA = USE_CASES["qa"].hooks()
-SUMMARIZATION = USE_CASES["summarization"].hooks()
-CHAT = USE_CASES["chat"].hooks()
+SENTIMENT = USE_CASES["sentiment"].module()
+NER = USE_CASES["ner"].module()
+QA = USE_CASES["qa"].module()
+SUMMARIZATION = USE_CASES["summarization"].module()
+CHAT = USE_CASES["chat"].module()
 
 _BAD_ROWS = [
     (SENTIMENT, {"id": "1", "text": "Great!", "label": "happy"},
@@ -157,8 +157,8 @@ def test_sentiment_choice_and_aggregations() -> None:
     # two classes, per item one-hot [tp_a, tp_b, predicted_a, predicted_b, gold_a, gold_b]
     items = [[1.0, 0.0, 1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 1.0, 0.0, 0.0, 1.0],
              [0.0, 1.0, 0.0, 1.0, 0.0, 1.0]]  # fmt: skip
-    assert SENTIMENT.macro_f1_aggregation(items) == pytest.approx(100 * (2 / 3 + 2 / 3) / 2)
-    assert SENTIMENT.macro_recall_aggregation(items) == pytest.approx(100 * (1 + 0.5) / 2)
+    assert SENTIMENT.aggregate_macro_f1(items) == pytest.approx(100 * (2 / 3 + 2 / 3) / 2)
+    assert SENTIMENT.aggregate_macro_recall(items) == pytest.approx(100 * (1 + 0.5) / 2)
 
 
 # ner
@@ -204,9 +204,9 @@ def test_ner_parse_and_score_with_an_unaligned_listing() -> None:
 
 def test_ner_aggregations() -> None:
     items = [[2.0, 3.0, 4.0], [1.0, 1.0, 2.0]]
-    assert NER.f1_aggregation(items) == pytest.approx(100 * 6 / 10)
-    assert NER.precision_aggregation(items) == 75.0
-    assert NER.recall_aggregation(items) == 50.0
+    assert NER.aggregate_f1(items) == pytest.approx(100 * 6 / 10)
+    assert NER.aggregate_precision(items) == 75.0
+    assert NER.aggregate_recall(items) == 50.0
 
 
 # qa
@@ -220,7 +220,7 @@ def test_qa_prompt_target_and_clusters() -> None:
     assert QA.doc_to_target(doc) == "Bo" and QA.doc_to_target({"answers": []}) == "unanswerable"
     assert QA.cluster_key(doc) == sha256_text("Bo won.")[:16]
     assert QA.cluster_key(doc) != QA.cluster_key({"context": "Bo lost."})
-    assert QA.weighted_mean([[100.0, 1.0], [0.0, 0.0], [50.0, 1.0]]) == 75.0
+    assert QA.aggregate_mean([[100.0, 1.0], [0.0, 0.0], [50.0, 1.0]]) == 75.0
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from evals.errors import DataError, TaskConfigError
-from evals.usecases import discover_use_cases, load_use_case, select_use_cases
+from evals.usecases import discover_use_cases, select_use_cases
 
 TASKS = Path(__file__).resolve().parent.parent / "tasks"
 MINIMUM_ITEMS = {"sentiment": 60, "ner": 60, "qa": 60, "summarization": 30, "chat": 25, "code": 40}
@@ -26,7 +26,7 @@ def test_six_use_cases_with_primary_metrics() -> None:
 @pytest.mark.parametrize("name", sorted(MINIMUM_ITEMS))
 def test_bundled_data_is_big_enough_and_loads(name: str) -> None:
     use_case = discover_use_cases(TASKS)[name]
-    hooks = use_case.hooks()
+    hooks = use_case.module()
     if use_case.kind == "multiturn":
         from evals.data import read_jsonl
 
@@ -50,24 +50,6 @@ def test_select_in_order_and_unknown_name() -> None:
     assert [u.name for u in select_use_cases("qa, ner", TASKS)] == ["qa", "ner"]
     with pytest.raises(TaskConfigError, match="unknown use case 'nerr'"):
         select_use_cases("nerr", TASKS)
-
-
-def test_malformed_configs_are_named(tmp_path: Path) -> None:
-    folder = tmp_path / "broken"
-    folder.mkdir()
-    (folder / "broken.yaml").write_text("task: broken\nmetric_list: [\n")
-    with pytest.raises(TaskConfigError, match=r"broken\.yaml: cannot read task config"):
-        load_use_case(folder)
-    (folder / "broken.yaml").write_text(
-        "task: broken\nmetric_list:\n  - metric: acc\nmetadata: {}\n"
-    )
-    with pytest.raises(TaskConfigError, match=r"metadata\.version is missing"):
-        load_use_case(folder)
-    (folder / "broken.yaml").write_text(
-        "task: other\nmetric_list:\n  - metric: acc\nmetadata: {version: 1}\n"
-    )
-    with pytest.raises(TaskConfigError, match="no task named 'broken'"):
-        load_use_case(folder)
 
 
 def test_bad_rows_name_file_and_line(tmp_path: Path) -> None:

@@ -50,8 +50,6 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from seqeval.metrics.sequence_labeling import get_entities
-
 from evals.metrics.json_text import candidate_texts, embedded_values
 
 _TYPE_SYNONYMS = {
@@ -75,6 +73,14 @@ class ParsedEntities:
 
     format_ok: bool
     """False when no entity list could be parsed (the output then predicts nothing)."""
+
+
+def get_entities(tags: list[str]) -> list[tuple[str, int, int]]:
+    """seqeval's IOB2 chunker (``(type, start, end)``), imported on first use: seqeval pulls
+    scikit-learn and SciPy, which a warm re-run or a use-case listing never needs."""
+    from seqeval.metrics.sequence_labeling import get_entities as seqeval_entities
+
+    return seqeval_entities(tags)
 
 
 def _decode_list(text: str) -> list | None:

@@ -22,13 +22,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from evals.benchmarks.sources import benchmark_dataset
 from evals.data import load_splits
 from evals.fingerprint import sha256_text
 from evals.metrics.squad import squad_scores
-from evals.statistics import reduce_mean
+from evals.usecases import Cluster, Generation, Metric, Task, UseCaseDefinition
+from evals.usecases.aggregations import aggregate_mean as aggregate_mean
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 NO_ANSWER = "unanswerable"
@@ -153,15 +152,6 @@ def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Any]:
     }
 
 
-def weighted_mean(items: list[list[float]]) -> float:
-    """Mean over the items a metric applies to (``[value, weight]`` per item)."""
-    return float(reduce_mean(np.sum(np.asarray(items, dtype=float), axis=0)))
-
-
-CLUSTER_UNIT = "passage"
-"""Questions on the same passage are not independent: intervals and tests resample passages."""
-
-
 def cluster_key(doc: dict[str, Any]) -> str:
     """The passage a question is asked on."""
     return sha256_text(str(doc["context"]))[:16]
@@ -175,3 +165,61 @@ def baselines(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
     passage's first sentence as the answer."""
     first = [_SENTENCE_END.split(str(d["context"]).strip(), maxsplit=1)[0] for d in docs]
     return {"unanswerable": [NO_ANSWER] * len(docs), "first_sentence": first}
+
+
+_METRICS = (
+    Metric("exact_match"), Metric("f1"),
+    Metric("has_answer_f1", weighted=True), Metric("no_answer_accuracy", weighted=True),
+    Metric("invalid", higher_is_better=False), Metric("passage_truncated", higher_is_better=False),
+)  # fmt: skip
+
+USE_CASE = UseCaseDefinition(
+    name="qa",
+    claims=("QA",),
+    about="Extractive reading comprehension, SQuAD-style EM and F1, unanswerable questions too.",
+    version="1.2",
+    primary_metric="f1",
+    fewshot_completion=3,
+    generation=Generation(until=("\n", "Passage:", "Question:"), max_gen_toks=32),
+    cluster=Cluster("passage", cluster_key),
+    tasks=(
+        Task(
+            "qa",
+            load_dataset,
+            doc_to_text,
+            doc_to_target,
+            process_results,
+            _METRICS,
+            parse=parse_output,
+            baselines=baselines,
+            about="Questions on the bundled passages; see README.md.",
+        ),
+    ),
+    benchmarks=(
+        Task(
+            "squad_v1.1",
+            load_squad_v1,
+            doc_to_text,
+            doc_to_target,
+            process_results,
+            _METRICS,
+            parse=parse_output,
+            baselines=baselines,
+            benchmark="squad_v1.1",
+            about="SQuAD v1.1 dev (10,570 questions; few-shot from train).",
+        ),
+        Task(
+            "squad_v2.0",
+            load_squad_v2,
+            doc_to_text,
+            doc_to_target,
+            process_results,
+            _METRICS,
+            parse=parse_output,
+            baselines=baselines,
+            benchmark="squad_v2.0",
+            about="SQuAD v2.0 dev (11,873 questions, half unanswerable).",
+        ),
+    ),
+)
+"""The QA use case: bundled passages, SQuAD v1.1 and v2.0; questions on one passage cluster."""

@@ -20,14 +20,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from seqeval.metrics.sequence_labeling import get_entities
-
 from evals.benchmarks.ner import CONLL_TYPES, WNUT_TYPES
 from evals.benchmarks.sources import benchmark_dataset
 from evals.data import load_splits
-from evals.metrics.ner import align_entities, entity_counts, parse_entities
-from evals.statistics import reduce_f1, reduce_precision, reduce_recall
+from evals.metrics.ner import align_entities, entity_counts, get_entities, parse_entities
+from evals.usecases import Generation, Metric, Task, UseCaseDefinition
+from evals.usecases.aggregations import aggregate_f1 as aggregate_f1
+from evals.usecases.aggregations import aggregate_precision as aggregate_precision
+from evals.usecases.aggregations import aggregate_recall as aggregate_recall
 
 TYPES = CONLL_TYPES
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -91,8 +91,6 @@ class EntityTask:
 
 BUNDLED = EntityTask(TYPES, INSTRUCTION)
 WNUT17 = EntityTask(WNUT_TYPES, WNUT_INSTRUCTION)
-PARSERS = {"wnut17": WNUT17.parse_output}
-"""Output parsers of benchmark tasks with their own type set (the rest use :func:`parse_output`)."""
 
 _check = BUNDLED.check
 doc_to_text = BUNDLED.doc_to_text
@@ -100,6 +98,7 @@ parse_output = BUNDLED.parse_output
 process_results = BUNDLED.process_results
 wnut17_doc_to_text = WNUT17.doc_to_text
 wnut17_process_results = WNUT17.process_results
+wnut17_parse_output = WNUT17.parse_output
 
 
 def load_dataset(**_: Any) -> Any:
@@ -135,25 +134,66 @@ def doc_to_target(doc: dict[str, Any]) -> str:
     return json.dumps(gold_entities(doc), ensure_ascii=False)
 
 
-def _sum(items: list[list[float]]) -> np.ndarray:
-    return np.sum(np.asarray(items, dtype=float), axis=0)
-
-
-def f1_aggregation(items: list[list[float]]) -> float:
-    """Corpus entity-level F1 ×100."""
-    return float(reduce_f1(_sum(items)))
-
-
-def precision_aggregation(items: list[list[float]]) -> float:
-    """Corpus entity-level precision ×100."""
-    return float(reduce_precision(_sum(items)))
-
-
-def recall_aggregation(items: list[list[float]]) -> float:
-    """Corpus entity-level recall ×100."""
-    return float(reduce_recall(_sum(items)))
-
-
 def baselines(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Trivial policy: no entities (the reply the prompt asks for when there are none)."""
     return {"no_entities": ["[]"] * len(docs)}
+
+
+def _metrics(types: Sequence[str]) -> tuple[Metric, ...]:
+    return (
+        Metric("f1", "f1"), Metric("precision", "precision"), Metric("recall", "recall"),
+        *(Metric(f"f1_{kind}", "f1") for kind in types),
+        Metric("unaligned", higher_is_better=False), Metric("invalid", higher_is_better=False),
+    )  # fmt: skip
+
+
+USE_CASE = UseCaseDefinition(
+    name="ner",
+    claims=("NER", "extraction"),
+    about="Named entities from a generative model, seqeval entity-level F1.",
+    version="1.1",
+    primary_metric="f1",
+    fewshot_completion=3,
+    generation=Generation(until=("\n\n", "Sentence:"), max_gen_toks=96),
+    labels=TYPES,
+    tasks=(
+        Task(
+            "ner",
+            load_dataset,
+            doc_to_text,
+            doc_to_target,
+            process_results,
+            _metrics(TYPES),
+            parse=parse_output,
+            baselines=baselines,
+            about="Named-entity recognition on the bundled sentences; see README.md.",
+        ),
+    ),
+    benchmarks=(
+        Task(
+            "conll2003",
+            load_conll2003,
+            doc_to_text,
+            doc_to_target,
+            process_results,
+            _metrics(TYPES),
+            parse=parse_output,
+            baselines=baselines,
+            benchmark="conll2003",
+            about="CoNLL-2003 English test (eng.testb; few-shot from eng.testa).",
+        ),
+        Task(
+            "wnut17",
+            load_wnut17,
+            wnut17_doc_to_text,
+            doc_to_target,
+            wnut17_process_results,
+            _metrics(WNUT_TYPES),
+            parse=wnut17_parse_output,
+            baselines=baselines,
+            benchmark="wnut17",
+            about="WNUT-17 test (few-shot from dev), its six entity types.",
+        ),
+    ),
+)
+"""The NER use case: bundled sentences (CoNLL types), CoNLL-2003 and WNUT-17."""

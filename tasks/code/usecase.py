@@ -46,6 +46,7 @@ from evals.benchmarks.sources import as_dataset_dict, benchmark_dataset
 from evals.data import read_jsonl
 from evals.metrics.code import humaneval_program
 from evals.sandbox import Limits, Outcome, find_sandbox, run_program
+from evals.usecases import Generation, Metric, Task, UseCaseDefinition
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 UNSAFE_VARIABLE = "EVALS_UNSAFE_NO_SANDBOX"
@@ -159,3 +160,62 @@ def _returns_none(doc: dict[str, Any]) -> str:
 def baselines(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
     """No code; and the entry point returning None (the signature alone)."""
     return {"empty": [""] * len(docs), "return_none": [_returns_none(d) for d in docs]}
+
+
+_METRICS = (Metric("pass_at_1"), Metric("invalid", higher_is_better=False))
+
+USE_CASE = UseCaseDefinition(
+    name="code",
+    claims=("code",),
+    about="Python functions from their description, pass@1 by running their tests in a sandbox.",
+    version="1.0",
+    primary_metric="pass_at_1",
+    fewshot_completion=0,
+    # The original HumanEval harness's top-level stops, less "\ndef" (it would cut a chat
+    # reply's code block right after its opening fence); later functions are harmless.
+    generation=Generation(
+        until=("\nclass ", "\nif __name__", "\nprint(", "\nassert "), max_gen_toks=512
+    ),
+    target_delimiter="",
+    preflight=preflight,
+    tasks=(
+        Task(
+            "code",
+            load_dataset,
+            doc_to_text,
+            doc_to_target,
+            process_results,
+            _METRICS,
+            parse=parse_output,
+            baselines=baselines,
+            about="The 46 bundled problems (CC0, HumanEval's format); see README.md.",
+        ),
+    ),
+    benchmarks=(
+        Task(
+            "humaneval",
+            load_humaneval,
+            doc_to_text,
+            doc_to_target,
+            process_results,
+            _METRICS,
+            parse=parse_output,
+            baselines=baselines,
+            benchmark="humaneval",
+            about="HumanEval, 164 problems, zero-shot.",
+        ),
+        Task(
+            "mbpp",
+            load_mbpp,
+            doc_to_text,
+            doc_to_target,
+            process_results,
+            _METRICS,
+            parse=parse_output,
+            baselines=baselines,
+            benchmark="mbpp",
+            about="MBPP test split (ids 11-510), zero-shot.",
+        ),
+    ),
+)
+"""The code use case: 46 bundled problems, HumanEval and MBPP."""

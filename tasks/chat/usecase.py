@@ -66,6 +66,14 @@ from typing import Any
 
 from evals.fingerprint import sha256_json
 from evals.metrics.json_text import candidate_texts, embedded_values
+from evals.usecases import (
+    Completion,
+    DialogueHooks,
+    Dialogues,
+    Generation,
+    UseCaseDefinition,
+    sibling,
+)
 
 Check = dict[str, Any]
 
@@ -267,3 +275,67 @@ def baseline_replies(dialogue: dict[str, Any]) -> dict[str, list[str]]:
         "echo": ["\n".join(system + users[: t + 1]) for t in range(len(users))],
         "echo_last": list(users),
     }
+
+
+MT_BENCH = sibling(__file__, "mt_bench")
+"""MT-Bench's hooks (judge requests, reference ROUGE), shared by MT-Bench and MT-Bench-101."""
+
+_COMPLETION = Completion(
+    "A conversation between a user and a helpful assistant. The assistant follows every "
+    "instruction exactly and remembers what the user said earlier."
+)
+_JUDGED_COMPLETION = Completion(
+    "A conversation between a user and a helpful assistant. The assistant answers carefully "
+    "and follows every instruction."
+)
+_JUDGED_HOOKS = DialogueHooks(
+    check_row=MT_BENCH.check_row, turn_log=MT_BENCH.turn_log, target=MT_BENCH.target,
+    dialogue_scores=MT_BENCH.dialogue_scores, doc_hash=MT_BENCH.doc_hash,
+    baseline_replies=MT_BENCH.baseline_replies, parse_output=MT_BENCH.parse_output,
+    judge_requests=MT_BENCH.judge_requests,
+)  # fmt: skip
+
+
+def _judged(name: str, context: str, primary: str) -> Dialogues:
+    return Dialogues(
+        name=name, hooks=_JUDGED_HOOKS, primary_metric=primary, benchmark=name,
+        generation=Generation(until=(), max_gen_toks=256), completion=_JUDGED_COMPLETION,
+        fewshot="data/fewshot.jsonl", fewshot_completion=1, context=context,
+        judge_prompts="mt_bench/judge_prompts.jsonl",
+        primary_metric_without_judge="reference_rougeL",
+    )  # fmt: skip
+
+
+USE_CASE = UseCaseDefinition(
+    name="chat",
+    claims=("dialogue",),
+    about="Multi-turn dialogue: verifiable per-turn checks; MT-Bench graded by a judge.",
+    version="2.0",
+    primary_metric="turn_pass_rate",
+    dialogues=(
+        Dialogues(
+            name="chat",
+            hooks=DialogueHooks(
+                check_row=check_row,
+                turn_log=turn_log,
+                target=target,
+                dialogue_scores=dialogue_scores,
+                doc_hash=doc_hash,
+                baseline_replies=baseline_replies,
+                parse_output=parse_output,
+            ),
+            primary_metric="turn_pass_rate",
+            data="data/dialogues.jsonl",
+            generation=Generation(until=(), max_gen_toks=96),
+            completion=_COMPLETION,
+            fewshot="data/fewshot.jsonl",
+            fewshot_completion=1,
+        ),
+        # MT-Bench: 80 two-turn questions, graded 1-10 with JUDGE=<spec>; without a judge the
+        # 30 reference questions are scored by ROUGE-L against GPT-4's answers.
+        _judged("mt_bench", "own", "rating"),
+        # MT-Bench-101: later turns see the golden context; a dialogue scores its worst turn.
+        _judged("mt_bench_101", "golden", "dialogue_min_rating"),
+    ),
+)
+"""The chat use case: 25 bundled dialogues with checks, MT-Bench and MT-Bench-101."""

@@ -22,9 +22,21 @@ from evals.benchmarks.sentiment import BINARY, THREE_WAY
 from evals.benchmarks.sources import benchmark_dataset
 from evals.data import load_splits
 from evals.metrics.classification import label_statistics, parse_label
-from evals.statistics import reduce_macro_f1, reduce_macro_recall
+from evals.usecases import Generation, Metric, Task, UseCaseDefinition
+from evals.usecases.aggregations import aggregate_macro_f1 as aggregate_macro_f1
+from evals.usecases.aggregations import aggregate_macro_recall as aggregate_macro_recall
 
 LABELS = THREE_WAY
+PROMPT = (
+    "Classify the sentiment of the text as positive, negative or neutral. Answer with one word."
+    "\n\nText: {{text}}\nSentiment:"
+)
+"""The prompt (a Jinja template over the record), the same in both prompt modes."""
+BINARY_PROMPT = (
+    "Classify the sentiment of the text as positive or negative. Answer with one word."
+    "\n\nText: {{text}}\nSentiment:"
+)
+TARGET = "{{label}}"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
@@ -67,14 +79,14 @@ class LabelSet:
 BUNDLED = LabelSet(LABELS)
 SST2 = LabelSet(BINARY)
 TWEET_EVAL = LabelSet(LABELS, macro_recall=True)
-PARSERS = {"sst2": SST2.parse_output, "tweet_eval": TWEET_EVAL.parse_output}
-"""Output parsers of the benchmark tasks (the bundled ones use :func:`parse_output`)."""
 
 _check = BUNDLED.check
 parse_output = BUNDLED.parse_output
 process_results = BUNDLED.process_results
 sst2_process_results = SST2.process_results
 tweet_eval_process_results = TWEET_EVAL.process_results
+sst2_parse_output = SST2.parse_output
+tweet_eval_parse_output = TWEET_EVAL.parse_output
 
 
 def load_dataset(**_: Any) -> Any:
@@ -110,20 +122,6 @@ def process_results_choice(
     return BUNDLED.scores(doc["label"], LABELS[int(np.argmax(loglikelihoods))], prefix="choice_")
 
 
-def _summed(items: list[list[float]]) -> np.ndarray:
-    return np.sum(np.asarray(items, dtype=float), axis=0)
-
-
-def macro_f1_aggregation(items: list[list[float]]) -> float:
-    """Corpus macro-F1 ×100 from per-item one-hot statistics."""
-    return float(reduce_macro_f1(_summed(items)))
-
-
-def macro_recall_aggregation(items: list[list[float]]) -> float:
-    """Corpus macro-recall ×100 from per-item one-hot statistics."""
-    return float(reduce_macro_recall(_summed(items)))
-
-
 def baselines(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Trivial policy: always the most frequent gold label of the scored items (ties: the first
     in label order), written as the prompt asks (one label word)."""
@@ -133,3 +131,71 @@ def baselines(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
     order = {label: k for k, label in enumerate(dict.fromkeys(LABELS + tuple(labels)))}
     majority = min(set(labels), key=lambda label: (-labels.count(label), order[label]))
     return {"majority": [majority] * len(docs)}
+
+
+_LABEL_METRICS = (Metric("accuracy"), Metric("macro_f1", "macro_f1"))
+_INVALID = Metric("invalid", higher_is_better=False)
+
+USE_CASE = UseCaseDefinition(
+    name="sentiment",
+    claims=("sentiment",),
+    about="Sentiment polarity named in free text; accuracy, macro-F1, macro-recall.",
+    version="1.0",
+    primary_metric="accuracy",
+    fewshot_completion=4,
+    generation=Generation(until=("\n\n", "Text:"), max_gen_toks=8),
+    labels=LABELS,
+    tasks=(
+        Task(
+            "sentiment",
+            load_dataset,
+            PROMPT,
+            TARGET,
+            process_results,
+            (*_LABEL_METRICS, _INVALID),
+            parse=parse_output,
+            baselines=baselines,
+            about="Sentiment of the bundled texts, the label named in free text.",
+        ),
+        Task(
+            "sentiment_choice",
+            load_dataset,
+            PROMPT,
+            label_index,
+            process_results_choice,
+            (Metric("choice_accuracy"), Metric("choice_macro_f1", "macro_f1")),
+            output_type="multiple_choice",
+            choices=LABELS,
+            primary_metric="choice_accuracy",
+            about="The bundled texts scored by the loglikelihood of each label word.",
+        ),
+    ),
+    benchmarks=(
+        Task(
+            "sst2",
+            load_sst2,
+            BINARY_PROMPT,
+            TARGET,
+            sst2_process_results,
+            (*_LABEL_METRICS, _INVALID),
+            parse=sst2_parse_output,
+            baselines=baselines,
+            benchmark="sst2",
+            about="SST-2 (GLUE dev, 872 sentences), two labels.",
+        ),
+        Task(
+            "tweet_eval",
+            load_tweet_eval,
+            PROMPT,
+            TARGET,
+            tweet_eval_process_results,
+            (Metric("macro_recall", "macro_recall"), *_LABEL_METRICS, _INVALID),
+            parse=tweet_eval_parse_output,
+            baselines=baselines,
+            benchmark="tweet_eval",
+            primary_metric="macro_recall",
+            about="TweetEval sentiment test; macro-recall, its official metric.",
+        ),
+    ),
+)
+"""The sentiment use case: bundled texts (three labels), SST-2 and TweetEval."""

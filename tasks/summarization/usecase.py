@@ -19,6 +19,7 @@ from typing import Any
 from evals.benchmarks.sources import benchmark_dataset
 from evals.data import load_splits
 from evals.metrics.rouge import rouge_scores
+from evals.usecases import Generation, Metric, Task, UseCaseDefinition
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 INSTRUCTION = "Summarize the article in one sentence."
@@ -113,3 +114,66 @@ def baselines(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Trivial policies: the first sentence (LEAD-1) and the first three (LEAD-3, the field's
     standard baseline for news; for a dialogue, its first utterances), one per line."""
     return {f"lead{k}": ["\n".join(sentences(d["document"])[:k]) for d in docs] for k in (1, 3)}
+
+
+_METRICS = (
+    Metric("rougeLsum"), Metric("rouge1"), Metric("rouge2"), Metric("rougeL"),
+    Metric("invalid", higher_is_better=False),
+)  # fmt: skip
+
+
+def _benchmark(name: str, loader: Any, prompt: Any, about: str, **settings: Any) -> Task:
+    return Task(name, loader, prompt, doc_to_target, process_results, _METRICS,
+                parse=parse_output, baselines=baselines, benchmark=name, about=about,
+                **settings)  # fmt: skip
+
+
+USE_CASE = UseCaseDefinition(
+    name="summarization",
+    claims=("summarization",),
+    about="One-sentence summaries of articles and dialogues; ROUGE against the references.",
+    version="1.0",
+    primary_metric="rougeLsum",
+    fewshot_completion=2,
+    generation=Generation(until=("\n\n", "Article:"), max_gen_toks=64),
+    tasks=(
+        Task(
+            "summarization",
+            load_dataset,
+            doc_to_text,
+            doc_to_target,
+            process_results,
+            _METRICS,
+            parse=parse_output,
+            baselines=baselines,
+            about="One-sentence summaries of the bundled articles; see README.md.",
+        ),
+    ),
+    benchmarks=(
+        _benchmark(
+            "xsum",
+            load_xsum,
+            doc_to_text,
+            "XSum test, one-sentence BBC summaries.",
+            primary_metric="rougeL",
+        ),
+        _benchmark(
+            "cnn_dailymail",
+            load_cnn_dailymail,
+            doc_to_text,
+            "CNN/DailyMail 3.0.0 test, highlights as references.",
+            fewshot_completion=1,
+        ),
+        _benchmark(
+            "samsum", load_samsum, dialogue_doc_to_text, "SAMSum test, messenger dialogues."
+        ),
+        _benchmark(
+            "dialogsum",
+            load_dialogsum,
+            dialogue_doc_to_text,
+            "DialogSum test, three references per dialogue.",
+            primary_metric="rougeL",
+        ),
+    ),
+)
+"""The summarization use case: bundled articles, XSum, CNN/DailyMail, SAMSum, DialogSum."""
