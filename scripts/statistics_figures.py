@@ -145,7 +145,7 @@ def cluster_widening() -> list[str]:
     from evals.metrics.squad import squad_scores
     from evals.usecases import discover_use_cases
 
-    hooks = discover_use_cases()["squad_v1.1"].hooks()
+    hooks = discover_use_cases()["squad_v1.1"].module()
     records, _ = benchmark_records("squad_v1.1", DataSource("local", shared))
     lines = [
         "| SQuAD v1.1 dev predictions | n | passages | F1 | 95% interval, items | "
