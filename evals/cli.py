@@ -176,7 +176,7 @@ def _gate_command(args: argparse.Namespace) -> int:
     if args.out:
         out = Path(args.out)
     else:  # a folder of its own per invocation, made by one mkdir (never shared with another)
-        from evals.results import unique_folder
+        from evals.run_folder import unique_folder
 
         name = f"{candidate.folder.name}-vs-{baseline.folder.name}"
         out = unique_folder(Path("reports/gate") / name)

@@ -9,7 +9,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from evals.gate import GateResult, UseCaseVerdict, Verdict
-from evals.results import atomic_write_text, write_json
+from evals.run_folder import atomic_write_text, write_json
 
 _ICON = {
     Verdict.PASS: "✅",
