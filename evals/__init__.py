@@ -32,7 +32,7 @@ _EXPORTS = {
     "discover_use_cases": "evals.usecases",
     "estimate": "evals.decision",
     "load_model": "evals.adapter",
-    "load_results": "evals.results",
+    "load_results": "evals.run_folder",
     "objective_from_name": "evals.objective",
     "paired_difference": "evals.decision",
     "parse_model_spec": "evals.model_spec",
@@ -53,7 +53,8 @@ if TYPE_CHECKING:
     from evals.errors import BackendError, DataError, EvalsError, ModelSpecError, TaskConfigError
     from evals.model_spec import ModelSpec, parse_model_spec
     from evals.objective import Objective, objective_from_name
-    from evals.results import UseCaseResult, load_results
+    from evals.results import UseCaseResult
+    from evals.run_folder import load_results
     from evals.runner import RunOutcome, RunSettings, run_evaluation
     from evals.usecases import UseCase, discover_use_cases, select_use_cases
 

@@ -18,7 +18,6 @@ from evals.errors import EvalsError
 
 if TYPE_CHECKING:
     from evals.matrix_build import BuildOutcome
-    from evals.runs import StoredRun
 
 log = logging.getLogger("evals")
 _TASKS_DIR = str(Path(__file__).resolve().parent.parent / "tasks")
@@ -132,54 +131,23 @@ def _eval_command(args: argparse.Namespace) -> int:
     return 0
 
 
-_RUN_FOLDER_NAME = re.compile(r"\d{8}T\d{6}Z(-\d+)?(\.partial)?$")
-
-
-def _run_or_evaluate(arg: str, args: argparse.Namespace, like: StoredRun | None) -> StoredRun:
-    """A run folder as given, or a model spec evaluated now (with ``like``'s settings)."""
-    from evals.adapter import load_model
-    from evals.model_spec import parse_model_spec
-    from evals.runner import RunSettings, run_evaluation
-    from evals.runs import RunFolderError, load_run
-    from evals.usecases import select_use_cases
-
-    path = Path(arg).expanduser()
-    is_run = path.is_dir() and not (path / "config.json").is_file()
-    if is_run or _RUN_FOLDER_NAME.search(path.name.rstrip("/")):
-        if not path.exists():
-            raise RunFolderError(f"run folder not found: {path}")
-        return load_run(path)
-    tasks = ",".join(like.use_cases) if like else args.tasks
-    limit = like.results.get("limit") if like else (args.limit or None)
-    mode = like.results["prompt_mode"] if like else None
-    spec = parse_model_spec(arg, args.model_args)
-    model = load_model(spec, batch_size=args.batch_size)
-    settings = RunSettings(limit=limit, prompt_mode=mode, runs_root=Path(args.output))
-    suite = None if like else (args.suite or None)
-    use_cases = select_use_cases(tasks, Path(args.tasks_dir), suite=suite)
-    outcome = run_evaluation(model, use_cases, settings)
-    print(f"evaluated {spec.raw or 'default'} → {outcome.folder}", file=sys.stderr)
-    return load_run(outcome.folder)
-
-
 def _gate_command(args: argparse.Namespace) -> int:
     from evals.gate import decide
+    from evals.gate_inputs import SpecSettings, gate_runs
     from evals.gate_policy import load_policy
-    from evals.gate_report import markdown_summary, write_gate_outputs
+    from evals.gate_report import default_out_folder, markdown_summary, write_gate_outputs
     from evals.usecases import discover_use_cases
 
     known = set(discover_use_cases(Path(args.tasks_dir)))
     policy = load_policy(Path(args.policy) if args.policy else None, known=known)
-    baseline = _run_or_evaluate(args.baseline, args, None)
-    candidate = _run_or_evaluate(args.candidate, args, baseline)
+    settings = SpecSettings(
+        tasks_dir=Path(args.tasks_dir), tasks=args.tasks, suite=args.suite,
+        limit=args.limit or None, model_args=args.model_args, batch_size=args.batch_size,
+        runs_root=Path(args.output),
+    )  # fmt: skip
+    baseline, candidate = gate_runs(args.baseline, args.candidate, settings)
     result = decide(baseline, candidate, policy, tuple(args.allow_different))
-    if args.out:
-        out = Path(args.out)
-    else:  # a folder of its own per invocation, made by one mkdir (never shared with another)
-        from evals.results import unique_folder
-
-        name = f"{candidate.folder.name}-vs-{baseline.folder.name}"
-        out = unique_folder(Path("reports/gate") / name)
+    out = Path(args.out) if args.out else default_out_folder(result)
     paths = write_gate_outputs(result, out)
     print(markdown_summary(result))
     print("\n".join(f"{kind}: {path}" for kind, path in paths.items()))

@@ -9,7 +9,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from evals.gate import GateResult, UseCaseVerdict, Verdict
-from evals.results import atomic_write_text, write_json
+from evals.run_folder import atomic_write_text, unique_folder, write_json
 
 _ICON = {
     Verdict.PASS: "✅",
@@ -135,6 +135,13 @@ def verdict_json(result: GateResult) -> dict[str, Any]:
         },
         "use_cases": [v.to_dict() for v in result.verdicts],
     }
+
+
+def default_out_folder(result: GateResult, root: Path = Path("reports/gate")) -> Path:
+    """``<root>/<candidate>-vs-<baseline>``: a folder of its own per invocation, made by one
+    ``mkdir`` (``-2``, ``-3``… when taken), so two gates never share one."""
+    name = f"{result.candidate.folder.name}-vs-{result.baseline.folder.name}"
+    return unique_folder(root / name)
 
 
 def write_gate_outputs(result: GateResult, out_dir: Path) -> dict[str, Path]:

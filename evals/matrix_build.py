@@ -29,7 +29,7 @@ from evals.family import Family, Variant, family_from_dict, family_to_dict
 from evals.matrix import Column, build_matrix, matrix_markdown
 from evals.model_spec import parse_model_spec
 from evals.objective import Objective, objective_from_name, parse_objective
-from evals.results import atomic_write_text, reports_lock, write_json
+from evals.run_folder import atomic_write_text, reports_lock, write_json
 from evals.run_spec import build_run_spec, first_difference
 from evals.runner import RunSettings, run_evaluation
 from evals.runs import RunFolderError, StoredRun, find_runs, load_run

@@ -16,14 +16,8 @@ from evals.errors import BackendError, EvalsError, OutputError, is_file_error
 from evals.judge import Judge
 from evals.lm_eval_tasks import run_task
 from evals.multiturn import run_dialogues
-from evals.results import (
-    SCHEMA_VERSION,
-    RunFolder,
-    UseCaseResult,
-    estimate_metrics,
-    sample_clusters,
-    write_json,
-)
+from evals.results import UseCaseResult, estimate_metrics, sample_clusters
+from evals.run_folder import SCHEMA_VERSION, RunFolder, write_json
 from evals.run_spec import RUN_SPEC_FILE, build_run_spec
 from evals.statistics import item_statistics, reducer_for
 from evals.usecases import UseCase

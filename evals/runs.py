@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.errors import EvalsError
-from evals.results import PARTIAL_RESULTS_FILE, RESULTS_FILE, SCHEMA_VERSION
+from evals.run_folder import PARTIAL_RESULTS_FILE, RESULTS_FILE, SCHEMA_VERSION
 from evals.run_spec import RUN_SPEC_FILE
 
 
@@ -24,7 +24,7 @@ class StoredRun:
     """The run folder."""
 
     results: dict[str, Any]
-    """``results.json`` as written by :class:`evals.results.RunFolder`."""
+    """``results.json`` as written by :class:`evals.run_folder.RunFolder`."""
 
     _samples: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
 

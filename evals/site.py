@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.matrix import Column
-from evals.results import atomic_write_text, reports_lock
+from evals.run_folder import atomic_write_text, reports_lock
 from evals.statistics import item_scores, item_statistics
 
 ASSETS = Path(__file__).resolve().parent / "page_assets"

@@ -24,7 +24,8 @@ from evals.decision import Estimate
 from evals.model_spec import ModelSpec
 from evals.objective import Objective
 from evals.request_store import cache_enabled
-from evals.results import RESULTS_FILE, RunFolder, UseCaseResult, write_json
+from evals.results import UseCaseResult
+from evals.run_folder import RESULTS_FILE, RunFolder, write_json
 from evals.run_spec import RUN_SPEC_FILE, build_run_spec, first_difference
 from evals.runs import RunFolderError, StoredRun, find_runs
 from evals.usecases import UseCase

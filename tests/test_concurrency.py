@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from evals.cli import main
-from evals.results import RESULTS_FILE, RunFolder
+from evals.run_folder import RESULTS_FILE, RunFolder
 
 REPO = Path(__file__).resolve().parent.parent
 LIMIT = "4"
@@ -230,7 +230,7 @@ def test_report_writers_wait_for_the_reports_lock(tiny_chat_model: Path, tmp_pat
     shared report file; it writes them all once the lock is released."""
     from evals.family import family_from_dict
     from evals.matrix_build import build_family
-    from evals.results import reports_lock
+    from evals.run_folder import reports_lock
 
     reports = tmp_path / "reports"
     variants = [{"model": str(tiny_chat_model)}]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from evals.cli import main
-from evals.results import RESULTS_FILE
+from evals.run_folder import RESULTS_FILE
 from tests.llama_server import MODEL_ALIAS, FaultProxy, LlamaServer
 
 pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is not installed")

@@ -204,7 +204,7 @@ def test_page_in_a_real_browser(built: dict, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     from evals.family import family_to_dict
-    from evals.results import write_json
+    from evals.run_folder import write_json
     from evals.site import write_site
 
     columns = _planted_columns(built, tmp_path / "runs")

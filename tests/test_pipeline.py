@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from evals.cli import main
-from evals.results import RESULTS_FILE
+from evals.run_folder import RESULTS_FILE
 from evals.usecases import discover_use_cases
 
 USE_CASES = ("chat", "code", "ner", "qa", "sentiment", "summarization")

@@ -13,7 +13,7 @@ import pytest
 
 from evals.cli import main
 from evals.fingerprint import cache_root
-from evals.results import RESULTS_FILE
+from evals.run_folder import RESULTS_FILE
 
 pytestmark = pytest.mark.real_model
 REPO = Path(__file__).resolve().parent.parent

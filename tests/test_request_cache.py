@@ -20,7 +20,7 @@ import pytest
 from evals.adapter import load_model
 from evals.model_spec import parse_model_spec
 from evals.request_store import RequestStore, request_key
-from evals.results import RESULTS_FILE
+from evals.run_folder import RESULTS_FILE
 from tests.conftest import build_tiny_gpt2
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from evals.cli import main
-from evals.results import RESULTS_FILE
+from evals.run_folder import RESULTS_FILE
 from evals.usecases import discover_use_cases
 from tests.openai_stub import openai_stub
 
