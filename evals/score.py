@@ -9,7 +9,7 @@ number. Every metric is in percent.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,11 @@ def _lines(path: Path) -> list[str]:
     return [line.rstrip() for line in text.splitlines()]
 
 
+def _check_tag(tag: str) -> bool:
+    """An IOB2 (or IOBES) tag: ``O`` or a prefix and a type."""
+    return tag == "O" or (tag[:2] in ("B-", "I-", "E-", "S-") and len(tag) > 2)
+
+
 def read_conll(path: Path) -> list[Sentence]:
     """Sentences of a CoNLL-style file: ``token ... tag`` per line, blank line between sentences
     (``-DOCSTART-`` lines skipped); the tag is the last column."""
@@ -51,7 +56,7 @@ def read_conll(path: Path) -> list[Sentence]:
         if len(parts) < 2:
             raise DataError(f"{path}:{number}: expected 'token ... tag', got {line.strip()!r}")
         tag = parts[-1]
-        if tag != "O" and not (tag[:2] in ("B-", "I-", "E-", "S-") and len(tag) > 2):
+        if not _check_tag(tag):
             raise DataError(f"{path}:{number}: {tag!r} is not an IOB2 tag")
         tokens.append(parts[0])
         tags.append(tag)
@@ -70,14 +75,33 @@ def _summed(metric_stats: dict[str, list[list[float]]]) -> dict[str, float]:
     }  # fmt: skip
 
 
+def ner_result(
+    gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]]
+) -> dict[str, Any]:
+    """Entity-level micro P/R/F1 and per-type F1 (seqeval's definition) of tag sequences, one
+    per sentence; the types are the gold ones (a predicted entity of another type still counts
+    against precision)."""
+    if len(gold_tags) != len(pred_tags):
+        raise DataError(f"{len(pred_tags)} predicted sentences, {len(gold_tags)} gold")
+    types = sorted({t[2:] for tags in gold_tags for t in tags if t != "O"})
+    stats: dict[str, list[list[float]]] = {}
+    for k, (gold, pred) in enumerate(zip(gold_tags, pred_tags, strict=True), start=1):
+        if len(gold) != len(pred):
+            raise DataError(f"sentence {k}: {len(pred)} predicted tags, {len(gold)} gold")
+        bad = next((t for t in (*gold, *pred) if not _check_tag(t)), None)
+        if bad is not None:
+            raise DataError(f"sentence {k}: {bad!r} is not an IOB2 tag")
+        for metric, value in entity_counts(list(gold), list(pred), types).items():
+            stats.setdefault(metric, []).append(value)
+    return {**_summed(stats), "n_sentences": len(gold_tags)}
+
+
 def score_ner(gold_path: Path, pred_path: Path) -> dict[str, Any]:
-    """Entity-level micro P/R/F1 and per-type F1 (seqeval's definition)."""
+    """:func:`ner_result` of two CoNLL files holding the same tokens."""
     gold, pred = read_conll(gold_path), read_conll(pred_path)
     if len(gold) != len(pred):
         raise DataError(f"{pred_path} has {len(pred)} sentences, {gold_path} has {len(gold)}")
-    types = sorted({t[2:] for _, tags in gold for t in tags if t != "O"})
-    stats: dict[str, list[list[float]]] = {}
-    for k, ((g_tokens, g_tags), (p_tokens, p_tags)) in enumerate(zip(gold, pred, strict=True), 1):
+    for k, ((g_tokens, _), (p_tokens, _)) in enumerate(zip(gold, pred, strict=True), start=1):
         if len(g_tokens) != len(p_tokens):
             raise DataError(f"sentence {k}: {len(p_tokens)} predicted tokens, {len(g_tokens)} gold")
         mismatch = next((i for i, (g, q) in enumerate(zip(g_tokens, p_tokens, strict=True))
@@ -87,9 +111,7 @@ def score_ner(gold_path: Path, pred_path: Path) -> dict[str, Any]:
                 f"sentence {k}, token {mismatch + 1}: predicted {p_tokens[mismatch]!r}, gold "
                 f"{g_tokens[mismatch]!r} (the files must hold the same tokens)"
             )
-        for metric, value in entity_counts(g_tags, p_tags, types).items():
-            stats.setdefault(metric, []).append(value)
-    return {**_summed(stats), "n_sentences": len(gold)}
+    return ner_result([tags for _, tags in gold], [tags for _, tags in pred])
 
 
 def _read_json(path: Path) -> Any:
@@ -101,9 +123,36 @@ def _read_json(path: Path) -> Any:
         raise DataError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from None
 
 
+def squad_result(
+    questions: Sequence[tuple[str, Sequence[str]]], predictions: Mapping[str, str], v2: bool
+) -> dict[str, Any]:
+    """Official SQuAD EM/F1 (v2.0: also over answerable / unanswerable questions) of
+    ``(question id, gold answer texts)`` pairs (no answer texts: unanswerable) and predictions
+    id → answer; ``""`` is "no answer"; a question without a prediction scores 0."""
+    known = {qid for qid, _ in questions}
+    if predictions and not known & set(predictions):
+        raise DataError(f"none of the {len(predictions)} predicted question ids is a gold one")
+    totals: dict[str, list[float]] = {"exact_match": [], "f1": []}
+    split: dict[str, list[float]] = {"has_answer_f1": [], "no_answer_f1": []}
+    for qid, texts in questions:
+        answers = [text for text in texts if normalize_answer(text)]
+        answer = predictions.get(qid)
+        if answer is None:
+            scores = {"exact_match": 0.0, "f1": 0.0}
+        else:
+            scores = squad_scores(str(answer), answers)
+        for key in totals:
+            totals[key].append(scores[key])
+        split["has_answer_f1" if answers else "no_answer_f1"].append(scores["f1"])
+    result: dict[str, Any] = {k: float(np.mean(v)) for k, v in totals.items()}
+    if v2:
+        result.update({k: float(np.mean(v)) if v else None for k, v in split.items()})
+    return {**result, "n": len(questions), "version": "2.0" if v2 else "1.1"}
+
+
 def score_squad(gold_path: Path, pred_path: Path, v2: bool | None = None) -> dict[str, Any]:
-    """Official SQuAD EM/F1 (v2.0: also over answerable / unanswerable questions). ``PRED``
-    maps question id → answer; ``""`` is "no answer"; a missing id scores 0."""
+    """:func:`squad_result` of a SQuAD JSON file and a JSON object question id → answer; v2.0
+    rules when the file says version 2 or marks a question ``is_impossible`` (or ``v2``)."""
     gold, pred = _read_json(gold_path), _read_json(pred_path)
     if not isinstance(gold, dict) or not isinstance(gold.get("data"), list):
         raise DataError(f"{gold_path}: not a SQuAD file (no 'data' list)")
@@ -117,41 +166,31 @@ def score_squad(gold_path: Path, pred_path: Path, v2: bool | None = None) -> dic
         v2 = str(gold.get("version", "")).startswith(("v2", "2")) or any(
             qa.get("is_impossible") for qa in qas
         )
-    totals: dict[str, list[float]] = {"exact_match": [], "f1": []}
-    split: dict[str, list[float]] = {"has_answer_f1": [], "no_answer_f1": []}
-    for qa in qas:
-        answers = [a["text"] for a in qa.get("answers", []) if normalize_answer(a["text"])]
-        answer = pred.get(qa["id"])
-        if answer is None:
-            scores = {"exact_match": 0.0, "f1": 0.0}
-        else:
-            scores = squad_scores(str(answer), answers)
-        for key in totals:
-            totals[key].append(scores[key])
-        split["has_answer_f1" if answers else "no_answer_f1"].append(scores["f1"])
-    result: dict[str, Any] = {k: float(np.mean(v)) for k, v in totals.items()}
-    if v2:
-        result.update({k: float(np.mean(v)) if v else None for k, v in split.items()})
-    return {**result, "n": len(qas), "version": "2.0" if v2 else "1.1"}
+    questions = [(qa["id"], [a["text"] for a in qa.get("answers", [])]) for qa in qas]
+    return squad_result(questions, pred, v2)
 
 
-def score_labels(gold_path: Path, pred_path: Path, metric: str | None = None) -> dict[str, Any]:
-    """Accuracy, macro-F1 and macro-recall over the gold label set (one label per line)."""
-    gold = [x.strip() for x in _lines(gold_path)]
-    pred = [x.strip() for x in _lines(pred_path)]
-    while gold and not gold[-1]:
-        gold.pop()
-    while pred and not pred[-1]:
-        pred.pop()
+LABEL_METRICS = ("accuracy", "macro_f1", "macro_recall")
+
+
+def label_result(
+    gold: Sequence[str], pred: Sequence[str], metric: str | None = None,
+    gold_name: str = "references", pred_name: str = "predictions",
+) -> dict[str, Any]:  # fmt: skip
+    """Accuracy, macro-F1 and macro-recall (or only ``metric``) over the gold label set; an
+    empty prediction is wrong (no label), a label outside the gold set an error. The names say
+    where the labels came from, in error messages."""
+    if metric is not None and metric not in LABEL_METRICS:
+        raise DataError(f"unknown metric {metric!r} (one of {', '.join(LABEL_METRICS)})")
     if len(gold) != len(pred):
-        raise DataError(f"{pred_path} has {len(pred)} labels, {gold_path} has {len(gold)}")
+        raise DataError(f"{pred_name} has {len(pred)} labels, {gold_name} has {len(gold)}")
     for number, label in enumerate(gold, start=1):
         if not label:
-            raise DataError(f"{gold_path}:{number}: empty label")
+            raise DataError(f"{gold_name}:{number}: empty label")
     labels = sorted(set(gold))
     stray = sorted({p for p in pred if p and p not in labels})
     if stray:
-        raise DataError(f"{pred_path}: label {stray[0]!r} is not in the gold label set "
+        raise DataError(f"{pred_name}: label {stray[0]!r} is not in the gold label set "
                         f"({', '.join(labels)})")  # fmt: skip
     stats = np.array([label_statistics(g, p if p in labels else None, labels)
                       for g, p in zip(gold, pred, strict=True)]).sum(axis=0)  # fmt: skip
@@ -163,6 +202,17 @@ def score_labels(gold_path: Path, pred_path: Path, metric: str | None = None) ->
     }
     chosen = {metric: all_metrics[metric]} if metric else all_metrics
     return {**chosen, "n": len(gold), "labels": labels}
+
+
+def score_labels(gold_path: Path, pred_path: Path, metric: str | None = None) -> dict[str, Any]:
+    """:func:`label_result` of two files of one label per line."""
+    gold = [x.strip() for x in _lines(gold_path)]
+    pred = [x.strip() for x in _lines(pred_path)]
+    while gold and not gold[-1]:
+        gold.pop()
+    while pred and not pred[-1]:
+        pred.pop()
+    return label_result(gold, pred, metric, str(gold_path), str(pred_path))
 
 
 def _texts(path: Path, field: str | None) -> list[Any]:
@@ -186,20 +236,34 @@ def _texts(path: Path, field: str | None) -> list[Any]:
     return out
 
 
+def rouge_result(
+    references: Sequence[str | Sequence[str]], predictions: Sequence[str],
+    refs_name: str = "references", preds_name: str = "predictions",
+) -> dict[str, Any]:  # fmt: skip
+    """Mean ROUGE F-measure ×100 (stemmer on, rougeLsum on split sentences; a list of
+    references per item means several, best taken). The names are for error messages."""
+    if len(references) != len(predictions):
+        raise DataError(
+            f"{preds_name} has {len(predictions)} texts, {refs_name} has {len(references)}"
+        )
+    if not references:
+        raise DataError(f"{refs_name} holds no texts")
+    totals = dict.fromkeys(ROUGE_TYPES, 0.0)
+    for number, (ref, pred) in enumerate(zip(references, predictions, strict=True), start=1):
+        refs: Sequence[str] = [ref] if isinstance(ref, str) else list(ref)
+        if not refs or not all(isinstance(r, str) and r.strip() for r in refs):
+            raise DataError(f"{refs_name}:{number}: empty reference")
+        for key, value in rouge_scores(str(pred), refs).items():
+            totals[key] += value
+    return {**{k: v / len(references) for k, v in totals.items()}, "n": len(references)}
+
+
 def score_rouge(
     refs_path: Path, preds_path: Path, field: str | None = None, pred_field: str | None = None
 ) -> dict[str, Any]:
-    """Mean ROUGE F-measure ×100 (stemmer on, rougeLsum on split sentences; a list-valued
-    reference field means several references, best taken)."""
+    """:func:`rouge_result` of two files: one text per line, or JSON lines and a field (a
+    list-valued reference field means several references)."""
     refs = _texts(refs_path, field)
     preds = _texts(preds_path, pred_field)
-    if len(refs) != len(preds):
-        raise DataError(f"{preds_path} has {len(preds)} texts, {refs_path} has {len(refs)}")
-    totals = dict.fromkeys(ROUGE_TYPES, 0.0)
-    for number, (ref, pred) in enumerate(zip(refs, preds, strict=True), start=1):
-        references: Sequence[str] = ref if isinstance(ref, list) else [str(ref)]
-        if not references or not all(isinstance(r, str) and r.strip() for r in references):
-            raise DataError(f"{refs_path}:{number}: empty reference")
-        for key, value in rouge_scores(str(pred), references).items():
-            totals[key] += value
-    return {**{k: v / len(refs) for k, v in totals.items()}, "n": len(refs)}
+    references = [r if isinstance(r, list) else str(r) for r in refs]
+    return rouge_result(references, [str(p) for p in preds], str(refs_path), str(preds_path))
