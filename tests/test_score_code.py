@@ -153,7 +153,7 @@ _PROBLEM = {"task_id": "t/0", "prompt": "def one():\n",
          "problems.jsonl:2: duplicate task_id 't/0'"),
         ([_PROBLEM], "", [], "samples.jsonl holds no samples"),
         ([_PROBLEM], '{"task_id": "t/0", "completion": "    return 1"}\n', ["--timeout", "0"],
-         "--timeout must be positive"),
+         "the timeout must be a positive number of seconds"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_and_exit_2(
