@@ -111,10 +111,12 @@ def _source_hash(stamps: tuple[tuple[str, int, int], ...]) -> str:
 
 def code_sha256(folder: Path, kind: str) -> str:
     """Hash of the code that prompts and scores a use case: its folder's Python files, the
-    shared metric, reducer and data-converter modules, and the runner that drives it."""
+    shared metric, reducer and data-converter modules, and the runner that drives it. Not the
+    folder's ``evaluate`` module (``<folder>/<folder>.py``): no run calls it, so editing it
+    leaves stored runs comparable."""
     runner = PACKAGE / ("multiturn.py" if kind == "multiturn" else "lm_eval_tasks.py")
     paths = (
-        *sorted(folder.glob("*.py")),
+        *sorted(p for p in folder.glob("*.py") if p.stem != folder.name),
         *sorted((PACKAGE / "metrics").glob("*.py")),
         *sorted((PACKAGE / "benchmarks").glob("*.py")),
         PACKAGE / "statistics.py", PACKAGE / "judge.py", PACKAGE / "data.py", runner,
