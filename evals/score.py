@@ -350,7 +350,8 @@ def read_samples(path: Path, problems: Mapping[str, Any], problems_name: str) ->
         samples.append({"task_id": task_id, "completion": completion})
     if not samples:
         raise DataError(f"{path} holds no samples")
-    missing = [t for t in problems if t not in {s["task_id"] for s in samples}]
+    attempted = {s["task_id"] for s in samples}
+    missing = [t for t in problems if t not in attempted]
     if missing:
         raise DataError(f"{len(missing)} of the {len(problems)} problems of {problems_name} have "
                         f"no sample (first: {missing[0]}); score a problems file of those "

@@ -216,3 +216,5 @@ def test_the_evaluate_module_is_not_part_of_a_run_identity(tmp_path: Path) -> No
     assert code_sha256(folder, "lm-eval") == before
     module.unlink()
     assert code_sha256(folder, "lm-eval") == before
+    module.write_text("def doc_to_text(doc):\n    return doc['question']\n")  # hooks, not a metric
+    assert code_sha256(folder, "lm-eval") != before
