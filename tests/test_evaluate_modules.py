@@ -218,3 +218,17 @@ def test_the_evaluate_module_is_not_part_of_a_run_identity(tmp_path: Path) -> No
     assert code_sha256(folder, "lm-eval") == before
     module.write_text("def doc_to_text(doc):\n    return doc['question']\n")  # hooks, not a metric
     assert code_sha256(folder, "lm-eval") != before
+
+
+def test_code_module_refuses_without_a_sandbox_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sandbox, "_bwrap_works", lambda: False)
+    problem = {"task_id": "t/0", "prompt": "def one():\n", "entry_point": "one",
+               "test": "def check(f):\n    assert f() == 1"}  # fmt: skip
+    module = load("code")
+    with pytest.raises(sandbox.SandboxUnavailable, match="--unsafe-no-sandbox"):
+        module.compute(predictions=[["    return 1"]], references=[problem])
+    result = load("code").compute(predictions=[["    return 1", "    return 2"]],
+                                  references=[problem], unsafe_no_sandbox=True,
+                                  return_samples=True)  # fmt: skip
+    assert result["sandbox"] == "none" and result["pass_at_1"] == 50.0
+    assert [s["status"] for s in result["samples"]] == ["passed", "failed"]
