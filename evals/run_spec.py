@@ -109,12 +109,26 @@ def _source_hash(stamps: tuple[tuple[str, int, int], ...]) -> str:
     )
 
 
+def is_evaluate_module(path: Path) -> bool:
+    """Whether a task folder's Python file is its metric as a Hugging Face ``evaluate`` module:
+    named after the folder (``tasks/ner/ner.py``, what ``evaluate.load`` of the folder reads)
+    and defining an ``evaluate.Metric``. lm-eval and the runners never import it."""
+    if path.stem != path.parent.name:
+        return False
+    try:
+        return "(evaluate.Metric)" in path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def code_sha256(folder: Path, kind: str) -> str:
     """Hash of the code that prompts and scores a use case: its folder's Python files, the
-    shared metric, reducer and data-converter modules, and the runner that drives it."""
+    shared metric, reducer and data-converter modules, and the runner that drives it. Not the
+    folder's ``evaluate`` module (:func:`is_evaluate_module`): no run calls it, so editing it
+    leaves stored runs comparable."""
     runner = PACKAGE / ("multiturn.py" if kind == "multiturn" else "lm_eval_tasks.py")
     paths = (
-        *sorted(folder.glob("*.py")),
+        *sorted(p for p in folder.glob("*.py") if not is_evaluate_module(p)),
         *sorted((PACKAGE / "metrics").glob("*.py")),
         *sorted((PACKAGE / "benchmarks").glob("*.py")),
         *sorted((PACKAGE / "usecases").glob("*.py")),
