@@ -59,6 +59,22 @@ def _raw_output(record: Mapping[str, Any]) -> str:
     return _text(record.get("raw_output"))[:MAX_OUTPUT_CHARS]
 
 
+def _output(record: Mapping[str, Any], score: float) -> dict[str, Any]:
+    """One column's output of an item; a program's run (code) shows its code and outcome."""
+    parsed = record.get("parsed")
+    out: dict[str, Any] = {"raw": _raw_output(record), "score": score}
+    if isinstance(parsed, Mapping) and "status" in parsed:
+        out["parsed"] = _text(parsed.get("code") or "")[:MAX_OUTPUT_CHARS]
+        out["outcome"] = {
+            "status": _text(parsed["status"]),
+            "detail": _text(parsed.get("detail") or "")[:MAX_OUTPUT_CHARS],
+            "sandbox": _text(parsed.get("sandbox") or ""),
+        }
+    else:
+        out["parsed"] = _text(parsed)[:MAX_OUTPUT_CHARS]
+    return out
+
+
 def sample_browser_data(columns: Sequence[Column], use_cases: Sequence[str]) -> dict[str, list]:
     """Per use case, per item: input, reference, and every column's output and item score."""
     out: dict[str, list] = {}
@@ -76,11 +92,7 @@ def sample_browser_data(columns: Sequence[Column], use_cases: Sequence[str]) -> 
                     "item_id": record["item_id"], "input": _input_text(record),
                     "target": _text(record.get("target")), "outputs": {},
                 })  # fmt: skip
-                item["outputs"][column.key] = {
-                    "raw": _raw_output(record),
-                    "parsed": _text(record.get("parsed"))[:MAX_OUTPUT_CHARS],
-                    "score": float(score),
-                }
+                item["outputs"][column.key] = _output(record, float(score))
         out[use_case] = list(items.values())
     return out
 

@@ -118,6 +118,9 @@ def _planted_columns(built: dict, tmp_path: Path) -> list[Column]:
     path = chat / "samples_qa.jsonl"
     records = [json.loads(line) for line in path.open()]
     records[0]["raw_output"] = HOSTILE
+    # A program's run as the code use case records it: the page shows code and test outcome.
+    records[1]["parsed"] = {"code": "def f():\n    while True: pass", "status": "timeout",
+                            "detail": HOSTILE, "sandbox": "bwrap"}  # fmt: skip
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     return [_column(chat, "tiny-gpt2-instruct|chat", "instruct"),
             _column(base, "tiny-gpt2|completion", "base")]  # fmt: skip
@@ -243,6 +246,12 @@ def test_page_in_a_real_browser(built: dict, tmp_path: Path) -> None:
         assert page.evaluate("window.__pwned === undefined")
         page.click("#next-item")
         assert page.locator("#sample-input").inner_text() != first_input
+        run = page.locator(".card[data-column='tiny-gpt2-instruct|chat']")
+        assert run.locator(".outcome").inner_text() == "timeout"
+        assert run.locator(".outcome-detail").inner_text() == HOSTILE
+        assert run.locator(".pane.code").inner_text() == "def f():\n    while True: pass"
+        assert "code run" in run.inner_text().lower() and "(sandbox: bwrap)" in run.inner_text()
+        assert page.locator("#sample-view img").count() == 0
         page.check("#only-disagree")
         assert "items" in page.locator("#sample-count").inner_text()
         artifacts = REPO / "reports" / "test-artifacts"

@@ -213,6 +213,19 @@ def estimate(
         return Estimate(nan, nan, nan, 0, "none")
     if reducer == "mean" and stats.shape[1] == 2 and not stats[:, 1].any():
         return Estimate(nan, nan, nan, n, "none")  # a mean over no weight: nothing was scored
+    if reducer == "mean" and stats.ndim == 2 and stats.shape[1] == 2:
+        scored = stats[:, 1] != 0
+        if not scored.all() and np.isin(stats[:, 1], (0.0, 1.0)).all():
+            # A mean over the items it applies to (QA's has-answer F1): those items are the
+            # sample, so a pass/fail score on them gets Wilson, not a bootstrap that collapses
+            # to a zero-width interval when every one of them scored 0.
+            kept = (
+                [str(c) for c, s in zip(clusters, scored, strict=True) if s]
+                if clustered and clusters is not None
+                else None
+            )
+            return estimate(stats[scored], reducer, clusters=kept, iterations=iterations,
+                            confidence=confidence, seed=seed)  # fmt: skip
     value = float(reduce(stats.sum(axis=0)))
     units = cluster_sums(stats, clusters if clustered else None)
     if units.shape[0] < 2 or iterations <= 0:

@@ -162,11 +162,22 @@
       view.appendChild(el("div", { class: "pane", id: "sample-input" }, item.input));
       view.appendChild(el("div", { class: "label" }, "reference"));
       view.appendChild(el("div", { class: "pane", id: "sample-reference" }, item.target));
+      function outcome(out) {
+        if (!out.outcome) return [el("div", { class: "label" }, "parsed"), el("div", { class: "pane" }, out.parsed)];
+        const o = out.outcome;
+        return [
+          el("div", { class: "label" }, "code run"),
+          el("div", { class: "pane code" }, out.parsed || "(no code in the reply)"),
+          el("div", {}, "test outcome ", el("span", { class: `outcome ${o.status === "passed" ? "passed" : "not-passed"}` }, o.status),
+            o.sandbox ? el("span", { class: "meta" }, ` (sandbox: ${o.sandbox})`) : ""),
+          o.detail ? el("div", { class: "pane outcome-detail" }, o.detail) : "",
+        ];
+      }
       const cards = Object.entries(item.outputs).map(([key, out]) => el("div", { class: "card", "data-column": key },
         el("h4", {}, byKey[key] ? byKey[key].label : key),
         el("div", {}, "score ", el("span", { class: "score" }, fmt(out.score))),
         el("div", { class: "label" }, "output"), el("div", { class: "pane output" }, out.raw),
-        el("div", { class: "label" }, "parsed"), el("div", { class: "pane" }, out.parsed)));
+        ...outcome(out)));
       view.appendChild(el("div", { class: "outputs" }, ...cards));
     }
     useCaseSelect.addEventListener("change", fillItems);

@@ -91,3 +91,18 @@ def test_proportion_detection_and_degenerate_inputs() -> None:
     assert not undefined.defined and undefined.to_dict()["value"] is None
     constant = estimate(item_statistics([30.0] * 20))
     assert (constant.ci_low, constant.ci_high) == (30.0, 30.0)
+
+
+def test_a_mean_over_the_items_it_applies_to_is_estimated_on_those_items() -> None:
+    """Before: QA's has-answer F1 on 8 questions, 4 answerable and all scored 0, gave [0, 0]
+    (a bootstrap of four zeros and four zero weights), which reads as certainty."""
+    stats = np.array([[0.0, 1.0], [0.0, 0.0]] * 4)
+    got = estimate(stats)
+    assert got.value == 0.0 and got.n == 4 and got.method == "wilson"
+    assert got.ci_high == pytest.approx(100 * wilson(0, 4, 0.95)[1]) and got.ci_high > 40
+    clusters = ["a", "a", "b", "b", "c", "c", "d", "d"]
+    clustered = estimate(stats, clusters=clusters)
+    assert clustered.n == 4 and clustered.ci_high > 40
+    continuous = np.array([[50.0, 1.0], [0.0, 0.0], [70.0, 1.0], [0.0, 0.0], [20.0, 1.0]])
+    assert estimate(continuous).value == pytest.approx(140 / 3)
+    assert estimate(continuous).n == 3
