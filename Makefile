@@ -20,6 +20,8 @@ DATA_SOURCE ?=
 DATA_REVISION ?=
 # MT-Bench judge: any model spec (JUDGE_ARGS: its extra lm-eval model args).
 JUDGE ?=
+SAMPLES ?=
+TEMPERATURE ?=
 JUDGE_ARGS ?=
 
 DATA_FLAGS := $(if $(SUITE),--suite "$(SUITE)") $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") \
@@ -32,7 +34,8 @@ export EVALS_JUDGE_ARGS := $(JUDGE_ARGS)
 EVAL_FLAGS := --model "$(MODEL)" --tasks "$(TASKS)" \
 	--batch-size "$(BATCH_SIZE)" $(if $(LIMIT),--limit $(LIMIT)) $(DATA_FLAGS) \
 	$(if $(PROMPT_MODE),--prompt-mode $(PROMPT_MODE)) $(if $(OBJECTIVE),--objective $(OBJECTIVE)) \
-	$(if $(JUDGE),--judge "$(JUDGE)")
+	$(if $(JUDGE),--judge "$(JUDGE)") $(if $(SAMPLES),--samples $(SAMPLES)) \
+	$(if $(TEMPERATURE),--temperature $(TEMPERATURE))
 
 .PHONY: install sandbox eval test test-fast lint gemma clean mutation plan tasks
 

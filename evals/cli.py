@@ -12,7 +12,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from evals.errors import EvalsError
 
@@ -90,6 +90,24 @@ def _serve_warm(args: argparse.Namespace, spec, use_cases, limit, objective) -> 
     return True
 
 
+def _sampling(args: argparse.Namespace) -> Any:
+    """``--samples n --temperature t`` as a :class:`~evals.usecases.Sampling` (None: greedy)."""
+    from evals.usecases import Sampling
+
+    if args.samples == 1 and args.temperature == 0:
+        return None
+    if args.samples < 1 or args.temperature < 0:
+        raise EvalsError("--samples must be at least 1 and --temperature at least 0")
+    if args.temperature == 0:
+        raise EvalsError(
+            f"--samples {args.samples} needs --temperature above 0: greedy replies are all the same"
+        )
+    try:
+        return Sampling(args.samples, args.temperature)
+    except ValueError as err:
+        raise EvalsError(f"--samples/--temperature: {err}") from None
+
+
 def _eval_command(args: argparse.Namespace) -> int:
     from evals.adapter import load_model
     from evals.model_spec import parse_model_spec
@@ -98,7 +116,9 @@ def _eval_command(args: argparse.Namespace) -> int:
     from evals.table import format_table
     from evals.usecases import select_use_cases
 
-    use_cases = select_use_cases(args.tasks, Path(args.tasks_dir), suite=args.suite or None)
+    use_cases = select_use_cases(
+        args.tasks, Path(args.tasks_dir), suite=args.suite or None, sampling=_sampling(args)
+    )
     spec = parse_model_spec(args.model, args.model_args)
     objective = parse_objective(args.objective) if args.objective else None
     limit = args.limit or None
@@ -329,6 +349,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--judge-args", default=os.environ.get("EVALS_JUDGE_ARGS", ""),
                     help="extra lm-eval model args for the judge (default: $EVALS_JUDGE_ARGS)")
     ev.add_argument("--judge-max-tokens", type=int, default=512, help="judgment length cap")
+    ev.add_argument("--samples", type=int, default=1,
+                    help="replies per item, for pass@k (code; needs --temperature)")
+    ev.add_argument("--temperature", type=float, default=0.0,
+                    help="sampling temperature (0: greedy, one reply per item)")  # fmt: skip
     _add_run_options(ev)
     ev.set_defaults(handler=_eval_command)
 

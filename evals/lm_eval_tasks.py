@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.adapter import LoadedModel, PromptMode
-from evals.usecases import TaskSpec, UseCase
+from evals.usecases import Sampling, TaskSpec, UseCase
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +36,12 @@ def run_task(
     import lm_eval
 
     chat = mode is PromptMode.CHAT
+    manager = task_manager(use_case.folder.parent, tuple(sorted(use_case.task_metadata().items())))
+    sampling = use_case.sampling
     output = lm_eval.simple_evaluate(
         model=model.lm,
-        tasks=[task.name],
-        task_manager=task_manager(
-            use_case.folder.parent, tuple(sorted(use_case.task_metadata().items()))
-        ),
+        tasks=[sampled_task(task.name, manager, sampling) if sampling else task.name],
+        task_manager=manager,
         num_fewshot=0 if chat else use_case.fewshot_completion,
         limit=limit,
         bootstrap_iters=0,
@@ -68,13 +68,27 @@ def run_task(
     return lm_eval_keys, records
 
 
+def sampled_task(name: str, manager: Any, sampling: Sampling) -> Any:
+    """The task ``name`` answered ``sampling.n`` times per item at its temperature, every reply
+    kept for the scorer (lm-eval's default filter keeps the first of repeated replies)."""
+    from lm_eval.filters import build_filter_ensemble
+    from lm_eval.tasks import get_task_dict
+
+    task = get_task_dict([name], manager)[name]
+    task.set_config("repeats", sampling.n)
+    sampled = {"do_sample": True, "temperature": sampling.temperature}
+    task.set_config("generation_kwargs", sampled, update=True)
+    task._filters = [build_filter_ensemble("none", [["take_first_k", {"k": sampling.n}]])]
+    return task
+
+
 def _record(sample: dict[str, Any], task: TaskSpec) -> dict[str, Any]:
     doc = sample["doc"]
     first_args = sample["arguments"][0] if sample.get("arguments") else ("",)
     prompt = str(first_args[0])
     if task.output_type == "generate_until":
         raw: Any = sample["filtered_resps"][0]
-        raw = raw if isinstance(raw, str) else str(raw)
+        raw = [str(r) for r in raw] if isinstance(raw, list) else str(raw)  # list: samples
         parsed = task.parse(doc, raw)
     else:
         raw = [float(r[0]) for r in sample["filtered_resps"]]

@@ -18,6 +18,7 @@ switches the cache off (a server whose model changes behind the same name needs 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -79,7 +80,7 @@ class CachedLM(LM):
         return getattr(self.lm, name)
 
     def _answer(self, method: str, requests: list[Any], compute: Callable) -> list[Any]:
-        keys = [request_key(self.namespace, method, r.args) for r in requests]
+        keys = request_keys(self.namespace, method, [r.args for r in requests])
         stored = self.store.get_many(keys)
         missing = [i for i, k in enumerate(keys) if k not in stored]
         self.stats.from_cache += len(requests) - len(missing)
@@ -121,6 +122,26 @@ class CachedLM(LM):
     @property
     def world_size(self) -> int:
         return self.lm.world_size
+
+
+def _sampled(args: Any) -> bool:
+    settings = args[1] if isinstance(args, tuple | list) and len(args) > 1 else None
+    return isinstance(settings, dict) and bool(settings.get("do_sample"))
+
+
+def request_keys(namespace: str, method: str, args: list[Any]) -> list[str]:
+    """The cache key of each request. A sampled generation asked k times in one call (``SAMPLES``
+    repeats the same prompt) is k requests with k answers: the k-th occurrence is keyed with k,
+    so the cache neither answers all k with one sample nor keeps only the last."""
+    seen: Counter[str] = Counter()
+    keys = []
+    for a in args:
+        key = request_key(namespace, method, a)
+        if method == "generate_until" and _sampled(a):
+            seen[key] += 1
+            key = request_key(namespace, method, [*a, {"sample": seen[key]}])
+        keys.append(key)
+    return keys
 
 
 def _restore(method: str, value: Any) -> Any:

@@ -146,6 +146,8 @@ def estimate_metrics(
     out: dict[str, Estimate] = {}
     clusters = sample_clusters(samples)
     for metric in metrics:
+        if not all(metric in s["scores"] for s in samples):
+            continue  # reported only for some settings (pass@10 needs 10 samples per item)
         stats = item_statistics([s["scores"][metric] for s in samples])
         reducer = reducer_for(metric, dict(reducers or {}))
         out[metric] = estimate(stats, reducer, clusters=clusters, seed=seed)

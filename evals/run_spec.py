@@ -156,10 +156,7 @@ def task_spec_part(
 ) -> dict[str, Any]:
     """One use case's entry in ``tasks``."""
     shots = 0 if prompt_mode == "chat" else use_case.fewshot_completion
-    generation = (
-        dict(use_case.config.get("generation", {})) if use_case.kind == "multiturn"
-        else dict(use_case.tasks[0].generation)
-    )  # fmt: skip
+    generation = use_case.generation
     return {
         "version": use_case.version,
         "kind": use_case.kind,

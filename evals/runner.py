@@ -110,7 +110,7 @@ def evaluate_use_case(
         generation = dict(use_case.config.get("generation", {}))
     else:
         ran: list[str] = []
-        generation = dict(use_case.tasks[0].generation)
+        generation = use_case.generation
         for task in use_case.tasks:
             if task.needs_loglikelihood and not model.supports_loglikelihood:
                 skipped[task.name] = (

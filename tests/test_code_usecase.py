@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from math import comb
 from pathlib import Path
 
 import pytest
@@ -88,12 +90,9 @@ DOC = {"id": "t", "prompt": 'def add(a, b):\n    """Sum."""\n', "solution": "   
         ("Sure! The answer is to add them.", "invalid"),  # no code at all
         ("   \n", "invalid"),
         ("    import sys\n    sys.exit(0)\n", "exited"),
-        ("    while True:\n        pass\n", "timeout"),
     ],
-)
+)  # timeouts: the sandbox's own tests (10 s each here)
 def test_extraction_rule_and_outcomes(reply: str, status: str) -> None:
-    if status == "timeout":
-        pytest.skip("the sandbox's own tests cover timeouts (10 s here)")
     assert HOOKS.outcome(DOC, reply)["status"] == status
     parsed = HOOKS.parse_output(DOC, reply)
     assert parsed["status"] == status and (parsed["code"] is None) == (not reply.strip())
@@ -125,3 +124,64 @@ def test_a_run_on_the_code_use_case_records_outcomes(
     assert set(code["baselines"]["policies"]) == {"empty", "return_none"}
     samples = [json.loads(x) for x in (results.parent / "samples_code.jsonl").open()]
     assert all(s["parsed"]["status"] in (*sandbox.STATUSES, "invalid") for s in samples)
+
+
+def test_pass_at_k_from_several_replies_to_one_problem() -> None:
+    """``SAMPLES=n``: the scorer gets n replies per item; pass@k is the unbiased estimator."""
+    right, wrong = "    return a + b\n", "    return a - b\n"
+    assert HOOKS.process_results(DOC, [[right] * 3 + [wrong] * 7]) == pytest.approx(
+        {"pass_at_1": 30.0, "pass_at_10": 100.0, "invalid": 0.0})  # fmt: skip
+    scores = HOOKS.process_results(DOC, [[right] + [wrong] * 10 + [""]])
+    assert scores["pass_at_1"] == pytest.approx(100 / 12)
+    assert scores["pass_at_10"] == pytest.approx(100 * (1 - comb(11, 10) / comb(12, 10)))
+    assert scores["invalid"] == pytest.approx(100 / 12) and "pass_at_100" not in scores
+    parsed = HOOKS.parse_output(DOC, [right, wrong])
+    assert parsed["status"] == "1 of 2 passed"
+    assert [s["status"] for s in parsed["samples"]] == ["passed", "failed"]
+    # one greedy reply is the n = 1 case: the scores of a greedy run are unchanged
+    assert HOOKS.process_results(DOC, [right]) == {"pass_at_1": 100.0, "invalid": 0.0}
+
+
+def test_samples_at_a_temperature_are_scored_as_pass_at_k_and_cached_apart(
+    tiny_chat_model: Path, tmp_path: Path
+) -> None:
+    from evals.cli import main
+
+    def run(folder: str) -> tuple[dict, list[dict]]:
+        assert main(["eval", "--model", str(tiny_chat_model), "--tasks", "code", "--limit", "2",
+                     "--samples", "3", "--temperature", "1.0",
+                     "--output", str(tmp_path / folder)]) == 0  # fmt: skip
+        (results,) = (tmp_path / folder).glob("*/*/results.json")
+        samples = [json.loads(x) for x in (results.parent / "samples_code.jsonl").open()]
+        return json.loads(results.read_text())["use_cases"]["code"], samples
+
+    code, samples = run("a")
+    assert code["generation"]["samples"] == 3 and code["generation"]["temperature"] == 1.0
+    assert code["generation"]["do_sample"] is True and code["n"] == 2
+    for sample in samples:
+        assert len(sample["raw_output"]) == 3
+        assert sample["scores"]["pass_at_1"] in (0.0, 100 / 3, 200 / 3, 100.0)
+        assert "pass_at_10" not in sample["scores"]
+        assert len(sample["parsed"]["samples"]) == 3
+    # Sampled, not one reply copied three times (the cache keys each repeat apart) ...
+    assert any(len(set(s["raw_output"])) > 1 for s in samples)
+    # ... and a second run answers every repeat from the cache with its own sample.
+    _, again = run("b")
+    assert [s["raw_output"] for s in again] == [s["raw_output"] for s in samples]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [(["--samples", "5"], "needs --temperature above 0"),
+     (["--samples", "5", "--temperature", "0.8", "--tasks", "ner"],
+      "apply to tasks scored from several replies per item .*not to ner"),
+     (["--samples", "0", "--temperature", "0.8"], "at least 1")],
+)  # fmt: skip
+def test_sampling_options_that_cannot_work_are_one_line(
+    extra: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from evals.cli import main
+
+    assert main(["eval", *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and re.search(message, err[0]), err

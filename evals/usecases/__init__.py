@@ -13,6 +13,7 @@ from evals.usecases.definition import (
     Dialogues,
     Generation,
     Metric,
+    Sampling,
     Task,
     UseCaseDefinition,
 )
@@ -38,7 +39,7 @@ from evals.usecases.unit import (
 
 __all__ = [
     "DEFAULT_SUITE", "DEFAULT_TASKS_DIR", "Cluster", "Completion", "DialogueHooks", "Dialogues",
-    "Generation", "Metric", "Task", "TaskSpec", "UseCase", "UseCaseDefinition",
+    "Generation", "Metric", "Sampling", "Task", "TaskSpec", "UseCase", "UseCaseDefinition",
     "discover_use_cases", "load_definition", "load_folder", "load_module", "load_use_case",
     "read_suites", "read_yaml", "resolved_yaml", "select_use_cases", "sibling",
     "use_case_folders",

@@ -68,6 +68,24 @@ class Generation:
 
 
 @dataclass(frozen=True)
+class Sampling:
+    """``SAMPLES=n`` replies per item at ``TEMPERATURE=t`` instead of one greedy reply."""
+
+    n: int
+    temperature: float
+
+    def __post_init__(self) -> None:
+        if self.n < 1:
+            raise ValueError(f"SAMPLES must be at least 1, not {self.n}")
+        if not 0 < self.temperature <= 2:
+            raise ValueError(f"TEMPERATURE must be in (0, 2], not {self.temperature}")
+
+    def generation(self) -> dict[str, Any]:
+        """What it adds to a task's generation settings (and so to the run spec)."""
+        return {"do_sample": True, "temperature": self.temperature, "samples": self.n}
+
+
+@dataclass(frozen=True)
 class Task:
     """One lm-eval task of a use case: a data source, its prompt and its scorer.
 
@@ -101,6 +119,8 @@ class Task:
     """``doc_to_choice`` of a ``multiple_choice`` task."""
     about: str = ""
     """One line for the generated YAML's header."""
+    sampled: bool = False
+    """Whether its scorer takes several replies per item (``SAMPLES=n``: code's pass@k)."""
 
 
 @dataclass(frozen=True)

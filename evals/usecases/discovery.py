@@ -15,7 +15,7 @@ from types import ModuleType
 
 from evals.benchmarks.sources import DataSource, resolve_source
 from evals.errors import TaskConfigError
-from evals.usecases.definition import Dialogues, Task, UseCaseDefinition
+from evals.usecases.definition import Dialogues, Sampling, Task, UseCaseDefinition
 from evals.usecases.lm_eval_yaml import DEFINITION_FILE, check_folder
 from evals.usecases.unit import (
     DEFAULT_TASKS_DIR,
@@ -167,10 +167,12 @@ def select_use_cases(
     *,
     suite: str | None = None,
     data_source: DataSource | None = None,
+    sampling: Sampling | None = None,
 ) -> list[UseCase]:
     """The use cases or benchmarks named in ``TASKS=a,b``, else those of ``SUITE=`` (default:
     the bundled use cases), in the order given. Benchmarks get ``data_source`` (default: from
-    the environment), and their files are checked here, before any model is loaded."""
+    the environment), and their files are checked here, before any model is loaded. With
+    ``sampling``, every chosen task must score several replies per item (code's pass@k)."""
     available = discover_use_cases(tasks_dir)
     wanted = [n.strip() for n in (names or "").split(",") if n.strip()]
     if not wanted:
@@ -192,5 +194,14 @@ def select_use_cases(
         if unit.benchmark:
             unit = replace(unit, data_source=source)
             _ = unit.data_provenance  # a missing file or DATA_DIR fails here, with its path
-        chosen.append(unit)
+        chosen.append(replace(unit, sampling=sampling) if sampling is not None else unit)
+    if sampling is not None:
+        greedy = [u.name for u in chosen if not all(t.definition.sampled for t in u.tasks)]
+        if greedy:
+            able = [u.name for u in available.values() if u.tasks
+                    and all(t.definition.sampled for t in u.tasks)]  # fmt: skip
+            raise TaskConfigError(
+                f"SAMPLES/TEMPERATURE apply to tasks scored from several replies per item "
+                f"({', '.join(able)}), not to {', '.join(greedy)}; choose TASKS"
+            )
     return chosen

@@ -21,7 +21,7 @@ import yaml
 from evals.benchmarks.sources import DataSource, provenance, resolve_source
 from evals.errors import TaskConfigError
 from evals.fingerprint import sha256_file, sha256_json, sha256_text
-from evals.usecases.definition import Cluster, Dialogues, Task, UseCaseDefinition
+from evals.usecases.definition import Cluster, Dialogues, Sampling, Task, UseCaseDefinition
 
 DEFAULT_TASKS_DIR = Path(__file__).resolve().parent.parent.parent / "tasks"
 
@@ -164,6 +164,17 @@ class UseCase:
 
     data_source: DataSource | None = None
     """Where a benchmark's data comes from in this run (set by ``select_use_cases``)."""
+
+    sampling: Sampling | None = None
+    """``SAMPLES=n`` at a temperature (set by ``select_use_cases``); None: greedy."""
+
+    @property
+    def generation(self) -> dict[str, Any]:
+        """The decoding settings its items are answered with (part of the run spec)."""
+        if self.dialogues is not None:
+            return dict(self.config.get("generation", {}))
+        base = dict(self.tasks[0].generation)
+        return base | self.sampling.generation() if self.sampling is not None else base
 
     @property
     def group(self) -> str:

@@ -26,7 +26,10 @@ Python, is **invalid** (scored 0, counted in the invalid rate); nothing is run f
 **Metric**: ``pass_at_1``, 100 when the program (prompt + code + tests) runs to the end in the
 sandbox (:mod:`evals.sandbox`), else 0; the outcome (``passed``, ``failed``, ``timeout``,
 ``forbidden``…) is in each sample's ``parsed`` field. Greedy decoding: pass@1 is the share of
-problems solved; :func:`evals.metrics.code.pass_at_k` is the estimator for n samples per problem.
+problems solved. With ``SAMPLES=n TEMPERATURE=t`` each problem gets n sampled replies, run in
+the sandbox together, and ``pass_at_k`` is the unbiased estimator 1 − C(n−c, k)/C(n, k)
+(:func:`evals.metrics.code.pass_at_k`) for k = 1, 10, 100 up to n; ``invalid`` is the share of
+invalid replies.
 
 **Baselines**: ``empty`` (no code: invalid) and ``return_none`` (the prompt's function returning
 None: the signature alone, which no problem's tests accept).
@@ -37,15 +40,15 @@ from __future__ import annotations
 import ast
 import os
 import re
-from functools import lru_cache
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 from evals.benchmarks.code import humaneval_record
 from evals.benchmarks.sources import as_dataset_dict, benchmark_dataset
 from evals.data import read_jsonl
-from evals.metrics.code import humaneval_program
-from evals.sandbox import Limits, Outcome, find_sandbox, run_program
+from evals.metrics.code import humaneval_program, pass_at_k
+from evals.sandbox import Limits, Outcome, find_sandbox, run_programs
 from evals.usecases import Generation, Metric, Task, UseCaseDefinition
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -119,15 +122,13 @@ def program(doc: dict[str, Any], code: str) -> str:
     return f"{doc['prompt']}{code}\n\n{doc['test']}\n"  # MBPP: setup and asserts
 
 
-@lru_cache(maxsize=4096)
-def _run(script: str) -> Outcome:
-    sandbox = find_sandbox(allow_unsafe=bool(os.environ.get(UNSAFE_VARIABLE)))
-    return run_program(script, LIMITS, sandbox)
+_RUNS: OrderedDict[str, Outcome] = OrderedDict()
+"""Outcomes of programs already run (a sample's ``parsed`` and its scores share one run)."""
+_MAX_RUNS = 4096
 
 
-def outcome(doc: dict[str, Any], output: str) -> dict[str, Any]:
-    """What happened to one reply: ``{"status", "detail", "sandbox"}`` (``invalid``: no code,
-    or code that is not valid Python, which is never run)."""
+def _prepare(doc: dict[str, Any], output: str) -> dict[str, Any] | str:
+    """The program to run for one reply, or the outcome of a reply that is never run."""
     code = extract_code(doc, output)
     if code is None:
         return {"status": "invalid", "detail": "no code in the reply", "sandbox": ""}
@@ -136,19 +137,62 @@ def outcome(doc: dict[str, Any], output: str) -> dict[str, Any]:
         ast.parse(script)
     except (SyntaxError, ValueError) as err:
         return {"status": "invalid", "detail": f"not valid Python: {err}"[:200], "sandbox": ""}
-    result = _run(script)
-    return {"status": result.status, "detail": result.detail, "sandbox": result.sandbox}
+    return script
 
 
-def parse_output(doc: dict[str, Any], output: str) -> dict[str, Any]:
-    """The sample's ``parsed`` field: the extracted code and its outcome (cached: no re-run)."""
-    return {"code": extract_code(doc, output), **outcome(doc, output)}
+def outcomes(doc: dict[str, Any], outputs: list[str]) -> list[dict[str, Any]]:
+    """What happened to each reply: ``{"status", "detail", "sandbox"}`` (``invalid``: no code,
+    or code that is not valid Python, which is never run). Programs not run yet go to the
+    sandbox together, as many at a time as the machine has cores."""
+    prepared = [_prepare(doc, output) for output in outputs]
+    pending = list(dict.fromkeys(p for p in prepared if isinstance(p, str) and p not in _RUNS))
+    if pending:
+        sandbox = find_sandbox(allow_unsafe=bool(os.environ.get(UNSAFE_VARIABLE)))
+        for script, result in zip(pending, run_programs(pending, LIMITS, sandbox), strict=True):
+            _RUNS[script] = result
+        while len(_RUNS) > _MAX_RUNS:
+            _RUNS.popitem(last=False)
+    return [
+        p if isinstance(p, dict) else
+        {"status": _RUNS[p].status, "detail": _RUNS[p].detail, "sandbox": _RUNS[p].sandbox}
+        for p in prepared
+    ]  # fmt: skip
 
 
-def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
-    """pass@1 (greedy) and invalid, ×100."""
-    status = outcome(doc, results[0])["status"]
-    return {"pass_at_1": 100.0 * (status == "passed"), "invalid": 100.0 * (status == "invalid")}
+def outcome(doc: dict[str, Any], output: str) -> dict[str, Any]:
+    """What happened to one reply (:func:`outcomes`)."""
+    return outcomes(doc, [output])[0]
+
+
+def _replies(output: str | list[str]) -> list[str]:
+    return [str(o) for o in output] if isinstance(output, list) else [str(output)]
+
+
+def parse_output(doc: dict[str, Any], output: str | list[str]) -> dict[str, Any]:
+    """The sample's ``parsed`` field: the extracted code and its outcome (no re-run); with
+    ``SAMPLES=n`` the first sample's code, how many passed, and every sample's outcome."""
+    replies = _replies(output)
+    runs = [{"code": extract_code(doc, r), **o} for r, o in zip(replies, outcomes(doc, replies),
+                                                                  strict=True)]  # fmt: skip
+    if not isinstance(output, list):
+        return runs[0]
+    passed = sum(r["status"] == "passed" for r in runs)
+    first = runs[0]
+    return {"code": first["code"], "status": f"{passed} of {len(runs)} passed",
+            "detail": first["detail"], "sandbox": first["sandbox"], "samples": runs}  # fmt: skip
+
+
+PASS_AT = (1, 10, 100)
+"""The k reported, each when every item has at least k samples (HumanEval's paper: 1, 10, 100)."""
+
+
+def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]:
+    """pass@k (the unbiased estimator over the item's n replies; greedy: n = 1) and the share
+    of replies that were invalid, ×100."""
+    statuses = [o["status"] for o in outcomes(doc, _replies(results[0]))]
+    n, c = len(statuses), statuses.count("passed")
+    scores = {f"pass_at_{k}": 100.0 * pass_at_k(n, c, k) for k in PASS_AT if k <= n}
+    return {**scores, "invalid": 100.0 * statuses.count("invalid") / n}
 
 
 def _returns_none(doc: dict[str, Any]) -> str:
@@ -162,7 +206,10 @@ def baselines(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
     return {"empty": [""] * len(docs), "return_none": [_returns_none(d) for d in docs]}
 
 
-_METRICS = (Metric("pass_at_1"), Metric("invalid", higher_is_better=False))
+_METRICS = (
+    *(Metric(f"pass_at_{k}") for k in PASS_AT),
+    Metric("invalid", higher_is_better=False),
+)
 
 USE_CASE = UseCaseDefinition(
     name="code",
@@ -188,6 +235,7 @@ USE_CASE = UseCaseDefinition(
             _METRICS,
             parse=parse_output,
             baselines=baselines,
+            sampled=True,
             about="The 46 bundled problems (CC0, HumanEval's format); see README.md.",
         ),
     ),
@@ -201,6 +249,7 @@ USE_CASE = UseCaseDefinition(
             _METRICS,
             parse=parse_output,
             baselines=baselines,
+            sampled=True,
             benchmark="humaneval",
             about="HumanEval, 164 problems, zero-shot.",
         ),
@@ -213,6 +262,7 @@ USE_CASE = UseCaseDefinition(
             _METRICS,
             parse=parse_output,
             baselines=baselines,
+            sampled=True,
             benchmark="mbpp",
             about="MBPP test split (ids 11-510), zero-shot.",
         ),
