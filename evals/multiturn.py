@@ -12,6 +12,7 @@ verifiable checks, or a reference score); with a judge, every turn is then grade
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from tqdm.auto import tqdm
@@ -155,3 +156,19 @@ def _grade(
     log.info("judging %d turns with %s", len(requests), judge.model.identity.name)
     for (i, k), graded in zip(placed, judge.grade(requests), strict=True):
         turn_logs[i][k]["judge"] = graded
+
+
+def replay_turns(
+    hooks: DialogueHooks, dialogue: dict[str, Any], replies: Sequence[str]
+) -> list[dict]:
+    """The turn logs of fixed replies (a trivial policy's, or replies made elsewhere), as a run
+    logs its own: each reply checked with the conversation so far."""
+    history: list[dict[str, str]] = (
+        [{"role": "system", "content": dialogue["system"]}] if dialogue.get("system") else []
+    )
+    logs = []
+    for t, reply in enumerate(replies):
+        history.append({"role": "user", "content": dialogue["turns"][t]["user"]})
+        history.append({"role": "assistant", "content": reply})
+        logs.append({"raw_output": reply, **hooks.turn_log(dialogue, t, reply.strip(), history)})
+    return logs

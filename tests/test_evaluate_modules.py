@@ -22,7 +22,7 @@ from evals.run_spec import code_sha256
 from evals.score import read_conll
 from tests.conftest import TASKS_DIR, shared_data
 
-MODULES = ("ner", "sentiment", "qa", "summarization", "code")
+MODULES = ("ner", "sentiment", "qa", "summarization", "code", "chat")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -58,12 +58,13 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
     return json.loads(captured.out)
 
 
-def test_every_use_case_folder_but_chat_has_a_module_that_loads_by_folder_too() -> None:
+def test_every_use_case_folder_has_a_module_that_loads_by_folder_too() -> None:
     import evaluate
 
     import evals
 
     assert Path(evals.__file__).resolve().parent.parent == TASKS_DIR.parent  # this checkout's
+    assert {p.parent.name for p in TASKS_DIR.glob("*/usecase.py")} == set(MODULES)
     for name in MODULES:
         by_folder = evaluate.load(str(TASKS_DIR / name), keep_in_memory=True)
         info = by_folder.info
@@ -232,3 +233,58 @@ def test_code_module_refuses_without_a_sandbox_unless_told(monkeypatch: pytest.M
                                   return_samples=True)  # fmt: skip
     assert result["sandbox"] == "none" and result["pass_at_1"] == 50.0
     assert [s["status"] for s in result["samples"]] == ["passed", "failed"]
+
+
+def test_chat_on_the_bundled_dialogues(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Reference replies pass every check (the oracle: 100); the trivial policies score what the
+    run's baselines score; imperfect replies give the same numbers through both entry points."""
+    from evals.baselines import policy_statistics
+    from evals.usecases import discover_use_cases
+
+    path = TASKS_DIR / "chat" / "data" / "dialogues.jsonl"
+    dialogues = [json.loads(line) for line in path.read_text().splitlines()]
+    oracle = [[t["reference"] for t in d["turns"]] for d in dialogues]
+    echo = [[t["user"] for t in d["turns"]] for d in dialogues]
+    mixed = [o if k % 3 else e for k, (o, e) in enumerate(zip(oracle, echo, strict=True))]
+    results = {}
+    for name, replies in (("oracle", oracle), ("echo_last", echo), ("mixed", mixed)):
+        file = tmp_path / f"{name}.jsonl"
+        file.write_text("".join(json.dumps({"id": d["id"], "replies": r}) + "\n"
+                                for d, r in zip(dialogues, replies, strict=True)))  # fmt: skip
+        results[name] = cli(capsys, "chat", str(path), str(file))
+        module = load("chat").compute(predictions=replies,
+                                      references=[json.dumps(d) for d in dialogues])  # fmt: skip
+        assert module == results[name], name
+    assert results["oracle"]["turn_pass_rate"] == 100.0 == results["oracle"]["dialogue_pass"]
+    assert results["oracle"]["n_dialogues"] == 25 and results["oracle"]["n_turns"] == 59
+    unit = discover_use_cases()["chat"]
+    echo_stats = policy_statistics(unit, [{"doc": d} for d in dialogues], "turn_pass_rate")
+    summed = echo_stats["echo_last"].sum(axis=0)
+    assert results["echo_last"]["turn_pass_rate"] == pytest.approx(summed[0] / summed[1])
+    assert 0 < results["mixed"]["turn_pass_rate"] < 100
+
+
+@pytest.mark.parametrize(
+    ("replies", "message"),
+    [({"d1": ["a"]}, "no replies to 1 dialogue"),
+     ({"d1": ["a"], "d2": ["b", "c"], "zz": ["x"]}, "not in .*: zz"),
+     ({"d1": ["a", "b"], "d2": ["b", "c"]}, "dialogue d1: 1 user turns need 1 replies")],
+)  # fmt: skip
+def test_chat_bad_replies_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], replies: dict, message: str
+) -> None:
+    import re
+
+    dialogues = tmp_path / "d.jsonl"
+    check = [{"type": "uppercase"}]
+    dialogues.write_text(
+        json.dumps({"id": "d1", "turns": [{"user": "Hi", "checks": check}]}) + "\n"
+        + json.dumps({"id": "d2", "turns": [{"user": "A", "checks": check},
+                                            {"user": "B", "checks": check}]}) + "\n"
+    )  # fmt: skip
+    answers = tmp_path / "r.jsonl"
+    answers.write_text("".join(json.dumps({"id": k, "replies": v}) + "\n"
+                               for k, v in replies.items()))  # fmt: skip
+    assert main(["score", "chat", str(dialogues), str(answers)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and re.search(message, err[0]), err

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from evals.baselines import _turn_logs
 from evals.benchmarks.sources import DataSource
 from evals.multiturn import load_dialogues
+from evals.multiturn import replay_turns as _turn_logs
 from evals.usecases import UseCase, discover_use_cases
 from tests.conftest import shared_data
 

