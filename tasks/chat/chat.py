@@ -9,11 +9,12 @@ project must be importable. Not used by ``evals eval`` (it runs the dialogues it
 
 from __future__ import annotations
 
-import importlib
 import json
 
 import datasets
 import evaluate
+
+from evals.score import chat_result
 
 _CITATION = """\
 @misc{objective-evals-chat,
@@ -49,17 +50,6 @@ Examples:
 """
 
 
-def _score(name: str):
-    """A scorer of ``evals.score`` (this project's package; importing it is the only need)."""
-    try:
-        return getattr(importlib.import_module("evals.score"), name)
-    except ImportError as err:
-        raise ImportError(
-            "this metric calls the objective-evals scorers: install that project (pip install -e "
-            f"<its folder>) or run from its folder ({err})"
-        ) from err
-
-
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class Chat(evaluate.Metric):
     """Per-turn checks of multi-turn replies (``evals.score.chat_result``)."""
@@ -79,4 +69,4 @@ class Chat(evaluate.Metric):
 
     def _compute(self, predictions, references):
         dialogues = [json.loads(r) for r in references]
-        return _score("chat_result")(dialogues, [list(p) for p in predictions])
+        return chat_result(dialogues, [list(p) for p in predictions])

@@ -11,10 +11,12 @@ without one only when ``unsafe_no_sandbox=True`` is passed.
 
 from __future__ import annotations
 
-import importlib
-
 import datasets
 import evaluate
+
+from evals.errors import DataError
+from evals.sandbox import find_sandbox
+from evals.score import code_limits, code_result
 
 _CITATION = """\
 @article{chen2021codex,
@@ -66,17 +68,6 @@ Examples:
 """
 
 
-def _score(name: str, module: str = "evals.score"):
-    """A scorer of ``evals.score`` (this project's package; importing it is the only need)."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except ImportError as err:
-        raise ImportError(
-            "this metric calls the objective-evals scorers: install that project (pip install -e "
-            f"<its folder>) or run from its folder ({err})"
-        ) from err
-
-
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class Code(evaluate.Metric):
     """pass@k of HumanEval-format completions in the sandbox (``evals.score.code_result``)."""
@@ -108,12 +99,12 @@ class Code(evaluate.Metric):
         pairs = []
         for problem, completions in zip(references, predictions, strict=True):
             if not completions:
-                raise _score("DataError", "evals.errors")(
+                raise DataError(
                     f"problem {problem['task_id']!r} has no completion"
                 )
             pairs += [(problem, completion) for completion in completions]
-        limits = _score("code_limits")(timeout)
-        sandbox = _score("find_sandbox", "evals.sandbox")(allow_unsafe=bool(unsafe_no_sandbox))
+        limits = code_limits(timeout)
+        sandbox = find_sandbox(allow_unsafe=bool(unsafe_no_sandbox))
         ks = [k] if isinstance(k, int) else list(k)
-        result, records = _score("code_result")(pairs, sandbox, limits, ks, workers)
+        result, records = code_result(pairs, sandbox, limits, ks, workers)
         return {**result, "samples": records} if return_samples else result

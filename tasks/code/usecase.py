@@ -211,6 +211,12 @@ _METRICS = (
     Metric("invalid", higher_is_better=False),
 )
 
+def _task(name: str, loader: Any, about: str, benchmark: str | None = None) -> Task:
+    return Task(name, loader, doc_to_text, doc_to_target, process_results, _METRICS,
+                parse=parse_output, baselines=baselines, benchmark=benchmark, about=about,
+                sampled=True)  # fmt: skip
+
+
 USE_CASE = UseCaseDefinition(
     name="code",
     claims=("code",),
@@ -226,46 +232,12 @@ USE_CASE = UseCaseDefinition(
     target_delimiter="",
     preflight=preflight,
     tasks=(
-        Task(
-            "code",
-            load_dataset,
-            doc_to_text,
-            doc_to_target,
-            process_results,
-            _METRICS,
-            parse=parse_output,
-            baselines=baselines,
-            sampled=True,
-            about="The 46 bundled problems (CC0, HumanEval's format); see README.md.",
-        ),
+        _task("code", load_dataset, "The 46 bundled problems (CC0, HumanEval's format); see "
+              "README.md."),
     ),
     benchmarks=(
-        Task(
-            "humaneval",
-            load_humaneval,
-            doc_to_text,
-            doc_to_target,
-            process_results,
-            _METRICS,
-            parse=parse_output,
-            baselines=baselines,
-            sampled=True,
-            benchmark="humaneval",
-            about="HumanEval, 164 problems, zero-shot.",
-        ),
-        Task(
-            "mbpp",
-            load_mbpp,
-            doc_to_text,
-            doc_to_target,
-            process_results,
-            _METRICS,
-            parse=parse_output,
-            baselines=baselines,
-            sampled=True,
-            benchmark="mbpp",
-            about="MBPP test split (ids 11-510), zero-shot.",
-        ),
+        _task("humaneval", load_humaneval, "HumanEval, 164 problems, zero-shot.", "humaneval"),
+        _task("mbpp", load_mbpp, "MBPP test split (ids 11-510), zero-shot.", "mbpp"),
     ),
 )
 """The code use case: 46 bundled problems, HumanEval and MBPP."""

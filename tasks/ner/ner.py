@@ -8,10 +8,10 @@ this project must be importable. Not used by lm-eval or ``evals eval`` (they rea
 
 from __future__ import annotations
 
-import importlib
-
 import datasets
 import evaluate
+
+from evals.score import ner_result
 
 _CITATION = """\
 @inproceedings{tjong-kim-sang-de-meulder-2003-introduction,
@@ -54,17 +54,6 @@ Examples:
 """
 
 
-def _score(name: str):
-    """A scorer of ``evals.score`` (this project's package; importing it is the only need)."""
-    try:
-        return getattr(importlib.import_module("evals.score"), name)
-    except ImportError as err:
-        raise ImportError(
-            "this metric calls the objective-evals scorers: install that project (pip install -e "
-            f"<its folder>) or run from its folder ({err})"
-        ) from err
-
-
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class Ner(evaluate.Metric):
     """Entity-level P/R/F1 of IOB2 tag sequences (``evals.score.ner_result``)."""
@@ -85,4 +74,4 @@ class Ner(evaluate.Metric):
         )
 
     def _compute(self, predictions, references):
-        return _score("ner_result")(references, predictions)
+        return ner_result(references, predictions)

@@ -9,10 +9,10 @@ this project must be importable. Not used by lm-eval or ``evals eval`` (they rea
 
 from __future__ import annotations
 
-import importlib
-
 import datasets
 import evaluate
+
+from evals.score import squad_result
 
 _CITATION = """\
 @inproceedings{rajpurkar-etal-2016-squad,
@@ -63,17 +63,6 @@ Examples:
 """
 
 
-def _score(name: str):
-    """A scorer of ``evals.score`` (this project's package; importing it is the only need)."""
-    try:
-        return getattr(importlib.import_module("evals.score"), name)
-    except ImportError as err:
-        raise ImportError(
-            "this metric calls the objective-evals scorers: install that project (pip install -e "
-            f"<its folder>) or run from its folder ({err})"
-        ) from err
-
-
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class Qa(evaluate.Metric):
     """SQuAD v1.1 / v2.0 exact match and F1 (``evals.score.squad_result``)."""
@@ -109,4 +98,4 @@ class Qa(evaluate.Metric):
         if v2 is None:
             v2 = any(not texts for _, texts in questions)
         answers = {pred["id"]: pred["prediction_text"] for pred in predictions}
-        return _score("squad_result")(questions, answers, bool(v2))
+        return squad_result(questions, answers, bool(v2))

@@ -173,6 +173,13 @@ _METRICS = (
     Metric("invalid", higher_is_better=False), Metric("passage_truncated", higher_is_better=False),
 )  # fmt: skip
 
+
+def _task(name: str, loader: Any, about: str, benchmark: str | None = None) -> Task:
+    return Task(name, loader, doc_to_text, doc_to_target, process_results, _METRICS,
+                parse=parse_output, baselines=baselines, benchmark=benchmark,
+                about=about)  # fmt: skip
+
+
 USE_CASE = UseCaseDefinition(
     name="qa",
     claims=("QA",),
@@ -182,44 +189,12 @@ USE_CASE = UseCaseDefinition(
     fewshot_completion=3,
     generation=Generation(until=("\n", "Passage:", "Question:"), max_gen_toks=32),
     cluster=Cluster("passage", cluster_key),
-    tasks=(
-        Task(
-            "qa",
-            load_dataset,
-            doc_to_text,
-            doc_to_target,
-            process_results,
-            _METRICS,
-            parse=parse_output,
-            baselines=baselines,
-            about="Questions on the bundled passages; see README.md.",
-        ),
-    ),
+    tasks=(_task("qa", load_dataset, "Questions on the bundled passages; see README.md."),),
     benchmarks=(
-        Task(
-            "squad_v1.1",
-            load_squad_v1,
-            doc_to_text,
-            doc_to_target,
-            process_results,
-            _METRICS,
-            parse=parse_output,
-            baselines=baselines,
-            benchmark="squad_v1.1",
-            about="SQuAD v1.1 dev (10,570 questions; few-shot from train).",
-        ),
-        Task(
-            "squad_v2.0",
-            load_squad_v2,
-            doc_to_text,
-            doc_to_target,
-            process_results,
-            _METRICS,
-            parse=parse_output,
-            baselines=baselines,
-            benchmark="squad_v2.0",
-            about="SQuAD v2.0 dev (11,873 questions, half unanswerable).",
-        ),
+        _task("squad_v1.1", load_squad_v1, "SQuAD v1.1 dev (10,570 questions; few-shot from "
+              "train).", "squad_v1.1"),
+        _task("squad_v2.0", load_squad_v2, "SQuAD v2.0 dev (11,873 questions, half "
+              "unanswerable).", "squad_v2.0"),
     ),
 )
 """The QA use case: bundled passages, SQuAD v1.1 and v2.0; questions on one passage cluster."""

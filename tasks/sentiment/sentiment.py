@@ -10,10 +10,10 @@ or ``evals eval`` (they read the YAMLs).
 
 from __future__ import annotations
 
-import importlib
-
 import datasets
 import evaluate
+
+from evals.score import label_result
 
 _CITATION = """\
 @inproceedings{socher-etal-2013-recursive,
@@ -69,17 +69,6 @@ Examples:
 """
 
 
-def _score(name: str):
-    """A scorer of ``evals.score`` (this project's package; importing it is the only need)."""
-    try:
-        return getattr(importlib.import_module("evals.score"), name)
-    except ImportError as err:
-        raise ImportError(
-            "this metric calls the objective-evals scorers: install that project (pip install -e "
-            f"<its folder>) or run from its folder ({err})"
-        ) from err
-
-
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class Sentiment(evaluate.Metric):
     """Accuracy, macro-F1, macro-recall of label strings (``evals.score.label_result``)."""
@@ -104,4 +93,4 @@ class Sentiment(evaluate.Metric):
     def _compute(self, predictions, references, metric=None):
         if metric is None and self.config_name in ("accuracy", "macro_f1", "macro_recall"):
             metric = self.config_name
-        return _score("label_result")(references, predictions, metric)
+        return label_result(references, predictions, metric)

@@ -10,10 +10,10 @@ same numbers; the ``evals`` package of this project must be importable. Not used
 
 from __future__ import annotations
 
-import importlib
-
 import datasets
 import evaluate
+
+from evals.score import rouge_result
 
 _CITATION = """\
 @inproceedings{lin-2004-rouge,
@@ -50,17 +50,6 @@ Examples:
 """
 
 
-def _score(name: str):
-    """A scorer of ``evals.score`` (this project's package; importing it is the only need)."""
-    try:
-        return getattr(importlib.import_module("evals.score"), name)
-    except ImportError as err:
-        raise ImportError(
-            "this metric calls the objective-evals scorers: install that project (pip install -e "
-            f"<its folder>) or run from its folder ({err})"
-        ) from err
-
-
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class Summarization(evaluate.Metric):
     """ROUGE-1/2/L/Lsum with the stemmer, best of several references (``rouge_result``)."""
@@ -89,4 +78,4 @@ class Summarization(evaluate.Metric):
         )
 
     def _compute(self, predictions, references):
-        return _score("rouge_result")(references, predictions)
+        return rouge_result(references, predictions)
