@@ -192,7 +192,8 @@ def _resolution(comparisons: list[dict[str, Any]], alpha: float, gap: float) -> 
     level = alpha / len(comparisons)  # Holm's most demanding step
     return {
         "n": diff.n,
-        "min_detectable": min_detectable(diff.se, level, POWER, sides=2),
+        # no spread (every item scores the same for both): no resolution to report, not 0
+        "min_detectable": min_detectable(diff.se, level, POWER, sides=2) if diff.se > 0 else None,
         "gap": gap,
         "items_for_gap": items_needed(diff.se, diff.n, gap, level, POWER, sides=2),
         "power": POWER,
@@ -206,9 +207,12 @@ def _verdict_text(row: dict[str, Any], competitors: list[Column], comparisons: l
     if row["winner"]:
         return f"{row['winner']} wins (beats every other variant, Holm)"
     res = row["resolution"]
+    if res["min_detectable"] is None:
+        both = "both variants" if len(competitors) == 2 else "the two closest variants"
+        return (f"tie (n={res['n']}: every item scores the same for {both}, so these outputs "
+                "cannot say what difference the items resolve)")  # fmt: skip
     needed = res["items_for_gap"]
-    more = (f"; {needed} items would resolve {res['gap']:g}" if needed
-            else "; the outputs do not differ")  # fmt: skip
+    more = f"; {needed} items would resolve {res['gap']:g}" if needed else ""
     return f"tie (n={res['n']} resolves ≥ {res['min_detectable']:.1f} points{more})"
 
 

@@ -78,7 +78,11 @@ def test_identical_variants_tie_and_say_the_outputs_do_not_differ() -> None:
     columns = [_column("a|chat", right(40), "instruct"), _column("b|chat", right(40), "chat")]
     row = build_matrix(columns, ["sentiment"])["rows"][0]
     assert row["winner"] is None
-    assert row["verdict"].endswith("; the outputs do not differ)")
+    # Before: "tie (n=60 resolves ≥ 0.0 points; ...)": a standard error of 0 read as a test
+    # that resolves any difference, when these outputs say nothing about the resolution.
+    assert row["resolution"]["min_detectable"] is None
+    assert row["verdict"] == (f"tie (n={N}: every item scores the same for both variants, so "
+                              "these outputs cannot say what difference the items resolve)")
 
 
 def test_controls_never_compete_and_are_compared_with_their_variant() -> None:
