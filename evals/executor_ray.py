@@ -52,12 +52,24 @@ class RayExecutor:
         self.capacity = max(1, int(resources.get("CPU", 0) + resources.get("GPU", 0)))
 
     def submit(self, work: CellWork, cell: Cell) -> Future[PackedRun]:
+        short = _missing_resources(cell, self._ray.cluster_resources())
+        if short:  # Ray would wait for it forever: the cell fails now, the others go on
+            future: Future[PackedRun] = Future()
+            future.set_exception(EvalsError(f"the cluster has no room for this cell: {short}"))
+            return future
         options = {"num_cpus": cell.resources.num_cpus, "num_gpus": cell.resources.num_gpus}
         return self._task.options(**options).remote(work, cell).future()
 
     def close(self) -> None:
         if self._owns_cluster and self._ray.is_initialized():
             self._ray.shutdown()
+
+
+def _missing_resources(cell: Cell, cluster: dict[str, float]) -> str:
+    """What a cell asks for beyond the whole cluster ("" when it fits somewhere in total)."""
+    wants = {"CPU": cell.resources.num_cpus, "GPU": cell.resources.num_gpus}
+    return ", ".join(f"{amount:g} {kind} wanted, {cluster.get(kind, 0):g} in the cluster"
+                     for kind, amount in wants.items() if amount > cluster.get(kind, 0))
 
 
 def _runtime_env(address: str | None) -> dict[str, Any] | None:

@@ -49,12 +49,17 @@ def test_ray_matrix_equals_local_and_a_failing_cell_is_reported(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     broken = (f"  - model: {tiny_base_model}\n    name: broken\n"
-              "    model_args: {dtype: not-a-dtype}\n    prompt_modes: [completion]\n")  # fmt: skip
+              "    model_args: {dtype: not-a-dtype}\n    prompt_modes: [completion]\n"
+              f"  - model: {tiny_chat_model}\n    name: on-a-gpu\n"
+              "    resources: {num_gpus: 1}\n    prompt_modes: [completion]\n")  # fmt: skip
     family = tiny_family(tmp_path, tiny_chat_model, tiny_base_model, extra=broken)
     assert main(matrix_args(family, tmp_path, "--executor", "ray", "--retries", "0")) == 1
     captured = capsys.readouterr()
     assert "cell broken|completion failed after 1 attempt(s)" in captured.err
     assert "not-a-dtype" in captured.err and "is incomplete" in captured.err
+    # a cell no node can hold fails at once instead of waiting for a GPU forever
+    assert "cell on-a-gpu|completion failed after 1 attempt(s)" in captured.err
+    assert "1 GPU wanted, 0 in the cluster" in captured.err
     assert "evaluated: 2, reused: 0" in captured.out
     assert ray_cluster.is_initialized()  # a cluster the caller started is left running
     good = tiny_family(tmp_path, tiny_chat_model, tiny_base_model, name="tiny")

@@ -161,3 +161,22 @@ def test_gpu_backend_arguments_pass_through_to_the_run_spec(tmp_path: Path) -> N
     assert hf_part["model_args"]["parallelize"] in (True, "True")
     cells = plan_cells(family, tmp_path / "runs", REPO / "tasks")
     assert [c.resources.num_gpus for c in cells] == [4.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("family", "cells", "gpu_cells"),
+    [("smollm2", 7, 2), ("qwen2.5-0.5b", 4, 0), ("llama-2-7b", 3, 3)],
+)
+def test_real_families_plan_without_a_hub(
+    family: str, cells: int, gpu_cells: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = REPO / "families" / f"{family}.yaml"
+    args = ["matrix", "--family", str(path), "--output", str(tmp_path / "runs"),
+            "--reports", str(tmp_path / "reports"), "--dry-run"]  # fmt: skip
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert f"{cells} cells, 0 reused, {cells} to run" in out
+    assert "unpinned" not in out  # every variant names its hub commit
+    plan = plan_cells(load_family(path), tmp_path / "runs", REPO / "tasks")
+    assert sum(c.resources.num_gpus > 0 for c in plan) == gpu_cells
+    assert all("@" in c.variant.model or "revision=" in c.variant.model for c in plan)
