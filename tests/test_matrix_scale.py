@@ -180,3 +180,39 @@ def test_real_families_plan_without_a_hub(
     plan = plan_cells(load_family(path), tmp_path / "runs", REPO / "tasks")
     assert sum(c.resources.num_gpus > 0 for c in plan) == gpu_cells
     assert all("@" in c.variant.model or "revision=" in c.variant.model for c in plan)
+
+
+def test_a_driver_killed_mid_matrix_resumes_with_only_the_missing_cells(
+    tiny_chat_model: Path, tiny_base_model: Path, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    extra = (f"  - model: {tiny_chat_model}\n    prompt_modes: [completion]\n"
+             f"  - model: {tiny_base_model}\n    name: tiny-gpt2-chat-mode\n"
+             "    objective: instruct\n    prompt_modes: [completion]\n"
+             "    model_args: {max_length: 512}\n")  # fmt: skip
+    family = tiny_family(tmp_path, tiny_chat_model, tiny_base_model, extra=extra)
+    args = matrix_args(family, tmp_path, "--executor", "processes", "--retries", "0")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    driver = subprocess.Popen([sys.executable, "-m", "evals", *args], cwd=REPO, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)  # fmt: skip
+    runs = tmp_path / "runs"
+    deadline = time.monotonic() + 600  # only so a broken build cannot hang the suite
+    while not list(runs.glob("*/*/results.json")) and driver.poll() is None:
+        assert time.monotonic() < deadline, "no cell finished"
+        time.sleep(0.05)
+    os.killpg(driver.pid, signal.SIGKILL)  # the driver and its workers, mid-matrix
+    driver.wait()
+    stored = len(list(runs.glob("*/*/results.json")))
+    assert 1 <= stored < 4, "the kill came after the whole matrix: nothing left to resume"
+    assert not (tmp_path / "reports" / "matrix.json").exists()
+    capsys.readouterr()
+    assert main(args) == 0
+    assert f"evaluated: {4 - stored}, reused: {stored}" in capsys.readouterr().out
+    assert len(list(runs.glob("*/*/results.json"))) == 4
