@@ -15,6 +15,7 @@ from pathlib import Path
 
 from evals.cell_job import CellJob, driver_environment
 from evals.cells import Cell, plan_cells
+from evals.errors import EvalsError
 from evals.executors import CellOutcome, CellWork, Executor, run_cells
 from evals.family import Family
 from evals.matrix_build import BuildOutcome, build_family
@@ -92,6 +93,12 @@ def scaled_matrix_command(args: argparse.Namespace, family: Family) -> int:
     if args.dry_run:
         print("\n".join(plan_lines(family, plan_cells(family, runs_root, tasks_dir))))
         return 0
+    cells = plan_cells(family, runs_root, tasks_dir)
+    unpinned = [c.key for c in cells if not c.complete and not c.pinned]
+    if unpinned:  # its run could never be matched again: it would be missing from the matrix
+        raise EvalsError(f"cell {unpinned[0]} has no pinned model identity (a hub id without a "
+                         "revision where the hub cannot be asked): name a revision "
+                         "(org/name@<commit>) to run it on an executor, or run it locally")
     executor = make_executor("processes" if args.jobs > 1 and args.executor == "local"
                              else args.executor, jobs=args.jobs)  # fmt: skip
     build = build_family_on(

@@ -70,3 +70,15 @@ def test_ray_matrix_equals_local_and_a_failing_cell_is_reported(
     # every run came back through the task's return value into the driver's run store
     assert len(list((tmp_path / "runs").glob("*/*/results.json"))) == 2
     assert not list((tmp_path / "runs").glob("*/*.partial"))
+
+
+def test_without_ray_the_tests_skip_only_outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        _ray()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="Ray is not installed"):
+        _ray()

@@ -216,3 +216,18 @@ def test_a_driver_killed_mid_matrix_resumes_with_only_the_missing_cells(
     assert main(args) == 0
     assert f"evaluated: {4 - stored}, reused: {stored}" in capsys.readouterr().out
     assert len(list(runs.glob("*/*/results.json"))) == 4
+
+
+def test_an_unpinned_cell_is_refused_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the hub cannot be asked for the revision
+    family = tmp_path / "hub.yaml"
+    family.write_text("variants:\n  - model: HuggingFaceTB/SmolLM2-135M\n")
+    args = matrix_args(family, tmp_path, "--jobs", "2")
+    assert main([*args, "--dry-run"]) == 0
+    assert "[unpinned: never reused; pin a revision]" in capsys.readouterr().out
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cell SmolLM2-135M|completion has no pinned model identity")
+    assert not (tmp_path / "runs").exists()
