@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from evals.errors import EvalsError
 from evals.family import Family, Resources, Variant
@@ -112,10 +111,3 @@ def plan_lines(family: Family, cells: tuple[Cell, ...]) -> list[str]:
     gpus = sum(c.resources.num_gpus for c in todo)
     lines.append(f"to run: {len(todo)} cells, {gpus:g} GPU-cell(s) requested in all")
     return lines
-
-
-def plan_to_dict(cells: tuple[Cell, ...]) -> list[dict[str, Any]]:
-    """JSON-ready plan (for tools that schedule cells elsewhere)."""
-    return [{"key": c.key, "tasks": list(c.tasks), "resources": c.resources.to_dict(),
-             "spec_id": c.spec_id, "pinned": c.pinned,
-             "reused_run": str(c.reused_run) if c.reused_run else None} for c in cells]  # fmt: skip

@@ -381,13 +381,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(matrix)  # --tasks/--limit override the family file's
     matrix.add_argument("--executor", default="local", choices=["local", "processes", "ray"],
                         help="where cells run: this process (default), a local pool of --jobs "
-                             "processes, or Ray (RAY_ADDRESS=, else a local cluster)")
+                             "processes, or Ray (RAY_ADDRESS=, else a local cluster)")  # fmt: skip
     matrix.add_argument("--jobs", type=int, default=1,
-                        help="worker processes (processes executor; >1 selects it)")
+                        help="worker processes (processes executor; >1 selects it)")  # fmt: skip
     matrix.add_argument("--retries", type=int, default=1,
-                        help="more tries for a failed cell before it is reported (default 1)")
+                        help="more tries for a failed cell (default 1)")  # fmt: skip
     matrix.add_argument("--dry-run", action="store_true",
-                        help="print the plan (cells, resources, stored runs reused); run nothing")
+                        help="print the plan (cells, resources, reused runs)")  # fmt: skip
     matrix.set_defaults(handler=_matrix_command)
 
     report = commands.add_parser("report", help="rebuild matrices and pages from stored runs")

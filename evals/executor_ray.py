@@ -68,8 +68,11 @@ class RayExecutor:
 def _missing_resources(cell: Cell, cluster: dict[str, float]) -> str:
     """What a cell asks for beyond the whole cluster ("" when it fits somewhere in total)."""
     wants = {"CPU": cell.resources.num_cpus, "GPU": cell.resources.num_gpus}
-    return ", ".join(f"{amount:g} {kind} wanted, {cluster.get(kind, 0):g} in the cluster"
-                     for kind, amount in wants.items() if amount > cluster.get(kind, 0))
+    return ", ".join(
+        f"{amount:g} {kind} wanted, {cluster.get(kind, 0):g} in the cluster"
+        for kind, amount in wants.items()
+        if amount > cluster.get(kind, 0)
+    )
 
 
 def _runtime_env(address: str | None) -> dict[str, Any] | None:

@@ -96,9 +96,11 @@ def scaled_matrix_command(args: argparse.Namespace, family: Family) -> int:
     cells = plan_cells(family, runs_root, tasks_dir)
     unpinned = [c.key for c in cells if not c.complete and not c.pinned]
     if unpinned:  # its run could never be matched again: it would be missing from the matrix
-        raise EvalsError(f"cell {unpinned[0]} has no pinned model identity (a hub id without a "
-                         "revision where the hub cannot be asked): name a revision "
-                         "(org/name@<commit>) to run it on an executor, or run it locally")
+        raise EvalsError(
+            f"cell {unpinned[0]} has no pinned model identity (a hub id without a "
+            "revision where the hub cannot be asked): name a revision "
+            "(org/name@<commit>) to run it on an executor, or run it locally"
+        )
     executor = make_executor("processes" if args.jobs > 1 and args.executor == "local"
                              else args.executor, jobs=args.jobs)  # fmt: skip
     build = build_family_on(

@@ -61,8 +61,10 @@ def test_a_stored_run_is_whole_or_left_partial(tmp_path: Path) -> None:
     assert len(list(tmp_path.glob("v0000/*.partial"))) == 2
 
 
-@pytest.mark.parametrize(("name", "jobs", "message"), [
-    ("dask", 1, "unknown executor 'dask'"), ("processes", 0, "--jobs must be at least 1")])
+@pytest.mark.parametrize(
+    ("name", "jobs", "message"),
+    [("dask", 1, "unknown executor 'dask'"), ("processes", 0, "--jobs must be at least 1")],
+)
 def test_bad_executor_options_are_one_clear_error(name: str, jobs: int, message: str) -> None:
     with pytest.raises(EvalsError, match=message):
         make_executor(name, jobs=jobs)
