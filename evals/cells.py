@@ -12,7 +12,7 @@ works where neither the hub nor a GPU is reachable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from evals.errors import EvalsError
@@ -28,7 +28,8 @@ class Cell:
     """Column key, ``<variant name>|<prompt mode>`` (as in ``matrix.json``)."""
 
     variant: Variant
-    """The family-file variant it evaluates."""
+    """The family-file variant it evaluates (with the hub revision the plan resolved, when the
+    variant named none: every worker loads that commit)."""
 
     name: str
     """Display name of the variant."""
@@ -65,7 +66,7 @@ class Cell:
 
 def plan_cells(family: Family, runs_root: Path, tasks_dir: Path) -> tuple[Cell, ...]:
     """The family's cells in matrix order, each marked with the stored run it can reuse."""
-    from evals.adapter import predicted_spec_part
+    from evals.adapter import pin_hub_revision, predicted_spec_part
     from evals.matrix_build import _default_mode, _matches, _objective
     from evals.model_spec import parse_model_spec
     from evals.run_spec import build_run_spec
@@ -79,7 +80,13 @@ def plan_cells(family: Family, runs_root: Path, tasks_dir: Path) -> tuple[Cell, 
         spec = parse_model_spec(variant.model, variant.model_args)
         name = variant.name or spec.name
         objective = _objective(variant, name)
-        model_part = predicted_spec_part(spec)
+        pinned_spec = pin_hub_revision(spec)
+        revision = pinned_spec.model_args.get("revision")
+        if revision and revision != spec.model_args.get("revision"):
+            # workers evaluate the commit this plan identified, not what the hub serves later
+            args = ",".join(filter(None, [variant.model_args, f"revision={revision}"]))
+            variant = replace(variant, model_args=args)
+        model_part = predicted_spec_part(pinned_spec)
         for mode in list(variant.prompt_modes) or [_default_mode(objective)]:
             key = f"{name}|{mode}"
             if any(c.key == key for c in cells):

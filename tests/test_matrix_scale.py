@@ -231,3 +231,24 @@ def test_an_unpinned_cell_is_refused_before_anything_runs(
     err = capsys.readouterr().err
     assert err.startswith("error: cell SmolLM2-135M|completion has no pinned model identity")
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_hub_revision_resolved_by_the_plan_is_the_one_workers_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    import evals.adapter
+
+    def hub_serves(spec):  # what the hub would answer: the commit it serves now
+        if spec.source != "hub" or spec.model_args.get("revision"):
+            return spec
+        return replace(spec, model_args={**spec.model_args, "revision": "c0ffee"})
+
+    monkeypatch.setattr(evals.adapter, "pin_hub_revision", hub_serves)
+    family = tmp_path / "hub.yaml"
+    family.write_text("variants:\n  - model: HuggingFaceTB/SmolLM2-135M\n"
+                      "    model_args: {dtype: bfloat16}\n")  # fmt: skip
+    (cell,) = plan_cells(load_family(family), tmp_path / "runs", REPO / "tasks")
+    assert cell.pinned and cell.variant.model_args == "dtype=bfloat16,revision=c0ffee"
+    assert cell.variant.model == "HuggingFaceTB/SmolLM2-135M" and cell.name == "SmolLM2-135M"
