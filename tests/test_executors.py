@@ -1,0 +1,76 @@
+"""The executor loop without a model: retries, failures, the run store, the scheduling bench."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from evals.cell_job import PackedRun, store_packed_run
+from evals.cells import Cell
+from evals.errors import EvalsError
+from evals.executors import LocalExecutor, make_executor, run_cells
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+
+from bench_scheduling import FakeBackend, fake_cells, scheduling_overhead  # noqa: E402
+
+
+@dataclass
+class FlakyWork:
+    """Fails a cell's first ``failures[key]`` attempts, then returns a fake run."""
+
+    failures: dict[str, int]
+
+    def __call__(self, cell: Cell) -> PackedRun:
+        if self.failures.get(cell.key, 0) > 0:
+            self.failures[cell.key] -= 1
+            raise RuntimeError(f"worker lost\nwhile evaluating {cell.name}")
+        return FakeBackend(0.0)(cell)
+
+
+def test_a_failed_cell_is_retried_then_reported_and_the_others_complete(tmp_path: Path) -> None:
+    cells = fake_cells(3, 2)
+    work = FlakyWork({cells[0].key: 1, cells[1].key: 5})
+    outcomes = run_cells(cells, work, LocalExecutor(), tmp_path, retries=2, progress=False)
+    first, second, third = outcomes
+    assert (first.attempts, first.error) == (2, None) and first.folder is not None
+    assert second.folder is None and second.attempts == 3
+    assert second.error == "RuntimeError: worker lost while evaluating v0001"  # one line
+    assert third.attempts == 1 and third.folder is not None
+    stored = sorted(p.parent.parent.name for p in tmp_path.glob("*/*/results.json"))
+    assert stored == ["v0000", "v0002"]
+    assert (first.folder / "samples_bench01.jsonl").read_text().count("\n") == 50
+
+
+def test_a_stored_run_is_whole_or_left_partial(tmp_path: Path) -> None:
+    (cell,) = fake_cells(1, 1)
+    packed = FakeBackend(0.0)(cell)
+    folder = store_packed_run(packed, tmp_path)
+    assert json.loads((folder / "results.json").read_text())["complete"] is True
+    unfinished = PackedRun("v0000", tuple(f for f in packed.files if f[0] != "results.json"))
+    with pytest.raises(ValueError, match=r"no results\.json"):
+        store_packed_run(unfinished, tmp_path)
+    with pytest.raises(ValueError, match="unsafe file name"):
+        store_packed_run(PackedRun("v0000", (("../escape", b""),)), tmp_path)
+    assert len(list(tmp_path.glob("v0000/*/results.json"))) == 1  # the others stay .partial
+    assert len(list(tmp_path.glob("v0000/*.partial"))) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "jobs", "message"),
+    [("dask", 1, "unknown executor 'dask'"), ("processes", 0, "--jobs must be at least 1")],
+)
+def test_bad_executor_options_are_one_clear_error(name: str, jobs: int, message: str) -> None:
+    with pytest.raises(EvalsError, match=message):
+        make_executor(name, jobs=jobs)
+
+
+def test_the_scheduling_bench_runs_its_cells_through_a_process_pool() -> None:
+    result = scheduling_overhead("processes", variants=4, benchmarks=2,
+                                 seconds_per_benchmark=0.001, workers=2)  # fmt: skip
+    assert result["cells"] == 4.0 and result["workers"] == 2.0 and result["wall_s"] > 0
