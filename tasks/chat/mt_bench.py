@@ -1,5 +1,5 @@
-"""MT-Bench and MT-Bench-101: hooks for the multi-turn runner (``mt_bench.yaml``,
-``mt_bench_101.yaml``); data from ``DATA_DIR`` (:mod:`evals.benchmarks.chat`).
+"""MT-Bench and MT-Bench-101: hooks for the multi-turn runner (``mt_bench`` and
+``mt_bench_101`` in ``usecase.py``); data from ``DATA_DIR`` (:mod:`evals.benchmarks.chat`).
 
 **With a judge** (``JUDGE=<spec>``): every turn is graded 1-10 with MT-Bench's single-answer
 prompts (:mod:`evals.judge`). MT-Bench turn 1 uses ``single-v1`` (``single-math-v1`` with the
