@@ -134,7 +134,7 @@ gate: $(STAMP)
 # The objective matrix and the leaderboard pages (reports/matrix.{json,md}, reports/site/).
 FAMILY ?=
 MODELS ?=
-.PHONY: matrix report
+.PHONY: matrix report site
 # EXECUTOR=processes JOBS=4 or EXECUTOR=ray (RAY_ADDRESS=...): cells in parallel; DRY_RUN=1:
 # the plan only (cells, resources, stored runs reused). docs/scaling.md.
 EXECUTOR ?=
@@ -150,6 +150,11 @@ matrix: $(STAMP)
 
 report: $(STAMP)
 	$(BIN)/evals report
+
+# The published leaderboard (reports/site/: index.html, leaderboard.json/.csv, family pages)
+# from every stored run; static files, no server. README "Publishing the leaderboard".
+site: $(STAMP)
+	$(BIN)/evals site
 
 # Speed ratios measured in one run (docs/benchmarks.md): suite vs a plain transformers loop and
 # vs stock lm_eval, warm vs cold, matrix vs separate runs, scoring throughput.

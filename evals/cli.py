@@ -1,4 +1,4 @@
-"""Command line: ``evals eval``, ``evals gate``, ``evals matrix``, ``evals report``,
+"""Command line: ``evals eval``, ``evals gate``, ``evals matrix``, ``evals report``, ``evals site``,
 ``evals plan``, ``evals score``. Exit status: 0 ok, 1 regression (gate only), 2 bad input (one
 line), 3 internal error (one line; the traceback goes to a log file)."""
 
@@ -221,7 +221,10 @@ def _matrix_command(args: argparse.Namespace) -> int:
 
 
 def _report_command(args: argparse.Namespace) -> int:
+    """``evals report`` / ``evals site``: every family page again from stored runs, then the
+    leaderboard index and its exports from every stored run (single and LIMIT runs included)."""
     from evals.matrix_build import rebuild_reports
+    from evals.site import write_site
 
     outcomes = rebuild_reports(
         runs_root=Path(args.output), reports_root=Path(args.reports),
@@ -231,6 +234,8 @@ def _report_command(args: argparse.Namespace) -> int:
         _print_build(outcome)
     if not outcomes:
         print("no families found (families/*.yaml or reports/families/*/matrix.json)")
+    paths = write_site(Path(args.reports), {}, runs_root=Path(args.output))
+    print("\n".join(f"{kind}: {path}" for kind, path in paths.items()))
     return 0
 
 
@@ -397,6 +402,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--families", default="families", help="family files folder")
     _add_run_options(report, evaluates=False)
     report.set_defaults(handler=_report_command)
+
+    site = commands.add_parser("site", help="build the leaderboard site from the run store")
+    site.add_argument("--reports", default="reports", help="reports folder")
+    site.add_argument("--families", default="families", help="family files folder")
+    _add_run_options(site, evaluates=False)
+    site.set_defaults(handler=_report_command)
 
     plan = commands.add_parser(
         "plan", help="how many items a comparison needs (assumed noise, or measured on two runs)"

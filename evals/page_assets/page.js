@@ -27,21 +27,6 @@
   }
   const fmt = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? "—" : Number(x).toFixed(d));
 
-  function renderIndex() {
-    const root = document.getElementById("families");
-    for (const fam of DATA.families) {
-      const rows = fam.rows.map((r) => el("li", {}, `${r.use_case}: `,
-        r.winner_label ? el("strong", {}, r.winner_label) : "no significant winner",
-        " ", el("span", { class: `badge ${r.agreement}` }, r.agreement),
-        el("span", { class: "meta" }, ` · data ${r.data_sha256.slice(0, 12)}`)));
-      root.appendChild(el("section", { class: "family" },
-        el("h2", {}, el("a", { href: fam.page }, fam.title)),
-        el("div", { class: "meta" }, `built ${fam.created_utc} · ${fam.columns.length} columns: ${fam.columns.join(", ")}`),
-        el("ul", {}, ...rows),
-        el("div", { class: "meta" }, `model fingerprints: ${fam.fingerprints.join(" · ")}`)));
-    }
-  }
-
   function renderFamily() {
     const matrix = DATA.matrix;
     const columns = matrix.columns;
@@ -199,5 +184,5 @@
     root.appendChild(el("table", { style: "margin-top:10px" }, el("tr", {}, ...["use case", "task version", "data sha256"].map((h) => el("th", {}, h))), ...data));
   }
 
-  if (DATA.kind === "index") renderIndex(); else renderFamily();
+  if (DATA.kind === "family") renderFamily();
 })();
