@@ -53,6 +53,42 @@ def _input_text(record: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _quoted(values: Any) -> str:
+    items = values if isinstance(values, list) else [values]
+    return ", ".join(f"“{v}”" for v in items)
+
+
+_CHECK_WORDING = {
+    "contains_any": lambda c: f"mentions any of {_quoted(c.get('values'))}",
+    "recall": lambda c: f"recalls any of {_quoted(c.get('values'))}",
+    "persona": lambda c: f"stays in persona (mentions any of {_quoted(c.get('values'))})",
+    "absent": lambda c: f"never mentions {_quoted(c.get('values'))}",
+    "not_echo": lambda c: "does not echo the user",
+    "max_words": lambda c: f"at most {c.get('value')} words",
+    "starts_with": lambda c: f"starts with {_quoted(c.get('value'))}",
+    "ends_with": lambda c: f"ends with {_quoted(c.get('value'))}",
+    "json_object": lambda c: f"a JSON object with keys {_quoted(c.get('keys'))}",
+    "bullet_list": lambda c: f"a bullet list of at least {c.get('min_items')} items",
+    "uppercase": lambda c: "all in upper case",
+}
+
+
+def _check_text(check: Any) -> str:
+    if isinstance(check, Mapping) and check.get("type") in _CHECK_WORDING:
+        return _CHECK_WORDING[check["type"]](check)
+    return _text(check)
+
+
+def reference_text(record: Mapping[str, Any]) -> str:
+    """The reference as a reader wants it: a chat item's per-turn checks in words (before:
+    raw JSON check objects), anything else as stored."""
+    target = record.get("target")
+    if "turns" in record and isinstance(target, list) and all(isinstance(t, list) for t in target):
+        return "\n".join(f"Turn {i}: {'; '.join(_check_text(c) for c in checks) or 'no checks'}"
+                         for i, checks in enumerate(target, start=1))  # fmt: skip
+    return _text(target)
+
+
 def _raw_output(record: Mapping[str, Any]) -> str:
     if "turns" in record:
         return "\n\n".join(f"[turn {t['turn']}] {t['raw_output']}" for t in record["turns"])
@@ -90,7 +126,7 @@ def sample_browser_data(columns: Sequence[Column], use_cases: Sequence[str]) -> 
             for record, score in zip(records, scores, strict=True):
                 item = items.setdefault(record["doc_hash"], {
                     "item_id": record["item_id"], "input": _input_text(record),
-                    "target": _text(record.get("target")), "outputs": {},
+                    "target": reference_text(record), "outputs": {},
                 })  # fmt: skip
                 item["outputs"][column.key] = _output(record, float(score))
         out[use_case] = list(items.values())
@@ -117,11 +153,18 @@ def page_html(
 
 def family_page(matrix: dict[str, Any], columns: Sequence[Column], suite: dict[str, Any]) -> str:
     """The family page: heatmap, plots, sample browser, provenance."""
+    from evals.leaderboard import home_relative
+
     family = matrix["family"]
     use_cases = [row["use_case"] for row in matrix["rows"]]
+    published = dict(matrix)
+    published["columns"] = [
+        {**c, **{k: home_relative(str(c[k])) for k in ("spec", "run_folder") if c.get(k)}}
+        for c in matrix["columns"]
+    ]
     data = {
         "kind": "family",
-        "matrix": matrix,
+        "matrix": published,
         "samples": sample_browser_data(columns, use_cases),
         "suite": suite,
     }
