@@ -119,6 +119,13 @@ def _mark_leaders(rows: list[dict[str, Any]], columns: Sequence[str]) -> None:
                 cell["vs_leader"] = "tie" if overlaps else "below"
 
 
+def variant_page_name(variant: str) -> str:
+    """The variant page's file name (:mod:`evals.variant_page`)."""
+    from evals.variant_page import variant_page_name as name
+
+    return name(variant)
+
+
 def leaderboard_data(
     runs: Sequence[StoredRun], families: Sequence[FamilyLink], site_dir: Path
 ) -> dict[str, Any]:
@@ -130,6 +137,7 @@ def leaderboard_data(
         member = (model["fingerprint"], mode)
         rows.append({
             "key": "|".join(map(str, _row_key(run)[:3])),
+            "page": variant_page_name(model["name"]),
             "variant": model["name"], "objective": model.get("objective") or "unknown",
             "backend": model.get("backend") or "unknown", "prompt_mode": mode,
             "limit": run.results.get("limit"), "spec": home_relative(str(model.get("spec", ""))),
@@ -200,16 +208,21 @@ than {SMALL_N} items say so: their intervals are too wide to rank variants.</div
     return page_html("Leaderboard", body, dict(data), scripts=("leaderboard.js",))
 
 
-def write_leaderboard(runs_root: Path, reports_root: Path, suite: Mapping[str, Any]) -> dict:
-    """Write ``index.html``, ``leaderboard.json`` and ``leaderboard.csv`` under
-    ``reports/site`` from every stored run (the caller holds the reports lock)."""
+def write_leaderboard(
+    runs_root: Path, reports_root: Path, suite: Mapping[str, Any]
+) -> dict[str, Path]:
+    """Write ``index.html``, ``leaderboard.json``, ``leaderboard.csv`` and one page per variant
+    under ``reports/site`` from every stored run (the caller holds the reports lock)."""
     from evals.run_folder import atomic_write_text, write_json
+    from evals.variant_page import write_variant_pages
 
     site = reports_root / "site"
-    data = leaderboard_data(find_runs(runs_root), family_links(reports_root), site)
+    runs = find_runs(runs_root)
+    data = leaderboard_data(runs, family_links(reports_root), site)
     paths = {"index": site / "index.html", "leaderboard_json": site / "leaderboard.json",
              "leaderboard_csv": site / "leaderboard.csv"}  # fmt: skip
     atomic_write_text(paths["index"], leaderboard_page(data, suite))
     write_json(paths["leaderboard_json"], data)
     atomic_write_text(paths["leaderboard_csv"], leaderboard_csv(data))
+    write_variant_pages(runs, site)  # named in each row's "page"
     return paths

@@ -25,7 +25,12 @@ def write_run(
     outputs: dict[str, list[str]] | None = None, variant: str | None = None,
 ) -> Path:  # fmt: skip
     """A finished run folder: results.json (schema of this suite), run_spec.json, samples."""
-    folder = runs_root / name / created.replace(":", "").replace("-", "")
+    stamp = created.replace(":", "").replace("-", "")
+    folder = runs_root / name / stamp
+    suffix = 0
+    while folder.exists():  # two runs stored in the same second, as run folders allow
+        suffix += 1
+        folder = runs_root / name / f"{stamp}-{suffix}"
     folder.mkdir(parents=True)
     use_cases: dict[str, Any] = {}
     for use_case, values in scores.items():

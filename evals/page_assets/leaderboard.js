@@ -96,7 +96,7 @@
     }
     const table = $("leaderboard");
     const body = rows.map((r) => el("tr", { "data-key": r.key },
-      el("th", { scope: "row", class: "variant" }, r.variant,
+      el("th", { scope: "row", class: "variant" }, el("a", { href: r.page, class: "variant-link" }, r.variant),
         el("div", { class: "meta" }, r.limit !== null ? `limit ${r.limit} · ` : "", r.created_utc),
         el("div", { class: "meta" }, r.families.length ? `family: ${r.families.join(", ")}` : "")),
       el("td", { class: "meta" }, `${r.objective} · ${r.backend} · ${r.prompt_mode}`),
