@@ -183,5 +183,7 @@ site: $(RUN_STAMP)
 # Speed ratios measured in one run (docs/benchmarks.md): suite vs a plain transformers loop and
 # vs stock lm_eval, warm vs cold, matrix vs separate runs, scoring throughput.
 .PHONY: bench
+ONLY ?=
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py $(if $(LIMIT),--limit $(LIMIT)) --batch-size "$(BATCH_SIZE)"
+	$(BIN)/python scripts/bench.py $(if $(LIMIT),--limit $(LIMIT)) --batch-size "$(BATCH_SIZE)" \
+		$(if $(ONLY),--only "$(ONLY)")

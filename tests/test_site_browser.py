@@ -93,3 +93,25 @@ def test_leaderboard_in_a_real_browser(tmp_path: Path) -> None:
         browser.close()
     assert errors == []
     assert requests and all(url.startswith(("file:", "data:")) for url in requests), requests
+
+
+def test_many_rows_draw_the_first_hundred_then_all_on_request(tmp_path: Path) -> None:
+    """The page stays light at scale (scripts/bench_site.py measures 500 × 17)."""
+    from playwright.sync_api import sync_playwright
+
+    runs, reports = tmp_path / "runs", tmp_path / "reports"
+    for i in range(105):
+        write_run(runs, f"v{i:03d}", {"qa": [100.0] * (i % 40) + [0.0] * (40 - i % 40)},
+                  created=T0)  # fmt: skip
+    index = write_site(reports, {}, runs_root=runs)["index"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS)
+        page = browser.new_page()
+        page.goto(index.as_uri())
+        assert page.locator("#leaderboard tbody tr").count() == 100
+        assert page.locator("#row-count").inner_text() == "105 of 105 rows (first 100 shown)"
+        page.focus("#show-all")
+        page.keyboard.press("Enter")
+        assert page.locator("#leaderboard tbody tr").count() == 105
+        assert page.locator("#show-all").is_hidden()
+        browser.close()

@@ -4,6 +4,16 @@
 (function () {
   const DATA = JSON.parse(document.getElementById("page-data").textContent);
   if (DATA.kind !== "leaderboard") return;
+  // Cells travel as arrays (page weight); named back here, values untouched.
+  for (const row of DATA.rows) {
+    for (const [name, values] of Object.entries(row.cells)) {
+      const c = Object.fromEntries(DATA.cell_fields.map((f, i) => [f, values[i]]));
+      c.baseline = c.baseline_policy === null ? null : { policy: c.baseline_policy, value: c.baseline_value, above_all: c.above_baseline };
+      row.cells[name] = c;
+    }
+  }
+  const PAGE_ROWS = 100;  // drawn at once; "show all" draws the rest
+  let showAll = false;
   const $ = (id) => document.getElementById(id);
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -45,6 +55,7 @@
     f.select.addEventListener("change", draw);
   }
   $("search").addEventListener("input", draw);
+  $("show-all").addEventListener("click", () => { showAll = true; draw(); });
 
   let sortKey = null, sortDir = -1;
   function sortValue(row, key) {
@@ -73,8 +84,7 @@
       : el("div", { class: "sub" }, "no trivial baseline");
     return el("td", { class: `cell ${cell.vs_leader || ""}`, "data-column": name, title: cell.metric },
       el("div", { class: "score" }, fmt(cell.value)),
-      el("div", { class: "ci" }, `[${fmt(cell.ci_low)}, ${fmt(cell.ci_high)}]`),
-      el("div", { class: "sub" }, `n ${cell.n}`),
+      el("div", { class: "ci" }, `[${fmt(cell.ci_low)}, ${fmt(cell.ci_high)}] · n ${cell.n}`),
       baseline,
       mark ? el("div", { class: "mark" }, mark) : null,
       cell.note ? el("div", { class: "small-n" }, cell.note) : null);
@@ -95,6 +105,11 @@
       });
     }
     const table = $("leaderboard");
+    const total = rows.length;
+    if (!showAll) rows = rows.slice(0, PAGE_ROWS);
+    const more = $("show-all");
+    more.hidden = total <= rows.length;
+    more.textContent = `show all ${total} rows`;
     const body = rows.map((r) => el("tr", { "data-key": r.key },
       el("th", { scope: "row", class: "variant" }, el("a", { href: r.page, class: "variant-link" }, r.variant),
         el("div", { class: "meta" }, r.limit !== null ? `limit ${r.limit} · ` : "", r.created_utc),
@@ -102,8 +117,8 @@
       el("td", { class: "meta" }, `${r.objective} · ${r.backend} · ${r.prompt_mode}`),
       ...DATA.columns.map((c) => cellNode(r, c))));
     table.replaceChildren(el("thead", {}, header()), el("tbody", {}, ...body));
-    $("row-count").textContent = `${rows.length} of ${DATA.rows.length} rows`;
-    $("empty-note").textContent = DATA.rows.length ? (rows.length ? "" : "No rows match the filters.")
+    $("row-count").textContent = `${total} of ${DATA.rows.length} rows` + (total > rows.length ? ` (first ${rows.length} shown)` : "");
+    $("empty-note").textContent = DATA.rows.length ? (total ? "" : "No rows match the filters.")
       : "No stored runs yet: make eval, then make site.";
   }
   draw();
