@@ -94,15 +94,19 @@ def _leaderboard_cell(entry: Mapping[str, Any]) -> dict[str, Any]:
     low, high = cell["ci_low"], cell["ci_high"]
     width = None if low is None or high is None else high - low
     cell["small_n"] = cell["n"] < SMALL_N
-    cell["note"] = (f"n={cell['n']} is small: the 95% interval is "
-                    f"{'undefined' if width is None else f'{width:.1f} points'} wide"
-                    if cell["small_n"] else None)  # fmt: skip
+    if not cell["small_n"]:
+        cell["note"] = None
+    elif width is None:
+        cell["note"] = f"n={cell['n']} is small: the run has no 95% interval for it"
+    else:
+        cell["note"] = f"n={cell['n']} is small: the 95% interval is {width:.1f} points wide"
     return cell
 
 
 def _mark_leaders(rows: list[dict[str, Any]], columns: Sequence[str]) -> None:
-    """Per column: the leader (highest stored value) and, for every other cell, whether its
-    stored interval overlaps the leader's (``tie``) or lies below it (``below``)."""
+    """Per column: the leader (highest stored value) and, for every other cell, whether it
+    scores the same or its stored interval overlaps the leader's (``tie``), lies below it
+    (``below``), or either has no interval (``unknown``)."""
     for column in columns:
         cells = [r["cells"][column] for r in rows if column in r["cells"]]
         scored = [c for c in cells if c["value"] is not None]
@@ -112,6 +116,8 @@ def _mark_leaders(rows: list[dict[str, Any]], columns: Sequence[str]) -> None:
         for cell in cells:
             if cell is leader:
                 cell["vs_leader"] = "leader"
+            elif cell["value"] == leader["value"]:
+                cell["vs_leader"] = "tie"
             elif cell["value"] is None or None in (cell["ci_high"], leader["ci_low"]):
                 cell["vs_leader"] = "unknown"
             else:

@@ -63,6 +63,23 @@ def test_overlapping_intervals_are_marked_not_separable_from_the_leader(tmp_path
     assert marks == {"lead": "leader", "close": "tie", "far": "below"}
 
 
+def test_equal_scores_tie_and_missing_intervals_say_so(tmp_path: Path) -> None:
+    """Seen on two tiny models at LIMIT=4: qa 25.0 each, no interval (one passage)."""
+    runs, reports = _site(tmp_path)
+    for name in ("a", "b"):
+        write_run(runs, name, {"qa": [100.0, 0.0, 0.0, 0.0]}, created=T0, limit=4)
+    write_run(runs, "c", {"qa": [0.0] * 4}, created=T0, limit=4)
+    for folder in runs.glob("*/*"):
+        results = json.loads((folder / "results.json").read_text())
+        results["use_cases"]["qa"]["primary"].update(ci_low=None, ci_high=None)
+        (folder / "results.json").write_text(json.dumps(results))
+    write_site(reports, {}, runs_root=runs)
+    cells = {r["variant"]: r["cells"]["qa"] for r in _data(reports)["rows"]}
+    assert sorted(c["vs_leader"] for c in cells.values()) == ["leader", "tie", "unknown"]
+    assert cells["c"]["vs_leader"] == "unknown"
+    assert cells["c"]["note"] == "n=4 is small: the run has no 95% interval for it"
+
+
 def test_a_small_n_cell_says_its_interval_is_too_wide(tmp_path: Path) -> None:
     runs, reports = _site(tmp_path)
     write_run(runs, "tiny", {"qa": [100.0] * 8}, created=T0, limit=8, interval=(20, 10))

@@ -30,7 +30,7 @@
     return node;
   }
   const fmt = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? "—" : Number(x).toFixed(d));
-  const MARK = { leader: "▲ leader", tie: "≈ not separable" };
+  const MARK = { leader: "▲ leader", tie: "≈ not separable", unknown: "? no interval to compare" };
 
   const links = $("family-links");
   if (DATA.families.length) {
