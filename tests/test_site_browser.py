@@ -115,3 +115,41 @@ def test_many_rows_draw_the_first_hundred_then_all_on_request(tmp_path: Path) ->
         assert page.locator("#leaderboard tbody tr").count() == 105
         assert page.locator("#show-all").is_hidden()
         browser.close()
+
+
+def test_the_site_works_from_a_static_host(tmp_path: Path) -> None:
+    """Served over HTTP (as GitHub Pages serves it): every request stays on that host."""
+    import functools
+    import http.server
+    import threading
+    from urllib.parse import urljoin
+
+    from playwright.sync_api import sync_playwright
+
+    _store(tmp_path)  # tmp_path/runs and tmp_path/reports/site, served from tmp_path
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(tmp_path))  # fmt: skip
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}/"
+    requests: list[str] = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS)
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(origin + "reports/site/index.html")
+            assert page.locator("#row-count").inner_text() == "4 of 4 rows"
+            page.click("a.variant-link >> text=instr")
+            assert page.locator("#history-chart g.series").count() == 2
+            href = page.locator("#history-table a.samples").first.get_attribute("href")
+            samples = page.request.get(urljoin(page.url, href or ""))
+            assert samples.ok and '"doc_hash"' in samples.text()  # linked relatively
+            browser.close()
+    finally:
+        server.shutdown()
+    assert errors == []
+    assert requests and all(url.startswith(origin) for url in requests), requests
