@@ -7,6 +7,7 @@ Numbers are the run folders' own (``results.json``); nothing is recomputed.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -14,8 +15,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from evals.errors import EvalsError
 from evals.leaderboard import home_relative
 from evals.runs import RunFolderError, StoredRun
+
+log = logging.getLogger(__name__)
 
 
 def variant_page_name(variant: str) -> str:
@@ -58,10 +62,42 @@ def _run_entry(run: StoredRun, site_dir: Path) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def diff_page_name(baseline: StoredRun, candidate: StoredRun) -> str:
+    """The run-vs-run page of two runs (one name per ordered pair)."""
+    key = f"{baseline.folder.resolve()}|{candidate.folder.resolve()}"
+    return f"diff-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]}.html"
+
+
+def _diffs_with_previous(ordered: Sequence[StoredRun], site_dir: Path) -> list[str | None]:
+    """For each run, the run-vs-run page against the previous run of the same run spec
+    (prompt mode and limit), written when the two are comparable; else None."""
+    from evals.diff_page import not_comparable, write_run_diff
+
+    previous: dict[tuple[Any, Any], StoredRun] = {}
+    pages: list[str | None] = []
+    for run in ordered:
+        key = (run.results.get("prompt_mode"), run.results.get("limit"))
+        before = previous.get(key)
+        previous[key] = run
+        page = None
+        if before is not None and not_comparable(before, run) is None:
+            try:
+                name = diff_page_name(before, run)
+                write_run_diff(before, run, site_dir / name)
+                page = name
+            except EvalsError as err:  # samples missing or unreadable: no page, no link
+                log.warning("no run-vs-run page for %s: %s", run.folder, err)
+        pages.append(page)
+    return pages
+
+
 def variant_data(variant: str, runs: Sequence[StoredRun], site_dir: Path) -> dict[str, Any]:
-    """The page data of one variant: its runs oldest first."""
+    """The page data of one variant: its runs oldest first, each with its run-vs-run page
+    against the previous comparable run (written here)."""
     ordered = sorted(runs, key=lambda r: r.results.get("created_utc", ""))
     entries = [_run_entry(r, site_dir) for r in ordered]
+    for entry, page in zip(entries, _diffs_with_previous(ordered, site_dir), strict=True):
+        entry["vs_previous"] = page
     use_cases = sorted({name for e in entries for name in e["cells"]})
     return {"kind": "variant", "variant": variant, "use_cases": use_cases, "runs": entries}
 

@@ -42,6 +42,9 @@ def test_every_run_of_a_variant_is_on_its_page_with_stored_numbers(tmp_path: Pat
     assert [r["created_utc"] for r in data["runs"]] == [*DAYS, DAYS[2]]
     assert [r["cells"]["qa"]["value"] for r in data["runs"]] == [25.0, 62.5, 87.5, 100.0]
     assert data["runs"][3]["limit"] == 4 and data["use_cases"] == ["ner", "qa"]
+    pages = [r["vs_previous"] for r in data["runs"]]
+    assert pages[0] is None and pages[3] is None  # nothing comparable before them
+    assert all((site / page).is_file() for page in pages[1:3])
     for run in data["runs"]:
         for link in run["cells"]["qa"]["samples"]:
             assert (site / link).is_file()  # relative to the page, so file:// and hosts work
@@ -87,6 +90,14 @@ def test_variant_page_in_a_real_browser(tmp_path: Path) -> None:
         assert '"fingerprint": "alpha"' in page.locator("#run-specs pre").first.inner_text()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "variant-history.png"), full_page=True)
+        # The second full run links its run-vs-run page against the first; the LIMIT run and
+        # the first run have no comparable predecessor.
+        links = page.locator("#history-table a.vs-previous")
+        assert links.count() == 2
+        links.first.click()
+        assert page.locator("#diff-table tr[data-use-case='qa'] .difference").inner_text() == (
+            "+37.50"
+        )
         page.goto((site / variant_page_name(HOSTILE)).as_uri())
         assert page.locator("h1").inner_text() == HOSTILE
         assert page.locator("img").count() == 0 and page.evaluate("window.__pwned === undefined")

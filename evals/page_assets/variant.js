@@ -68,7 +68,8 @@
   const table = document.getElementById("history-table");
   table.appendChild(el("tr", {}, el("th", {}, "run"), el("th", {}, "mode · limit"), ...useCases.map((u) => el("th", {}, u))));
   runs.forEach((r) => table.appendChild(el("tr", { "data-run": r.folder },
-    el("td", {}, r.created_utc, el("div", { class: "meta" }, r.folder)),
+    el("td", {}, r.created_utc, el("div", { class: "meta" }, r.folder),
+      r.vs_previous ? el("a", { href: r.vs_previous, class: "vs-previous" }, "vs previous run") : null),
     el("td", {}, `${r.prompt_mode} · ${r.limit === null ? "all items" : `limit ${r.limit}`}`),
     ...useCases.map((u) => {
       const c = r.cells[u];
