@@ -80,13 +80,17 @@ def site_figures(variants: int = VARIANTS, benchmarks: int = BENCHMARKS) -> dict
                 shown = page.locator("#row-count").inner_text()
                 assert shown.startswith(f"{variants} of {variants}"), shown
                 loads.append(nav["loadEventEnd"] / 1000)
-                filters.append(page.evaluate("""() => { const t = performance.now();
+                filters.append(
+                    page.evaluate("""() => { const t = performance.now();
                     const s = document.getElementById('filter-objective');
                     s.value = 'chat'; s.dispatchEvent(new Event('change'));
-                    document.body.offsetHeight; return (performance.now() - t) / 1000; }"""))
-                sorts.append(page.evaluate("""() => { const t = performance.now();
+                    document.body.offsetHeight; return (performance.now() - t) / 1000; }""")
+                )
+                sorts.append(
+                    page.evaluate("""() => { const t = performance.now();
                     document.querySelector("button[data-sort='benchmark_03']").click();
-                    document.body.offsetHeight; return (performance.now() - t) / 1000; }"""))
+                    document.body.offsetHeight; return (performance.now() - t) / 1000; }""")
+                )
                 page.close()
             browser.close()
     finally:
@@ -94,8 +98,11 @@ def site_figures(variants: int = VARIANTS, benchmarks: int = BENCHMARKS) -> dict
     interactive = sorted(loads)[1]
     return {
         "ratio": max(weight / WEIGHT_TARGET, interactive / INTERACTIVE_TARGET),
-        "weight_mb": weight / 1e6, "interactive_s": interactive,
-        "filter_s": sorted(filters)[1], "sort_s": sorted(sorts)[1], "build_s": build_s,
+        "weight_mb": weight / 1e6,
+        "interactive_s": interactive,
+        "filter_s": sorted(filters)[1],
+        "sort_s": sorted(sorts)[1],
+        "build_s": build_s,
     }
 
 
