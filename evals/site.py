@@ -162,8 +162,11 @@ def family_page(matrix: dict[str, Any], columns: Sequence[Column], suite: dict[s
         {**c, **{k: home_relative(str(c[k])) for k in ("spec", "run_folder") if c.get(k)}}
         for c in matrix["columns"]
     ]
+    from evals.leaderboard import SMALL_N
+
     data = {
         "kind": "family",
+        "small_n": SMALL_N,
         "matrix": published,
         "samples": sample_browser_data(columns, use_cases),
         "suite": suite,

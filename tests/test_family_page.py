@@ -17,12 +17,13 @@ T0 = "2026-11-01T10:00:00+00:00"
 LONG = "SmolLM2-135M-Instruct-with-a-long-name"
 
 
-def _family(tmp_path: Path) -> Path:
+def _family(tmp_path: Path, items: int = 40) -> Path:
     runs, reports = tmp_path / "runs", tmp_path / "reports"
     # qa: a and b tie (2 items apart of 40), c far below; ner: a clear winner.
     spec = {"a": ([100.0] * 30 + [0.0] * 10, [100.0] * 36 + [0.0] * 4),
             LONG: ([100.0] * 29 + [0.0] * 11, [0.0] * 40),
             "c": ([100.0] * 4 + [0.0] * 36, [0.0] * 40)}  # fmt: skip
+    spec = {name: (qa[:items], ner[:items]) for name, (qa, ner) in spec.items()}
     columns = []
     for name, (qa, ner) in spec.items():
         folder = write_run(runs, name, {"qa": qa, "ner": ner}, created=T0)
@@ -94,3 +95,22 @@ def test_family_page_in_a_real_browser(tmp_path: Path) -> None:
         page.screenshot(path=str(ARTIFACTS / "family-ties-and-plots.png"), full_page=True)
         browser.close()
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
+
+
+def test_family_cells_with_few_items_say_so(tmp_path: Path) -> None:
+    """Before: a cell printed "n 8" and nothing said that 8 items cannot rank variants."""
+    from playwright.sync_api import sync_playwright
+
+    page_path = _family(tmp_path, items=8)
+    big = _family(tmp_path / "big")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS)
+        page = browser.new_page()
+        page.goto(page_path.as_uri())
+        notes = page.locator("#heatmap td.cell .small-n").all_inner_texts()
+        assert len(notes) == 6
+        assert notes[0] == "n=8 is small: the 95% interval is 10.0 points wide"
+        page.goto(big.as_uri())
+        assert page.locator("#heatmap td.cell").count() == 6
+        assert page.locator("#heatmap td.cell .small-n").count() == 0
+        browser.close()

@@ -83,6 +83,8 @@
             tied.has(k) ? el("div", { class: "mark" }, "≈ tied for best") : null,
             el("div", { class: "ci" }, `[${fmt(cell.ci_low)}, ${fmt(cell.ci_high)}]`),
             el("div", { class: "sub" }, `n ${cell.n} · invalid ${fmt(cell.invalid_rate)}%`),
+            cell.n < DATA.small_n ? el("div", { class: "small-n" }, cell.ci_low === null || cell.ci_high === null
+              ? `n=${cell.n} is small: no 95% interval` : `n=${cell.n} is small: the 95% interval is ${fmt(cell.ci_high - cell.ci_low)} points wide`) : null,
             cell.baseline && cell.baseline.value !== null ? el("div", { class: "sub" },
               `trivial (${cell.baseline.policy}) ${fmt(cell.baseline.value)}${cell.baseline.above_all ? " · above" : " · NOT above"}`) : null);
           td.style.background = shade(cell.value, row);
