@@ -22,7 +22,7 @@ def _family(tmp_path: Path, items: int = 40) -> Path:
     # qa: a and b tie (2 items apart of 40), c far below; ner: a clear winner.
     spec = {"a": ([100.0] * 30 + [0.0] * 10, [100.0] * 36 + [0.0] * 4),
             LONG: ([100.0] * 29 + [0.0] * 11, [0.0] * 40),
-            "c": ([100.0] * 4 + [0.0] * 36, [0.0] * 40)}  # fmt: skip
+            "c": ([100.0] * 4 + [0.0] * 36, [100.0] * 20 + [0.0] * 20)}  # fmt: skip
     spec = {name: (qa[:items], ner[:items]) for name, (qa, ner) in spec.items()}
     columns = []
     for name, (qa, ner) in spec.items():
@@ -68,6 +68,14 @@ def test_family_page_in_a_real_browser(tmp_path: Path) -> None:
         assert qa.locator("td.cell.tied").count() == 2
         assert "≈ tied for best" in qa.locator("td.cell.tied").first.inner_text()
         assert page.locator("tr[data-row='ner'] td.cell.winner").count() == 1
+        # Keyboard: Enter on a use case sorts the columns by it (ner: a first, then the rest).
+        page.focus("tr[data-row='ner'] th.sortable")
+        page.keyboard.press("Enter")
+        headers = page.locator("#heatmap tr").first.locator("th").all_inner_texts()[2:5]
+        assert [h.split(" (")[0] for h in headers] == ["a", "c", LONG]
+        page.keyboard.press("Enter")  # focus stays on it: Enter again restores the order
+        headers = page.locator("#heatmap tr").first.locator("th").all_inner_texts()[2:5]
+        assert [h.split(" (")[0] for h in headers] == ["a", LONG, "c"]
         # Keyboard: a focused cell opens its details with Enter.
         qa.locator("td.cell").first.focus()
         page.keyboard.press("Enter")

@@ -68,10 +68,11 @@
       table.appendChild(head);
       for (const row of matrix.rows) {
         const tied = tiedForBest(row);
-        const name = el("th", { class: "sortable", title: "sort columns by this use case",
-          onclick: () => { sortedBy = sortedBy === row.use_case ? null : row.use_case;
-            order = sortedBy ? [...columns.map((c) => c.key)].sort((a, b) => ((row.cells[b] || {}).value ?? -1) - ((row.cells[a] || {}).value ?? -1)) : columns.map((c) => c.key);
-            draw(); } }, row.use_case);
+        const sortBy = () => { sortedBy = sortedBy === row.use_case ? null : row.use_case;
+          order = sortedBy ? [...columns.map((c) => c.key)].sort((a, b) => ((row.cells[b] || {}).value ?? -1) - ((row.cells[a] || {}).value ?? -1)) : columns.map((c) => c.key);
+          draw(); document.querySelector(`tr[data-row="${CSS.escape(row.use_case)}"] th.sortable`).focus(); };
+        const name = el("th", { class: "sortable", title: "sort columns by this use case", tabindex: "0", scope: "row",
+          onclick: sortBy, onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortBy(); } } }, row.use_case);
         const cells = order.map((k) => {
           const cell = row.cells[k];
           if (!cell) return el("td", { class: "cell missing" }, "—");
