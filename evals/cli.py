@@ -1,6 +1,7 @@
 """Command line: ``evals eval``, ``evals gate``, ``evals matrix``, ``evals report``,
-``evals plan``, ``evals score``. Exit status: 0 ok, 1 regression (gate only), 2 bad input (one
-line), 3 internal error (one line; the traceback goes to a log file)."""
+``evals site``, ``evals diff``, ``evals plan``, ``evals score``. Exit status: 0 ok, 1 regression
+(gate only), 2 bad input (one line), 3 internal error (one line; the traceback goes to a log
+file)."""
 
 from __future__ import annotations
 
@@ -169,9 +170,24 @@ def _gate_command(args: argparse.Namespace) -> int:
     result = decide(baseline, candidate, policy, tuple(args.allow_different))
     out = Path(args.out) if args.out else default_out_folder(result)
     paths = write_gate_outputs(result, out)
-    print(markdown_summary(result))
+    print(markdown_summary(result, diff_page=str(paths["diff"])))
     print("\n".join(f"{kind}: {path}" for kind, path in paths.items()))
     return result.exit_code
+
+
+def _diff_command(args: argparse.Namespace) -> int:
+    from evals.diff_page import write_run_diff
+    from evals.runs import load_run
+
+    baseline, candidate = load_run(Path(args.baseline)), load_run(Path(args.candidate))
+    out = Path(args.out)
+    data = write_run_diff(baseline, candidate, out)
+    print(f"run-vs-run page: {out}")
+    if "not_comparable" in data:
+        nc = data["not_comparable"]
+        raise EvalsError(f"not comparable: {nc['field']} differs (baseline {nc['baseline']}, "
+                         f"candidate {nc['candidate']}); the page says so")  # fmt: skip
+    return 0
 
 
 def _print_build(outcome: BuildOutcome) -> None:
@@ -221,7 +237,10 @@ def _matrix_command(args: argparse.Namespace) -> int:
 
 
 def _report_command(args: argparse.Namespace) -> int:
+    """``evals report`` / ``evals site``: every family page again from stored runs, then the
+    leaderboard index and its exports from every stored run (single and LIMIT runs included)."""
     from evals.matrix_build import rebuild_reports
+    from evals.site import write_site
 
     outcomes = rebuild_reports(
         runs_root=Path(args.output), reports_root=Path(args.reports),
@@ -231,6 +250,8 @@ def _report_command(args: argparse.Namespace) -> int:
         _print_build(outcome)
     if not outcomes:
         print("no families found (families/*.yaml or reports/families/*/matrix.json)")
+    paths = write_site(Path(args.reports), {}, runs_root=Path(args.output))
+    print("\n".join(f"{kind}: {path}" for kind, path in paths.items()))
     return 0
 
 
@@ -397,6 +418,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--families", default="families", help="family files folder")
     _add_run_options(report, evaluates=False)
     report.set_defaults(handler=_report_command)
+
+    diff = commands.add_parser("diff", help="run-vs-run page of two stored runs")
+    diff.add_argument("--baseline", required=True, help="baseline run folder")
+    diff.add_argument("--candidate", required=True, help="candidate run folder")
+    diff.add_argument("--out", default="reports/site/run-diff.html", help="page to write")
+    diff.set_defaults(handler=_diff_command)
+
+    site = commands.add_parser("site", help="build the leaderboard site from the run store")
+    site.add_argument("--reports", default="reports", help="reports folder")
+    site.add_argument("--families", default="families", help="family files folder")
+    _add_run_options(site, evaluates=False)
+    site.set_defaults(handler=_report_command)
 
     plan = commands.add_parser(
         "plan", help="how many items a comparison needs (assumed noise, or measured on two runs)"

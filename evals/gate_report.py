@@ -46,8 +46,9 @@ def _lead(result: GateResult) -> list[str]:
     ]
 
 
-def markdown_summary(result: GateResult) -> str:
-    """The summary table and the biggest per-item losses, as GitHub-flavoured markdown."""
+def markdown_summary(result: GateResult, diff_page: str | None = None) -> str:
+    """The summary table and the biggest per-item losses, as GitHub-flavoured markdown;
+    ``diff_page``: the run-vs-run page's link (relative to the summary's folder)."""
     base, cand = result.baseline, result.candidate
     lines = [
         f"## Eval gate: {result.status}",
@@ -87,6 +88,9 @@ def markdown_summary(result: GateResult) -> str:
                 f"| {loss['candidate']:.1f} | [{Path(loss['samples']).name}]({loss['samples']}) |"
             )
         lines += ["", "</details>"]
+    if diff_page:
+        lines += ["", f"Run-vs-run page (every changed item, both outputs, word diff): "
+                  f"[{Path(diff_page).name}]({diff_page})"]  # fmt: skip
     lines += ["", "Bounds: the lower bound of the no-drop test (level alpha) and the upper bound "
               "of the regression test (at its Holm level); REGRESSION when the upper bound is "
               "below minus the allowed drop, PASS when the lower bound is above it. Minimum "
@@ -144,15 +148,28 @@ def default_out_folder(result: GateResult, root: Path = Path("reports/gate")) ->
     return unique_folder(root / name)
 
 
+def gate_verdicts_for_page(result: GateResult) -> dict[str, dict[str, Any]]:
+    """Per use case the gate's verdict, reason and bounds, for the run-vs-run page."""
+    return {v.use_case: {"verdict": v.verdict.value, "reason": v.reason,
+                         "lower": v.test.lower_bound, "upper": v.test.upper_bound}
+            for v in result.verdicts}  # fmt: skip
+
+
 def write_gate_outputs(result: GateResult, out_dir: Path) -> dict[str, Path]:
-    """Write the three files; append the summary to ``$GITHUB_STEP_SUMMARY`` when set."""
+    """Write the summary, JUnit, verdict and the run-vs-run page (linked from the summary);
+    append the summary to ``$GITHUB_STEP_SUMMARY`` when set."""
+    from evals.diff_page import write_run_diff
+
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {
         "markdown": out_dir / "gate-summary.md",
         "junit": out_dir / "gate-junit.xml",
         "json": out_dir / "gate-verdict.json",
+        "diff": out_dir / "run-diff.html",
     }
-    summary = markdown_summary(result)
+    write_run_diff(result.baseline, result.candidate, paths["diff"],
+                   gate=gate_verdicts_for_page(result))  # fmt: skip
+    summary = markdown_summary(result, diff_page=paths["diff"].name)
     atomic_write_text(paths["markdown"], summary)
     atomic_write_text(paths["junit"], junit_xml(result))
     write_json(paths["json"], verdict_json(result))

@@ -173,7 +173,7 @@ def build_family(
             write_json(paths[key], matrix)
         for key in ("family_markdown", "markdown"):
             atomic_write_text(paths[key], markdown)
-        site = write_site(reports_root, columns_by_family={family.name: columns})
+        site = write_site(reports_root, {family.name: columns}, runs_root=runs_root)
     paths.update(site)
     return BuildOutcome(matrix, paths, tuple(evaluated), tuple(reused))
 

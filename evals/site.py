@@ -1,4 +1,5 @@
-"""The leaderboard pages: one self-contained HTML file per family plus an index across families.
+"""The site's pages: one self-contained HTML file per family; the index is the leaderboard
+(:mod:`evals.leaderboard`).
 
 Data, CSS and JS are inline (no network, no CDN), so a page works from ``file://`` and from any
 static host. Data travels as JSON inside ``<script type="application/json">`` with ``<``, ``>``
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,42 @@ def _input_text(record: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _quoted(values: Any) -> str:
+    items = values if isinstance(values, list) else [values]
+    return ", ".join(f"“{v}”" for v in items)
+
+
+_CHECK_WORDING = {
+    "contains_any": lambda c: f"mentions any of {_quoted(c.get('values'))}",
+    "recall": lambda c: f"recalls any of {_quoted(c.get('values'))}",
+    "persona": lambda c: f"stays in persona (mentions any of {_quoted(c.get('values'))})",
+    "absent": lambda c: f"never mentions {_quoted(c.get('values'))}",
+    "not_echo": lambda c: "does not echo the user",
+    "max_words": lambda c: f"at most {c.get('value')} words",
+    "starts_with": lambda c: f"starts with {_quoted(c.get('value'))}",
+    "ends_with": lambda c: f"ends with {_quoted(c.get('value'))}",
+    "json_object": lambda c: f"a JSON object with keys {_quoted(c.get('keys'))}",
+    "bullet_list": lambda c: f"a bullet list of at least {c.get('min_items')} items",
+    "uppercase": lambda c: "all in upper case",
+}
+
+
+def _check_text(check: Any) -> str:
+    if isinstance(check, Mapping) and check.get("type") in _CHECK_WORDING:
+        return _CHECK_WORDING[check["type"]](check)
+    return _text(check)
+
+
+def reference_text(record: Mapping[str, Any]) -> str:
+    """The reference as a reader wants it: a chat item's per-turn checks in words (before:
+    raw JSON check objects), anything else as stored."""
+    target = record.get("target")
+    if "turns" in record and isinstance(target, list) and all(isinstance(t, list) for t in target):
+        return "\n".join(f"Turn {i}: {'; '.join(_check_text(c) for c in checks) or 'no checks'}"
+                         for i, checks in enumerate(target, start=1))  # fmt: skip
+    return _text(target)
+
+
 def _raw_output(record: Mapping[str, Any]) -> str:
     if "turns" in record:
         return "\n\n".join(f"[turn {t['turn']}] {t['raw_output']}" for t in record["turns"])
@@ -90,16 +126,20 @@ def sample_browser_data(columns: Sequence[Column], use_cases: Sequence[str]) -> 
             for record, score in zip(records, scores, strict=True):
                 item = items.setdefault(record["doc_hash"], {
                     "item_id": record["item_id"], "input": _input_text(record),
-                    "target": _text(record.get("target")), "outputs": {},
+                    "target": reference_text(record), "outputs": {},
                 })  # fmt: skip
                 item["outputs"][column.key] = _output(record, float(score))
         out[use_case] = list(items.values())
     return out
 
 
-def _page(title: str, body: str, data: dict[str, Any]) -> str:
+def page_html(
+    title: str, body: str, data: dict[str, Any], scripts: Sequence[str] = ("page.js",)
+) -> str:
+    """A self-contained page: inline CSS, the data as JSON, and the given scripts inline."""
     css = (ASSETS / "page.css").read_text(encoding="utf-8")
-    js = (ASSETS / "page.js").read_text(encoding="utf-8")
+    js = "".join(f"<script>{(ASSETS / name).read_text(encoding='utf-8')}</script>"
+                 for name in scripts)  # fmt: skip
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -107,17 +147,27 @@ def _page(title: str, body: str, data: dict[str, Any]) -> str:
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
         f"<title>{escape(title)}</title><style>{css}</style></head><body>{body}"
         f'<script type="application/json" id="page-data">{embed_json(data)}</script>'
-        f"<script>{js}</script></body></html>\n"
+        f"{js}</body></html>\n"
     )
 
 
 def family_page(matrix: dict[str, Any], columns: Sequence[Column], suite: dict[str, Any]) -> str:
     """The family page: heatmap, plots, sample browser, provenance."""
+    from evals.leaderboard import home_relative
+
     family = matrix["family"]
     use_cases = [row["use_case"] for row in matrix["rows"]]
+    published = dict(matrix)
+    published["columns"] = [
+        {**c, **{k: home_relative(str(c[k])) for k in ("spec", "run_folder") if c.get(k)}}
+        for c in matrix["columns"]
+    ]
+    from evals.leaderboard import SMALL_N
+
     data = {
         "kind": "family",
-        "matrix": matrix,
+        "small_n": SMALL_N,
+        "matrix": published,
         "samples": sample_browser_data(columns, use_cases),
         "suite": suite,
     }
@@ -127,7 +177,7 @@ def family_page(matrix: dict[str, Any], columns: Sequence[Column], suite: dict[s
 <div class="meta">built {escape(matrix.get("created_utc", ""))} · suite {escape(suite["name"])} \
 {escape(suite["version"])} · lm-eval {escape(suite["lm_eval_version"])} · paired tests \
 (score test / linearized t), Holm within each row, alpha {matrix.get("alpha", 0.05)} · \
-<a href="index.html">all families</a></div>
+<a href="index.html">leaderboard</a></div>
 {f'<div class="note">{escape(family["note"])}</div>' if family.get("note") else ""}
 {f'<div class="note">Not evaluated yet: {escape(", ".join(missing))}</div>' if missing else ""}
 </header><main>
@@ -148,28 +198,7 @@ columns by it, a cell for every metric.</p>
 <label><input type="checkbox" id="only-disagree"> only items where variants disagree</label>
 <span class="meta" id="sample-count"></span></div><div id="sample-view"></div></section>
 <section><h2>Provenance</h2><div id="provenance"></div></section></main>"""
-    return _page(family["title"], body, data)
-
-
-def index_page(families: Sequence[dict[str, Any]], suite: dict[str, Any]) -> str:
-    """The index across families."""
-    summary = []
-    for matrix in families:
-        labels = {c["key"]: c["label"] for c in matrix["columns"]}
-        summary.append({
-            "title": matrix["family"]["title"], "page": f"{matrix['family']['name']}.html",
-            "created_utc": matrix.get("created_utc", ""), "columns": list(labels.values()),
-            "fingerprints": [f"{c['label']}: {c['fingerprint']}" for c in matrix["columns"]],
-            "rows": [{"use_case": r["use_case"], "agreement": r["agreement"],
-                      "data_sha256": r["data_sha256"],
-                      "winner_label": labels.get(r["winner"]) if r["winner"] else None}
-                     for r in matrix["rows"]],
-        })  # fmt: skip
-    body = f"""<header><h1>Which fine-tune for which job</h1>
-<div class="meta">suite {escape(suite["name"])} {escape(suite["version"])} · generated \
-{escape(datetime.now(timezone.utc).isoformat(timespec="seconds"))}</div></header>
-<main id="families"></main>"""
-    return _page("Leaderboard", body, {"kind": "index", "families": summary, "suite": suite})
+    return page_html(family["title"], body, data)
 
 
 def _suite() -> dict[str, Any]:
@@ -179,10 +208,16 @@ def _suite() -> dict[str, Any]:
 
 
 def write_site(
-    reports_root: Path, columns_by_family: Mapping[str, Sequence[Column]]
+    reports_root: Path,
+    columns_by_family: Mapping[str, Sequence[Column]],
+    runs_root: Path | None = None,
 ) -> dict[str, Path]:
-    """Write the pages of the given families and refresh the index from every stored matrix
-    (under the reports lock, so a concurrent build cannot write an index missing its family)."""
+    """Write the pages of the given families and refresh the leaderboard index from every
+    stored run and every stored family matrix (under the reports lock, so a concurrent build
+    cannot write an index missing a family or a run). Without ``runs_root`` the index reads
+    ``reports/runs``."""
+    from evals.leaderboard import write_leaderboard
+
     site = reports_root / "site"
     suite = _suite()
     paths: dict[str, Path] = {}
@@ -195,7 +230,6 @@ def write_site(
             page = site / f"{name}.html"
             atomic_write_text(page, family_page(matrices[name], columns, suite))
             paths[f"page_{name}"] = page
-        index = site / "index.html"
-        atomic_write_text(index, index_page([m for m in matrices.values() if m["rows"]], suite))
-        paths["index"] = index
+        runs = runs_root if runs_root is not None else reports_root / "runs"
+        paths.update(write_leaderboard(runs, reports_root, suite))
     return paths

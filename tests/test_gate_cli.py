@@ -55,6 +55,7 @@ def test_same_model_without_cache_is_deterministic_and_writes_ci_outputs(
     summary = (out / "gate-summary.md").read_text()
     assert summary.startswith("## Eval gate: UNDERPOWERED\n\n> **UNDERPOWERED")
     assert "| sentiment | accuracy | 40 |" in summary
+    assert "[run-diff.html](run-diff.html)" in summary and (out / "run-diff.html").is_file()
 
     strict = tmp_path / "strict.yaml"
     strict.write_text("fail_on_underpowered: true\n")

@@ -27,21 +27,6 @@
   }
   const fmt = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? "—" : Number(x).toFixed(d));
 
-  function renderIndex() {
-    const root = document.getElementById("families");
-    for (const fam of DATA.families) {
-      const rows = fam.rows.map((r) => el("li", {}, `${r.use_case}: `,
-        r.winner_label ? el("strong", {}, r.winner_label) : "no significant winner",
-        " ", el("span", { class: `badge ${r.agreement}` }, r.agreement),
-        el("span", { class: "meta" }, ` · data ${r.data_sha256.slice(0, 12)}`)));
-      root.appendChild(el("section", { class: "family" },
-        el("h2", {}, el("a", { href: fam.page }, fam.title)),
-        el("div", { class: "meta" }, `built ${fam.created_utc} · ${fam.columns.length} columns: ${fam.columns.join(", ")}`),
-        el("ul", {}, ...rows),
-        el("div", { class: "meta" }, `model fingerprints: ${fam.fingerprints.join(" · ")}`)));
-    }
-  }
-
   function renderFamily() {
     const matrix = DATA.matrix;
     const columns = matrix.columns;
@@ -51,11 +36,18 @@
     const table = document.getElementById("heatmap");
     const details = document.getElementById("details");
 
+    // One hue (blue), lightness only, kept light: the shade orders cells, it never crowns one.
+    // Winner and ties are marked by outline *and* printed text (★ winner, ≈ tied for best).
     function shade(value, row) {
       const values = Object.values(row.cells).map((c) => c.value);
       const lo = Math.min(...values), hi = Math.max(...values);
       const t = hi > lo ? (value - lo) / (hi - lo) : 0.5;
-      return `hsl(${210 - 90 * t}, 70%, ${92 - 32 * t}%)`;
+      return `hsl(205, 45%, ${97 - 14 * t}%)`;
+    }
+    // The best cell and every cell its paired test does not separate from it, when no winner.
+    function tiedForBest(row) {
+      if (row.winner || !row.best) return new Set();
+      return new Set([row.best, ...(row.comparisons || []).filter((c) => !c.significant).map((c) => c.a)]);
     }
     function showDetails(row, key) {
       const cell = row.cells[key];
@@ -75,18 +67,25 @@
         el("th", {}, "verdict"), el("th", {}, "folklore says"), el("th", {}, "agreement"));
       table.appendChild(head);
       for (const row of matrix.rows) {
-        const name = el("th", { class: "sortable", title: "sort columns by this use case",
-          onclick: () => { sortedBy = sortedBy === row.use_case ? null : row.use_case;
-            order = sortedBy ? [...columns.map((c) => c.key)].sort((a, b) => ((row.cells[b] || {}).value ?? -1) - ((row.cells[a] || {}).value ?? -1)) : columns.map((c) => c.key);
-            draw(); } }, row.use_case);
+        const tied = tiedForBest(row);
+        const sortBy = () => { sortedBy = sortedBy === row.use_case ? null : row.use_case;
+          order = sortedBy ? [...columns.map((c) => c.key)].sort((a, b) => ((row.cells[b] || {}).value ?? -1) - ((row.cells[a] || {}).value ?? -1)) : columns.map((c) => c.key);
+          draw(); document.querySelector(`tr[data-row="${CSS.escape(row.use_case)}"] th.sortable`).focus(); };
+        const name = el("th", { class: "sortable", title: "sort columns by this use case", tabindex: "0", scope: "row",
+          onclick: sortBy, onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortBy(); } } }, row.use_case);
         const cells = order.map((k) => {
           const cell = row.cells[k];
           if (!cell) return el("td", { class: "cell missing" }, "—");
-          const td = el("td", { class: "cell" + (row.winner === k ? " winner" : ""), "data-use-case": row.use_case, "data-column": k,
-            onclick: () => showDetails(row, k) },
+          const state = row.winner === k ? " winner" : tied.has(k) ? " tied" : "";
+          const td = el("td", { class: "cell" + state, "data-use-case": row.use_case, "data-column": k,
+            tabindex: "0", onclick: () => showDetails(row, k),
+            onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); showDetails(row, k); } } },
             el("div", { class: "score" }, fmt(cell.value), row.winner === k ? " ★" : ""),
+            tied.has(k) ? el("div", { class: "mark" }, "≈ tied for best") : null,
             el("div", { class: "ci" }, `[${fmt(cell.ci_low)}, ${fmt(cell.ci_high)}]`),
             el("div", { class: "sub" }, `n ${cell.n} · invalid ${fmt(cell.invalid_rate)}%`),
+            cell.n < DATA.small_n ? el("div", { class: "small-n" }, cell.ci_low === null || cell.ci_high === null
+              ? `n=${cell.n} is small: no 95% interval` : `n=${cell.n} is small: the 95% interval is ${fmt(cell.ci_high - cell.ci_low)} points wide`) : null,
             cell.baseline && cell.baseline.value !== null ? el("div", { class: "sub" },
               `trivial (${cell.baseline.policy}) ${fmt(cell.baseline.value)}${cell.baseline.above_all ? " · above" : " · NOT above"}`) : null);
           td.style.background = shade(cell.value, row);
@@ -105,28 +104,45 @@
     renderProvenance(byKey);
   }
 
+  // Axis ticks at a round step (1, 2, 2.5 or 5 × 10^k) covering [lo, hi], clamped to 0..100.
+  function niceTicks(lo, hi) {
+    if (hi - lo < 1) { lo -= 5; hi += 5; }  // one point (or all equal): a 10-point window
+    lo = Math.max(0, lo); hi = Math.min(100, hi);
+    const raw = (hi - lo) / 4, magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+    const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw);
+    const start = Math.floor(lo / step) * step, end = Math.ceil(hi / step) * step;
+    const out = [];
+    for (let t = start; t <= end + step / 1e6; t += step) out.push(Number(t.toFixed(6)));
+    return out;
+  }
+  window.__niceTicks = niceTicks;
+
   function renderPlots(matrix, byKey) {
     const root = document.getElementById("plots");
     for (const row of matrix.rows) {
       const keys = Object.keys(row.cells);
-      const width = 360, rowH = 26, left = 170, right = 20, height = rowH * keys.length + 34;
+      // The label column fits the longest label (no truncation); ticks at a round step.
+      const longest = Math.max(...keys.map((k) => byKey[k].label.length));
+      const left = 10 + Math.ceil(longest * 6.4), plotW = 220, right = 20;
+      const width = left + plotW + right, rowH = 26, height = rowH * keys.length + 34;
       // A cell without an interval (one unit) is drawn as its point alone.
       const lowEnd = (c) => (c.ci_low === null || c.ci_low === undefined ? c.value : c.ci_low);
       const highEnd = (c) => (c.ci_high === null || c.ci_high === undefined ? c.value : c.ci_high);
-      const lo = Math.max(0, Math.floor(Math.min(...keys.map((k) => lowEnd(row.cells[k]))) / 10) * 10);
-      const hi = Math.min(100, Math.ceil(Math.max(...keys.map((k) => highEnd(row.cells[k]))) / 10) * 10) || 100;
-      const x = (v) => left + ((v - lo) / Math.max(1e-9, hi - lo)) * (width - left - right);
+      const ticks = niceTicks(Math.min(...keys.map((k) => lowEnd(row.cells[k]))),
+        Math.max(...keys.map((k) => highEnd(row.cells[k]))));
+      const lo = ticks[0], hi = ticks[ticks.length - 1];
+      const x = (v) => left + ((v - lo) / Math.max(1e-9, hi - lo)) * plotW;
       const chart = svg("svg", { width, height, role: "img", "aria-label": `${row.use_case} scores with 95% CIs` });
       keys.forEach((k, i) => {
         const c = row.cells[k], y = 14 + i * rowH;
-        chart.appendChild(svg("text", { x: 4, y: y + 4, "font-size": 11 }, byKey[k].label.slice(0, 28)));
-        if (c.ci_low !== null && c.ci_high !== null) chart.appendChild(svg("line", { x1: x(c.ci_low), x2: x(c.ci_high), y1: y, y2: y, stroke: "#2f5fd0", "stroke-width": 2 }));
-        chart.appendChild(svg("circle", { cx: x(c.value), cy: y, r: 4.5, fill: row.winner === k ? "#0b7a3e" : "#1d2330" }));
+        chart.appendChild(svg("text", { x: 4, y: y + 4, "font-size": 11, class: "plot-label" }, byKey[k].label));
+        if (c.ci_low !== null && c.ci_high !== null) chart.appendChild(svg("line", { x1: x(c.ci_low), x2: x(c.ci_high), y1: y, y2: y, stroke: "#0072b2", "stroke-width": 2 }));
+        chart.appendChild(svg("circle", { cx: x(c.value), cy: y, r: 4.5, fill: row.winner === k ? "#d55e00" : "#1d2330" }));
       });
       const axisY = height - 12;
-      chart.appendChild(svg("line", { x1: left, x2: width - right, y1: axisY - 8, y2: axisY - 8, stroke: "#999" }));
-      for (let t = lo; t <= hi; t += (hi - lo) / 4) {
-        chart.appendChild(svg("text", { x: x(t) - 8, y: axisY + 4, "font-size": 10, fill: "#555" }, fmt(t, 0)));
+      chart.appendChild(svg("line", { x1: left, x2: left + plotW, y1: axisY - 8, y2: axisY - 8, stroke: "#999" }));
+      for (const t of ticks) {
+        chart.appendChild(svg("text", { x: x(t), y: axisY + 4, "font-size": 10, fill: "#555", "text-anchor": "middle", class: "tick" }, String(t)));
       }
       root.appendChild(el("div", { class: "plot" }, el("h3", {}, `${row.use_case} — ${row.metric}`), chart));
     }
@@ -199,5 +215,5 @@
     root.appendChild(el("table", { style: "margin-top:10px" }, el("tr", {}, ...["use case", "task version", "data sha256"].map((h) => el("th", {}, h))), ...data));
   }
 
-  if (DATA.kind === "index") renderIndex(); else renderFamily();
+  if (DATA.kind === "family") renderFamily();
 })();

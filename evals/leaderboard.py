@@ -1,0 +1,257 @@
+"""The published leaderboard: every stored complete run, one row per variant and run spec.
+
+A row is a variant's latest complete run for one run spec (model fingerprint, prompt mode, item
+limit and use-case set), so a single ``make eval`` run and a ``LIMIT`` run each appear. Every
+cell is what the run folder holds: the primary metric with its stored 95% interval, its n and
+the strongest trivial baseline on the same items. Nothing is recomputed here; the only
+comparison is between stored intervals: a cell whose interval overlaps the column leader's is
+marked *not separable* from it (so ties never look like wins).
+
+Written as ``reports/site/index.html`` plus ``leaderboard.json`` and ``leaderboard.csv`` with the
+same numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from evals.matrix import _cell
+from evals.runs import StoredRun, find_runs
+
+SMALL_N = 30
+"""Below this many items a cell carries a note: its interval is too wide to separate most
+variants (the note prints the interval's width from the run folder)."""
+
+CSV_FIELDS = ("variant", "objective", "backend", "prompt_mode", "limit", "families", "run",
+              "created_utc", "use_case", "metric", "value", "ci_low", "ci_high", "n",
+              "baseline_policy", "baseline_value", "above_baseline", "vs_leader")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FamilyLink:
+    """A family matrix page, linked from the leaderboard."""
+
+    name: str
+    title: str
+    page: str
+    members: tuple[tuple[str, str], ...]
+    """(model fingerprint, prompt mode) of each column of the family's matrix."""
+
+
+def family_links(reports_root: Path) -> list[FamilyLink]:
+    """Every stored family matrix (``reports/families/*/matrix.json``), pages linked by name."""
+    links = []
+    for path in sorted((reports_root / "families").glob("*/matrix.json")):
+        try:
+            matrix = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        family = matrix.get("family") or {}
+        if "name" not in family:
+            continue
+        members = tuple((c["fingerprint"], c["prompt_mode"]) for c in matrix.get("columns", []))
+        links.append(FamilyLink(family["name"], family.get("title", family["name"]),
+                                f"{family['name']}.html", members))  # fmt: skip
+    return links
+
+
+def home_relative(text: str) -> str:
+    """A path as published: the user's home folder shown as ``~``."""
+    home = str(Path.home())
+    if home not in ("", "/") and (text == home or text.startswith(home + os.sep)):
+        return "~" + text[len(home) :]
+    return text
+
+
+def _row_key(run: StoredRun) -> tuple[str, str, str, tuple[str, ...]]:
+    model = run.results["model"]
+    limit = run.results.get("limit")
+    return (model["fingerprint"], run.results["prompt_mode"], str(limit),
+            tuple(sorted(run.use_cases)))  # fmt: skip
+
+
+def latest_runs(runs: Sequence[StoredRun]) -> list[StoredRun]:
+    """The latest complete run of each run spec (``runs`` oldest first, as from find_runs)."""
+    latest: dict[tuple[str, str, str, tuple[str, ...]], StoredRun] = {}
+    for run in runs:
+        latest[_row_key(run)] = run
+    return list(latest.values())
+
+
+def _leaderboard_cell(entry: Mapping[str, Any]) -> dict[str, Any]:
+    cell = _cell(dict(entry))
+    cell.pop("metrics", None)
+    cell["metric"] = entry["primary_metric"]
+    low, high = cell["ci_low"], cell["ci_high"]
+    width = None if low is None or high is None else high - low
+    cell["small_n"] = cell["n"] < SMALL_N
+    if not cell["small_n"]:
+        cell["note"] = None
+    elif width is None:
+        cell["note"] = f"n={cell['n']} is small: the run has no 95% interval for it"
+    else:
+        cell["note"] = f"n={cell['n']} is small: the 95% interval is {width:.1f} points wide"
+    return cell
+
+
+def _mark_leaders(rows: list[dict[str, Any]], columns: Sequence[str]) -> None:
+    """Per column: the leader (highest stored value) and, for every other cell, whether it
+    scores the same or its stored interval overlaps the leader's (``tie``), lies below it
+    (``below``), or either has no interval (``unknown``)."""
+    for column in columns:
+        cells = [r["cells"][column] for r in rows if column in r["cells"]]
+        scored = [c for c in cells if c["value"] is not None]
+        if not scored:
+            continue
+        leader = max(scored, key=lambda c: c["value"])
+        for cell in cells:
+            if cell is leader:
+                cell["vs_leader"] = "leader"
+            elif cell["value"] == leader["value"]:
+                cell["vs_leader"] = "tie"
+            elif cell["value"] is None or None in (cell["ci_high"], leader["ci_low"]):
+                cell["vs_leader"] = "unknown"
+            else:
+                overlaps = cell["ci_high"] >= leader["ci_low"]
+                cell["vs_leader"] = "tie" if overlaps else "below"
+
+
+def variant_page_name(variant: str) -> str:
+    """The variant page's file name (:mod:`evals.variant_page`)."""
+    from evals.variant_page import variant_page_name as name
+
+    return name(variant)
+
+
+def leaderboard_data(
+    runs: Sequence[StoredRun], families: Sequence[FamilyLink], site_dir: Path
+) -> dict[str, Any]:
+    """Rows, columns and family links of the leaderboard (the JSON export and the page data)."""
+    rows = []
+    for run in latest_runs(runs):
+        model = run.results["model"]
+        mode = run.results["prompt_mode"]
+        member = (model["fingerprint"], mode)
+        rows.append({
+            "key": "|".join(map(str, _row_key(run)[:3])),
+            "page": variant_page_name(model["name"]),
+            "variant": model["name"], "objective": model.get("objective") or "unknown",
+            "backend": model.get("backend") or "unknown", "prompt_mode": mode,
+            "limit": run.results.get("limit"), "spec": home_relative(str(model.get("spec", ""))),
+            "families": [f.name for f in families if member in f.members],
+            "run": os.path.relpath(run.folder.resolve(), site_dir.resolve()),
+            "created_utc": run.results.get("created_utc", ""),
+            "cells": {name: _leaderboard_cell(entry) for name, entry in run.use_cases.items()
+                      if entry.get("primary")},
+        })  # fmt: skip
+    columns = sorted({name for row in rows for name in row["cells"]})
+    _mark_leaders(rows, columns)
+    rows.sort(key=lambda r: (r["variant"], r["prompt_mode"], r["limit"] is not None,
+                             r["limit"] or 0))  # fmt: skip
+    return {
+        "kind": "leaderboard", "columns": columns, "rows": rows, "small_n": SMALL_N,
+        "families": [{"name": f.name, "title": f.title, "page": f.page} for f in families],
+    }  # fmt: skip
+
+
+def leaderboard_csv(data: Mapping[str, Any]) -> str:
+    """One line per row and use case, the same numbers as the page and the JSON."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in data["rows"]:
+        for use_case, cell in sorted(row["cells"].items()):
+            baseline = cell.get("baseline") or {}
+            writer.writerow({
+                "variant": row["variant"], "objective": row["objective"],
+                "backend": row["backend"], "prompt_mode": row["prompt_mode"],
+                "limit": "" if row["limit"] is None else row["limit"],
+                "families": " ".join(row["families"]), "run": row["run"],
+                "created_utc": row["created_utc"], "use_case": use_case, "metric": cell["metric"],
+                "value": cell["value"], "ci_low": cell["ci_low"], "ci_high": cell["ci_high"],
+                "n": cell["n"], "baseline_policy": baseline.get("policy", ""),
+                "baseline_value": baseline.get("value", ""),
+                "above_baseline": baseline.get("above_all", ""),
+                "vs_leader": cell.get("vs_leader", ""),
+            })  # fmt: skip
+    return out.getvalue()
+
+
+def leaderboard_page(data: Mapping[str, Any], suite: Mapping[str, Any]) -> str:
+    """``index.html``: the filterable, sortable table across every stored run."""
+    from evals.site import page_html
+
+    generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    body = f"""<header><h1>Leaderboard</h1>
+<div class="meta">suite {escape(suite["name"])} {escape(suite["version"])} · generated \
+{escape(generated)} · every stored complete run, the latest per variant and run spec · \
+<a href="leaderboard.json">leaderboard.json</a> · <a href="leaderboard.csv">leaderboard.csv</a>\
+</div>
+<div class="note">Cells: primary metric, its 95% interval, n, and the strongest trivial baseline
+on the same items. <span class="key leader">▲ leader</span> the highest score in the column;
+<span class="key tie">≈ not separable</span> its interval overlaps the leader's, so these
+outputs cannot tell them apart; unmarked cells lie below the leader's interval. Cells with fewer
+than {SMALL_N} items say so: their intervals are too wide to rank variants.</div>
+<nav id="family-links" aria-label="family matrix pages"></nav></header>
+<main><section><h2>Runs</h2><div class="controls" role="search">
+<label>search <input type="search" id="search" placeholder="variant name"></label>
+<label>objective <select id="filter-objective"></select></label>
+<label>family <select id="filter-family"></select></label>
+<label>backend <select id="filter-backend"></select></label>
+<label>prompt mode <select id="filter-prompt-mode"></select></label>
+<span class="meta" id="row-count" aria-live="polite"></span>
+<button type="button" id="show-all" hidden>show all rows</button></div>
+<div class="scroll"><table id="leaderboard"></table></div>
+<p class="meta" id="empty-note"></p></section></main>"""
+    return page_html("Leaderboard", body, compact_page_data(data), scripts=("leaderboard.js",))
+
+
+PAGE_CELL_FIELDS = ("value", "ci_low", "ci_high", "n", "baseline_policy", "baseline_value",
+                    "above_baseline", "vs_leader", "note", "metric")  # fmt: skip
+"""The order of a cell's values in the page's data (each cell an array: 500 variants × 17
+benchmarks stay under 2 MB); leaderboard.json keeps named fields."""
+
+
+def compact_page_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The page's copy of the data: the same values, each cell an array in
+    :data:`PAGE_CELL_FIELDS` order, fields the page does not show left out."""
+    rows = []
+    for row in data["rows"]:
+        cells = {}
+        for name, cell in row["cells"].items():
+            baseline = cell.get("baseline") or {}
+            cells[name] = [cell["value"], cell["ci_low"], cell["ci_high"], cell["n"],
+                           baseline.get("policy"), baseline.get("value"),
+                           baseline.get("above_all"), cell.get("vs_leader"), cell.get("note"),
+                           cell["metric"]]  # fmt: skip
+        rows.append({k: v for k, v in row.items() if k not in ("cells", "spec")} | {"cells": cells})
+    return {**data, "rows": rows, "cell_fields": list(PAGE_CELL_FIELDS)}
+
+
+def write_leaderboard(
+    runs_root: Path, reports_root: Path, suite: Mapping[str, Any]
+) -> dict[str, Path]:
+    """Write ``index.html``, ``leaderboard.json``, ``leaderboard.csv`` and one page per variant
+    under ``reports/site`` from every stored run (the caller holds the reports lock)."""
+    from evals.run_folder import atomic_write_text, write_json
+    from evals.variant_page import write_variant_pages
+
+    site = reports_root / "site"
+    runs = find_runs(runs_root)
+    data = leaderboard_data(runs, family_links(reports_root), site)
+    paths = {"index": site / "index.html", "leaderboard_json": site / "leaderboard.json",
+             "leaderboard_csv": site / "leaderboard.csv"}  # fmt: skip
+    atomic_write_text(paths["index"], leaderboard_page(data, suite))
+    write_json(paths["leaderboard_json"], data)
+    atomic_write_text(paths["leaderboard_csv"], leaderboard_csv(data))
+    write_variant_pages(runs, site)  # named in each row's "page"
+    return paths

@@ -1,0 +1,60 @@
+// The run-vs-run page: per-use-case differences as stored in the page data (computed in
+// Python by evals.decision), and the changed items with both outputs and a word diff.
+// Every string goes through textContent.
+"use strict";
+(function () {
+  const DATA = JSON.parse(document.getElementById("page-data").textContent);
+  if (DATA.kind !== "diff") return;
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") node.className = v; else node.setAttribute(k, v);
+    }
+    for (const c of children) if (c !== null && c !== undefined) node.appendChild(typeof c === "object" ? c : document.createTextNode(String(c)));
+    return node;
+  }
+  const fmt = (x, d = 2) => (x === null || x === undefined ? "—" : (x > 0 ? "+" : "") + Number(x).toFixed(d));
+  const summary = document.getElementById("diff-summary");
+  if (DATA.not_comparable) {
+    const nc = DATA.not_comparable;
+    summary.appendChild(el("p", { class: "note", id: "not-comparable" },
+      `Not comparable: ${nc.field} differs (baseline ${nc.baseline}, candidate ${nc.candidate}).`));
+    document.getElementById("flips").appendChild(el("p", { class: "meta" }, "No items are compared for a pair that is not comparable."));
+    return;
+  }
+  const head = el("tr", {}, ...["use case", "metric", "n", "difference", "interval", "verdict", "changed items"].map((h) => el("th", { scope: "col" }, h)));
+  summary.appendChild(el("table", { id: "diff-table" }, head, ...DATA.use_cases.map((u) => el("tr", { "data-use-case": u.use_case },
+    el("th", { scope: "row" }, u.use_case), el("td", {}, u.metric), el("td", {}, String(u.n)),
+    el("td", { class: "difference" }, fmt(u.difference)),
+    el("td", {}, `[${fmt(u.ci_low)}, ${fmt(u.ci_high)}]`, el("div", { class: "meta" }, u.bounds)),
+    el("td", { class: "verdict" }, u.verdict, el("div", { class: "meta" }, u.reason)),
+    el("td", {}, String(u.flips.length))))));
+
+  const select = document.getElementById("flip-use-case");
+  for (const u of DATA.use_cases) select.appendChild(el("option", { value: u.use_case }, u.use_case));
+  function diffPane(ops) {
+    const pane = el("div", { class: "pane word-diff" });
+    for (const [op, text] of ops) pane.appendChild(op === "=" ? document.createTextNode(text) : el(op === "-" ? "del" : "ins", {}, text));
+    return pane;
+  }
+  function show() {
+    const u = DATA.use_cases.find((x) => x.use_case === select.value);
+    const root = document.getElementById("flips");
+    root.replaceChildren();
+    if (!u) return;
+    document.getElementById("flip-count").textContent = `${u.flips.length} changed items`;
+    for (const f of u.flips) {
+      const delta = f.candidate_score - f.baseline_score;
+      root.appendChild(el("article", { class: `flip ${delta < 0 ? "loss" : "gain"}`, "data-item": f.item_id },
+        el("h3", {}, `item ${f.item_id} · baseline ${f.baseline_score.toFixed(1)} → candidate ${f.candidate_score.toFixed(1)} (${delta < 0 ? "loss" : "gain"})`),
+        el("div", { class: "label" }, "input"), el("div", { class: "pane" }, f.input),
+        el("div", { class: "label" }, "reference"), el("div", { class: "pane" }, f.reference),
+        el("div", { class: "side-by-side" },
+          el("div", {}, el("div", { class: "label" }, "baseline output"), el("div", { class: "pane baseline-output" }, f.baseline_output)),
+          el("div", {}, el("div", { class: "label" }, "candidate output"), el("div", { class: "pane candidate-output" }, f.candidate_output))),
+        el("div", { class: "label" }, "word diff (baseline → candidate)"), diffPane(f.diff)));
+    }
+  }
+  select.addEventListener("change", show);
+  show();
+})();

@@ -1,0 +1,122 @@
+"""Synthetic stored runs (no model) and a strict HTML well-formedness check for the site tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evals.run_folder import SCHEMA_VERSION
+
+HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr"}  # fmt: skip
+
+
+def write_run(
+    runs_root: Path, name: str, scores: dict[str, list[float]], *, created: str,
+    prompt_mode: str = "chat", limit: int | None = None, objective: str = "instruct",
+    backend: str = "hf", fingerprint: str | None = None, interval: tuple[float, float] = (5, 5),
+    outputs: dict[str, list[str]] | None = None, variant: str | None = None,
+) -> Path:  # fmt: skip
+    """A finished run folder: results.json (schema of this suite), run_spec.json, samples."""
+    stamp = created.replace(":", "").replace("-", "")
+    folder = runs_root / name / stamp
+    suffix = 0
+    while folder.exists():  # two runs stored in the same second, as run folders allow
+        suffix += 1
+        folder = runs_root / name / f"{stamp}-{suffix}"
+    folder.mkdir(parents=True)
+    use_cases: dict[str, Any] = {}
+    for use_case, values in scores.items():
+        value = sum(values) / len(values)
+        texts = (outputs or {}).get(use_case) or [f"answer {i}" for i in range(len(values))]
+        with (folder / f"samples_{use_case}.jsonl").open("w", encoding="utf-8") as handle:
+            for i, (v, text) in enumerate(zip(values, texts, strict=True)):
+                handle.write(json.dumps({"doc_hash": f"{use_case}-{i}", "item_id": str(i),
+                                         "doc": {"question": f"q{i}"}, "target": "t",
+                                         "raw_output": text, "parsed": text,
+                                         "scores": {"accuracy": v}}) + "\n")  # fmt: skip
+        use_cases[use_case] = {
+            "primary_metric": "accuracy", "primary_reducer": "mean", "n": len(values),
+            "primary": {"value": value, "ci_low": value - interval[0],
+                        "ci_high": value + interval[1], "n": len(values)},
+            "invalid_rate": 0.0, "metrics": {"accuracy": value}, "num_fewshot": 0,
+            "group": use_case, "data_sha256": "d", "task_version": "1",
+            "samples_files": [f"samples_{use_case}.jsonl"], "fingerprint": f"{name}-{use_case}",
+            "baselines": {"strongest": "majority", "above_all": value > 50,
+                          "policies": {"majority": {"score": {"value": 50.0}}}},
+        }  # fmt: skip
+    model = {"name": variant or name, "objective": objective, "backend": backend,
+             "spec": str(Path.home() / "models" / name), "fingerprint": fingerprint or name,
+             "model_hash": f"hash-{name}", "model_args": {}}  # fmt: skip
+    results = {"schema_version": SCHEMA_VERSION, "created_utc": created, "model": model,
+               "prompt_mode": prompt_mode, "limit": limit, "use_cases": use_cases,
+               "complete": True}  # fmt: skip
+    (folder / "results.json").write_text(json.dumps(results), encoding="utf-8")
+    spec = {"model": {"name": name}, "fingerprint": fingerprint or name,
+            "tasks": {uc: {"limit": limit, "prompt_mode": prompt_mode} for uc in scores},
+            "versions": {"suite": "1"}}  # fmt: skip
+    (folder / "run_spec.json").write_text(json.dumps(spec), encoding="utf-8")
+    return folder
+
+
+class _StrictChecker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.ids: set[str] = set()
+        self.errors: list[str] = []
+        self.doctype = False
+
+    def handle_decl(self, decl: str) -> None:
+        self.doctype = self.doctype or decl.lower() == "doctype html"
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for key, value in attrs:
+            if key == "id":
+                if value in self.ids:
+                    self.errors.append(f"duplicate id {value!r}")
+                self.ids.add(value or "")
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes <{self.stack[-1] if self.stack else None}>")
+            return
+        self.stack.pop()
+
+
+def html_errors(text: str) -> list[str]:
+    """Structural errors: no doctype, an unbalanced or misnested tag, a duplicate id."""
+    checker = _StrictChecker()
+    checker.feed(text)
+    checker.close()
+    errors = list(checker.errors)
+    if not checker.doctype:
+        errors.append("no <!doctype html>")
+    if checker.stack:
+        errors.append(f"unclosed: {checker.stack}")
+    return errors
+
+
+def chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI: .ci/run must install it")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    return path
+
+
+BROWSER_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+ARTIFACTS = Path(__file__).resolve().parent.parent / "reports" / "test-artifacts"

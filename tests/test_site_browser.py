@@ -1,0 +1,155 @@
+"""The site's pages in headless Chromium: filters, sort, search, keyboard, hostile text, and no
+network request. Screenshots go to reports/test-artifacts/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evals.run_folder import write_json
+from evals.site import write_site
+from tests.site_helpers import ARTIFACTS, BROWSER_FLAGS, HOSTILE, chromium, write_run
+
+T0 = "2026-11-01T10:00:00+00:00"
+
+
+def _store(tmp_path: Path) -> Path:
+    runs, reports = tmp_path / "runs", tmp_path / "reports"
+    write_run(runs, "instr", {"qa": [100.0] * 32 + [0.0] * 8, "ner": [50.0] * 40}, created=T0)
+    write_run(runs, "chatty", {"qa": [100.0] * 31 + [0.0] * 9}, created=T0, objective="chat",
+              backend="llama-cpp")  # fmt: skip
+    write_run(runs, "based", {"qa": [100.0] * 8}, created=T0, objective="base",
+              prompt_mode="completion", limit=8, interval=(20, 0))  # fmt: skip
+    write_run(runs, "hostile", {"qa": [0.0] * 40}, created=T0, variant=HOSTILE)
+    write_json(reports / "families" / "fam" / "matrix.json", {
+        "family": {"name": "fam", "title": HOSTILE}, "rows": [],
+        "columns": [{"fingerprint": "instr", "prompt_mode": "chat"},
+                    {"fingerprint": "based", "prompt_mode": "completion"}]})  # fmt: skip
+    return write_site(reports, {}, runs_root=runs)["index"]
+
+
+def _variants(page) -> list[str]:
+    return page.locator("#leaderboard tbody th.variant").evaluate_all(
+        "nodes => nodes.map(n => n.firstChild.textContent)"
+    )
+
+
+def test_leaderboard_in_a_real_browser(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    index = _store(tmp_path)
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(index.as_uri())
+        assert page.locator("#row-count").inner_text() == "4 of 4 rows"
+        # Hostile names are text: shown verbatim, nothing ran, no element was made of them.
+        assert HOSTILE in _variants(page)
+        assert page.locator("#family-links a").inner_text() == HOSTILE
+        assert page.locator("img").count() == 0 and page.evaluate("window.__pwned === undefined")
+        # Leader and not-separable cells print their state, not only a colour.
+        qa = {v: page.locator(f"#leaderboard tbody tr:nth-child({i + 1}) td[data-column='qa']")
+              for i, v in enumerate(_variants(page))}  # fmt: skip
+        # The n=8 run leads on its point estimate, but its wide interval overlaps two others.
+        assert "▲ leader" in qa["based"].inner_text()
+        assert "n=8 is small" in qa["based"].inner_text()
+        assert "≈ not separable" in qa["instr"].inner_text()
+        assert "≈ not separable" in qa["chatty"].inner_text()
+        assert "▲" not in qa[HOSTILE].inner_text() and "≈" not in qa[HOSTILE].inner_text()
+        assert "trivial (majority) 50.0" in qa["instr"].inner_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "leaderboard.png"), full_page=True)
+        # Sort by a use case: descending first, then ascending; by keyboard (Tab + Enter).
+        page.click("button[data-sort='qa']")
+        assert _variants(page)[:2] == ["based", "instr"]
+        page.focus("button[data-sort='qa']")
+        page.keyboard.press("Enter")
+        assert _variants(page)[0] == HOSTILE
+        assert page.locator("th[aria-sort='ascending'] button[data-sort='qa']").count() == 1
+        # Filters, each alone and together.
+        page.select_option("#filter-objective", "base")
+        assert _variants(page) == ["based"]
+        page.select_option("#filter-objective", "")
+        page.select_option("#filter-backend", "llama-cpp")
+        assert _variants(page) == ["chatty"]
+        page.select_option("#filter-backend", "")
+        page.select_option("#filter-family", "fam")
+        assert sorted(_variants(page)) == ["based", "instr"]
+        page.select_option("#filter-prompt-mode", "chat")
+        assert _variants(page) == ["instr"]
+        page.select_option("#filter-family", "")
+        page.select_option("#filter-prompt-mode", "")
+        page.fill("#search", "HAT")
+        assert _variants(page) == ["chatty"]
+        page.fill("#search", "zzz")
+        assert page.locator("#empty-note").inner_text() == "No rows match the filters."
+        page.fill("#search", "")
+        page.select_option("#filter-objective", "chat")
+        page.screenshot(path=str(ARTIFACTS / "leaderboard-filtered.png"), full_page=True)
+        browser.close()
+    assert errors == []
+    assert requests and all(url.startswith(("file:", "data:")) for url in requests), requests
+
+
+def test_many_rows_draw_the_first_hundred_then_all_on_request(tmp_path: Path) -> None:
+    """The page stays light at scale (scripts/bench_site.py measures 500 × 17)."""
+    from playwright.sync_api import sync_playwright
+
+    runs, reports = tmp_path / "runs", tmp_path / "reports"
+    for i in range(105):
+        write_run(runs, f"v{i:03d}", {"qa": [100.0] * (i % 40) + [0.0] * (40 - i % 40)},
+                  created=T0)  # fmt: skip
+    index = write_site(reports, {}, runs_root=runs)["index"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS)
+        page = browser.new_page()
+        page.goto(index.as_uri())
+        assert page.locator("#leaderboard tbody tr").count() == 100
+        assert page.locator("#row-count").inner_text() == "105 of 105 rows (first 100 shown)"
+        page.focus("#show-all")
+        page.keyboard.press("Enter")
+        assert page.locator("#leaderboard tbody tr").count() == 105
+        assert page.locator("#show-all").is_hidden()
+        browser.close()
+
+
+def test_the_site_works_from_a_static_host(tmp_path: Path) -> None:
+    """Served over HTTP (as GitHub Pages serves it): every request stays on that host."""
+    import functools
+    import http.server
+    import threading
+    from urllib.parse import urljoin
+
+    from playwright.sync_api import sync_playwright
+
+    _store(tmp_path)  # tmp_path/runs and tmp_path/reports/site, served from tmp_path
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(tmp_path))  # fmt: skip
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}/"
+    requests: list[str] = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS)
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(origin + "reports/site/index.html")
+            assert page.locator("#row-count").inner_text() == "4 of 4 rows"
+            page.click("a.variant-link >> text=instr")
+            assert page.locator("#history-chart g.series").count() == 2
+            href = page.locator("#history-table a.samples").first.get_attribute("href")
+            samples = page.request.get(urljoin(page.url, href or ""))
+            assert samples.ok and '"doc_hash"' in samples.text()  # linked relatively
+            browser.close()
+    finally:
+        server.shutdown()
+    assert errors == []
+    assert requests and all(url.startswith(origin) for url in requests), requests

@@ -1,0 +1,106 @@
+"""Variant pages: a variant's runs over time, their run specs and samples links."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from evals.site import write_site
+from evals.variant_page import variant_page_name
+from tests.site_helpers import (
+    ARTIFACTS,
+    BROWSER_FLAGS,
+    HOSTILE,
+    chromium,
+    html_errors,
+    write_run,
+)
+
+DAYS = ["2026-11-01T10:00:00+00:00", "2026-11-02T10:00:00+00:00", "2026-11-03T10:00:00+00:00"]
+
+
+def _store(tmp_path: Path) -> tuple[Path, Path]:
+    runs, reports = tmp_path / "runs", tmp_path / "reports"
+    for day, k in zip(DAYS, (10, 25, 35), strict=True):
+        write_run(runs, "alpha", {"qa": [100.0] * k + [0.0] * (40 - k), "ner": [50.0] * 40},
+                  created=day)  # fmt: skip
+    write_run(runs, "alpha", {"qa": [100.0] * 4}, created=DAYS[2], limit=4)
+    write_run(runs, "other", {"qa": [0.0] * 4}, created=DAYS[0], variant=HOSTILE)
+    write_site(reports, {}, runs_root=runs)
+    return runs, reports / "site"
+
+
+def _page_data(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    start = text.index('id="page-data">') + len('id="page-data">')
+    return json.loads(text[start : text.index("</script>", start)])
+
+
+def test_every_run_of_a_variant_is_on_its_page_with_stored_numbers(tmp_path: Path) -> None:
+    _, site = _store(tmp_path)
+    data = _page_data(site / variant_page_name("alpha"))
+    assert [r["created_utc"] for r in data["runs"]] == [*DAYS, DAYS[2]]
+    assert [r["cells"]["qa"]["value"] for r in data["runs"]] == [25.0, 62.5, 87.5, 100.0]
+    assert data["runs"][3]["limit"] == 4 and data["use_cases"] == ["ner", "qa"]
+    pages = [r["vs_previous"] for r in data["runs"]]
+    assert pages[0] is None and pages[3] is None  # nothing comparable before them
+    assert all((site / page).is_file() for page in pages[1:3])
+    for run in data["runs"]:
+        for link in run["cells"]["qa"]["samples"]:
+            assert (site / link).is_file()  # relative to the page, so file:// and hosts work
+        assert run["run_spec"]["fingerprint"] == "alpha"
+    rows = json.loads((site / "leaderboard.json").read_text())["rows"]
+    assert {r["page"] for r in rows} == {variant_page_name("alpha"), variant_page_name(HOSTILE)}
+    assert html_errors((site / variant_page_name(HOSTILE)).read_text()) == []
+
+
+def test_page_names_are_safe_and_distinct() -> None:
+    names = {variant_page_name(v) for v in ("a/b", "a b", "a-b", HOSTILE, "")}
+    assert len(names) == 5
+    assert all(n.startswith("variant-") and "/" not in n and "<" not in n for n in names)
+
+
+def test_variant_page_in_a_real_browser(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    _, site = _store(tmp_path)
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto((site / "index.html").as_uri())
+        page.click("a.variant-link >> text=alpha")
+        assert page.url.endswith(variant_page_name("alpha"))
+        series = page.locator("#history-chart g.series")
+        assert series.count() == 2
+        qa = page.locator("#history-chart g.series[data-use-case='qa']")
+        assert qa.locator("circle.point").count() == 4 and qa.locator("line.interval").count() == 4
+        # The LIMIT run is a point of its own: the line joins the three full runs only.
+        assert qa.locator("polyline").count() == 1
+        assert len(qa.locator("polyline").get_attribute("points").split()) == 3
+        labels = page.locator("#history-chart text.run-label").all_text_contents()
+        assert labels == ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-03 (n≤4)"]
+        assert page.locator("#history-legend").inner_text().split() == ["ner", "qa"]
+        row = page.locator("#history-table tr").nth(1)
+        assert "25.0 [20.0, 30.0] n 40" in row.inner_text()
+        page.locator("#run-specs summary").first.click()
+        assert '"fingerprint": "alpha"' in page.locator("#run-specs pre").first.inner_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "variant-history.png"), full_page=True)
+        # The second full run links its run-vs-run page against the first; the LIMIT run and
+        # the first run have no comparable predecessor.
+        links = page.locator("#history-table a.vs-previous")
+        assert links.count() == 2
+        links.first.click()
+        assert page.locator("#diff-table tr[data-use-case='qa'] .difference").inner_text() == (
+            "+37.50"
+        )
+        page.goto((site / variant_page_name(HOSTILE)).as_uri())
+        assert page.locator("h1").inner_text() == HOSTILE
+        assert page.locator("img").count() == 0 and page.evaluate("window.__pwned === undefined")
+        browser.close()
+    assert errors == []
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests
