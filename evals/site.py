@@ -136,10 +136,11 @@ def sample_browser_data(columns: Sequence[Column], use_cases: Sequence[str]) -> 
 def page_html(
     title: str, body: str, data: dict[str, Any], scripts: Sequence[str] = ("page.js",)
 ) -> str:
-    """A self-contained page: inline CSS, the data as JSON, and the given scripts inline."""
+    """A self-contained page: inline CSS, the data as JSON, and the given scripts inline, after
+    ``dom.js`` (the element helpers they share)."""
     css = (ASSETS / "page.css").read_text(encoding="utf-8")
     js = "".join(f"<script>{(ASSETS / name).read_text(encoding='utf-8')}</script>"
-                 for name in scripts)  # fmt: skip
+                 for name in ("dom.js", *scripts))  # fmt: skip
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

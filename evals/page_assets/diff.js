@@ -4,15 +4,8 @@
 "use strict";
 (function () {
   const DATA = JSON.parse(document.getElementById("page-data").textContent);
+  const { el } = window.Dom;
   if (DATA.kind !== "diff") return;
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (k === "class") node.className = v; else node.setAttribute(k, v);
-    }
-    for (const c of children) if (c !== null && c !== undefined) node.appendChild(typeof c === "object" ? c : document.createTextNode(String(c)));
-    return node;
-  }
   const fmt = (x, d = 2) => (x === null || x === undefined ? "—" : (x > 0 ? "+" : "") + Number(x).toFixed(d));
   const summary = document.getElementById("diff-summary");
   if (DATA.not_comparable) {

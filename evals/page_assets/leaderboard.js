@@ -3,6 +3,7 @@
 "use strict";
 (function () {
   const DATA = JSON.parse(document.getElementById("page-data").textContent);
+  const { el } = window.Dom;
   if (DATA.kind !== "leaderboard") return;
   // Cells travel as arrays (page weight); named back here, values untouched.
   for (const row of DATA.rows) {
@@ -15,20 +16,6 @@
   const PAGE_ROWS = 100;  // drawn at once; "show all" draws the rest
   let showAll = false;
   const $ = (id) => document.getElementById(id);
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (k === "class") node.className = v;
-      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-      else node.setAttribute(k, v);
-    }
-    for (const child of children) {
-      if (child === null || child === undefined) continue;
-      node.appendChild(typeof child === "string" || typeof child === "number"
-        ? document.createTextNode(String(child)) : child);
-    }
-    return node;
-  }
   const fmt = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? "—" : Number(x).toFixed(d));
   const MARK = { leader: "▲ leader", tie: "≈ not separable", unknown: "? no interval to compare" };
 

@@ -3,25 +3,11 @@
 "use strict";
 (function () {
   const DATA = JSON.parse(document.getElementById("page-data").textContent);
+  const { el, svg } = window.Dom;
   if (DATA.kind !== "variant") return;
-  const SVG = "http://www.w3.org/2000/svg";
   // Okabe–Ito: distinguishable with the common colour-vision deficiencies.
   const PALETTE = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#f0e442", "#000000"];
   const DASHES = ["", "6 3", "2 3", "8 3 2 3"];
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (k === "class") node.className = v; else node.setAttribute(k, v);
-    }
-    for (const c of children) if (c !== null && c !== undefined) node.appendChild(typeof c === "object" ? c : document.createTextNode(String(c)));
-    return node;
-  }
-  function svg(tag, attrs, text) {
-    const node = document.createElementNS(SVG, tag);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
   const fmt = (x) => (x === null || x === undefined ? "—" : Number(x).toFixed(1));
   const runs = DATA.runs, useCases = DATA.use_cases;
 
