@@ -86,7 +86,7 @@ def scaled_matrix_command(args: argparse.Namespace, family: Family) -> int:
     import sys
 
     from evals.cells import plan_lines
-    from evals.cli import _print_build
+    from evals.commands import print_build
     from evals.executors import make_executor
 
     runs_root, tasks_dir = Path(args.output), Path(args.tasks_dir)
@@ -107,7 +107,7 @@ def scaled_matrix_command(args: argparse.Namespace, family: Family) -> int:
         executor, family, runs_root=runs_root, reports_root=Path(args.reports),
         tasks_dir=tasks_dir, retries=args.retries, batch_size=args.batch_size,
     )  # fmt: skip
-    _print_build(build.outcome)
+    print_build(build.outcome)
     for failure in build.failed:
         print(f"error: cell {failure.key} failed after {failure.attempts} attempt(s): "
               f"{failure.error}", file=sys.stderr)  # fmt: skip

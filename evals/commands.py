@@ -1,0 +1,303 @@
+"""What each ``evals`` subcommand does, given its parsed arguments (:mod:`evals.cli` parses them
+and turns errors into exit statuses): ``eval``, ``gate``, ``diff``, ``matrix``, ``report``,
+``plan``, ``cache``, ``score``, and the settings every command applies first."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evals.errors import EvalsError
+
+if TYPE_CHECKING:
+    from evals.matrix_build import BuildOutcome
+
+log = logging.getLogger("evals")
+
+
+def apply_data_options(args: argparse.Namespace) -> None:
+    """DATA_DIR / DATA_SOURCE / DATA_REVISION for every benchmark read in this process (the
+    lm-eval data hooks and our runners both read them from the environment)."""
+    for option, variable in (("data_dir", "EVALS_DATA_DIR"), ("data_source", "EVALS_DATA_SOURCE"),
+                             ("data_revision", "EVALS_DATA_REVISION")):  # fmt: skip
+        value = getattr(args, option, "")
+        if value:
+            os.environ[variable] = str(Path(value).expanduser().resolve()) if option == "data_dir" \
+                else str(value)  # fmt: skip
+    if getattr(args, "reuse_unpinned", False):
+        os.environ["EVALS_REUSE_UNPINNED"] = "1"
+    if getattr(args, "unsafe_no_sandbox", False):
+        os.environ["EVALS_UNSAFE_NO_SANDBOX"] = "1"  # read by tasks/code/utils.py
+
+
+def load_judge(args: argparse.Namespace):
+    from evals.adapter import load_model
+    from evals.judge import Judge
+    from evals.model_spec import parse_model_spec
+
+    if not args.judge:
+        return None
+    spec = parse_model_spec(args.judge, args.judge_args)
+    log.info("loading judge %s", spec.raw)
+    return Judge(load_model(spec, batch_size=args.batch_size), max_tokens=args.judge_max_tokens)
+
+
+def serve_warm(args: argparse.Namespace, spec, use_cases, limit, objective) -> bool:
+    """A run that repeats a complete stored run exactly is served from it without loading the
+    model (:mod:`evals.warm`); False when there is none."""
+    from evals.table import format_table
+    from evals.warm import matching_run, serve_from
+
+    found = matching_run(spec, use_cases, runs_root=Path(args.output), limit=limit,
+                         prompt_mode=args.prompt_mode, objective=objective)  # fmt: skip
+    if found is None:
+        return False
+    run, mode = found
+    folder, ident, results = serve_from(run, Path(args.output))
+    print()
+    print(f"{ident.name}  objective={ident.objective.value}  prompt mode={mode.value}"
+          f"  fingerprint={ident.fingerprint}")  # fmt: skip
+    print(format_table(results))
+    print(f"\nserved from {run.folder}: the same run spec, every answer stored; no model loaded")
+    print(f"run folder: {folder}")
+    return True
+
+
+def sampling(args: argparse.Namespace) -> Any:
+    """``--samples n --temperature t`` as a :class:`~evals.usecases.Sampling` (None: greedy)."""
+    from evals.usecases import Sampling
+
+    if args.samples == 1 and args.temperature == 0:
+        return None
+    if args.samples < 1 or args.temperature < 0:
+        raise EvalsError("--samples must be at least 1 and --temperature at least 0")
+    if args.temperature == 0:
+        raise EvalsError(
+            f"--samples {args.samples} needs --temperature above 0: greedy replies are all the same"
+        )
+    try:
+        return Sampling(args.samples, args.temperature)
+    except ValueError as err:
+        raise EvalsError(f"--samples/--temperature: {err}") from None
+
+
+def eval_command(args: argparse.Namespace) -> int:
+    from evals.adapter import load_model
+    from evals.model_spec import parse_model_spec
+    from evals.objective import parse_objective
+    from evals.runner import RunSettings, preflight, run_evaluation
+    from evals.table import format_table
+    from evals.usecases import select_use_cases
+
+    use_cases = select_use_cases(
+        args.tasks, Path(args.tasks_dir), suite=args.suite or None, sampling=sampling(args)
+    )
+    spec = parse_model_spec(args.model, args.model_args)
+    objective = parse_objective(args.objective) if args.objective else None
+    limit = args.limit or None
+    # A stored run with the same run spec (data hashes included) was made from these very
+    # files, so it is served before the rows are read again.
+    if not args.judge and serve_warm(args, spec, use_cases, limit, objective):
+        return 0
+    preflight(use_cases)  # every data row checked before any model loads
+    judge = load_judge(args)
+    log.info("loading %s", spec.raw or "the embedded default model")
+    model = load_model(spec, batch_size=args.batch_size, objective_override=objective)
+    settings = RunSettings(
+        limit=limit, prompt_mode=args.prompt_mode, runs_root=Path(args.output), judge=judge
+    )
+    outcome = run_evaluation(model, use_cases, settings)
+    ident = outcome.identity
+    print()
+    print(
+        f"{ident.name}  objective={ident.objective.value}  prompt mode={outcome.prompt_mode.value}"
+        f"  fingerprint={ident.fingerprint}"
+    )
+    print(format_table(outcome.use_cases))
+    for result in outcome.use_cases:
+        if limit and limit > result.n:
+            print(f"note: {result.use_case}: LIMIT={limit} capped at its {result.n} items")
+    stats = getattr(model.lm, "stats", None)
+    if stats is not None:
+        print(f"\nmodel requests: {stats.computed} computed, {stats.from_cache} from the cache")
+    print(f"run folder: {outcome.folder}")
+    return 0
+
+
+def gate_command(args: argparse.Namespace) -> int:
+    from evals.gate import decide
+    from evals.gate_inputs import SpecSettings, gate_runs
+    from evals.gate_policy import load_policy
+    from evals.gate_report import default_out_folder, markdown_summary, write_gate_outputs
+    from evals.usecases import discover_use_cases
+
+    known = set(discover_use_cases(Path(args.tasks_dir)))
+    policy = load_policy(Path(args.policy) if args.policy else None, known=known)
+    settings = SpecSettings(
+        tasks_dir=Path(args.tasks_dir), tasks=args.tasks, suite=args.suite,
+        limit=args.limit or None, model_args=args.model_args, batch_size=args.batch_size,
+        runs_root=Path(args.output),
+    )  # fmt: skip
+    baseline, candidate = gate_runs(args.baseline, args.candidate, settings)
+    result = decide(baseline, candidate, policy, tuple(args.allow_different))
+    out = Path(args.out) if args.out else default_out_folder(result)
+    paths = write_gate_outputs(result, out)
+    print(markdown_summary(result, diff_page=str(paths["diff"])))
+    print("\n".join(f"{kind}: {path}" for kind, path in paths.items()))
+    return result.exit_code
+
+
+def diff_command(args: argparse.Namespace) -> int:
+    from evals.diff_page import write_run_diff
+    from evals.runs import load_run
+
+    baseline, candidate = load_run(Path(args.baseline)), load_run(Path(args.candidate))
+    out = Path(args.out)
+    data = write_run_diff(baseline, candidate, out)
+    print(f"run-vs-run page: {out}")
+    if "not_comparable" in data:
+        nc = data["not_comparable"]
+        raise EvalsError(f"not comparable: {nc['field']} differs (baseline {nc['baseline']}, "
+                         f"candidate {nc['candidate']}); the page says so")  # fmt: skip
+    return 0
+
+
+def print_build(outcome: BuildOutcome) -> None:
+    from evals.matrix import matrix_markdown
+
+    family = outcome.matrix["family"]
+    if outcome.matrix["rows"]:
+        print(matrix_markdown(outcome.matrix, family["title"]))
+    if outcome.matrix.get("missing_columns"):
+        print(f"not evaluated (no stored run): {', '.join(outcome.matrix['missing_columns'])}")
+    print(f"evaluated: {len(outcome.evaluated)}, reused: {len(outcome.reused)}")
+    print("\n".join(f"{kind}: {path}" for kind, path in outcome.paths.items()))
+
+
+def matrix_command(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from evals.family import family_from_specs, load_family
+    from evals.matrix_build import build_family
+
+    if bool(args.family) == bool(args.models):
+        raise EvalsError('give exactly one of FAMILY=<file> or MODELS="spec-a spec-b"')
+    family = (
+        load_family(Path(args.family)) if args.family else family_from_specs(args.models.split())
+    )
+    if args.suite and not args.tasks:
+        from evals.usecases import read_suites
+
+        suites = read_suites(Path(args.tasks_dir))
+        if args.suite not in suites:
+            raise EvalsError(f"unknown suite {args.suite!r}; known: {', '.join(suites)}")
+        family = replace(family, tasks=",".join(suites[args.suite]))
+    if args.tasks:
+        family = replace(family, tasks=args.tasks)
+    if args.limit:
+        family = replace(family, limit=args.limit)
+    if args.dry_run or args.executor != "local" or args.jobs > 1:
+        from evals.matrix_scale import scaled_matrix_command
+
+        return scaled_matrix_command(args, family)
+    outcome = build_family(
+        family, runs_root=Path(args.output), reports_root=Path(args.reports),
+        tasks_dir=Path(args.tasks_dir), evaluate=True, batch_size=args.batch_size,
+    )  # fmt: skip
+    print_build(outcome)
+    return 0
+
+
+def report_command(args: argparse.Namespace) -> int:
+    """``evals report`` / ``evals site``: every family page again from stored runs, then the
+    leaderboard index and its exports from every stored run (single and LIMIT runs included)."""
+    from evals.matrix_build import rebuild_reports
+    from evals.site import write_site
+
+    outcomes = rebuild_reports(
+        runs_root=Path(args.output), reports_root=Path(args.reports),
+        tasks_dir=Path(args.tasks_dir), families_dir=Path(args.families),
+    )  # fmt: skip
+    for outcome in outcomes:
+        print_build(outcome)
+    if not outcomes:
+        print("no families found (families/*.yaml or reports/families/*/matrix.json)")
+    paths = write_site(Path(args.reports), {}, runs_root=Path(args.output))
+    print("\n".join(f"{kind}: {path}" for kind, path in paths.items()))
+    return 0
+
+
+def plan_command(args: argparse.Namespace) -> int:
+    from evals.plan import plan_assumed, plan_measured
+
+    margin = args.margin if args.margin is not None else None
+    if args.runs:
+        from evals.pairing import align_items, pair_samples
+        from evals.runs import load_run
+
+        first, second = (load_run(Path(p)) for p in args.runs)
+        lines = []
+        for name, entry in first.use_cases.items():
+            if name not in second.use_cases:
+                continue
+            if not align_items(first.samples(name), second.samples(name)):
+                continue
+            metric, reducer = entry["primary_metric"], entry["primary_reducer"]
+            diff = pair_samples(first.samples(name), second.samples(name), metric, reducer,
+                                (name, name)).difference  # fmt: skip
+            se = diff.null_se(-margin) if margin is not None else diff.se
+            lines.append(plan_measured(se=se, n=diff.n, gap=args.gap, alpha=args.alpha,
+                                       power=args.power, comparisons=args.comparisons,
+                                       margin=margin, name=name))  # fmt: skip
+        if not lines:
+            raise EvalsError("the two runs share no use case with shared items")
+    else:
+        lines = [plan_assumed(gap=args.gap, rate=args.rate, discordance=args.discordance,
+                              alpha=args.alpha, power=args.power, comparisons=args.comparisons,
+                              margin=margin)]  # fmt: skip
+    for line in lines:
+        items = "no number of items (nothing varies)" if line.items is None else line.items
+        print(f"{line.what}: {items} items  [{line.basis}]")
+    return 0
+
+
+def cache_command(args: argparse.Namespace) -> int:
+    from evals.cache_admin import info_lines, prune
+
+    if args.action == "info":
+        print("\n".join(info_lines()))
+        return 0
+    if args.older_than is None and args.model is None:
+        raise EvalsError("cache prune needs --older-than DAYS and/or --model NAME")
+    removed = prune(args.older_than, args.model)
+    freed = sum(e.size for e in removed)
+    print(f"removed {len(removed)} cache entries ({freed / 2**20:.1f} MB)")
+    return 0
+
+
+def score_command(args: argparse.Namespace) -> int:
+    import json
+
+    from evals import score
+
+    gold, pred = Path(args.gold), Path(args.pred)
+    if args.kind == "ner":
+        result = score.score_ner(gold, pred)
+    elif args.kind == "squad":
+        result = score.score_squad(gold, pred, v2=True if args.v2 else None)
+    elif args.kind == "sentiment":
+        result = score.score_labels(gold, pred, args.metric)
+    elif args.kind == "chat":
+        result = score.score_chat(gold, pred)
+    elif args.kind == "code":
+        limits = score.code_limits(args.timeout)
+        out = Path(args.out) if args.out else None
+        result = score.score_code(gold, pred, allow_unsafe=args.unsafe_no_sandbox, limits=limits,
+                                  out=out)  # fmt: skip
+    else:
+        result = score.score_rouge(gold, pred, args.field, args.pred_field)
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
