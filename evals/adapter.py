@@ -20,10 +20,10 @@ from evals.fingerprint import model_folder_hash, sha256_file, sha256_text
 from evals.gguf_folder import converted_folder
 from evals.model_spec import ModelSpec
 from evals.objective import Objective, objective_from_name
-from evals.run_spec import is_secret, model_fingerprint, model_spec_part, redact_text
+from evals.run_spec import model_fingerprint, model_spec_part
+from evals.secrets import is_secret, redact_text, redact_value
 
 log = logging.getLogger(__name__)
-
 
 
 class PromptMode(str, Enum):
@@ -150,6 +150,18 @@ def resolve_prompt_mode(identity: VariantIdentity, override: str | None = None) 
     return mode
 
 
+def prompt_text(prompt: Any) -> str:
+    """A prompt as stored in samples files: the text sent, or for a chat-completions API the
+    JSON list of messages sent (lm-eval's ``JsonChatStr``), never a Python repr."""
+    inner = getattr(prompt, "prompt", None)
+    return inner if isinstance(inner, str) else str(prompt)
+
+
+SERVER_TIMEOUT = 60
+"""Seconds a model server may take to answer one request before lm-eval retries it (3 tries),
+unless ``MODEL_ARGS=timeout=SECONDS`` says otherwise."""
+
+
 def load_model(
     spec: ModelSpec,
     *,
@@ -169,6 +181,8 @@ def load_model(
         _default_local_args(args, spec.backend)
     if spec.is_server:
         _check_server(str(args["base_url"]))
+        # lm-eval waits 300 s per try, 3 tries: a stalled server showed a 0% bar for 15 min.
+        args.setdefault("timeout", SERVER_TIMEOUT)
         key = args.pop("api_key", None)
         if key:  # lm-eval's local-* clients read only OPENAI_API_KEY: send the given key
             args["header"] = {"Authorization": f"Bearer {key}"}
@@ -188,7 +202,9 @@ def load_model(
         raise BackendError(f"backend {spec.backend!r} cannot start: {err}") from None
     except (OSError, ValueError, TypeError) as err:
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ModelSpecError(f"cannot load {spec.raw or 'default'}: {first_line}") from None
+        raise ModelSpecError(
+            redact_text(f"cannot load {spec.raw or 'default'}: {first_line}")
+        ) from None
 
     template = _chat_template(lm, spec)
     has_template = bool(template) or spec.is_chat_api
@@ -200,9 +216,9 @@ def load_model(
         has_chat_template=has_template,
         spec=redact_text(spec.raw) or "default",
         backend=spec.backend,
-        model_args={k: v for k, v in sorted(args.items()) if not is_secret(k)
-                    and not (is_local(spec) and k == "pretrained")},
-        model_hash=model_hash,
+        model_args=redact_value({k: v for k, v in sorted(args.items()) if not is_secret(k)
+                                 and not (is_local(spec) and k == "pretrained")}),
+        model_hash=redact_text(model_hash),
         chat_template_sha256=sha256_text(template) if template else None,
         local=is_local(spec),
     )  # fmt: skip
@@ -312,12 +328,27 @@ def _chat_template(lm: Any, spec: ModelSpec) -> str | None:
 
 def _check_server(completions_url: str) -> None:
     """Fail fast, with one line, when nothing answers at the server's address."""
-    root = completions_url.removesuffix("/chat/completions").removesuffix("/completions")
+    import base64
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(completions_url)
+    path = parts.path.removesuffix("/chat/completions").removesuffix("/completions")
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    netloc += f":{parts.port}" if parts.port else ""
+    root = urlunsplit((parts.scheme, netloc, path, "", ""))
+    request = urllib.request.Request(urlunsplit((parts.scheme, netloc, path + "/models",
+                                                 parts.query, "")))  # fmt: skip
+    if parts.username is not None:  # user:password@host: basic auth, as requests sends it
+        token = f"{parts.username}:{parts.password or ''}".encode()
+        request.add_header("Authorization", "Basic " + base64.b64encode(token).decode())
     try:
-        with urllib.request.urlopen(root + "/models", timeout=10):
+        with urllib.request.urlopen(request, timeout=10):
             return
     except urllib.error.HTTPError:
         return  # something answered; the endpoint may just not list models
     except (urllib.error.URLError, TimeoutError, ConnectionError) as err:
         reason = getattr(err, "reason", err)
-        raise BackendError(f"model server at {root} is unreachable: {reason}") from None
+        raise BackendError(
+            redact_text(f"model server at {root} is unreachable: {reason}")
+        ) from None

@@ -67,7 +67,7 @@ class Cell:
 def plan_cells(family: Family, runs_root: Path, tasks_dir: Path) -> tuple[Cell, ...]:
     """The family's cells in matrix order, each marked with the stored run it can reuse."""
     from evals.adapter import pin_hub_revision, predicted_spec_part
-    from evals.matrix_build import _default_mode, _matches, _objective
+    from evals.matrix_build import _matches, _objective, default_mode
     from evals.model_spec import parse_model_spec
     from evals.run_spec import build_run_spec
     from evals.runs import find_runs
@@ -87,7 +87,7 @@ def plan_cells(family: Family, runs_root: Path, tasks_dir: Path) -> tuple[Cell, 
             args = ",".join(filter(None, [variant.model_args, f"revision={revision}"]))
             variant = replace(variant, model_args=args)
         model_part = predicted_spec_part(pinned_spec)
-        for mode in list(variant.prompt_modes) or [_default_mode(objective)]:
+        for mode in list(variant.prompt_modes) or [default_mode(objective, spec)]:
             key = f"{name}|{mode}"
             if any(c.key == key for c in cells):
                 raise EvalsError(f"family {family.name}: two variants are both {key!r}; give "

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import re
 import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from evals import commands
+from evals import commands, secrets
 from evals.errors import EvalsError
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger("evals")
 _TASKS_DIR = str(Path(__file__).resolve().parent.parent / "tasks")
@@ -76,25 +73,49 @@ def _add_run_options(command: argparse.ArgumentParser, *, evaluates: bool = True
     command.add_argument("--tasks-dir", default=_TASKS_DIR)
 
 
+class _Subcommands:
+    """``add_parser`` that gives every subcommand the shared ``-v``."""
+
+    def __init__(self, action: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+        self.action, self.parent = action, parent
+
+    def add_parser(self, name: str, **kwargs: object) -> argparse.ArgumentParser:
+        return self.action.add_parser(name, parents=[self.parent], **kwargs)  # type: ignore[arg-type]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``evals`` argument parser."""
     parser = argparse.ArgumentParser(prog="evals", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="library logs and tracebacks")
-    subcommands = parser.add_subparsers(dest="command", required=True)
+    # -v also after the subcommand (`evals eval -v`); SUPPRESS keeps a -v given before it.
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                         help="library logs and tracebacks")  # fmt: skip
+    subcommands = _Subcommands(parser.add_subparsers(dest="command", required=True), verbose)
     ev = subcommands.add_parser("eval", help="evaluate one model on the use-case tasks")
     ev.add_argument(
         "--model", default="", help="model spec (default: embedded SmolLM2-135M-Instruct)"
     )
-    ev.add_argument("--model-args", default=os.environ.get("EVALS_MODEL_ARGS", ""),
-                    help="extra lm-eval model args: k=v,k=v (default: $EVALS_MODEL_ARGS)")
+    ev.add_argument(
+        "--model-args",
+        default=os.environ.get("EVALS_MODEL_ARGS", ""),
+        help="extra lm-eval model args: k=v,k=v (default: $EVALS_MODEL_ARGS)",
+    )
     ev.add_argument("--prompt-mode", default=None, choices=["completion", "chat"])
     ev.add_argument("--objective", default=None, help="override: base, instruct, chat, code")
     ev.add_argument("--judge", default="", help="model spec of the judge for MT-Bench use cases")
-    ev.add_argument("--judge-args", default=os.environ.get("EVALS_JUDGE_ARGS", ""),
-                    help="extra lm-eval model args for the judge (default: $EVALS_JUDGE_ARGS)")
+    ev.add_argument(
+        "--judge-args",
+        default=os.environ.get("EVALS_JUDGE_ARGS", ""),
+        help="extra lm-eval model args for the judge (default: $EVALS_JUDGE_ARGS)",
+    )
     ev.add_argument("--judge-max-tokens", type=int, default=512, help="judgment length cap")
-    ev.add_argument("--samples", type=int, default=1,
-                    help="replies per item, for pass@k (code; needs --temperature)")
+    ev.add_argument(
+        "--samples",
+        type=int,
+        default=1,
+        help="replies per item, for pass@k (code; needs --temperature)",
+    )
     ev.add_argument("--temperature", type=float, default=0.0,
                     help="sampling temperature (0: greedy, one reply per item)")  # fmt: skip
     _add_run_options(ev)
@@ -107,10 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--baseline", required=True, help="run folder or model spec")
     gate.add_argument("--policy", default="", help="policy YAML (default: the shipped policy)")
     gate.add_argument("--out", default="", help="folder for the summary, JUnit XML and verdict")
-    gate.add_argument("--model-args", default=os.environ.get("EVALS_MODEL_ARGS", ""),
-                      help="extra lm-eval model args for specs (default: $EVALS_MODEL_ARGS)")
-    gate.add_argument("--allow-different", action="append", default=[], metavar="FIELD",
-                      help="compare although this run-spec field differs (recorded)")
+    gate.add_argument(
+        "--model-args",
+        default=os.environ.get("EVALS_MODEL_ARGS", ""),
+        help="extra lm-eval model args for specs (default: $EVALS_MODEL_ARGS)",
+    )
+    gate.add_argument(
+        "--allow-different",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="compare although this run-spec field differs (recorded)",
+    )
     _add_run_options(gate)  # --tasks/--limit apply when the baseline is a model spec
     gate.set_defaults(handler=commands.gate_command)
 
@@ -118,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
     matrix.add_argument("--family", default="", help="family YAML file")
     matrix.add_argument("--models", default="", help="space-separated model specs instead")
     matrix.add_argument("--reports", default="reports", help="reports folder")
+    matrix.add_argument(
+        "--prompt-mode",
+        default=None,
+        choices=["completion", "chat"],
+        help="prompt mode of every variant whose family entry names none",
+    )
     _add_run_options(matrix)  # --tasks/--limit override the family file's
     matrix.add_argument("--executor", default="local", choices=["local", "processes", "ray"],
                         help="where cells run: this process (default), a local pool of --jobs "
@@ -152,13 +187,26 @@ def build_parser() -> argparse.ArgumentParser:
         "plan", help="how many items a comparison needs (assumed noise, or measured on two runs)"
     )
     plan.add_argument("--gap", type=float, default=10.0, help="true difference to find (points)")
-    plan.add_argument("--margin", type=float, default=None,
-                      help="gate: allowed drop to show an unchanged candidate within")
+    plan.add_argument(
+        "--margin",
+        type=float,
+        default=None,
+        help="gate: allowed drop to show an unchanged candidate within",
+    )
     plan.add_argument("--rate", type=float, default=50.0, help="pass/fail score level (percent)")
-    plan.add_argument("--discordance", type=float, default=None,
-                      help="share of items on which the two systems differ (default: worst case)")
-    plan.add_argument("--runs", nargs=2, metavar="RUN", default=None,
-                      help="two run folders: use the noise measured between them")
+    plan.add_argument(
+        "--discordance",
+        type=float,
+        default=None,
+        help="share of items on which the two systems differ (default: worst case)",
+    )
+    plan.add_argument(
+        "--runs",
+        nargs=2,
+        metavar="RUN",
+        default=None,
+        help="two run folders: use the noise measured between them",
+    )
     plan.add_argument("--alpha", type=float, default=0.05)
     plan.add_argument("--power", type=float, default=0.80)
     plan.add_argument("--comparisons", type=int, default=1, help="tests in the family (Holm)")
@@ -172,8 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     score = subcommands.add_parser("score", help="score files made elsewhere (no model)")
     score.add_argument("kind", choices=["ner", "squad", "sentiment", "rouge", "code", "chat"])
-    score.add_argument("gold", help="gold / reference file (code: HumanEval-format problems; "
-                       "chat: dialogues JSONL)")
+    score.add_argument(
+        "gold",
+        help="gold / reference file (code: HumanEval-format problems; chat: dialogues JSONL)",
+    )
     score.add_argument("pred", help="prediction file (code: human-eval samples JSONL; chat: "
                        '{"id", "replies": [...]} per dialogue)')  # fmt: skip
     score.add_argument("--v2", action="store_true", help="squad: force v2.0 rules")
@@ -215,28 +265,57 @@ def check_run_options(args: argparse.Namespace) -> None:
         raise EvalsError(f"--batch-size must be a positive whole number or 'auto' (got {batch!r})")
 
 
+def _check_number(value: float | None, option: str, low: float, high: float, *,
+                  low_open: bool = True, high_open: bool = True) -> None:  # fmt: skip
+    """``value`` finite and inside (or on, where not open) the bounds; else one line."""
+    if value is None:
+        return
+    inside = (value > low if low_open else value >= low) and (
+        value < high if high_open else value <= high
+    )
+    if not math.isfinite(value) or not inside:
+        left, right = "(" if low_open else "[", ")" if high_open else "]"
+        bounds = f"{left}{low:g}, {high:g}{right}"
+        raise EvalsError(f"{option} must be a number in {bounds} (got {value})")
+
+
+def check_command_options(args: argparse.Namespace) -> None:
+    """The numbers of ``plan`` and ``cache`` that must make sense (one line, exit 2)."""
+    if args.command == "plan":
+        _check_number(args.alpha, "--alpha", 0, 1)
+        _check_number(args.power, "--power", 0, 1)
+        _check_number(args.gap, "--gap", 0, math.inf)
+        _check_number(args.rate, "--rate", 0, 100)
+        _check_number(args.discordance, "--discordance", 0, 1, high_open=False)
+        _check_number(args.margin, "--margin", 0, math.inf, low_open=False)
+        if args.comparisons < 1:
+            raise EvalsError(f"--comparisons must be at least 1 (got {args.comparisons})")
+    if args.command == "cache":
+        _check_number(args.older_than, "--older-than", 0, math.inf, low_open=False)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``evals`` command."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         check_run_options(args)
+        check_command_options(args)
     except EvalsError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code
     if getattr(args, "batch_size", None) and str(args.batch_size).isdigit():
         args.batch_size = int(args.batch_size)
     _quiet_libraries(args.verbose)
-    commands.apply_data_options(args)
+    secrets.install_log_filter()
     try:
+        commands.apply_data_options(args)
         return int(args.handler(args))
     except EvalsError as err:
         _close_progress_bars()
         if args.verbose:  # the traceback too, but the exit status still says "bad input"
-            import traceback
-
-            traceback.print_exc()
-        print(f"error: {err}", file=sys.stderr)
+            _print_traceback()
+        print(secrets.redact_text(f"error: {err}"), file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt as err:
         _close_progress_bars()
@@ -247,16 +326,22 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)  # fmt: skip
         return 130
     except Exception as err:  # a bug, never a verdict: exit 3, the traceback in a file
-        if args.verbose:
-            raise
         _close_progress_bars()
+        if args.verbose:  # shown, but still exit 3: a bug never reads as a regression (1)
+            _print_traceback()
         log_path = _write_traceback()
-        print(f"internal error: {type(err).__name__}: {err} (traceback: {log_path})",
-              file=sys.stderr)  # fmt: skip
+        print(secrets.redact_text(f"internal error: {type(err).__name__}: {err} "
+                                  f"(traceback: {log_path})"), file=sys.stderr)  # fmt: skip
         return INTERNAL_ERROR
 
 
 INTERNAL_ERROR = 3
+
+
+def _print_traceback() -> None:
+    import traceback
+
+    print(secrets.redact_text(traceback.format_exc()), file=sys.stderr, end="")
 
 
 def _write_traceback() -> str:
@@ -265,7 +350,7 @@ def _write_traceback() -> str:
 
     handle, path = tempfile.mkstemp(prefix="evals-error-", suffix=".log")
     with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(traceback.format_exc())
+        out.write(secrets.redact_text(traceback.format_exc()))
     return path
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evals.errors import EvalsError
+from evals.secrets import redact_text
 
 if TYPE_CHECKING:
     from evals.matrix_build import BuildOutcome
@@ -24,9 +25,13 @@ def apply_data_options(args: argparse.Namespace) -> None:
     for option, variable in (("data_dir", "EVALS_DATA_DIR"), ("data_source", "EVALS_DATA_SOURCE"),
                              ("data_revision", "EVALS_DATA_REVISION")):  # fmt: skip
         value = getattr(args, option, "")
+        if value and option == "data_dir":
+            try:
+                value = str(Path(value).expanduser().resolve())
+            except RuntimeError as err:  # ~nouser/...: no such user's home
+                raise EvalsError(f"--data-dir {value!r}: {err}") from None
         if value:
-            os.environ[variable] = str(Path(value).expanduser().resolve()) if option == "data_dir" \
-                else str(value)  # fmt: skip
+            os.environ[variable] = str(value)
     if getattr(args, "reuse_unpinned", False):
         os.environ["EVALS_REUSE_UNPINNED"] = "1"
     if getattr(args, "unsafe_no_sandbox", False):
@@ -41,11 +46,13 @@ def load_judge(args: argparse.Namespace):
     if not args.judge:
         return None
     spec = parse_model_spec(args.judge, args.judge_args)
-    log.info("loading judge %s", spec.raw)
+    log.info("loading judge %s", redact_text(spec.raw))
     return Judge(load_model(spec, batch_size=args.batch_size), max_tokens=args.judge_max_tokens)
 
 
-def serve_warm(args: argparse.Namespace, spec, use_cases, limit, objective) -> bool:
+def serve_warm(
+    args: argparse.Namespace, spec, use_cases, limit, objective, not_run: dict[str, str]
+) -> bool:
     """A run that repeats a complete stored run exactly is served from it without loading the
     model (:mod:`evals.warm`); False when there is none."""
     from evals.table import format_table
@@ -61,6 +68,8 @@ def serve_warm(args: argparse.Namespace, spec, use_cases, limit, objective) -> b
     print(f"{ident.name}  objective={ident.objective.value}  prompt mode={mode.value}"
           f"  fingerprint={ident.fingerprint}")  # fmt: skip
     print(format_table(results))
+    for name, reason in not_run.items():
+        print(f"{name}: not run ({reason})")
     print(f"\nserved from {run.folder}: the same run spec, every answer stored; no model loaded")
     print(f"run folder: {folder}")
     return True
@@ -84,6 +93,26 @@ def sampling(args: argparse.Namespace) -> Any:
         raise EvalsError(f"--samples/--temperature: {err}") from None
 
 
+def runnable_use_cases(use_cases: list[Any]) -> tuple[list[Any], dict[str, str]]:
+    """The use cases whose preflight passes on this machine, and why each other one cannot run
+    here (code without a sandbox). Only for the default suite: a use case asked for by name
+    refuses with its one line instead."""
+    from evals.sandbox import SandboxUnavailable
+
+    runnable, not_run = [], {}
+    for use_case in use_cases:
+        try:
+            if use_case.definition.preflight is not None:
+                use_case.definition.preflight()
+        except SandboxUnavailable as err:
+            not_run[use_case.name] = f"no sandbox: {err}"
+            continue
+        runnable.append(use_case)
+    if not runnable:
+        raise EvalsError("; ".join(f"{k}: {v}" for k, v in not_run.items()))
+    return runnable, not_run
+
+
 def eval_command(args: argparse.Namespace) -> int:
     from evals.adapter import load_model
     from evals.model_spec import parse_model_spec
@@ -95,16 +124,19 @@ def eval_command(args: argparse.Namespace) -> int:
     use_cases = select_use_cases(
         args.tasks, Path(args.tasks_dir), suite=args.suite or None, sampling=sampling(args)
     )
+    not_run: dict[str, str] = {}
+    if not args.tasks and not args.suite:  # the default suite: run what this machine can
+        use_cases, not_run = runnable_use_cases(use_cases)
     spec = parse_model_spec(args.model, args.model_args)
     objective = parse_objective(args.objective) if args.objective else None
     limit = args.limit or None
     # A stored run with the same run spec (data hashes included) was made from these very
     # files, so it is served before the rows are read again.
-    if not args.judge and serve_warm(args, spec, use_cases, limit, objective):
+    if not args.judge and serve_warm(args, spec, use_cases, limit, objective, not_run):
         return 0
     preflight(use_cases)  # every data row checked before any model loads
     judge = load_judge(args)
-    log.info("loading %s", spec.raw or "the embedded default model")
+    log.info("loading %s", redact_text(spec.raw) or "the embedded default model")
     model = load_model(spec, batch_size=args.batch_size, objective_override=objective)
     settings = RunSettings(
         limit=limit, prompt_mode=args.prompt_mode, runs_root=Path(args.output), judge=judge
@@ -117,6 +149,8 @@ def eval_command(args: argparse.Namespace) -> int:
         f"  fingerprint={ident.fingerprint}"
     )
     print(format_table(outcome.use_cases))
+    for name, reason in not_run.items():
+        print(f"{name}: not run ({reason})")
     for result in outcome.use_cases:
         if limit and limit > result.n:
             print(f"note: {result.use_case}: LIMIT={limit} capped at its {result.n} items")
@@ -132,6 +166,8 @@ def gate_command(args: argparse.Namespace) -> int:
     from evals.gate_inputs import SpecSettings, gate_runs
     from evals.gate_policy import load_policy
     from evals.gate_report import default_out_folder, markdown_summary, write_gate_outputs
+    from evals.run_folder import output_error
+    from evals.run_spec import unknown_fields
     from evals.usecases import discover_use_cases
 
     known = set(discover_use_cases(Path(args.tasks_dir)))
@@ -142,8 +178,17 @@ def gate_command(args: argparse.Namespace) -> int:
         runs_root=Path(args.output),
     )  # fmt: skip
     baseline, candidate = gate_runs(args.baseline, args.candidate, settings)
+    unknown = unknown_fields([baseline.run_spec, candidate.run_spec], args.allow_different)
+    if unknown:
+        raise EvalsError(f"--allow-different {unknown[0]!r} names no run-spec field of these "
+                         "runs (e.g. generation, lm_eval, num_fewshot)")  # fmt: skip
     result = decide(baseline, candidate, policy, tuple(args.allow_different))
     out = Path(args.out) if args.out else default_out_folder(result)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        print(markdown_summary(result, diff_page=None))  # the verdict is not lost
+        raise output_error(err, out) from None
     paths = write_gate_outputs(result, out)
     print(markdown_summary(result, diff_page=str(paths["diff"])))
     print("\n".join(f"{kind}: {path}" for kind, path in paths.items()))
@@ -199,6 +244,11 @@ def matrix_command(args: argparse.Namespace) -> int:
         family = replace(family, tasks=args.tasks)
     if args.limit:
         family = replace(family, limit=args.limit)
+    if args.prompt_mode:  # for every variant whose entry names no prompt mode
+        family = replace(family, variants=tuple(
+            v if v.prompt_modes else replace(v, prompt_modes=(args.prompt_mode,))
+            for v in family.variants
+        ))  # fmt: skip
     if args.dry_run or args.executor != "local" or args.jobs > 1:
         from evals.matrix_scale import scaled_matrix_command
 

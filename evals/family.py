@@ -34,7 +34,7 @@ from typing import Any
 import yaml
 
 from evals.errors import EvalsError
-from evals.run_spec import redact_text
+from evals.secrets import redact_text
 
 _VARIANT_KEYS = {"name", "model", "objective", "prompt_modes", "model_args", "resources"}
 _RESOURCE_KEYS = ("num_cpus", "num_gpus")
@@ -133,22 +133,38 @@ def load_family(path: Path) -> Family:
         bad = set(item) - _VARIANT_KEYS
         if bad:
             raise FamilyError(f"{path}: variant {k}: unknown key {sorted(bad)[0]!r}")
+        where = f"{path}: variant {k}"
         modes = item.get("prompt_modes") or []
-        modes = [modes] if isinstance(modes, str) else list(modes)
+        modes = [modes] if isinstance(modes, str) else modes
+        if not isinstance(modes, list):
+            raise FamilyError(f"{where}: prompt_modes must be a list such as [chat, completion] "
+                              f"(got {modes!r})")  # fmt: skip
         for mode in modes:
             if mode not in ("completion", "chat"):
-                raise FamilyError(f"{path}: variant {k}: prompt mode {mode!r} (completion or chat)")
+                raise FamilyError(f"{where}: prompt mode {mode!r} (completion or chat)")
+        objective = item.get("objective")
+        if objective is not None and objective not in OBJECTIVES:
+            raise FamilyError(f"{where}: objective {objective!r} (one of {', '.join(OBJECTIVES)})")
         variants.append(
             Variant(
-                model=_expand(str(item["model"])),
-                name=item.get("name"),
-                objective=item.get("objective"),
+                model=_expand(_text(item["model"], "model", where)),
+                name=_text(item.get("name"), "name", where)
+                if item.get("name") is not None
+                else None,
+                objective=objective,
                 prompt_modes=tuple(modes),
                 model_args=_model_args(item.get("model_args"), f"{path}: variant {k}"),
                 resources=parse_resources(item.get("resources"), f"{path}: variant {k}"),
             )
         )
-    name = str(raw.get("name") or Path(path).stem)
+    name = _text(raw.get("name") or Path(path).stem, "name", str(path))
+    for key in ("title", "note"):
+        if raw.get(key) is not None:
+            _text(raw[key], key, str(path))
+    tasks = raw.get("tasks") or ""
+    if isinstance(tasks, list) and all(isinstance(t, str) for t in tasks):
+        tasks = ",".join(tasks)
+    tasks = _text(tasks, "tasks", str(path))
     limit = raw.get("limit")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise FamilyError(f"{path}: limit must be a positive whole number of items (got {limit!r})")
@@ -157,9 +173,21 @@ def load_family(path: Path) -> Family:
         title=str(raw.get("title") or name),
         note=str(raw.get("note") or ""),
         variants=tuple(variants),
-        tasks=str(raw.get("tasks") or ""),
+        tasks=tasks,
         limit=int(limit) if limit else None,
     )
+
+
+OBJECTIVES = ("base", "instruct", "chat", "code")
+"""The objectives a variant may declare."""
+
+
+def _text(value: Any, key: str, where: str) -> str:
+    """A scalar the file must give as text (a number is read as its text; a list or mapping is
+    bad input)."""
+    if isinstance(value, (dict, list, bool)) or value is None:
+        raise FamilyError(f"{where}: {key} must be text (got {value!r})")
+    return str(value)
 
 
 def _model_args(raw: Any, where: str) -> str:

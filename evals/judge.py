@@ -98,13 +98,16 @@ class Judge:
         return {**self.model.identity.to_dict(), "fingerprint": self.model.identity.fingerprint,
                 "max_tokens": self.max_tokens}  # fmt: skip
 
-    def _prompt(self, request: JudgeRequest) -> str:
+    def _prompt(self, request: JudgeRequest) -> Any:
+        """The judge's prompt as its backend takes it: what ``apply_chat_template`` returns
+        (a string for a local template; a JSON message list, ``JsonChatStr``, for a
+        chat-completions API, which refuses a plain string), else plain text."""
         messages = [
             {"role": "system", "content": request.system},
             {"role": "user", "content": request.user},
         ]
         if self.model.identity.has_chat_template:
-            return str(self.model.lm.apply_chat_template(messages))
+            return self.model.lm.apply_chat_template(messages)
         return f"{request.system}\n\n{request.user}\n\nJudgment:"
 
     def grade(self, requests: list[JudgeRequest]) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from evals.adapter import LoadedModel, PromptMode
+from evals.adapter import LoadedModel, PromptMode, prompt_text
 from evals.usecases import Sampling, TaskSpec, UseCase
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def sampled_task(name: str, manager: Any, sampling: Sampling) -> Any:
 def _record(sample: dict[str, Any], task: TaskSpec) -> dict[str, Any]:
     doc = sample["doc"]
     first_args = sample["arguments"][0] if sample.get("arguments") else ("",)
-    prompt = str(first_args[0])
+    prompt = prompt_text(first_args[0])
     if task.output_type == "generate_until":
         raw: Any = sample["filtered_resps"][0]
         raw = [str(r) for r in raw] if isinstance(raw, list) else str(raw)  # list: samples

@@ -27,7 +27,7 @@ from evals.adapter import (
 from evals.errors import EvalsError
 from evals.family import Family, Variant, family_from_dict, family_to_dict
 from evals.matrix import Column, build_matrix, matrix_markdown
-from evals.model_spec import parse_model_spec
+from evals.model_spec import ModelSpec, parse_model_spec
 from evals.objective import Objective, objective_from_name, parse_objective
 from evals.run_folder import atomic_write_text, reports_lock, write_json
 from evals.run_spec import build_run_spec, first_difference
@@ -77,7 +77,11 @@ def _objective(variant: Variant, name: str) -> Objective:
     return parse_objective(variant.objective) if variant.objective else objective_from_name(name)
 
 
-def _default_mode(objective: Objective) -> str:
+def default_mode(objective: Objective, spec: ModelSpec | None = None) -> str:
+    """The prompt mode a variant competes in when its family entry names none: chat for a
+    chat-completions API (it takes nothing else), else the one its objective calls for."""
+    if spec is not None and spec.is_chat_api:
+        return PromptMode.CHAT.value
     return PromptMode.COMPLETION.value if objective is Objective.BASE else PromptMode.CHAT.value
 
 
@@ -98,7 +102,7 @@ def resolve_columns(
         spec = parse_model_spec(variant.model, variant.model_args)
         name = variant.name or spec.name
         objective = _objective(variant, name)
-        modes = list(variant.prompt_modes) or [_default_mode(objective)]
+        modes = list(variant.prompt_modes) or [default_mode(objective, spec)]
         model_part = predicted_spec_part(spec)
         loaded: LoadedModel | None = None
         for position, mode in enumerate(modes):

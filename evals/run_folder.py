@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.errors import OutputError
+from evals.secrets import redact_known
 
 RESULTS_FILE = "results.json"
 PARTIAL_RESULTS_FILE = "results.partial.json"
@@ -39,11 +40,15 @@ SCHEMA_VERSION = 4  # 4: run_spec.json; 3: clusters, interval methods and trivia
 def atomic_write_text(path: Path, text: str) -> None:
     """Write a file so that readers see either the old content or the whole new content.
 
-    Raises :class:`OutputError` naming ``path`` when it cannot be written."""
+    Every credential the process has seen (:mod:`evals.secrets`) is replaced first, and a lone
+    surrogate (model output can hold one) is written as its ``\\uXXXX`` escape, which JSON reads
+    back as the same character. Raises :class:`OutputError` naming ``path`` when it cannot be
+    written."""
+    text = redact_known(text)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("w", encoding="utf-8") as handle:
+        with tmp.open("w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
@@ -137,7 +142,9 @@ def _jsonable(value: Any) -> Any:
 
 def slugify(name: str) -> str:
     """A folder-safe version of a variant name."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "model"
+    # Leading dots go too: ``..`` or ``.`` would name a folder outside the run store (or the
+    # store itself), and a hidden folder would be skipped by readers.
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-").lstrip(".").strip("-") or "model"
 
 
 class RunFolder:

@@ -23,7 +23,6 @@ stored run only when its spec equals the one it would write; the gate refuses to
 
 from __future__ import annotations
 
-import re
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
@@ -31,18 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from evals.fingerprint import sha256_file, sha256_json, sha256_text
+from evals.secrets import is_secret, redact_url
 
 RUN_SPEC_FILE = "run_spec.json"
 PACKAGE = Path(__file__).resolve().parent
 FEWSHOT_SEED = 1234
 """The seed lm-eval's few-shot sampler gets (``fewshot_random_seed``)."""
-
-SECRET_WORDS = frozenset(
-    {"key", "apikey", "token", "password", "passwd", "secret", "authorization", "auth",
-     "header", "headers", "credential", "credentials", "cookie"}
-)  # fmt: skip
-"""An argument whose name has one of these as a word (``api_key``, ``hf_token``,
-``Authorization``) is a secret: never written. ``tokenizer`` or ``max_tokens`` are not."""
 
 OPERATIONAL_ARGS = frozenset(
     {"batch_size", "max_batch_size", "max_retries", "timeout", "num_concurrent", "device",
@@ -53,31 +46,13 @@ OPERATIONAL_ARGS = frozenset(
 _NOT_COMPARED = (("versions", "suite"), ("versions", "git_commit"))
 
 
-def is_secret(name: str) -> bool:
-    """Whether a model argument or header name holds a secret."""
-    words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower())
-    return any(word in SECRET_WORDS for word in words)
-
-
-REDACTED = "<redacted>"
-
-
-def redact_text(text: str) -> str:
-    """A model spec or ``k=v,k=v`` argument string with every secret value replaced
-    (``hf:pretrained=x,token=abc`` → ``hf:pretrained=x,token=<redacted>``)."""
-    return re.sub(
-        r"(?P<key>[A-Za-z0-9_.-]+)=(?P<value>[^,]*)",
-        lambda m: f"{m['key']}={REDACTED}" if is_secret(m["key"]) else m[0],
-        text,
-    )
-
-
 def answer_args(args: Mapping[str, Any], *, local: bool = False) -> dict[str, Any]:
     """The backend arguments that can change an answer (no secrets, nothing operational; for
     local weights — a GGUF file or a model folder, named by their content hash — not their
     path, which depends on where they happen to lie or on the cache location)."""
     return {
-        k: v for k, v in sorted(args.items())
+        k: redact_url(v) if isinstance(v, str) and "://" in v else v
+        for k, v in sorted(args.items())
         if not is_secret(k) and k not in OPERATIONAL_ARGS and not (local and k == "pretrained")
     }  # fmt: skip
 
@@ -89,7 +64,7 @@ def model_spec_part(
     """The ``model`` part of a run spec."""
     return {
         "backend": backend,
-        "model_hash": model_hash,
+        "model_hash": redact_url(model_hash),
         "pinned": not model_hash.endswith("@unpinned"),
         "model_args": answer_args(model_args, local=local),
         "chat_template_sha256": chat_template_sha256,
@@ -250,6 +225,13 @@ def first_difference(
         if left.get(key) != right.get(key):
             return key, left.get(key), right.get(key)
     return None
+
+
+def unknown_fields(specs: Sequence[Mapping[str, Any]], allow: Iterable[str]) -> list[str]:
+    """The names in ``allow`` that match no comparable field of any of ``specs`` (a typo in
+    ``--allow-different`` would otherwise allow nothing, silently)."""
+    keys = [k for spec in specs for k in _flatten(comparable_part(spec))]
+    return [field for field in allow if not any(_allowed(k, (field,)) for k in keys)]
 
 
 def _allowed(key: str, allowed: Sequence[str]) -> bool:

@@ -10,7 +10,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from evals.adapter import LoadedModel, PromptMode, VariantIdentity, resolve_prompt_mode
+from evals.adapter import (
+    SERVER_TIMEOUT,
+    LoadedModel,
+    PromptMode,
+    VariantIdentity,
+    resolve_prompt_mode,
+)
 from evals.baselines import baseline_summary, compare_to_baselines, policy_statistics
 from evals.errors import BackendError, EvalsError, OutputError, is_file_error
 from evals.judge import Judge
@@ -229,8 +235,15 @@ def run_evaluation(
         except OSError as err:
             kept = f"(finished use cases kept in {folder.path})"
             if not is_file_error(err):  # a connection, a timeout: the backend
+                hint = (
+                    " (no answer in time: MODEL_ARGS=timeout=SECONDS sets the wait per "
+                    f"request, default {SERVER_TIMEOUT} s)"
+                    if "timeout" in f"{type(err).__name__} {err}".lower()
+                    or "timed out" in str(err).lower()
+                    else ""
+                )
                 raise BackendError(
-                    f"model backend failed during {use_case.name}: {err} {kept}"
+                    f"model backend failed during {use_case.name}: {err}{hint} {kept}"
                 ) from None
             # A full disk, a denied permission, a file where a folder should be: the files.
             path = Path(str(err.filename)) if err.filename is not None else folder.path

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,10 +19,11 @@ Reply = Callable[[dict[str, Any]], str]
 
 @contextmanager
 def openai_stub(
-    reply: Reply, fail_after: int | None = None
+    reply: Reply, fail_after: int | None = None, stall: float = 0.0
 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Serve on 127.0.0.1 at a free port; yields the ``/v1`` base URL and the request log.
-    After ``fail_after`` completion requests every further one gets a 503 (a server gone bad)."""
+    After ``fail_after`` completion requests every further one gets a 503 (a server gone bad);
+    ``stall``: seconds each completion request waits before its answer (a stalled server)."""
     requests: list[dict[str, Any]] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -37,7 +39,7 @@ def openai_stub(
             self.wfile.write(data)
 
         def do_GET(self) -> None:
-            if self.path.rstrip("/") == "/v1/models":
+            if self.path.split("?", 1)[0].rstrip("/") == "/v1/models":
                 self._send(200, {"object": "list", "data": [{"id": "stub", "object": "model"}]})
             else:
                 self._send(404, {"error": "not found"})
@@ -49,11 +51,14 @@ def openai_stub(
             if fail_after is not None and len(requests) > fail_after:
                 self._send(503, {"error": "service unavailable"})
                 return
-            if self.path == "/v1/chat/completions":
+            if stall:
+                time.sleep(stall)
+            path = self.path.split("?", 1)[0]  # a key may ride in the query string
+            if path == "/v1/chat/completions":
                 message = {"role": "assistant", "content": reply(body)}
                 choices = [{"index": 0, "message": message, "finish_reason": "stop"}]
                 self._send(200, {"id": "x", "object": "chat.completion", "choices": choices})
-            elif self.path == "/v1/completions":
+            elif path == "/v1/completions":
                 prompts = body["prompt"] if isinstance(body["prompt"], list) else [body["prompt"]]
                 choices = [
                     {"index": i, "text": reply({**body, "prompt": p}), "finish_reason": "stop"}

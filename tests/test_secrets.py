@@ -40,7 +40,7 @@ def test_api_key_is_sent_and_never_written(tmp_path: Path) -> None:
 
 
 def test_secret_values_in_spec_strings_are_redacted() -> None:
-    from evals.run_spec import redact_text
+    from evals.secrets import redact_text
 
     assert redact_text(f"hf:pretrained=org/x,token={SECRET},dtype=bfloat16") == (
         "hf:pretrained=org/x,token=<redacted>,dtype=bfloat16")  # fmt: skip
