@@ -35,7 +35,7 @@ EVAL_FLAGS := --model "$(MODEL)" --tasks "$(TASKS)" \
 	--batch-size "$(BATCH_SIZE)" $(if $(LIMIT),--limit $(LIMIT)) $(DATA_FLAGS) \
 	$(if $(PROMPT_MODE),--prompt-mode $(PROMPT_MODE)) $(if $(OBJECTIVE),--objective $(OBJECTIVE)) \
 	$(if $(JUDGE),--judge "$(JUDGE)") $(if $(SAMPLES),--samples $(SAMPLES)) \
-	$(if $(TEMPERATURE),--temperature $(TEMPERATURE))
+	$(if $(TEMPERATURE),--temperature $(TEMPERATURE)) $(if $(DRY_RUN),--dry-run)
 
 .PHONY: install sandbox eval test test-fast lint gemma clean mutation plan tasks
 

@@ -116,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="replies per item, for pass@k (code; needs --temperature)",
     )
+    ev.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would be evaluated; load no model, read no data",
+    )
     ev.add_argument("--temperature", type=float, default=0.0,
                     help="sampling temperature (0: greedy, one reply per item)")  # fmt: skip
     _add_run_options(ev)

@@ -113,6 +113,34 @@ def runnable_use_cases(use_cases: list[Any]) -> tuple[list[Any], dict[str, str]]
     return runnable, not_run
 
 
+def print_eval_plan(args: argparse.Namespace, use_cases: list[Any]) -> int:
+    """``evals eval --dry-run``: what the command would evaluate, how, and from which data,
+    without loading a model, reading a data file or reaching a hub or server."""
+    from evals.benchmarks.sources import resolve_source
+    from evals.model_spec import parse_model_spec
+
+    spec = parse_model_spec(args.model, args.model_args)
+    source = resolve_source()
+    print(f"model: {redact_text(spec.raw) or 'default'} ({spec.source}, lm-eval backend "
+          f"{spec.backend}), variant {spec.name}")  # fmt: skip
+    mode = args.prompt_mode or "from the objective and the chat template, when it loads"
+    print(f"prompt mode: {mode}; objective: {args.objective or 'read from the name'}")
+    print(f"items per use case: {args.limit or 'all'}; batch size: {args.batch_size}"
+          + (f"; {args.samples} samples at temperature {args.temperature}"
+             if args.samples > 1 else ""))  # fmt: skip
+    for use_case in use_cases:
+        revision = f"revision {source.revision}" if source.revision else "head, pinned at run time"
+        if not use_case.benchmark:
+            where = "bundled"
+        elif source.kind == "hub":
+            where = f"hub ({revision})"
+        else:
+            where = f"DATA_DIR {source.data_dir or '(not set)'}"
+        print(f"  {use_case.name}: data {where}")
+    print("dry run: nothing loaded, nothing evaluated")
+    return 0
+
+
 def eval_command(args: argparse.Namespace) -> int:
     from evals.adapter import load_model
     from evals.model_spec import parse_model_spec
@@ -122,8 +150,11 @@ def eval_command(args: argparse.Namespace) -> int:
     from evals.usecases import select_use_cases
 
     use_cases = select_use_cases(
-        args.tasks, Path(args.tasks_dir), suite=args.suite or None, sampling=sampling(args)
-    )
+        args.tasks, Path(args.tasks_dir), suite=args.suite or None, sampling=sampling(args),
+        check_data=not args.dry_run,
+    )  # fmt: skip
+    if args.dry_run:
+        return print_eval_plan(args, use_cases)
     not_run: dict[str, str] = {}
     if not args.tasks and not args.suite:  # the default suite: run what this machine can
         use_cases, not_run = runnable_use_cases(use_cases)

@@ -168,10 +168,12 @@ def select_use_cases(
     suite: str | None = None,
     data_source: DataSource | None = None,
     sampling: Sampling | None = None,
+    check_data: bool = True,
 ) -> list[UseCase]:
     """The use cases or benchmarks named in ``TASKS=a,b``, else those of ``SUITE=`` (default:
     the bundled use cases), in the order given. Benchmarks get ``data_source`` (default: from
-    the environment), and their files are checked here, before any model is loaded. With
+    the environment), and their files are checked here, before any model is loaded (not with
+    ``check_data=False``: a dry run, which reads no data and reaches no hub). With
     ``sampling``, every chosen task must score several replies per item (code's pass@k)."""
     available = discover_use_cases(tasks_dir)
     wanted = [n.strip() for n in (names or "").split(",") if n.strip()]
@@ -193,7 +195,8 @@ def select_use_cases(
         unit = available[name]
         if unit.benchmark:
             unit = replace(unit, data_source=source)
-            _ = unit.data_provenance  # a missing file or DATA_DIR fails here, with its path
+            if check_data:  # a missing file or DATA_DIR fails here, with its path
+                _ = unit.data_provenance
         chosen.append(replace(unit, sampling=sampling) if sampling is not None else unit)
     if sampling is not None:
         greedy = [u.name for u in chosen if not all(t.definition.sampled for t in u.tasks)]
