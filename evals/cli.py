@@ -85,16 +85,26 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--model", default="", help="model spec (default: embedded SmolLM2-135M-Instruct)"
     )
-    ev.add_argument("--model-args", default=os.environ.get("EVALS_MODEL_ARGS", ""),
-                    help="extra lm-eval model args: k=v,k=v (default: $EVALS_MODEL_ARGS)")
+    ev.add_argument(
+        "--model-args",
+        default=os.environ.get("EVALS_MODEL_ARGS", ""),
+        help="extra lm-eval model args: k=v,k=v (default: $EVALS_MODEL_ARGS)",
+    )
     ev.add_argument("--prompt-mode", default=None, choices=["completion", "chat"])
     ev.add_argument("--objective", default=None, help="override: base, instruct, chat, code")
     ev.add_argument("--judge", default="", help="model spec of the judge for MT-Bench use cases")
-    ev.add_argument("--judge-args", default=os.environ.get("EVALS_JUDGE_ARGS", ""),
-                    help="extra lm-eval model args for the judge (default: $EVALS_JUDGE_ARGS)")
+    ev.add_argument(
+        "--judge-args",
+        default=os.environ.get("EVALS_JUDGE_ARGS", ""),
+        help="extra lm-eval model args for the judge (default: $EVALS_JUDGE_ARGS)",
+    )
     ev.add_argument("--judge-max-tokens", type=int, default=512, help="judgment length cap")
-    ev.add_argument("--samples", type=int, default=1,
-                    help="replies per item, for pass@k (code; needs --temperature)")
+    ev.add_argument(
+        "--samples",
+        type=int,
+        default=1,
+        help="replies per item, for pass@k (code; needs --temperature)",
+    )
     ev.add_argument("--temperature", type=float, default=0.0,
                     help="sampling temperature (0: greedy, one reply per item)")  # fmt: skip
     _add_run_options(ev)
@@ -107,10 +117,18 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--baseline", required=True, help="run folder or model spec")
     gate.add_argument("--policy", default="", help="policy YAML (default: the shipped policy)")
     gate.add_argument("--out", default="", help="folder for the summary, JUnit XML and verdict")
-    gate.add_argument("--model-args", default=os.environ.get("EVALS_MODEL_ARGS", ""),
-                      help="extra lm-eval model args for specs (default: $EVALS_MODEL_ARGS)")
-    gate.add_argument("--allow-different", action="append", default=[], metavar="FIELD",
-                      help="compare although this run-spec field differs (recorded)")
+    gate.add_argument(
+        "--model-args",
+        default=os.environ.get("EVALS_MODEL_ARGS", ""),
+        help="extra lm-eval model args for specs (default: $EVALS_MODEL_ARGS)",
+    )
+    gate.add_argument(
+        "--allow-different",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="compare although this run-spec field differs (recorded)",
+    )
     _add_run_options(gate)  # --tasks/--limit apply when the baseline is a model spec
     gate.set_defaults(handler=commands.gate_command)
 
@@ -118,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     matrix.add_argument("--family", default="", help="family YAML file")
     matrix.add_argument("--models", default="", help="space-separated model specs instead")
     matrix.add_argument("--reports", default="reports", help="reports folder")
+    matrix.add_argument("--families", default="families",
+                        help="family files the index lists when not evaluated yet")  # fmt: skip
     _add_run_options(matrix)  # --tasks/--limit override the family file's
     matrix.add_argument("--executor", default="local", choices=["local", "processes", "ray"],
                         help="where cells run: this process (default), a local pool of --jobs "
@@ -152,13 +172,26 @@ def build_parser() -> argparse.ArgumentParser:
         "plan", help="how many items a comparison needs (assumed noise, or measured on two runs)"
     )
     plan.add_argument("--gap", type=float, default=10.0, help="true difference to find (points)")
-    plan.add_argument("--margin", type=float, default=None,
-                      help="gate: allowed drop to show an unchanged candidate within")
+    plan.add_argument(
+        "--margin",
+        type=float,
+        default=None,
+        help="gate: allowed drop to show an unchanged candidate within",
+    )
     plan.add_argument("--rate", type=float, default=50.0, help="pass/fail score level (percent)")
-    plan.add_argument("--discordance", type=float, default=None,
-                      help="share of items on which the two systems differ (default: worst case)")
-    plan.add_argument("--runs", nargs=2, metavar="RUN", default=None,
-                      help="two run folders: use the noise measured between them")
+    plan.add_argument(
+        "--discordance",
+        type=float,
+        default=None,
+        help="share of items on which the two systems differ (default: worst case)",
+    )
+    plan.add_argument(
+        "--runs",
+        nargs=2,
+        metavar="RUN",
+        default=None,
+        help="two run folders: use the noise measured between them",
+    )
     plan.add_argument("--alpha", type=float, default=0.05)
     plan.add_argument("--power", type=float, default=0.80)
     plan.add_argument("--comparisons", type=int, default=1, help="tests in the family (Holm)")
@@ -172,8 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     score = subcommands.add_parser("score", help="score files made elsewhere (no model)")
     score.add_argument("kind", choices=["ner", "squad", "sentiment", "rouge", "code", "chat"])
-    score.add_argument("gold", help="gold / reference file (code: HumanEval-format problems; "
-                       "chat: dialogues JSONL)")
+    score.add_argument(
+        "gold",
+        help="gold / reference file (code: HumanEval-format problems; chat: dialogues JSONL)",
+    )
     score.add_argument("pred", help="prediction file (code: human-eval samples JSONL; chat: "
                        '{"id", "replies": [...]} per dialogue)')  # fmt: skip
     score.add_argument("--v2", action="store_true", help="squad: force v2.0 rules")

@@ -206,26 +206,42 @@ def matrix_command(args: argparse.Namespace) -> int:
     outcome = build_family(
         family, runs_root=Path(args.output), reports_root=Path(args.reports),
         tasks_dir=Path(args.tasks_dir), evaluate=True, batch_size=args.batch_size,
+        families_dir=Path(args.families),
     )  # fmt: skip
     print_build(outcome)
     return 0
 
 
 def report_command(args: argparse.Namespace) -> int:
-    """``evals report`` / ``evals site``: every family page again from stored runs, then the
-    leaderboard index and its exports from every stored run (single and LIMIT runs included)."""
-    from evals.matrix_build import rebuild_reports
+    """``evals report`` / ``evals site``: every family's matrix and page again from the runs its
+    stored matrix names, then the leaderboard index and its exports from every stored run
+    (single and LIMIT runs included). No model is loaded or fingerprinted and no data set read
+    (:mod:`evals.publish`); family files with nothing stored are listed as not evaluated yet."""
+    from evals.matrix_build import BuildOutcome
+    from evals.publish import (
+        pending_families,
+        pending_lines,
+        rebuild_stored_families,
+        write_matrix_files,
+    )
+    from evals.run_folder import reports_lock
     from evals.site import write_site
 
-    outcomes = rebuild_reports(
-        runs_root=Path(args.output), reports_root=Path(args.reports),
-        tasks_dir=Path(args.tasks_dir), families_dir=Path(args.families),
-    )  # fmt: skip
-    for outcome in outcomes:
-        print_build(outcome)
-    if not outcomes:
+    runs, reports, families_dir = Path(args.output), Path(args.reports), Path(args.families)
+    with reports_lock(reports):
+        rebuilt = rebuild_stored_families(runs, reports, families_dir)
+        written = {name: write_matrix_files(reports, family.matrix, latest=False)
+                   for name, family in rebuilt.items()}  # fmt: skip
+        paths = write_site(reports, {name: family.columns for name, family in rebuilt.items()},
+                           runs_root=runs, families_dir=families_dir)  # fmt: skip
+        pending = pending_families(reports, families_dir)
+    for name, family in rebuilt.items():
+        page = {f"page_{name}": paths.pop(f"page_{name}")} if f"page_{name}" in paths else {}
+        reused = tuple(column.key for column in family.columns)
+        print_build(BuildOutcome(family.matrix, written[name] | page, (), reused))
+    print("\n".join(pending_lines(pending)) or "")
+    if not rebuilt and not pending:
         print("no families found (families/*.yaml or reports/families/*/matrix.json)")
-    paths = write_site(Path(args.reports), {}, runs_root=Path(args.output))
     print("\n".join(f"{kind}: {path}" for kind, path in paths.items()))
     return 0
 

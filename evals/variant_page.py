@@ -40,6 +40,8 @@ def _published(value: Any) -> Any:
 
 
 def _run_entry(run: StoredRun, site_dir: Path) -> dict[str, Any]:
+    from evals.sample_page import sample_page_name
+
     try:
         spec: Any = _published(run.run_spec)
     except RunFolderError as err:
@@ -52,7 +54,8 @@ def _run_entry(run: StoredRun, site_dir: Path) -> dict[str, Any]:
             "metric": entry.get("primary_metric"), "value": primary.get("value"),
             "ci_low": primary.get("ci_low"), "ci_high": primary.get("ci_high"),
             "n": entry.get("n"),
-            "samples": [f"{folder}/{f}" for f in entry.get("samples_files") or []],
+            "samples": f"{sample_page_name(run)}#uc={name}",
+            "raw": [f"{folder}/{f}" for f in entry.get("samples_files") or []],
         }  # fmt: skip
     return {
         "created_utc": run.results.get("created_utc", ""), "folder": folder,

@@ -51,25 +51,34 @@ def test_leaderboard_in_a_real_browser(tmp_path: Path) -> None:
         assert HOSTILE in _variants(page)
         assert page.locator("#family-links a").inner_text() == HOSTILE
         assert page.locator("img").count() == 0 and page.evaluate("window.__pwned === undefined")
-        # Leader and not-separable cells print their state, not only a colour.
-        qa = {v: page.locator(f"#leaderboard tbody tr:nth-child({i + 1}) td[data-column='qa']")
-              for i, v in enumerate(_variants(page))}  # fmt: skip
-        # The n=8 run leads on its point estimate, but its wide interval overlaps two others.
-        assert "▲ leader" in qa["based"].inner_text()
-        assert "n=8 is small" in qa["based"].inner_text()
-        assert "≈ not separable" in qa["instr"].inner_text()
+        # Leader and not-separable cells print their state, not only a colour; the n=8 smoke
+        # run scores highest but is listed apart and never ranked.
+        rows = page.locator("#leaderboard tbody tr[data-key]")
+        qa = {v: rows.nth(i).locator("td[data-column='qa']") for i, v in enumerate(_variants(page))}
+        assert _variants(page) == ["instr", "chatty", HOSTILE, "based"]  # by mean rank
+        assert "▲" not in qa["based"].inner_text() and "smoke run" in qa["based"].inner_text()
+        assert (
+            "Smoke and small runs (1)"
+            in page.locator("tbody.small-runs th.group-head").inner_text()
+        )
+        assert "▲ leader" in qa["instr"].inner_text()
         assert "≈ not separable" in qa["chatty"].inner_text()
         assert "▲" not in qa[HOSTILE].inner_text() and "≈" not in qa[HOSTILE].inner_text()
         assert "trivial (majority) 50.0" in qa["instr"].inner_text()
+        assert (
+            "accuracy" in page.locator("th[aria-sort] >> text=qa").first.locator("..").inner_text()
+        )
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "leaderboard.png"), full_page=True)
-        # Sort by a use case: descending first, then ascending; by keyboard (Tab + Enter).
+        # Sort by a use case: descending first, then ascending; by keyboard (Tab + Enter), the
+        # focus staying on the sort button.
         page.click("button[data-sort='qa']")
-        assert _variants(page)[:2] == ["based", "instr"]
+        assert _variants(page)[:2] == ["instr", "chatty"] and _variants(page)[-1] == "based"
         page.focus("button[data-sort='qa']")
         page.keyboard.press("Enter")
         assert _variants(page)[0] == HOSTILE
         assert page.locator("th[aria-sort='ascending'] button[data-sort='qa']").count() == 1
+        assert page.evaluate("document.activeElement.dataset.sort") == "qa"
         # Filters, each alone and together.
         page.select_option("#filter-objective", "base")
         assert _variants(page) == ["based"]
@@ -145,9 +154,11 @@ def test_the_site_works_from_a_static_host(tmp_path: Path) -> None:
             assert page.locator("#row-count").inner_text() == "4 of 4 rows"
             page.click("a.variant-link >> text=instr")
             assert page.locator("#history-chart g.series").count() == 2
-            href = page.locator("#history-table a.samples").first.get_attribute("href")
+            href = page.locator("#history-table a.raw").first.get_attribute("href")
             samples = page.request.get(urljoin(page.url, href or ""))
             assert samples.ok and '"doc_hash"' in samples.text()  # linked relatively
+            page.locator("#history-table a.samples").first.click()
+            assert page.locator("#sample-view .pane.output").count() == 1  # the HTML viewer
             browser.close()
     finally:
         server.shutdown()

@@ -134,20 +134,43 @@
     const onlyDisagree = document.getElementById("only-disagree");
     const view = document.getElementById("sample-view");
     const counter = document.getElementById("sample-count");
+    const scoreFilter = document.getElementById("sample-score");
+    const textFilter = document.getElementById("sample-text");
     for (const name of Object.keys(DATA.samples)) useCaseSelect.appendChild(el("option", { value: name }, name));
+    const wanted = new URLSearchParams(location.hash.slice(1)).get("uc");
+    if (wanted && wanted in DATA.samples) useCaseSelect.value = wanted;
     function disagrees(item) {
       const scores = Object.values(item.outputs).map((o) => o.score);
       return new Set(scores.map((s) => Number(s).toFixed(4))).size > 1;
     }
+    function matches(item) {
+      const outs = Object.values(item.outputs);
+      if (scoreFilter && scoreFilter.value === "above" && !outs.some((o) => o.score > 0)) return false;
+      if (scoreFilter && scoreFilter.value === "zero" && !outs.some((o) => o.score === 0)) return false;
+      const query = textFilter ? textFilter.value.trim().toLowerCase() : "";
+      if (!query) return true;
+      const texts = [item.input, item.target, ...outs.map((o) => o.raw), ...outs.map((o) => o.parsed)];
+      return texts.some((t) => String(t || "").toLowerCase().includes(query));
+    }
     function items() {
       const all = DATA.samples[useCaseSelect.value] || [];
-      return onlyDisagree.checked ? all.filter(disagrees) : all;
+      return all.filter((it) => (!onlyDisagree || !onlyDisagree.checked || disagrees(it)) && matches(it));
     }
     function fillItems() {
       const list = items();
+      const all = (DATA.samples[useCaseSelect.value] || []).length;
       itemSelect.replaceChildren(...list.map((it, i) => el("option", { value: String(i) }, it.item_id)));
-      counter.textContent = `${list.length} items`;
+      const error = (DATA.errors || {})[useCaseSelect.value];
+      counter.textContent = error ? `samples unreadable: ${error}` : `${list.length} of ${all} items`;
       show();
+    }
+    // A chat prompt is shown as the messages sent, one pane per message with its role.
+    function prompt(p) {
+      if (p === undefined || p === null || p === "") return [];
+      if (!Array.isArray(p)) return [el("div", { class: "label" }, "prompt as sent"), el("div", { class: "pane", id: "sample-prompt" }, p)];
+      return [el("div", { class: "label" }, `prompt as sent (${p.length} messages)`),
+        el("div", { id: "sample-prompt" }, ...p.map((m) => el("div", { class: "message" },
+          el("span", { class: "role" }, m.role), el("div", { class: "pane" }, m.content))))];
     }
     function show() {
       const list = items();
@@ -156,6 +179,7 @@
       if (!item) { view.appendChild(el("p", { class: "meta" }, "No items.")); return; }
       view.appendChild(el("div", { class: "label" }, "input"));
       view.appendChild(el("div", { class: "pane", id: "sample-input" }, item.input));
+      for (const node of prompt(item.prompt)) view.appendChild(node);
       view.appendChild(el("div", { class: "label" }, "reference"));
       view.appendChild(el("div", { class: "pane", id: "sample-reference" }, item.target));
       function outcome(out) {
@@ -178,7 +202,9 @@
     }
     useCaseSelect.addEventListener("change", fillItems);
     itemSelect.addEventListener("change", show);
-    onlyDisagree.addEventListener("change", fillItems);
+    if (onlyDisagree) onlyDisagree.addEventListener("change", fillItems);
+    if (scoreFilter) scoreFilter.addEventListener("change", fillItems);
+    if (textFilter) textFilter.addEventListener("input", fillItems);
     document.getElementById("prev-item").addEventListener("click", () => {
       itemSelect.value = String(Math.max(0, Number(itemSelect.value) - 1)); show(); });
     document.getElementById("next-item").addEventListener("click", () => {
@@ -196,4 +222,5 @@
   }
 
   if (DATA.kind === "family") renderFamily();
+  if (DATA.kind === "samples") renderSamples(Object.fromEntries(DATA.columns.map((c) => [c.key, c])));
 })();

@@ -61,7 +61,8 @@
       const c = r.cells[u];
       if (!c) return el("td", { class: "missing" }, "—");
       return el("td", {}, el("strong", {}, fmt(c.value)), ` [${fmt(c.ci_low)}, ${fmt(c.ci_high)}] n ${c.n} `,
-        ...c.samples.map((s) => el("a", { href: s, class: "samples" }, "samples")));
+        el("a", { href: c.samples, class: "samples" }, "samples"),
+        ...c.raw.map((s) => el("a", { href: s, class: "raw" }, "jsonl")));
     }))));
   const specs = document.getElementById("run-specs");
   runs.forEach((r) => specs.appendChild(el("details", {}, el("summary", {}, `${r.created_utc} · ${r.folder}`),
