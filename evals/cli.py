@@ -117,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--baseline", required=True, help="run folder or model spec")
     gate.add_argument("--policy", default="", help="policy YAML (default: the shipped policy)")
     gate.add_argument("--out", default="", help="folder for the summary, JUnit XML and verdict")
+    gate.add_argument("--link-base", default="", metavar="URL",
+                      help="where the --out folder is published (artifact or site URL): "
+                      "the summary's links are absolute, so they resolve from a PR "
+                      "comment")  # fmt: skip
     gate.add_argument(
         "--model-args",
         default=os.environ.get("EVALS_MODEL_ARGS", ""),

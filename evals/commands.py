@@ -134,6 +134,9 @@ def gate_command(args: argparse.Namespace) -> int:
     from evals.gate_report import default_out_folder, markdown_summary, write_gate_outputs
     from evals.usecases import discover_use_cases
 
+    link_base = args.link_base.strip()
+    if link_base and not link_base.startswith(("https://", "http://")):
+        raise EvalsError(f"--link-base must be an http(s) URL (got {link_base!r})")
     known = set(discover_use_cases(Path(args.tasks_dir)))
     policy = load_policy(Path(args.policy) if args.policy else None, known=known)
     settings = SpecSettings(
@@ -144,7 +147,7 @@ def gate_command(args: argparse.Namespace) -> int:
     baseline, candidate = gate_runs(args.baseline, args.candidate, settings)
     result = decide(baseline, candidate, policy, tuple(args.allow_different))
     out = Path(args.out) if args.out else default_out_folder(result)
-    paths = write_gate_outputs(result, out)
+    paths = write_gate_outputs(result, out, link_base=link_base or None)
     print(markdown_summary(result, diff_page=str(paths["diff"])))
     print("\n".join(f"{kind}: {path}" for kind, path in paths.items()))
     return result.exit_code
