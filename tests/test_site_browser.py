@@ -3,6 +3,7 @@ network request. Screenshots go to reports/test-artifacts/."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from evals.run_folder import write_json
@@ -164,3 +165,54 @@ def test_the_site_works_from_a_static_host(tmp_path: Path) -> None:
         server.shutdown()
     assert errors == []
     assert requests and all(url.startswith(origin) for url in requests), requests
+
+
+def test_every_cell_reaches_its_samples_as_html_in_one_click(tmp_path: Path) -> None:
+    """Before: variant → "samples" opened a raw .jsonl whose prompt was a Python repr."""
+    import json
+
+    from playwright.sync_api import sync_playwright
+
+    index = _store(tmp_path)
+    folder = next((tmp_path / "runs" / "instr").iterdir())
+    path = folder / "samples_qa.jsonl"
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    messages = [
+        {"role": "system", "content": "Answer briefly."},
+        {"role": "user", "content": HOSTILE},
+    ]
+    records[0]["prompt"] = f"JsonChatStr(prompt={json.dumps(messages)!r})"  # as older runs stored
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    index = write_site(tmp_path / "reports", {}, runs_root=tmp_path / "runs")["index"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS)
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(index.as_uri())
+        rows = page.locator("#leaderboard tbody tr[data-key]")
+        for i in range(rows.count()):  # every cell links to an HTML page, the use case named
+            for link in rows.nth(i).locator("td.cell a.samples-link").all():
+                href = link.get_attribute("href") or ""
+                assert re.match(r"^samples-[0-9a-f]{16}\.html#uc=\w+$", href), href
+        rows.nth(0).locator("td[data-column='qa'] a.samples-link").click()  # instr, qa
+        assert (
+            page.url.endswith("#uc=qa") and page.locator("#sample-use-case").input_value() == "qa"
+        )
+        assert page.locator("#sample-count").inner_text() == "40 of 40 items"
+        assert page.locator("#sample-prompt .message .role").all_text_contents() == [
+            "system",
+            "user",
+        ]
+        assert page.locator("#sample-prompt .message .pane").nth(1).inner_text() == HOSTILE
+        assert page.evaluate("window.__pwned === undefined") and page.locator("img").count() == 0
+        page.select_option("#sample-score", "zero")
+        assert page.locator("#sample-count").inner_text() == "8 of 40 items"
+        page.select_option("#sample-score", "")
+        page.fill("#sample-text", "answer 3")
+        assert page.locator("#sample-count").inner_text() == "11 of 40 items"  # 3, 30…39
+        assert "answer 3" in page.locator("#sample-view .pane.output").inner_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "run-samples.png"), full_page=True)
+        browser.close()
+    assert errors == []

@@ -104,3 +104,24 @@ def test_variant_page_in_a_real_browser(tmp_path: Path) -> None:
         browser.close()
     assert errors == []
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
+
+
+def test_chat_prompts_are_stored_and_shown_as_messages() -> None:
+    """lm-eval wraps chat messages in JsonChatStr, whose str() is a Python repr: new runs store
+    the messages, and the viewer reads older runs' repr back as messages."""
+    import json
+    from dataclasses import dataclass
+
+    from evals.lm_eval_tasks import prompt_as_sent
+    from evals.sample_page import prompt_messages
+
+    @dataclass
+    class JsonChatStr:  # lm-eval's shape: the messages as JSON text in .prompt
+        prompt: str
+
+    JsonChatStr.__qualname__ = "JsonChatStr"  # its repr as lm-eval's class writes it
+    messages = [{"role": "user", "content": 'it\'s "quoted" <b>'}]
+    wrapped = JsonChatStr(json.dumps(messages))
+    assert prompt_as_sent(wrapped) == messages and prompt_as_sent("plain text") == "plain text"
+    assert prompt_messages(repr(wrapped)) == messages == prompt_messages(messages)
+    assert prompt_messages("plain text") is None
