@@ -228,12 +228,14 @@ def write_leaderboard(
     """Write ``index.html``, ``leaderboard.json``, ``leaderboard.csv`` and one page per variant
     under ``site`` (the site folder, or its staged copy beside it) from every stored run (the
     caller holds the reports lock)."""
+    from evals.compare import attach_compare
     from evals.run_folder import atomic_write_text, write_json
     from evals.sample_page import write_sample_pages
     from evals.variant_page import write_variant_pages
 
     runs = find_runs(runs_root)
     data = leaderboard_data(runs, family_links(reports_root), site, pending)
+    attach_compare(data["rows"], latest_runs(runs), site)  # "compare with…" pages
     paths = {"index": site / "index.html", "leaderboard_json": site / "leaderboard.json",
              "leaderboard_csv": site / "leaderboard.csv"}  # fmt: skip
     atomic_write_text(paths["index"], leaderboard_page(data, suite))

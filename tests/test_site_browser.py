@@ -216,3 +216,63 @@ def test_every_cell_reaches_its_samples_as_html_in_one_click(tmp_path: Path) -> 
         page.screenshot(path=str(ARTIFACTS / "run-samples.png"), full_page=True)
         browser.close()
     assert errors == []
+
+
+def test_two_comparable_rows_reach_their_diff_in_two_clicks(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    index = _store(tmp_path)  # chatty and the hostile row: the same use cases and run spec
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(index.as_uri())
+        rows = page.locator("#leaderboard tbody tr[data-key]")
+        chatty = rows.nth(_variants(page).index("chatty"))
+        picker = chatty.locator("select.compare")
+        assert picker.locator("option").all_text_contents() == [
+            "compare with…",
+            f"{HOSTILE} (chat)",
+        ]
+        assert rows.nth(_variants(page).index("instr")).locator("select.compare").count() == 0
+        picker.select_option(label=f"{HOSTILE} (chat)")  # opening the list, then a choice
+        page.wait_for_url("**/diff-*.html")
+        assert page.locator("#diff-table tr[data-use-case='qa'] .values").inner_text() == (
+            "77.5 → 0.0"
+        ) or page.locator("#diff-table tr[data-use-case='qa'] .values").inner_text() == (
+            "0.0 → 77.5"
+        )
+        assert page.evaluate("window.__pwned === undefined")
+        browser.close()
+    assert errors == []
+
+
+def test_the_view_is_in_the_url_and_the_index_is_usable_at_400px(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    index = _store(tmp_path)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS)
+        page = browser.new_page(viewport={"width": 400, "height": 800})
+        page.goto(index.as_uri())
+        page.click("button[data-sort='qa']")
+        page.select_option("#filter-prompt-mode", "chat")
+        page.fill("#search", "t")
+        view = _variants(page)
+        assert "sort=qa" in page.url and "prompt_mode=chat" in page.url and "q=t" in page.url
+        shared = page.url
+        other = browser.new_page(viewport={"width": 400, "height": 800})
+        other.goto(shared)  # the same view from the link alone
+        assert _variants(other) == view and other.locator("#search").input_value() == "t"
+        assert other.locator("#filter-prompt-mode").input_value() == "chat"
+        assert other.locator("th[aria-sort='descending'] button[data-sort='qa']").count() == 1
+        # 400 px: the page itself never scrolls sideways (the table scrolls in its box) and
+        # the variant column stays in view while it does
+        assert other.evaluate("document.documentElement.scrollWidth") <= 400
+        other.locator(".scroll").evaluate("box => { box.scrollLeft = 10000; }")
+        name = other.locator("#leaderboard tbody th.variant").first.bounding_box()
+        assert name is not None and 0 <= name["x"] < 60
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        other.screenshot(path=str(ARTIFACTS / "leaderboard-400px-scrolled.png"), full_page=True)
+        browser.close()

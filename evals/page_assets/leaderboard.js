@@ -113,11 +113,23 @@
     return DATA.rows.filter((r) => (!query || r.variant.toLowerCase().includes(query))
       && Object.values(filters).every((f) => !f.select.value || f.of(r).includes(f.select.value)));
   }
+  // "compare with…": the run-vs-run page of this row and a comparable one (written at build
+  // time): one click opens the list, a second opens the page.
+  function comparePicker(r) {
+    if (r.compare_too_many) return el("div", { class: "meta" }, `${r.compare_too_many} comparable runs: compare two with evals diff`);
+    if (!(r.compare || []).length) return null;
+    const select = el("select", { class: "compare", "aria-label": `compare ${r.variant} with…`,
+      onchange: () => { if (select.value) location.href = select.value; } },
+      el("option", { value: "" }, "compare with…"),
+      ...r.compare.map((c) => el("option", { value: c.page }, c.label)));
+    return select;
+  }
   function rowNode(r) {
     return el("tr", { "data-key": r.key, class: r.small ? "small-run" : "" },
       el("th", { scope: "row", class: "variant" }, el("a", { href: r.page, class: "variant-link" }, r.variant),
         el("div", { class: "meta" }, r.limit !== null ? `limit ${r.limit} · ` : "", r.created_utc),
-        el("div", { class: "meta" }, r.families.length ? `family: ${r.families.join(", ")}` : "")),
+        el("div", { class: "meta" }, r.families.length ? `family: ${r.families.join(", ")}` : ""),
+        comparePicker(r)),
       el("td", { class: "rank" }, r.mean_rank === null ? "—" : fmt(r.mean_rank, 2)),
       el("td", { class: "meta" }, `${r.objective} · ${r.backend} · ${r.prompt_mode}`),
       ...DATA.columns.map((c) => cellNode(r, c)));
