@@ -229,6 +229,7 @@ def write_leaderboard(
     under ``site`` (the site folder, or its staged copy beside it) from every stored run (the
     caller holds the reports lock)."""
     from evals.compare import attach_compare
+    from evals.publish import publish_gate_pages
     from evals.run_folder import atomic_write_text, write_json
     from evals.sample_page import write_sample_pages
     from evals.variant_page import write_variant_pages
@@ -236,6 +237,7 @@ def write_leaderboard(
     runs = find_runs(runs_root)
     data = leaderboard_data(runs, family_links(reports_root), site, pending)
     attach_compare(data["rows"], latest_runs(runs), site)  # "compare with…" pages
+    data["gates"] = publish_gate_pages(reports_root, site)  # the gates' run-vs-run pages
     paths = {"index": site / "index.html", "leaderboard_json": site / "leaderboard.json",
              "leaderboard_csv": site / "leaderboard.csv"}  # fmt: skip
     atomic_write_text(paths["index"], leaderboard_page(data, suite))

@@ -193,3 +193,30 @@ def write_matrix_files(
         else:
             atomic_write_text(path, markdown)
     return paths
+
+
+def publish_gate_pages(reports_root: Path, site_dir: Path) -> list[dict[str, Any]]:
+    """Copy each stored gate's run-vs-run page (``reports/gate/*/run-diff.html``, beside its
+    ``gate-verdict.json``) into the site as ``gate-<folder>.html``; returns the index's links
+    (page, status, candidate, baseline), newest first."""
+    import shutil
+
+    from evals.run_folder import slugify
+
+    found = []
+    for verdict_path in (reports_root / "gate").glob("*/gate-verdict.json"):
+        page = verdict_path.parent / "run-diff.html"
+        try:
+            verdict = json.loads(verdict_path.read_text(encoding="utf-8"))
+            names = (verdict["candidate"]["model"]["name"], verdict["baseline"]["model"]["name"])
+            status = str(verdict["status"])
+            stamp = verdict_path.stat().st_mtime
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # an unfinished or foreign folder: not linked
+        if not page.is_file():
+            continue
+        name = f"gate-{slugify(verdict_path.parent.name)}.html"
+        shutil.copyfile(page, site_dir / name)
+        found.append((stamp, {"page": name, "status": status, "candidate": str(names[0]),
+                              "baseline": str(names[1])}))  # fmt: skip
+    return [link for _, link in sorted(found, key=lambda pair: -pair[0])]

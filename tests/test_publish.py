@@ -147,3 +147,21 @@ def test_the_gemma_alias_follows_the_cache_dir(
     assert spec.gguf_path == gguf.resolve() and spec.source == "gguf"
     shipped = [v.model for p in (REPO / "families").glob("*.yaml") for v in load_family(p).variants]
     assert not [m for m in shipped if ".cache" in m or m.startswith(("/", "~"))]
+
+
+def test_gate_pages_are_published_and_linked_from_the_index(bare_machine: Path) -> None:
+    from evals.gate import decide
+    from evals.gate_policy import load_policy
+    from evals.gate_report import write_gate_outputs
+
+    runs = bare_machine / "runs"
+    base = load_run(write_run(runs, "base", {"qa": [100.0] * 40}, created=T0))
+    cand = load_run(write_run(runs, "cand", {"qa": [0.0] * 40}, created=T1))
+    result = decide(base, cand, load_policy(None))
+    write_gate_outputs(result, bare_machine / "reports" / "gate" / "cand-vs-base")
+    assert main(_site_args(bare_machine, bare_machine / "no-families")) == 0
+    (link,) = _index_data(bare_machine)["gates"]
+    assert link == {"page": "gate-cand-vs-base.html", "status": result.status,
+                    "candidate": "cand", "baseline": "base"}  # fmt: skip
+    page = (bare_machine / "reports" / "site" / link["page"]).read_text(encoding="utf-8")
+    assert f"Gate: <strong>{result.status}</strong>" in page

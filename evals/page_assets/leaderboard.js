@@ -28,6 +28,15 @@
       links.appendChild(el("a", { href: f.page }, f.title));
     });
   }
+  // The gates' run-vs-run pages (reports/gate/*), newest first.
+  if ((DATA.gates || []).length) {
+    const list = el("ul", { id: "gate-links" });
+    for (const g of DATA.gates) {
+      list.appendChild(el("li", {}, el("a", { href: g.page }, `${g.candidate} vs ${g.baseline}`),
+        " — ", el("span", { class: `gate-status status-${g.status}` }, g.status)));
+    }
+    links.appendChild(el("div", { class: "meta" }, "regression gates:", list));
+  }
   // Families with no stored run: named with the command that evaluates them, never linked.
   if ((DATA.pending || []).length) {
     const list = el("ul", { id: "pending-families" });
