@@ -159,10 +159,25 @@ def family_page(matrix: dict[str, Any], columns: Sequence[Column], suite: dict[s
     family = matrix["family"]
     use_cases = [row["use_case"] for row in matrix["rows"]]
     published = dict(matrix)
+    from evals.sample_page import sample_page_name
+    from evals.variant_page import variant_page_name
+
+    runs = {column.key: column.run for column in columns}
     published["columns"] = [
-        {**c, **{k: home_relative(str(c[k])) for k in ("spec", "run_folder") if c.get(k)}}
+        {
+            **c,
+            **{k: home_relative(str(c[k])) for k in ("spec", "run_folder") if c.get(k)},
+            **(
+                {
+                    "page": variant_page_name(runs[c["key"]].variant),
+                    "samples": sample_page_name(runs[c["key"]]),
+                }
+                if c["key"] in runs
+                else {}
+            ),
+        }
         for c in matrix["columns"]
-    ]
+    ]  # each column links its variant's page and its run's sample viewer
     from evals.leaderboard import SMALL_N
     from evals.sample_page import SAMPLE_CONTROLS
 
@@ -184,7 +199,7 @@ def family_page(matrix: dict[str, Any], columns: Sequence[Column], suite: dict[s
 {f'<div class="note">Not evaluated yet: {escape(", ".join(missing))}</div>' if missing else ""}
 {_update_note(matrix.get("update_command"))}
 </header><main>
-<section><h2>Matrix</h2><table id="heatmap"></table>
+<section><h2>Matrix</h2><div class="scroll"><table id="heatmap"></table></div>
 <p class="meta">Cells: primary metric with its 95% interval, n, and the strongest trivial
 baseline on the same items (above: the model is significantly above every trivial policy).
 ★ the winner: the best variant beats every other variant (paired tests, Holm within the row);

@@ -42,7 +42,7 @@
     function draw() {
       table.replaceChildren();
       const head = el("tr", {}, el("th", {}, "use case (click to sort)"), el("th", {}, "metric"),
-        ...order.map((k) => el("th", {}, byKey[k].label, el("div", { class: "meta" },
+        ...order.map((k) => el("th", {}, byKey[k].page ? el("a", { href: byKey[k].page, class: "variant-link" }, byKey[k].label) : byKey[k].label, el("div", { class: "meta" },
           byKey[k].objective + (byKey[k].designated === false ? " · control (extra prompt mode)" : "")))),
         el("th", {}, "verdict"), el("th", {}, "folklore says"), el("th", {}, "agreement"));
       table.appendChild(head);
@@ -64,8 +64,7 @@
             tied.has(k) ? el("div", { class: "mark" }, "≈ tied for best") : null,
             el("div", { class: "ci" }, `[${fmt(cell.ci_low)}, ${fmt(cell.ci_high)}]`),
             el("div", { class: "sub" }, `n ${cell.n} · invalid ${fmt(cell.invalid_rate)}%`),
-            cell.n < DATA.small_n ? el("div", { class: "small-n" }, cell.ci_low === null || cell.ci_high === null
-              ? `n=${cell.n} is small: no 95% interval` : `n=${cell.n} is small: the 95% interval is ${fmt(cell.ci_high - cell.ci_low)} points wide`) : null,
+            cell.n < DATA.small_n ? el("div", { class: "small-n" }, `n=${cell.n}: a smoke run, too few items to rank`) : null,
             cell.baseline && cell.baseline.value !== null ? el("div", { class: "sub" },
               `trivial (${cell.baseline.policy}) ${fmt(cell.baseline.value)}${cell.baseline.above_all ? " · above" : " · NOT above"}`) : null);
           td.style.background = shade(cell.value, row);
@@ -214,8 +213,11 @@
 
   function renderProvenance(byKey) {
     const root = document.getElementById("provenance");
-    const models = DATA.matrix.columns.map((c) => el("tr", {}, el("td", {}, c.label), el("td", {}, c.spec),
-      el("td", {}, c.fingerprint), el("td", {}, c.model_hash.slice(0, 16)), el("td", {}, c.created_utc || "—")));
+    // Whole hashes (a server model's hash names its URL: a prefix cut it to "server:http://12").
+    const models = DATA.matrix.columns.map((c) => el("tr", {},
+      el("td", {}, c.page ? el("a", { href: c.page }, c.label) : c.label), el("td", { class: "hash" }, c.spec),
+      el("td", { class: "hash" }, c.fingerprint), el("td", { class: "hash" }, c.model_hash),
+      el("td", {}, c.samples ? el("a", { href: c.samples, class: "samples" }, c.created_utc || "samples") : (c.created_utc || "—"))));
     const data = DATA.matrix.rows.map((r) => el("tr", {}, el("td", {}, r.use_case), el("td", {}, r.task_version), el("td", {}, r.data_sha256.slice(0, 16))));
     root.appendChild(el("table", {}, el("tr", {}, ...["column", "model spec", "fingerprint", "model hash", "run"].map((h) => el("th", {}, h))), ...models));
     root.appendChild(el("table", { style: "margin-top:10px" }, el("tr", {}, ...["use case", "task version", "data sha256"].map((h) => el("th", {}, h))), ...data));
