@@ -46,6 +46,25 @@ class FamilyLink:
     members: tuple[tuple[str, str], ...]
     """(model fingerprint, prompt mode) of each column of the family's matrix."""
 
+    runs: frozenset[str] = frozenset()
+    """The run folder (its ``<variant>/<run>`` tail) of each column, where recorded: only those
+    runs carry the family's badge, not every run of the same model (a smoke run, say)."""
+
+    objectives: tuple[tuple[str, str], ...] = ()
+    """(model fingerprint, objective) the family file gives its variants."""
+
+    def holds(self, run: StoredRun) -> bool:
+        """Whether ``run`` is one of the family matrix's columns."""
+        member = (run.results["model"]["fingerprint"], run.results["prompt_mode"])
+        if member not in self.members:
+            return False
+        return not self.runs or _tail(str(run.folder)) in self.runs
+
+
+def _tail(folder: str) -> str:
+    path = Path(folder)
+    return f"{path.parent.name}/{path.name}"
+
 
 def family_links(reports_root: Path) -> list[FamilyLink]:
     """Every stored family matrix (``reports/families/*/matrix.json``), pages linked by name."""
@@ -60,9 +79,13 @@ def family_links(reports_root: Path) -> list[FamilyLink]:
             continue
         if not matrix.get("columns"):  # nothing evaluated: listed as pending, no page
             continue
-        members = tuple((c["fingerprint"], c["prompt_mode"]) for c in matrix.get("columns", []))
+        columns = matrix.get("columns", [])
+        members = tuple((c["fingerprint"], c["prompt_mode"]) for c in columns)
+        runs = frozenset(_tail(c["run_folder"]) for c in columns if c.get("run_folder"))
+        objectives = tuple((c["fingerprint"], c["objective"]) for c in columns
+                           if c.get("objective"))  # fmt: skip
         links.append(FamilyLink(family["name"], family.get("title", family["name"]),
-                                f"{family['name']}.html", members))  # fmt: skip
+                                f"{family['name']}.html", members, runs, objectives))  # fmt: skip
     return links
 
 
@@ -110,17 +133,20 @@ def leaderboard_data(
     """Rows, columns and family links of the leaderboard (the JSON export and the page data);
     ``pending``: families not evaluated yet, each with the command that would evaluate it."""
     rows, ranked = [], []
+    # A variant's objective is its identity's (as a family file gives it), whichever command
+    # made the run: `make eval` reads it from the name, a family file may say otherwise.
+    objective_of = {fp: objective for f in families for fp, objective in f.objectives}
     for run in latest_runs(runs):
         model = run.results["model"]
         mode = run.results["prompt_mode"]
-        member = (model["fingerprint"], mode)
+        objective = objective_of.get(model["fingerprint"]) or model.get("objective") or "unknown"
         rows.append({
             "key": "|".join(map(str, _row_key(run)[:3])),
             "page": variant_page_name(model["name"]), "samples": sample_page_name(run),
-            "variant": model["name"], "objective": model.get("objective") or "unknown",
+            "variant": model["name"], "objective": objective,
             "backend": model.get("backend") or "unknown", "prompt_mode": mode,
             "limit": run.results.get("limit"), "spec": home_relative(str(model.get("spec", ""))),
-            "families": [f.name for f in families if member in f.members],
+            "families": [f.name for f in families if f.holds(run)],
             "run": os.path.relpath(run.folder.resolve(), site_dir.resolve()),
             "created_utc": run.results.get("created_utc", ""),
             "cells": {name: _leaderboard_cell(entry) for name, entry in run.use_cases.items()

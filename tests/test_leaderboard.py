@@ -219,3 +219,21 @@ def test_evals_site_builds_from_an_empty_and_a_filled_store(
     assert main(args) == 0
     assert "leaderboard_json:" in capsys.readouterr().out
     assert [r["variant"] for r in _data(reports)["rows"]] == ["alpha", "beta"]
+
+
+def test_objective_and_family_badge_come_from_the_family_not_the_command(tmp_path: Path) -> None:
+    """Before: one variant read "base" on its family run and "instruct" on a `make eval` run,
+    and a smoke run of the same model carried the family's badge."""
+    runs, reports = _site(tmp_path)
+    in_matrix = write_run(runs, "m", {"qa": [100.0] * 40}, created=T0, objective="base",
+                          fingerprint="fp")  # fmt: skip
+    write_run(runs, "m", {"qa": [100.0] * 5}, created=T1, limit=5, objective="instruct",
+              fingerprint="fp")  # fmt: skip
+    write_json(reports / "families" / "fam" / "matrix.json", {
+        "family": {"name": "fam", "title": "fam"}, "rows": [],
+        "columns": [{"fingerprint": "fp", "prompt_mode": "chat", "objective": "base",
+                     "run_folder": str(in_matrix)}]})  # fmt: skip
+    write_site(reports, {}, runs_root=runs)
+    rows = {r["limit"]: r for r in _data(reports)["rows"]}
+    assert rows[None]["objective"] == rows[5]["objective"] == "base"
+    assert rows[None]["families"] == ["fam"] and rows[5]["families"] == []
