@@ -276,3 +276,32 @@ def test_the_view_is_in_the_url_and_the_index_is_usable_at_400px(tmp_path: Path)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         other.screenshot(path=str(ARTIFACTS / "leaderboard-400px-scrolled.png"), full_page=True)
         browser.close()
+
+
+def test_a_variants_other_runs_fold_under_its_first_row(tmp_path: Path) -> None:
+    """Before: one variant appeared once per limit (5/32/48/800), ungrouped."""
+    from playwright.sync_api import sync_playwright
+
+    runs, reports = tmp_path / "runs", tmp_path / "reports"
+    write_run(runs, "many", {"qa": [100.0] * 35 + [0.0] * 5}, created=T0)
+    for limit in (32, 36):
+        write_run(runs, "many", {"qa": [100.0] * 30 + [0.0] * 2}, created=T0, limit=limit)
+    write_run(runs, "other", {"qa": [100.0] * 20 + [0.0] * 20}, created=T0)
+    index = write_site(reports, {}, runs_root=runs)["index"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS)
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        page.goto(index.as_uri())
+        assert _variants(page) == ["many", "other"]
+        fold = page.locator("button.fold[data-variant='many']")
+        assert (
+            fold.inner_text() == "▸ 2 more runs" and fold.get_attribute("aria-expanded") == "false"
+        )
+        fold.focus()
+        page.keyboard.press("Enter")
+        assert _variants(page) == ["many", "many", "many", "other"]
+        assert page.evaluate("document.activeElement.dataset.variant") == "many"
+        assert page.locator("tr.folded-run").count() == 2
+        page.keyboard.press("Enter")
+        assert _variants(page) == ["many", "other"]
+        browser.close()

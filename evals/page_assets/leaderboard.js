@@ -133,9 +133,19 @@
       ...r.compare.map((c) => el("option", { value: c.page }, c.label)));
     return select;
   }
-  function rowNode(r) {
-    return el("tr", { "data-key": r.key, class: r.small ? "small-run" : "" },
-      el("th", { scope: "row", class: "variant" }, el("a", { href: r.page, class: "variant-link" }, r.variant),
+  // A variant's other runs (other limits or modes) fold under its first row in the current
+  // order: "n more runs" shows them; focus stays on that button.
+  const expanded = new Set();
+  function foldButton(r, extra) {
+    if (!extra) return null;
+    const open = expanded.has(r.variant);
+    return el("button", { type: "button", class: "fold", "aria-expanded": open ? "true" : "false", "data-variant": r.variant,
+      onclick: () => { if (open) expanded.delete(r.variant); else expanded.add(r.variant); draw(null, r.variant); } },
+      `${open ? "▾ hide" : "▸"} ${extra} more run${extra > 1 ? "s" : ""}`);
+  }
+  function rowNode(r, extra, folded) {
+    return el("tr", { "data-key": r.key, class: (r.small ? "small-run" : "") + (folded ? " folded-run" : "") },
+      el("th", { scope: "row", class: "variant" }, el("a", { href: r.page, class: "variant-link" }, r.variant), foldButton(r, extra),
         el("div", { class: "meta" }, r.limit !== null ? `limit ${r.limit} · ` : "", r.created_utc),
         el("div", { class: "meta" }, r.families.length ? `family: ${r.families.join(", ")}` : ""),
         comparePicker(r)),
@@ -143,7 +153,17 @@
       el("td", { class: "meta" }, `${r.objective} · ${r.backend} · ${r.prompt_mode}`),
       ...DATA.columns.map((c) => cellNode(r, c)));
   }
-  function draw(focusKey) {
+  function grouped(rows) {
+    const runsOf = new Map();
+    for (const r of rows) { if (!runsOf.has(r.variant)) runsOf.set(r.variant, []); runsOf.get(r.variant).push(r); }
+    const nodes = [];
+    for (const [variant, list] of runsOf) {
+      nodes.push(rowNode(list[0], list.length - 1, false));
+      if (expanded.has(variant)) for (const r of list.slice(1)) nodes.push(rowNode(r, 0, true));
+    }
+    return nodes;
+  }
+  function draw(focusKey, focusFold) {
     let rows = visible();
     rows = [...rows].sort((a, b) => {
       const x = sortValue(a, sortKey), y = sortValue(b, sortKey);
@@ -161,18 +181,22 @@
     // Smoke runs (every cell under the small-n threshold) are listed apart, never among the ranked.
     const ranked = rows.filter((r) => !r.small), small = rows.filter((r) => r.small);
     const width = DATA.columns.length + 3;
-    const bodies = [el("tbody", {}, ...ranked.map(rowNode))];
+    const bodies = [el("tbody", {}, ...grouped(ranked))];
     if (small.length) {
       bodies.push(el("tbody", { class: "small-runs" },
         el("tr", {}, el("th", { colspan: String(width), class: "group-head" },
           `Smoke and small runs (${small.length}): fewer than ${DATA.small_n} items, never ranked`)),
-        ...small.map(rowNode)));
+        ...grouped(small)));
     }
     table.replaceChildren(el("thead", {}, header()), ...bodies);
     $("row-count").textContent = `${total} of ${DATA.rows.length} rows` + (total > rows.length ? ` (first ${rows.length} shown)` : "");
     $("empty-note").textContent = DATA.rows.length ? (total ? "" : "No rows match the filters.")
       : "No stored runs yet: make eval, then make site.";
     saveState();
+    if (focusFold) {
+      const button = [...table.querySelectorAll("button.fold")].find((b) => b.dataset.variant === focusFold);
+      if (button) button.focus();
+    }
     if (focusKey) {  // the header was redrawn: keep the keyboard where it was
       const button = [...table.querySelectorAll("button.sort")].find((b) => b.dataset.sort === focusKey);
       if (button) button.focus();
