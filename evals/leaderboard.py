@@ -155,10 +155,11 @@ def leaderboard_data(
         ranked += [RankedCell(run, name, cell) for name, cell in rows[-1]["cells"].items()]
     columns = sorted({name for row in rows for name in row["cells"]})
     rank_columns(ranked)
-    for row in rows:  # a row whose every cell is a smoke run is shown apart
+    for row in rows:  # LIMIT runs and rows of smoke-run cells only are shown apart
         row["small"] = bool(row["cells"]) and all(c["small"] for c in row["cells"].values())
+        row["apart"] = row["small"] or row["limit"] is not None  # listed apart, greyed
         row["mean_rank"] = mean_rank(row["cells"])
-    rows.sort(key=lambda r: (r["small"], r["mean_rank"] is None, r["mean_rank"] or 0,
+    rows.sort(key=lambda r: (r["apart"], r["mean_rank"] is None, r["mean_rank"] or 0,
                              r["variant"], r["prompt_mode"], r["limit"] is not None,
                              r["limit"] or 0))  # fmt: skip
     return {
@@ -206,9 +207,9 @@ on the same items. Cells are ranked only against runs on the same items and scor
 <span class="key leader">▲ leader</span> the highest score above its trivial baseline;
 <span class="key tie">≈ not separable</span> the paired test on shared items cannot tell it
 from the leader (Holm, alpha 0.05); <span class="key overlap">∩ intervals overlap</span> no shared
-items, only intervals to compare, which cannot separate them; unmarked cells are separated
-below the leader. Runs with fewer than {SMALL_N} items (or under 10 passages) are smoke runs:
-greyed, listed apart and never ranked.</div>
+items, only intervals to compare, which cannot separate them; ▽ below: separated below the
+leader. LIMIT runs are listed apart, greyed, ranked only against runs on the same items; runs
+with fewer than {SMALL_N} items (or under 10 passages) are smoke runs, never ranked.</div>
 <nav id="family-links" aria-label="family matrix pages"></nav></header>
 <main><section><h2>Runs</h2><div class="controls" role="search">
 <label>search <input type="search" id="search" placeholder="variant name"></label>

@@ -113,7 +113,8 @@ def variant_page(data: Mapping[str, Any]) -> str:
 <div class="meta">{len(data["runs"])} stored runs · <a href="index.html">leaderboard</a></div>
 </header><main>
 <section><h2>Scores over time (95% intervals), one chart per run spec</h2>
-<div id="history-legend" class="legend" aria-label="use cases shown"></div><div id="history-chart"></div>
+<div id="history-legend" class="legend" aria-label="use cases shown"></div>
+<div id="history-chart"></div>
 </section>
 <section><h2>Runs</h2><div class="scroll"><table id="history-table"></table></div></section>
 <section><h2>Run specs</h2><div id="run-specs"></div></section></main>"""

@@ -59,7 +59,7 @@ def test_leaderboard_in_a_real_browser(tmp_path: Path) -> None:
         assert _variants(page) == ["instr", "chatty", HOSTILE, "based"]  # by mean rank
         assert "▲" not in qa["based"].inner_text() and "smoke run" in qa["based"].inner_text()
         assert (
-            "Smoke and small runs (1)"
+            "LIMIT and smoke runs (1)"
             in page.locator("tbody.small-runs th.group-head").inner_text()
         )
         assert "▲ leader" in qa["instr"].inner_text()
@@ -284,8 +284,8 @@ def test_a_variants_other_runs_fold_under_its_first_row(tmp_path: Path) -> None:
 
     runs, reports = tmp_path / "runs", tmp_path / "reports"
     write_run(runs, "many", {"qa": [100.0] * 35 + [0.0] * 5}, created=T0)
-    for limit in (32, 36):
-        write_run(runs, "many", {"qa": [100.0] * 30 + [0.0] * 2}, created=T0, limit=limit)
+    write_run(runs, "many", {"qa": [100.0] * 30 + [0.0] * 10}, created=T0, prompt_mode="completion")
+    write_run(runs, "many", {"qa": [100.0] * 30 + [0.0] * 10, "ner": [0.0] * 40}, created=T0)
     write_run(runs, "other", {"qa": [100.0] * 20 + [0.0] * 20}, created=T0)
     index = write_site(reports, {}, runs_root=runs)["index"]
     with sync_playwright() as pw:
@@ -304,4 +304,48 @@ def test_a_variants_other_runs_fold_under_its_first_row(tmp_path: Path) -> None:
         assert page.locator("tr.folded-run").count() == 2
         page.keyboard.press("Enter")
         assert _variants(page) == ["many", "other"]
+        browser.close()
+
+
+def test_a_site_of_runs_at_5_48_and_872_items(tmp_path: Path) -> None:
+    """Issue 22's "done means": no smoke run and no below-baseline cell leads; a 3-point gap on
+    872 shared items with few discordant pairs is separated; every cell reaches its samples as
+    HTML in one click; two comparable rows reach their diff in two."""
+    from playwright.sync_api import sync_playwright
+
+    runs, reports = tmp_path / "runs", tmp_path / "reports"
+    a = [100.0] * 698 + [0.0] * 174  # 80.0
+    b = [100.0] * 694 + [0.0] * 4 + [100.0] * 30 + [0.0] * 144  # 83.0: 4 vs 30 discordant
+    write_run(runs, "tune-a", {"qa": a}, created=T0, interval=(2.7, 2.6))
+    write_run(runs, "tune-b", {"qa": b}, created=T0, interval=(2.5, 2.4))
+    write_run(runs, "weak", {"qa": [100.0] * 349 + [0.0] * 523}, created=T0)  # 40: below 50
+    write_run(runs, "smoke", {"qa": [100.0] * 5}, created=T0, limit=5)
+    write_run(runs, "mid", {"qa": [100.0] * 43 + [0.0] * 5}, created=T0, limit=48)
+    index = write_site(reports, {}, runs_root=runs)["index"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(index.as_uri())
+        names = _variants(page)
+        rows = page.locator("#leaderboard tbody tr[data-key]")
+        qa = {
+            v: rows.nth(i).locator("td[data-column='qa']").inner_text() for i, v in enumerate(names)
+        }
+        assert names[-1] == "smoke" and "▲" not in qa["smoke"] and "smoke run" in qa["smoke"]
+        assert "▲ leader" in qa["tune-b"] and "▲" not in qa["weak"] and "▲" not in qa["tune-a"]
+        assert "≈" not in qa["tune-a"]  # separated: the paired test, not overlapping intervals
+        assert "▲ leader of limit-48 runs" in qa["mid"]  # its own items, never the full runs
+        assert names.index("mid") > names.index("weak")  # listed apart, after the full runs
+        for i in range(rows.count()):
+            assert rows.nth(i).locator("td.cell a.samples-link").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "leaderboard-5-48-872.png"), full_page=True)
+        rows.nth(names.index("tune-a")).locator("select.compare").select_option(
+            label="tune-b (chat)"
+        )
+        page.wait_for_url("**/diff-*.html")
+        assert page.locator("#diff-table tr[data-use-case='qa'] .values").count() == 1
+        page.go_back()
+        page.locator("#leaderboard tbody tr[data-key]").nth(names.index("weak")).locator(
+            "td[data-column='qa'] a.samples-link").click()  # fmt: skip
+        assert page.locator("#sample-count").inner_text() == "872 of 872 items"
         browser.close()

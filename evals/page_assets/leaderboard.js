@@ -17,7 +17,7 @@
   let showAll = false;
   const $ = (id) => document.getElementById(id);
   const fmt = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? "—" : Number(x).toFixed(d));
-  const MARK = { leader: "▲ leader", tie: "≈ not separable", overlap: "∩ intervals overlap",
+  const MARK = { leader: "▲ leader", tie: "≈ not separable", overlap: "∩ intervals overlap", below: "▽ below the leader",
     unknown: "? no interval to compare", no_leader: "no cell above its trivial baseline" };
 
   const links = $("family-links");
@@ -103,7 +103,7 @@
   function cellNode(row, name) {
     const cell = row.cells[name];
     if (!cell) return el("td", { class: "cell missing" }, "—");
-    const mark = MARK[cell.vs_leader];
+    const mark = cell.vs_leader === "leader" && row.limit !== null ? `▲ leader of limit-${row.limit} runs` : MARK[cell.vs_leader];
     const baseline = cell.baseline && cell.baseline.value !== null && cell.baseline.value !== undefined
       ? el("div", { class: "sub" }, `trivial (${cell.baseline.policy}) ${fmt(cell.baseline.value)}${cell.baseline.above_all ? " · above" : " · NOT above"}`)
       : el("div", { class: "sub" }, "no trivial baseline");
@@ -144,7 +144,7 @@
       `${open ? "▾ hide" : "▸"} ${extra} more run${extra > 1 ? "s" : ""}`);
   }
   function rowNode(r, extra, folded) {
-    return el("tr", { "data-key": r.key, class: (r.small ? "small-run" : "") + (folded ? " folded-run" : "") },
+    return el("tr", { "data-key": r.key, class: (r.apart ? "small-run" : "") + (folded ? " folded-run" : "") },
       el("th", { scope: "row", class: "variant" }, el("a", { href: r.page, class: "variant-link" }, r.variant), foldButton(r, extra),
         el("div", { class: "meta" }, r.limit !== null ? `limit ${r.limit} · ` : "", r.created_utc),
         el("div", { class: "meta" }, r.families.length ? `family: ${r.families.join(", ")}` : ""),
@@ -178,14 +178,15 @@
     const more = $("show-all");
     more.hidden = total <= rows.length;
     more.textContent = `show all ${total} rows`;
-    // Smoke runs (every cell under the small-n threshold) are listed apart, never among the ranked.
-    const ranked = rows.filter((r) => !r.small), small = rows.filter((r) => r.small);
+    // LIMIT runs and smoke runs (every cell under the small-n threshold) are listed apart and
+    // greyed: ranked only against runs on the same items, never among the full runs.
+    const ranked = rows.filter((r) => !r.apart), small = rows.filter((r) => r.apart);
     const width = DATA.columns.length + 3;
     const bodies = [el("tbody", {}, ...grouped(ranked))];
     if (small.length) {
       bodies.push(el("tbody", { class: "small-runs" },
         el("tr", {}, el("th", { colspan: String(width), class: "group-head" },
-          `Smoke and small runs (${small.length}): fewer than ${DATA.small_n} items, never ranked`)),
+          `LIMIT and smoke runs (${small.length}): ranked only against runs on the same items (smoke runs, under ${DATA.small_n} items, not at all), never against the full runs`)),
         ...grouped(small)));
     }
     table.replaceChildren(el("thead", {}, header()), ...bodies);
