@@ -165,3 +165,23 @@ def test_gate_pages_are_published_and_linked_from_the_index(bare_machine: Path) 
                     "candidate": "cand", "baseline": "base"}  # fmt: skip
     page = (bare_machine / "reports" / "site" / link["page"]).read_text(encoding="utf-8")
     assert f"Gate: <strong>{result.status}</strong>" in page
+
+
+def test_every_published_page_is_well_formed(bare_machine: Path) -> None:
+    from evals.gate import decide
+    from evals.gate_policy import load_policy
+    from evals.gate_report import write_gate_outputs
+    from tests.site_helpers import HOSTILE, html_errors
+
+    runs = bare_machine / "runs"
+    base = write_run(runs, "base", {"qa": [100.0] * 40}, created=T0, variant=HOSTILE)
+    cand = write_run(runs, "cand", {"qa": [0.0] * 20 + [100.0] * 20}, created=T1)
+    _stored_family(bare_machine, "fam", base)
+    result = decide(load_run(base), load_run(cand), load_policy(None))
+    write_gate_outputs(result, bare_machine / "reports" / "gate" / "g")
+    assert main(_site_args(bare_machine, REPO / "families")) == 0
+    pages = sorted((bare_machine / "reports" / "site").glob("*.html"))
+    kinds = {p.name.split("-")[0].removesuffix(".html") for p in pages}
+    assert {"index", "fam", "samples", "variant", "diff", "gate"} <= kinds, kinds
+    for page in pages:
+        assert html_errors(page.read_text(encoding="utf-8")) == [], page.name
