@@ -349,3 +349,22 @@ def test_a_site_of_runs_at_5_48_and_872_items(tmp_path: Path) -> None:
             "td[data-column='qa'] a.samples-link").click()  # fmt: skip
         assert page.locator("#sample-count").inner_text() == "872 of 872 items"
         browser.close()
+
+
+def test_families_not_evaluated_yet_are_listed_with_their_command(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    families = Path(__file__).resolve().parent.parent / "families"
+    runs, reports = tmp_path / "runs", tmp_path / "reports"
+    write_run(runs, "alpha", {"qa": [100.0] * 40}, created=T0)
+    index = write_site(reports, {}, runs_root=runs, families_dir=families)["index"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS)
+        page = browser.new_page(viewport={"width": 1000, "height": 700})
+        page.goto(index.as_uri())
+        items = page.locator("#pending-families li")
+        assert items.count() == len(list(families.glob("*.yaml")))
+        assert all("make matrix FAMILY=" in text for text in items.all_inner_texts())
+        assert page.locator("#pending-families a").count() == 0  # named, never linked
+        page.screenshot(path=str(ARTIFACTS / "leaderboard-not-evaluated-yet.png"))
+        browser.close()
