@@ -230,6 +230,11 @@ def _suite() -> dict[str, Any]:
     return {"name": SUITE_NAME, "version": suite_version(), "lm_eval_version": lm_eval_version()}
 
 
+GENERATED = ("samples-*.html", "diff-*.html", "variant-*.html", "gate-*.html")
+"""Pages every build writes again from the store; other files in the site (a page ``evals diff
+--out`` wrote there, a family page) are kept."""
+
+
 def write_site(
     reports_root: Path,
     columns_by_family: Mapping[str, Sequence[Column]],
@@ -251,6 +256,9 @@ def write_site(
     suite = _suite()
     written: dict[str, Path] = {}
     with reports_lock(reports_root), staged_folder(site) as stage:
+        for pattern in GENERATED:  # written again below: a deleted run's pages do not linger
+            for old in stage.glob(pattern):
+                old.unlink()
         matrices = stored_matrices(reports_root)
         pending = pending_families(reports_root, families_dir, strict=strict_families)
         for name, columns in columns_by_family.items():

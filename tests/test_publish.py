@@ -185,3 +185,19 @@ def test_every_published_page_is_well_formed(bare_machine: Path) -> None:
     assert {"index", "fam", "samples", "variant", "diff", "gate"} <= kinds, kinds
     for page in pages:
         assert html_errors(page.read_text(encoding="utf-8")) == [], page.name
+
+
+def test_pages_of_deleted_runs_do_not_linger_and_other_files_stay(bare_machine: Path) -> None:
+    import shutil
+
+    runs, site = bare_machine / "runs", bare_machine / "reports" / "site"
+    write_run(runs, "alpha", {"qa": [100.0] * 40}, created=T0)
+    gone = write_run(runs, "beta", {"qa": [0.0] * 40}, created=T0)
+    args = _site_args(bare_machine, bare_machine / "no-families")
+    assert main(args) == 0
+    (site / "run-diff.html").write_text("<!doctype html><p>evals diff --out</p>\n")
+    assert len(list(site.glob("samples-*.html"))) == 2
+    shutil.rmtree(gone.parent)
+    assert main(args) == 0
+    assert len(list(site.glob("samples-*.html"))) == 1 and len(list(site.glob("variant-*"))) == 1
+    assert (site / "run-diff.html").is_file()
