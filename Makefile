@@ -163,10 +163,13 @@ CANDIDATE ?=
 BASELINE ?=
 POLICY ?=
 GATE_OUT ?=
+# Where GATE_OUT is published (artifact or site URL): the summary's links become absolute.
+GATE_LINK_BASE ?=
 .PHONY: gate
 gate: $(CORE_STAMP)
 	$(BIN)/evals gate --candidate "$(CANDIDATE)" --baseline "$(BASELINE)" \
 		$(if $(POLICY),--policy "$(POLICY)") $(if $(GATE_OUT),--out "$(GATE_OUT)") \
+		$(if $(GATE_LINK_BASE),--link-base "$(GATE_LINK_BASE)") \
 		--tasks "$(TASKS)" $(if $(LIMIT),--limit $(LIMIT)) \
 		--batch-size "$(BATCH_SIZE)" $(DATA_FLAGS)
 

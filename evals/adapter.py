@@ -150,13 +150,6 @@ def resolve_prompt_mode(identity: VariantIdentity, override: str | None = None) 
     return mode
 
 
-def prompt_text(prompt: Any) -> str:
-    """A prompt as stored in samples files: the text sent, or for a chat-completions API the
-    JSON list of messages sent (lm-eval's ``JsonChatStr``), never a Python repr."""
-    inner = getattr(prompt, "prompt", None)
-    return inner if isinstance(inner, str) else str(prompt)
-
-
 SERVER_TIMEOUT = 60
 """Seconds a model server may take to answer one request before lm-eval retries it (3 tries),
 unless ``MODEL_ARGS=timeout=SECONDS`` says otherwise."""

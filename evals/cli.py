@@ -133,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--baseline", required=True, help="run folder or model spec")
     gate.add_argument("--policy", default="", help="policy YAML (default: the shipped policy)")
     gate.add_argument("--out", default="", help="folder for the summary, JUnit XML and verdict")
+    gate.add_argument("--link-base", default="", metavar="URL",
+                      help="where the --out folder is published (artifact or site URL): "
+                      "the summary's links are absolute, so they resolve from a PR "
+                      "comment")  # fmt: skip
     gate.add_argument(
         "--model-args",
         default=os.environ.get("EVALS_MODEL_ARGS", ""),
@@ -158,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["completion", "chat"],
         help="prompt mode of every variant whose family entry names none",
     )
+    matrix.add_argument("--families", default="families",
+                        help="family files the index lists when not evaluated yet")  # fmt: skip
     _add_run_options(matrix)  # --tasks/--limit override the family file's
     matrix.add_argument("--executor", default="local", choices=["local", "processes", "ray"],
                         help="where cells run: this process (default), a local pool of --jobs "

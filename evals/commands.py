@@ -201,6 +201,9 @@ def gate_command(args: argparse.Namespace) -> int:
     from evals.run_spec import unknown_fields
     from evals.usecases import discover_use_cases
 
+    link_base = args.link_base.strip()
+    if link_base and not link_base.startswith(("https://", "http://")):
+        raise EvalsError(f"--link-base must be an http(s) URL (got {link_base!r})")
     known = set(discover_use_cases(Path(args.tasks_dir)))
     policy = load_policy(Path(args.policy) if args.policy else None, known=known)
     settings = SpecSettings(
@@ -220,7 +223,7 @@ def gate_command(args: argparse.Namespace) -> int:
     except OSError as err:
         print(markdown_summary(result, diff_page=None))  # the verdict is not lost
         raise output_error(err, out) from None
-    paths = write_gate_outputs(result, out)
+    paths = write_gate_outputs(result, out, link_base=link_base or None)
     print(markdown_summary(result, diff_page=str(paths["diff"])))
     print("\n".join(f"{kind}: {path}" for kind, path in paths.items()))
     return result.exit_code
@@ -287,26 +290,42 @@ def matrix_command(args: argparse.Namespace) -> int:
     outcome = build_family(
         family, runs_root=Path(args.output), reports_root=Path(args.reports),
         tasks_dir=Path(args.tasks_dir), evaluate=True, batch_size=args.batch_size,
+        families_dir=Path(args.families),
     )  # fmt: skip
     print_build(outcome)
     return 0
 
 
 def report_command(args: argparse.Namespace) -> int:
-    """``evals report`` / ``evals site``: every family page again from stored runs, then the
-    leaderboard index and its exports from every stored run (single and LIMIT runs included)."""
-    from evals.matrix_build import rebuild_reports
+    """``evals report`` / ``evals site``: every family's matrix and page again from the runs its
+    stored matrix names, then the leaderboard index and its exports from every stored run
+    (single and LIMIT runs included). No model is loaded or fingerprinted and no data set read
+    (:mod:`evals.publish`); family files with nothing stored are listed as not evaluated yet."""
+    from evals.matrix_build import BuildOutcome
+    from evals.publish import (
+        pending_families,
+        pending_lines,
+        rebuild_stored_families,
+        write_matrix_files,
+    )
+    from evals.run_folder import reports_lock
     from evals.site import write_site
 
-    outcomes = rebuild_reports(
-        runs_root=Path(args.output), reports_root=Path(args.reports),
-        tasks_dir=Path(args.tasks_dir), families_dir=Path(args.families),
-    )  # fmt: skip
-    for outcome in outcomes:
-        print_build(outcome)
-    if not outcomes:
+    runs, reports, families_dir = Path(args.output), Path(args.reports), Path(args.families)
+    with reports_lock(reports):
+        rebuilt = rebuild_stored_families(runs, reports, families_dir)
+        written = {name: write_matrix_files(reports, family.matrix, latest=False)
+                   for name, family in rebuilt.items()}  # fmt: skip
+        paths = write_site(reports, {name: family.columns for name, family in rebuilt.items()},
+                           runs_root=runs, families_dir=families_dir)  # fmt: skip
+        pending = pending_families(reports, families_dir)
+    for name, family in rebuilt.items():
+        page = {f"page_{name}": paths.pop(f"page_{name}")} if f"page_{name}" in paths else {}
+        reused = tuple(column.key for column in family.columns)
+        print_build(BuildOutcome(family.matrix, written[name] | page, (), reused))
+    print("\n".join(pending_lines(pending)) or "")
+    if not rebuilt and not pending:
         print("no families found (families/*.yaml or reports/families/*/matrix.json)")
-    paths = write_site(Path(args.reports), {}, runs_root=Path(args.output))
     print("\n".join(f"{kind}: {path}" for kind, path in paths.items()))
     return 0
 

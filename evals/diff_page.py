@@ -23,7 +23,8 @@ from evals.runs import RunFolderError, StoredRun
 from evals.statistics import item_scores
 
 FLIPS_SHOWN = 200
-"""Changed items listed per use case (biggest losses first, then biggest gains)."""
+"""Changed items listed per use case and direction: the biggest losses and the biggest gains
+(the page says how many changed in all, and pages through the listed ones)."""
 
 _TOKEN = re.compile(r"\s+|[^\s]+")
 
@@ -56,15 +57,18 @@ def not_comparable(baseline: StoredRun, candidate: StoredRun) -> tuple[str, Any,
         return "run_spec.json", str(err), None
 
 
-def _flips(paired: Any, reducer: str) -> list[dict[str, Any]]:
+def _flips(paired: Any, reducer: str) -> tuple[list[dict[str, Any]], int, int]:
+    """The changed items listed (the biggest losses, then the biggest gains, at most
+    :data:`FLIPS_SHOWN` each) and how many items lost and gained in all."""
     from evals.site import _input_text, _raw_output, reference_text
 
     base = item_scores(paired.stats_a, reducer)
     cand = item_scores(paired.stats_b, reducer)
-    changed = [i for i in range(len(paired.pairs)) if float(base[i]) != float(cand[i])]
-    changed.sort(key=lambda i: float(cand[i]) - float(base[i]))  # biggest loss first
+    delta = [float(cand[i]) - float(base[i]) for i in range(len(paired.pairs))]
+    losses = sorted((i for i, d in enumerate(delta) if d < 0), key=lambda i: delta[i])
+    gains = sorted((i for i, d in enumerate(delta) if d > 0), key=lambda i: -delta[i])
     out = []
-    for i in changed[:FLIPS_SHOWN]:
+    for i in losses[:FLIPS_SHOWN] + gains[:FLIPS_SHOWN]:
         record_b, record_c = paired.pairs[i]
         before, after = _raw_output(record_b), _raw_output(record_c)
         out.append({
@@ -73,7 +77,7 @@ def _flips(paired: Any, reducer: str) -> list[dict[str, Any]]:
             "candidate_score": float(cand[i]), "baseline_output": before,
             "candidate_output": after, "diff": word_diff(before, after),
         })  # fmt: skip
-    return out
+    return out, len(losses), len(gains)
 
 
 def _run_summary(run: StoredRun) -> dict[str, Any]:
@@ -86,12 +90,15 @@ def _run_summary(run: StoredRun) -> dict[str, Any]:
 
 
 def run_diff_data(
-    baseline: StoredRun, candidate: StoredRun, gate: Mapping[str, Mapping[str, Any]] | None = None
-) -> dict[str, Any]:
-    """The page data. ``gate``: per use case the gate's verdict, reason and bounds."""
+    baseline: StoredRun, candidate: StoredRun, gate: Mapping[str, Mapping[str, Any]] | None = None,
+    status: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The page data. ``gate``: per use case the gate's verdict, reason, bounds and both
+    values; ``status``: the gate's overall status."""
     data: dict[str, Any] = {"kind": "diff", "baseline": _run_summary(baseline),
                             "candidate": _run_summary(candidate), "use_cases": [],
-                            "source": "gate" if gate else "interval"}  # fmt: skip
+                            "source": "gate" if gate else "interval", "status": status,
+                            "flips_shown": FLIPS_SHOWN}  # fmt: skip
     found = not_comparable(baseline, candidate)
     if found is not None and gate is None:
         field, base, cand = found
@@ -108,10 +115,17 @@ def run_diff_data(
         paired = pair_samples(samples_b, samples_c, metric, reducer,
                               (f"baseline {name}", f"candidate {name}"))  # fmt: skip
         diff = paired.difference
+        flips, losses, gains = _flips(paired, reducer)
+        values = (entry["primary"]["value"], candidate.use_cases[name]["primary"]["value"])
         if gate is not None:
             g = gate[name]
             low, high, verdict, reason = g["lower"], g["upper"], g["verdict"], g["reason"]
+            values = (g.get("baseline", values[0]), g.get("candidate", values[1]))
             bounds = "the gate's bounds (no-drop test lower, regression test upper)"
+        elif not losses and not gains:  # every shared item scores the same: nothing to test
+            low = high = 0.0
+            verdict, reason = "identical", "every shared item scores the same in both runs"
+            bounds = "no item changed"
         else:
             low, high = diff.interval(0.95)
             verdict = ("candidate higher" if low > 0 else "candidate lower" if high < 0
@@ -119,8 +133,10 @@ def run_diff_data(
             reason, bounds = "95% interval of the paired difference", "95% interval"
         data["use_cases"].append({
             "use_case": name, "metric": metric, "n": diff.n, "method": diff.method,
+            "baseline_value": values[0], "candidate_value": values[1],
             "difference": diff.value, "ci_low": low, "ci_high": high, "bounds": bounds,
-            "verdict": verdict, "reason": reason, "flips": _flips(paired, reducer),
+            "verdict": verdict, "reason": reason, "flips": flips, "losses": losses,
+            "gains": gains,
         })  # fmt: skip
     return data
 
@@ -131,12 +147,19 @@ def run_diff_page(data: Mapping[str, Any]) -> str:
 
     b, c = data["baseline"], data["candidate"]
     title = f"{c['variant']} vs {b['variant']}"
-    body = f"""<header><h1>{escape(title)}</h1>
+    status = data.get("status")
+    banner = (f'<p class="gate-status status-{escape(status)}" id="gate-status">Gate: '
+              f"<strong>{escape(status)}</strong></p>" if status else "")  # fmt: skip
+    body = f"""<header><h1>{escape(title)}</h1>{banner}
 <div class="meta">candidate {escape(str(c["folder"]))} · baseline {escape(str(b["folder"]))} · \
 differences are candidate − baseline on the items both runs scored</div></header><main>
 <section><h2>Per use case</h2><div id="diff-summary"></div></section>
-<section><h2>Items that changed (biggest loss first)</h2><div class="controls">
+<section><h2>Items that changed</h2><div class="controls">
 <label>use case <select id="flip-use-case"></select></label>
+<label>show <select id="flip-kind"><option value="loss">losses (biggest first)</option>
+<option value="gain">gains (biggest first)</option></select></label>
+<button type="button" id="flip-prev">◀ previous</button>
+<button type="button" id="flip-next">next ▶</button>
 <span class="meta" id="flip-count" aria-live="polite"></span></div>
 <div id="flips"></div></section></main>"""
     return page_html(title, body, dict(data), scripts=("diff.js",))
@@ -144,11 +167,11 @@ differences are candidate − baseline on the items both runs scored</div></head
 
 def write_run_diff(
     baseline: StoredRun, candidate: StoredRun, path: Path,
-    gate: Mapping[str, Mapping[str, Any]] | None = None,
+    gate: Mapping[str, Mapping[str, Any]] | None = None, status: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Write the page; returns its data (``not_comparable`` set when the pair is not)."""
     from evals.run_folder import atomic_write_text
 
-    data = run_diff_data(baseline, candidate, gate)
+    data = run_diff_data(baseline, candidate, gate, status)
     atomic_write_text(path, run_diff_page(data))
     return data

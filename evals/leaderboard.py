@@ -3,9 +3,10 @@
 A row is a variant's latest complete run for one run spec (model fingerprint, prompt mode, item
 limit and use-case set), so a single ``make eval`` run and a ``LIMIT`` run each appear. Every
 cell is what the run folder holds: the primary metric with its stored 95% interval, its n and
-the strongest trivial baseline on the same items. Nothing is recomputed here; the only
-comparison is between stored intervals: a cell whose interval overlaps the column leader's is
-marked *not separable* from it (so ties never look like wins).
+the strongest trivial baseline on the same items. Marks come from :mod:`evals.ranking`: cells
+are ranked only within a comparable group (same items and scoring), by the paired tests on
+shared items (Holm within the group); smoke runs are set apart and never lead, and a cell not
+above its trivial baseline is never crowned.
 
 Written as ``reports/site/index.html`` plus ``leaderboard.json`` and ``leaderboard.csv`` with the
 same numbers.
@@ -25,11 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from evals.matrix import _cell
+from evals.publish import PendingFamily
+from evals.ranking import SMALL_N, RankedCell, mean_rank, rank_columns
 from evals.runs import StoredRun, find_runs
-
-SMALL_N = 30
-"""Below this many items a cell carries a note: its interval is too wide to separate most
-variants (the note prints the interval's width from the run folder)."""
+from evals.sample_page import sample_page_name
 
 CSV_FIELDS = ("variant", "objective", "backend", "prompt_mode", "limit", "families", "run",
               "created_utc", "use_case", "metric", "value", "ci_low", "ci_high", "n",
@@ -46,6 +46,25 @@ class FamilyLink:
     members: tuple[tuple[str, str], ...]
     """(model fingerprint, prompt mode) of each column of the family's matrix."""
 
+    runs: frozenset[str] = frozenset()
+    """The run folder (its ``<variant>/<run>`` tail) of each column, where recorded: only those
+    runs carry the family's badge, not every run of the same model (a smoke run, say)."""
+
+    objectives: tuple[tuple[str, str], ...] = ()
+    """(model fingerprint, objective) the family file gives its variants."""
+
+    def holds(self, run: StoredRun) -> bool:
+        """Whether ``run`` is one of the family matrix's columns."""
+        member = (run.results["model"]["fingerprint"], run.results["prompt_mode"])
+        if member not in self.members:
+            return False
+        return not self.runs or _tail(str(run.folder)) in self.runs
+
+
+def _tail(folder: str) -> str:
+    path = Path(folder)
+    return f"{path.parent.name}/{path.name}"
+
 
 def family_links(reports_root: Path) -> list[FamilyLink]:
     """Every stored family matrix (``reports/families/*/matrix.json``), pages linked by name."""
@@ -58,9 +77,15 @@ def family_links(reports_root: Path) -> list[FamilyLink]:
         family = matrix.get("family") or {}
         if "name" not in family:
             continue
-        members = tuple((c["fingerprint"], c["prompt_mode"]) for c in matrix.get("columns", []))
+        if not matrix.get("columns"):  # nothing evaluated: listed as pending, no page
+            continue
+        columns = matrix.get("columns", [])
+        members = tuple((c["fingerprint"], c["prompt_mode"]) for c in columns)
+        runs = frozenset(_tail(c["run_folder"]) for c in columns if c.get("run_folder"))
+        objectives = tuple((c["fingerprint"], c["objective"]) for c in columns
+                           if c.get("objective"))  # fmt: skip
         links.append(FamilyLink(family["name"], family.get("title", family["name"]),
-                                f"{family['name']}.html", members))  # fmt: skip
+                                f"{family['name']}.html", members, runs, objectives))  # fmt: skip
     return links
 
 
@@ -91,38 +116,7 @@ def _leaderboard_cell(entry: Mapping[str, Any]) -> dict[str, Any]:
     cell = _cell(dict(entry))
     cell.pop("metrics", None)
     cell["metric"] = entry["primary_metric"]
-    low, high = cell["ci_low"], cell["ci_high"]
-    width = None if low is None or high is None else high - low
-    cell["small_n"] = cell["n"] < SMALL_N
-    if not cell["small_n"]:
-        cell["note"] = None
-    elif width is None:
-        cell["note"] = f"n={cell['n']} is small: the run has no 95% interval for it"
-    else:
-        cell["note"] = f"n={cell['n']} is small: the 95% interval is {width:.1f} points wide"
     return cell
-
-
-def _mark_leaders(rows: list[dict[str, Any]], columns: Sequence[str]) -> None:
-    """Per column: the leader (highest stored value) and, for every other cell, whether it
-    scores the same or its stored interval overlaps the leader's (``tie``), lies below it
-    (``below``), or either has no interval (``unknown``)."""
-    for column in columns:
-        cells = [r["cells"][column] for r in rows if column in r["cells"]]
-        scored = [c for c in cells if c["value"] is not None]
-        if not scored:
-            continue
-        leader = max(scored, key=lambda c: c["value"])
-        for cell in cells:
-            if cell is leader:
-                cell["vs_leader"] = "leader"
-            elif cell["value"] == leader["value"]:
-                cell["vs_leader"] = "tie"
-            elif cell["value"] is None or None in (cell["ci_high"], leader["ci_low"]):
-                cell["vs_leader"] = "unknown"
-            else:
-                overlaps = cell["ci_high"] >= leader["ci_low"]
-                cell["vs_leader"] = "tie" if overlaps else "below"
 
 
 def variant_page_name(variant: str) -> str:
@@ -133,33 +127,45 @@ def variant_page_name(variant: str) -> str:
 
 
 def leaderboard_data(
-    runs: Sequence[StoredRun], families: Sequence[FamilyLink], site_dir: Path
-) -> dict[str, Any]:
-    """Rows, columns and family links of the leaderboard (the JSON export and the page data)."""
-    rows = []
+    runs: Sequence[StoredRun], families: Sequence[FamilyLink], site_dir: Path,
+    pending: Sequence[PendingFamily] = (),
+) -> dict[str, Any]:  # fmt: skip
+    """Rows, columns and family links of the leaderboard (the JSON export and the page data);
+    ``pending``: families not evaluated yet, each with the command that would evaluate it."""
+    rows, ranked = [], []
+    # A variant's objective is its identity's (as a family file gives it), whichever command
+    # made the run: `make eval` reads it from the name, a family file may say otherwise.
+    objective_of = {fp: objective for f in families for fp, objective in f.objectives}
     for run in latest_runs(runs):
         model = run.results["model"]
         mode = run.results["prompt_mode"]
-        member = (model["fingerprint"], mode)
+        objective = objective_of.get(model["fingerprint"]) or model.get("objective") or "unknown"
         rows.append({
             "key": "|".join(map(str, _row_key(run)[:3])),
-            "page": variant_page_name(model["name"]),
-            "variant": model["name"], "objective": model.get("objective") or "unknown",
+            "page": variant_page_name(model["name"]), "samples": sample_page_name(run),
+            "variant": model["name"], "objective": objective,
             "backend": model.get("backend") or "unknown", "prompt_mode": mode,
             "limit": run.results.get("limit"), "spec": home_relative(str(model.get("spec", ""))),
-            "families": [f.name for f in families if member in f.members],
+            "families": [f.name for f in families if f.holds(run)],
             "run": os.path.relpath(run.folder.resolve(), site_dir.resolve()),
             "created_utc": run.results.get("created_utc", ""),
             "cells": {name: _leaderboard_cell(entry) for name, entry in run.use_cases.items()
                       if entry.get("primary")},
         })  # fmt: skip
+        ranked += [RankedCell(run, name, cell) for name, cell in rows[-1]["cells"].items()]
     columns = sorted({name for row in rows for name in row["cells"]})
-    _mark_leaders(rows, columns)
-    rows.sort(key=lambda r: (r["variant"], r["prompt_mode"], r["limit"] is not None,
+    rank_columns(ranked)
+    for row in rows:  # LIMIT runs and rows of smoke-run cells only are shown apart
+        row["small"] = bool(row["cells"]) and all(c["small"] for c in row["cells"].values())
+        row["apart"] = row["small"] or row["limit"] is not None  # listed apart, greyed
+        row["mean_rank"] = mean_rank(row["cells"])
+    rows.sort(key=lambda r: (r["apart"], r["mean_rank"] is None, r["mean_rank"] or 0,
+                             r["variant"], r["prompt_mode"], r["limit"] is not None,
                              r["limit"] or 0))  # fmt: skip
     return {
         "kind": "leaderboard", "columns": columns, "rows": rows, "small_n": SMALL_N,
         "families": [{"name": f.name, "title": f.title, "page": f.page} for f in families],
+        "pending": [p.to_dict() for p in pending],
     }  # fmt: skip
 
 
@@ -197,10 +203,13 @@ def leaderboard_page(data: Mapping[str, Any], suite: Mapping[str, Any]) -> str:
 <a href="leaderboard.json">leaderboard.json</a> · <a href="leaderboard.csv">leaderboard.csv</a>\
 </div>
 <div class="note">Cells: primary metric, its 95% interval, n, and the strongest trivial baseline
-on the same items. <span class="key leader">▲ leader</span> the highest score in the column;
-<span class="key tie">≈ not separable</span> its interval overlaps the leader's, so these
-outputs cannot tell them apart; unmarked cells lie below the leader's interval. Cells with fewer
-than {SMALL_N} items say so: their intervals are too wide to rank variants.</div>
+on the same items. Cells are ranked only against runs on the same items and scoring.
+<span class="key leader">▲ leader</span> the highest score above its trivial baseline;
+<span class="key tie">≈ not separable</span> the paired test on shared items cannot tell it
+from the leader (Holm, alpha 0.05); <span class="key overlap">∩ intervals overlap</span> no shared
+items, only intervals to compare, which cannot separate them; ▽ below: separated below the
+leader. LIMIT runs are listed apart, greyed, ranked only against runs on the same items; runs
+with fewer than {SMALL_N} items (or under 10 passages) are smoke runs, never ranked.</div>
 <nav id="family-links" aria-label="family matrix pages"></nav></header>
 <main><section><h2>Runs</h2><div class="controls" role="search">
 <label>search <input type="search" id="search" placeholder="variant name"></label>
@@ -216,7 +225,8 @@ than {SMALL_N} items say so: their intervals are too wide to rank variants.</div
 
 
 PAGE_CELL_FIELDS = ("value", "ci_low", "ci_high", "n", "baseline_policy", "baseline_value",
-                    "above_baseline", "vs_leader", "note", "metric")  # fmt: skip
+                    "above_baseline", "vs_leader", "note", "metric", "small", "group",
+                    "p_vs_leader", "rank")  # fmt: skip
 """The order of a cell's values in the page's data (each cell an array: 500 variants × 17
 benchmarks stay under 2 MB); leaderboard.json keeps named fields."""
 
@@ -232,26 +242,34 @@ def compact_page_data(data: Mapping[str, Any]) -> dict[str, Any]:
             cells[name] = [cell["value"], cell["ci_low"], cell["ci_high"], cell["n"],
                            baseline.get("policy"), baseline.get("value"),
                            baseline.get("above_all"), cell.get("vs_leader"), cell.get("note"),
-                           cell["metric"]]  # fmt: skip
+                           cell["metric"], cell.get("small"), cell.get("group"),
+                           cell.get("p_vs_leader"), cell.get("rank")]  # fmt: skip
         rows.append({k: v for k, v in row.items() if k not in ("cells", "spec")} | {"cells": cells})
     return {**data, "rows": rows, "cell_fields": list(PAGE_CELL_FIELDS)}
 
 
 def write_leaderboard(
-    runs_root: Path, reports_root: Path, suite: Mapping[str, Any]
-) -> dict[str, Path]:
+    runs_root: Path, reports_root: Path, suite: Mapping[str, Any], site: Path,
+    pending: Sequence[PendingFamily] = (),
+) -> dict[str, Path]:  # fmt: skip
     """Write ``index.html``, ``leaderboard.json``, ``leaderboard.csv`` and one page per variant
-    under ``reports/site`` from every stored run (the caller holds the reports lock)."""
+    under ``site`` (the site folder, or its staged copy beside it) from every stored run (the
+    caller holds the reports lock)."""
+    from evals.compare import attach_compare
+    from evals.publish import publish_gate_pages
     from evals.run_folder import atomic_write_text, write_json
+    from evals.sample_page import write_sample_pages
     from evals.variant_page import write_variant_pages
 
-    site = reports_root / "site"
     runs = find_runs(runs_root)
-    data = leaderboard_data(runs, family_links(reports_root), site)
+    data = leaderboard_data(runs, family_links(reports_root), site, pending)
+    attach_compare(data["rows"], latest_runs(runs), site)  # "compare with…" pages
+    data["gates"] = publish_gate_pages(reports_root, site)  # the gates' run-vs-run pages
     paths = {"index": site / "index.html", "leaderboard_json": site / "leaderboard.json",
              "leaderboard_csv": site / "leaderboard.csv"}  # fmt: skip
     atomic_write_text(paths["index"], leaderboard_page(data, suite))
     write_json(paths["leaderboard_json"], data)
     atomic_write_text(paths["leaderboard_csv"], leaderboard_csv(data))
-    write_variant_pages(runs, site)  # named in each row's "page"
+    pages = write_variant_pages(runs, site)  # named in each row's "page"
+    write_sample_pages(runs, site, {v: path.name for v, path in pages.items()})  # "samples"
     return paths

@@ -3,12 +3,13 @@ already-loaded ``LM``, with lm-eval's own bootstrap switched off (ours runs on t
 
 from __future__ import annotations
 
+import json
 import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from evals.adapter import LoadedModel, PromptMode, prompt_text
+from evals.adapter import LoadedModel, PromptMode
 from evals.usecases import Sampling, TaskSpec, UseCase
 
 log = logging.getLogger(__name__)
@@ -82,10 +83,23 @@ def sampled_task(name: str, manager: Any, sampling: Sampling) -> Any:
     return task
 
 
+def prompt_as_sent(prompt: Any) -> str | list[Any]:
+    """The prompt as the model received it: a chat request's messages as a list (lm-eval wraps
+    them in ``JsonChatStr``, whose ``str`` is a Python repr), any other prompt as text."""
+    messages = getattr(prompt, "prompt", None)
+    if isinstance(messages, str):
+        try:
+            decoded = json.loads(messages)
+        except ValueError:
+            return messages
+        return decoded if isinstance(decoded, list) else messages
+    return str(prompt)
+
+
 def _record(sample: dict[str, Any], task: TaskSpec) -> dict[str, Any]:
     doc = sample["doc"]
     first_args = sample["arguments"][0] if sample.get("arguments") else ("",)
-    prompt = prompt_text(first_args[0])
+    prompt = prompt_as_sent(first_args[0])
     if task.output_type == "generate_until":
         raw: Any = sample["filtered_resps"][0]
         raw = [str(r) for r in raw] if isinstance(raw, list) else str(raw)  # list: samples

@@ -10,7 +10,6 @@ fourth variant to a family costs one evaluation, not four, and nothing else is e
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from dataclasses import dataclass
@@ -25,11 +24,12 @@ from evals.adapter import (
     resolve_prompt_mode,
 )
 from evals.errors import EvalsError
-from evals.family import Family, Variant, family_from_dict, family_to_dict
-from evals.matrix import Column, build_matrix, matrix_markdown
+from evals.family import Family, Variant, family_to_dict
+from evals.matrix import Column, build_matrix
 from evals.model_spec import ModelSpec, parse_model_spec
 from evals.objective import Objective, objective_from_name, parse_objective
-from evals.run_folder import atomic_write_text, reports_lock, write_json
+from evals.publish import write_matrix_files
+from evals.run_folder import reports_lock
 from evals.run_spec import build_run_spec, first_difference
 from evals.runner import RunSettings, run_evaluation
 from evals.runs import RunFolderError, StoredRun, find_runs, load_run
@@ -148,8 +148,10 @@ def build_family(
     evaluate: bool,
     batch_size: int | str = 8,
     alpha: float = 0.05,
+    families_dir: Path | None = None,
 ) -> BuildOutcome:
-    """Evaluate or reuse, aggregate, and write the family's matrix files and the site."""
+    """Evaluate or reuse, aggregate, and write the family's matrix files and the site (whose
+    index lists the files of ``families_dir`` not evaluated yet)."""
     columns, evaluated, reused, missing = resolve_columns(
         family, runs_root, tasks_dir, evaluate=evaluate, batch_size=batch_size
     )
@@ -159,45 +161,12 @@ def build_family(
     )
     matrix["family"] = family_to_dict(family)
     matrix["missing_columns"] = missing
-    family_dir = reports_root / "families" / family.name
-    markdown = (
-        matrix_markdown(matrix, family.title) if columns else f"## {family.title}\n\nNo runs.\n"
-    )
-    paths = {
-        "family_matrix": family_dir / "matrix.json",
-        "family_markdown": family_dir / "matrix.md",
-        "matrix": reports_root / "matrix.json",
-        "markdown": reports_root / "matrix.md",
-    }
     # Other builds (``evals matrix``, ``evals report``) may write the same files now: the
     # matrix files and the index that reads every family's matrix are written under one lock,
     # so the pair matrix.json/matrix.md agree and the last index written includes every family.
     with reports_lock(reports_root):
-        for key in ("family_matrix", "matrix"):
-            write_json(paths[key], matrix)
-        for key in ("family_markdown", "markdown"):
-            atomic_write_text(paths[key], markdown)
-        site = write_site(reports_root, {family.name: columns}, runs_root=runs_root)
+        paths = write_matrix_files(reports_root, matrix, latest=True)
+        site = write_site(reports_root, {family.name: columns}, runs_root=runs_root,
+                          families_dir=families_dir, strict_families=False)  # fmt: skip
     paths.update(site)
     return BuildOutcome(matrix, paths, tuple(evaluated), tuple(reused))
-
-
-def rebuild_reports(
-    *, runs_root: Path, reports_root: Path, tasks_dir: Path, families_dir: Path
-) -> list[BuildOutcome]:
-    """``make report``: every known family again from stored runs only (no model is run)."""
-    known: dict[str, Family] = {}
-    for path in sorted((reports_root / "families").glob("*/matrix.json")):
-        raw = json.loads(path.read_text(encoding="utf-8")).get("family")
-        if raw:
-            known[raw["name"]] = family_from_dict(raw)
-    from evals.family import load_family
-
-    for path in sorted(families_dir.glob("*.yaml")) if families_dir.is_dir() else []:
-        family = load_family(path)
-        known.setdefault(family.name, family)
-    outcomes = []
-    for family in known.values():
-        outcomes.append(build_family(family, runs_root=runs_root, reports_root=reports_root,
-                                     tasks_dir=tasks_dir, evaluate=False))  # fmt: skip
-    return outcomes

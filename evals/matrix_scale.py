@@ -56,6 +56,7 @@ def build_family_on(
     batch_size: int | str = 8,
     work: CellWork | None = None,
     progress: bool = True,
+    families_dir: Path | None = None,
 ) -> ScaledBuild:
     """Run the family's incomplete cells on ``executor``, then write the matrix files and site.
 
@@ -70,7 +71,8 @@ def build_family_on(
     finally:
         executor.close()
     outcome = build_family(family, runs_root=runs_root, reports_root=reports_root,
-                           tasks_dir=tasks_dir, evaluate=False)  # fmt: skip
+                           tasks_dir=tasks_dir, evaluate=False,
+                           families_dir=families_dir)  # fmt: skip
     evaluated = tuple(r.key for r in ran if r.folder is not None)
     reused = tuple(key for key in outcome.reused if key not in evaluated)
     outcome = replace(outcome, evaluated=evaluated, reused=reused)
@@ -106,6 +108,7 @@ def scaled_matrix_command(args: argparse.Namespace, family: Family) -> int:
     build = build_family_on(
         executor, family, runs_root=runs_root, reports_root=Path(args.reports),
         tasks_dir=tasks_dir, retries=args.retries, batch_size=args.batch_size,
+        families_dir=Path(args.families),
     )  # fmt: skip
     print_build(build.outcome)
     for failure in build.failed:

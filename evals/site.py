@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.matrix import Column
-from evals.run_folder import atomic_write_text, reports_lock
+from evals.run_folder import atomic_write_text, reports_lock, staged_folder
 from evals.statistics import item_scores, item_statistics
 
 ASSETS = Path(__file__).resolve().parent / "page_assets"
@@ -159,11 +159,27 @@ def family_page(matrix: dict[str, Any], columns: Sequence[Column], suite: dict[s
     family = matrix["family"]
     use_cases = [row["use_case"] for row in matrix["rows"]]
     published = dict(matrix)
+    from evals.sample_page import sample_page_name
+    from evals.variant_page import variant_page_name
+
+    runs = {column.key: column.run for column in columns}
     published["columns"] = [
-        {**c, **{k: home_relative(str(c[k])) for k in ("spec", "run_folder") if c.get(k)}}
+        {
+            **c,
+            **{k: home_relative(str(c[k])) for k in ("spec", "run_folder") if c.get(k)},
+            **(
+                {
+                    "page": variant_page_name(runs[c["key"]].variant),
+                    "samples": sample_page_name(runs[c["key"]]),
+                }
+                if c["key"] in runs
+                else {}
+            ),
+        }
         for c in matrix["columns"]
-    ]
+    ]  # each column links its variant's page and its run's sample viewer
     from evals.leaderboard import SMALL_N
+    from evals.sample_page import SAMPLE_CONTROLS
 
     data = {
         "kind": "family",
@@ -181,8 +197,9 @@ def family_page(matrix: dict[str, Any], columns: Sequence[Column], suite: dict[s
 <a href="index.html">leaderboard</a></div>
 {f'<div class="note">{escape(family["note"])}</div>' if family.get("note") else ""}
 {f'<div class="note">Not evaluated yet: {escape(", ".join(missing))}</div>' if missing else ""}
+{_update_note(matrix.get("update_command"))}
 </header><main>
-<section><h2>Matrix</h2><table id="heatmap"></table>
+<section><h2>Matrix</h2><div class="scroll"><table id="heatmap"></table></div>
 <p class="meta">Cells: primary metric with its 95% interval, n, and the strongest trivial
 baseline on the same items (above: the model is significantly above every trivial policy).
 ★ the winner: the best variant beats every other variant (paired tests, Holm within the row);
@@ -191,15 +208,20 @@ Controls are extra prompt modes of a variant, never competitors. Click a use cas
 columns by it, a cell for every metric.</p>
 <div id="details"></div></section>
 <section><h2>Scores with 95% CIs</h2><div class="plots" id="plots"></div></section>
-<section><h2>Samples</h2><div class="controls">
-<label>use case <select id="sample-use-case"></select></label>
-<button id="prev-item" type="button">◀</button>
-<label>item <select id="sample-item"></select></label>
-<button id="next-item" type="button">▶</button>
+<section><h2>Samples</h2>{SAMPLE_CONTROLS}
 <label><input type="checkbox" id="only-disagree"> only items where variants disagree</label>
-<span class="meta" id="sample-count"></span></div><div id="sample-view"></div></section>
+<div id="sample-view"></div></section>
 <section><h2>Provenance</h2><div id="provenance"></div></section></main>"""
     return page_html(family["title"], body, data)
+
+
+def _update_note(command: str | None) -> str:
+    if not command:
+        return ""
+    return (
+        f'<div class="note">The family file lists other variants than this matrix was built '
+        f"from: <code>{escape(command)}</code> brings it up to date.</div>"
+    )
 
 
 def _suite() -> dict[str, Any]:
@@ -208,29 +230,45 @@ def _suite() -> dict[str, Any]:
     return {"name": SUITE_NAME, "version": suite_version(), "lm_eval_version": lm_eval_version()}
 
 
+GENERATED = ("samples-*.html", "diff-*.html", "variant-*.html", "gate-*.html")
+"""Pages every build writes again from the store; other files in the site (a page ``evals diff
+--out`` wrote there, a family page) are kept."""
+
+
 def write_site(
     reports_root: Path,
     columns_by_family: Mapping[str, Sequence[Column]],
     runs_root: Path | None = None,
+    *,
+    families_dir: Path | None = None,
+    strict_families: bool = True,
 ) -> dict[str, Path]:
     """Write the pages of the given families and refresh the leaderboard index from every
-    stored run and every stored family matrix (under the reports lock, so a concurrent build
-    cannot write an index missing a family or a run). Without ``runs_root`` the index reads
-    ``reports/runs``."""
+    stored run and every stored family matrix, listing the families with nothing to publish
+    (family files of ``families_dir`` included) as not evaluated yet. The new site is written
+    beside the old one and replaces it only once complete, under the reports lock (so a
+    concurrent build cannot write an index missing a family or a run, and a failed build
+    leaves the previous site). Without ``runs_root`` the index reads ``reports/runs``."""
     from evals.leaderboard import write_leaderboard
+    from evals.publish import pending_families, stored_matrices
 
     site = reports_root / "site"
     suite = _suite()
-    paths: dict[str, Path] = {}
-    with reports_lock(reports_root):
-        matrices = {}
-        for path in sorted((reports_root / "families").glob("*/matrix.json")):
-            matrix = json.loads(path.read_text(encoding="utf-8"))
-            matrices[matrix["family"]["name"]] = matrix
+    written: dict[str, Path] = {}
+    with reports_lock(reports_root), staged_folder(site) as stage:
+        for pattern in GENERATED:  # written again below: a deleted run's pages do not linger
+            for old in stage.glob(pattern):
+                old.unlink()
+        matrices = stored_matrices(reports_root)
+        pending = pending_families(reports_root, families_dir, strict=strict_families)
         for name, columns in columns_by_family.items():
-            page = site / f"{name}.html"
-            atomic_write_text(page, family_page(matrices[name], columns, suite))
-            paths[f"page_{name}"] = page
+            if columns:
+                written[f"page_{name}"] = stage / f"{name}.html"
+                atomic_write_text(
+                    written[f"page_{name}"], family_page(matrices[name], columns, suite)
+                )
+        for family in pending:  # an earlier build's page of a family with no stored run left
+            (stage / f"{family.name}.html").unlink(missing_ok=True)
         runs = runs_root if runs_root is not None else reports_root / "runs"
-        paths.update(write_leaderboard(runs, reports_root, suite))
-    return paths
+        written.update(write_leaderboard(runs, reports_root, suite, stage, pending))
+    return {key: site / path.relative_to(stage) for key, path in written.items()}

@@ -40,6 +40,8 @@ def _published(value: Any) -> Any:
 
 
 def _run_entry(run: StoredRun, site_dir: Path) -> dict[str, Any]:
+    from evals.sample_page import sample_page_name
+
     try:
         spec: Any = _published(run.run_spec)
     except RunFolderError as err:
@@ -52,7 +54,8 @@ def _run_entry(run: StoredRun, site_dir: Path) -> dict[str, Any]:
             "metric": entry.get("primary_metric"), "value": primary.get("value"),
             "ci_low": primary.get("ci_low"), "ci_high": primary.get("ci_high"),
             "n": entry.get("n"),
-            "samples": [f"{folder}/{f}" for f in entry.get("samples_files") or []],
+            "samples": f"{sample_page_name(run)}#uc={name}",
+            "raw": [f"{folder}/{f}" for f in entry.get("samples_files") or []],
         }  # fmt: skip
     return {
         "created_utc": run.results.get("created_utc", ""), "folder": folder,
@@ -109,8 +112,10 @@ def variant_page(data: Mapping[str, Any]) -> str:
     body = f"""<header><h1>{escape(data["variant"])}</h1>
 <div class="meta">{len(data["runs"])} stored runs · <a href="index.html">leaderboard</a></div>
 </header><main>
-<section><h2>Scores over time (95% intervals)</h2><div id="history-chart"></div>
-<div id="history-legend" class="legend"></div></section>
+<section><h2>Scores over time (95% intervals), one chart per run spec</h2>
+<div id="history-legend" class="legend" aria-label="use cases shown"></div>
+<div id="history-chart"></div>
+</section>
 <section><h2>Runs</h2><div class="scroll"><table id="history-table"></table></div></section>
 <section><h2>Run specs</h2><div id="run-specs"></div></section></main>"""
     return page_html(str(data["variant"]), body, dict(data), scripts=("variant.js",))

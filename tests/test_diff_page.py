@@ -119,7 +119,10 @@ def test_diff_page_in_a_real_browser(tmp_path: Path) -> None:
         page.select_option("#flip-use-case", "qa")
         flips = page.locator("article.flip")
         assert flips.count() == 2 and page.locator("#flip-count").inner_text() == (
-            "2 changed items"
+            "losses 1–2 of 2 · 2 losses, 0 gains in all"
+        )
+        assert page.locator("#diff-table tr[data-use-case='qa'] .values").inner_text() == (
+            "100.0 → 96.3"
         )
         assert flips.first.get_attribute("data-item") == "3"
         assert flips.first.locator(".candidate-output").inner_text() == HOSTILE
@@ -135,3 +138,65 @@ def test_diff_page_in_a_real_browser(tmp_path: Path) -> None:
         browser.close()
     assert errors == []
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
+
+
+def test_many_changed_items_are_counted_and_paged_gains_included(tmp_path: Path) -> None:
+    """Before: the page stopped at 200 changed items without saying so, so gains never
+    appeared when 450 items changed."""
+    from playwright.sync_api import sync_playwright
+
+    from evals.diff_page import FLIPS_SHOWN
+
+    runs, n = tmp_path / "runs", 600
+    base = [100.0] * 300 + [0.0] * 300
+    cand = [0.0] * 300 + [100.0] * 150 + [0.0] * 150  # 300 losses, 150 gains
+    baseline = load_run(write_run(runs, "base", {"qa": base}, created=T0))
+    candidate = load_run(write_run(runs, "cand", {"qa": cand}, created=T1))
+    page_path = tmp_path / "site" / "run-diff.html"
+    qa = write_run_diff(baseline, candidate, page_path)["use_cases"][0]
+    assert (qa["losses"], qa["gains"], qa["n"]) == (300, 150, n)
+    assert len(qa["flips"]) == FLIPS_SHOWN + 150 < 450
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS)
+        page = browser.new_page(viewport={"width": 400, "height": 800})
+        page.goto(page_path.as_uri())
+        count = page.locator("#flip-count")
+        assert count.inner_text().startswith(f"losses 1–25 of 300 (the {FLIPS_SHOWN} biggest")
+        page.click("#flip-next")
+        assert count.inner_text().startswith("losses 26–50 of 300")
+        page.select_option("#flip-kind", "gain")
+        assert count.inner_text().startswith("gains 1–25 of 150 · 300 losses, 150 gains")
+        assert page.locator("article.flip.gain").count() == 25
+        # usable at 400 px: nothing wider than the window
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "run-diff-400px-gains.png"))
+        browser.close()
+
+
+def test_identical_runs_show_no_interval_wider_than_nothing(tmp_path: Path) -> None:
+    """Before: two identical runs showed [−100, +100] for a use case with passages."""
+    runs = tmp_path / "runs"
+    scores = {"qa": [100.0] * 30 + [0.0] * 10}
+    baseline = load_run(write_run(runs, "base", scores, created=T0))
+    candidate = load_run(write_run(runs, "cand", scores, created=T1))
+    qa = run_diff_data(baseline, candidate)["use_cases"][0]
+    assert (qa["ci_low"], qa["ci_high"], qa["verdict"]) == (0.0, 0.0, "identical")
+
+
+def test_the_gate_page_shows_the_status_both_values_and_verdict_colours(tmp_path: Path) -> None:
+    baseline, candidate = (load_run(p) for p in _pair(tmp_path))
+    result = decide(baseline, candidate, load_policy(None))
+    text = write_gate_outputs(result, tmp_path / "gate")["diff"].read_text()
+    assert f'id="gate-status">Gate: <strong>{result.status}</strong>' in text
+    start = text.index('id="page-data">') + len('id="page-data">')
+    data = json.loads(text[start : text.index("</script>", start)])
+    assert data["status"] == result.status
+    for v in result.verdicts:
+        page = next(u for u in data["use_cases"] if u["use_case"] == v.use_case)
+        assert (page["baseline_value"], page["candidate_value"]) == (
+            v.baseline.value, v.candidate.value)  # fmt: skip
+    css = (
+        Path(__file__).resolve().parent.parent / "evals" / "page_assets" / "page.css"
+    ).read_text()
+    assert "td.verdict-REGRESSION" in css

@@ -117,8 +117,33 @@ def test_family_cells_with_few_items_say_so(tmp_path: Path) -> None:
         page.goto(page_path.as_uri())
         notes = page.locator("#heatmap td.cell .small-n").all_inner_texts()
         assert len(notes) == 6
-        assert notes[0] == "n=8 is small: the 95% interval is 10.0 points wide"
+        assert notes[0] == "n=8: a smoke run, too few items to rank"  # not a 0-wide interval
         page.goto(big.as_uri())
         assert page.locator("#heatmap td.cell").count() == 6
         assert page.locator("#heatmap td.cell .small-n").count() == 0
+        browser.close()
+
+
+def test_family_columns_link_their_evidence_and_the_page_fits_400px(tmp_path: Path) -> None:
+    """Before: columns and provenance linked nowhere, hashes were cut to 16 characters (a
+    server model's to "server:http://12") and the heatmap overflowed a narrow window."""
+    from playwright.sync_api import sync_playwright
+
+    page_path = _family(tmp_path)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS)
+        page = browser.new_page(viewport={"width": 400, "height": 900})
+        page.goto(page_path.as_uri())
+        for link in page.locator("#heatmap a.variant-link").all():
+            assert (page_path.parent / (link.get_attribute("href") or "")).is_file()
+        assert page.locator("#heatmap a.variant-link").count() == 3
+        hashes = page.locator("#provenance td.hash").all_inner_texts()
+        assert "hash-a" in hashes and f"hash-{LONG}" in hashes  # whole, not cut
+        samples = page.locator("#provenance a.samples")
+        assert samples.count() == 3
+        assert all((page_path.parent / (a.get_attribute("href") or "")).is_file()
+                   for a in samples.all())  # fmt: skip
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "family-400px.png"), full_page=True)
         browser.close()

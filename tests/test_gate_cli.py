@@ -53,8 +53,12 @@ def test_same_model_without_cache_is_deterministic_and_writes_ci_outputs(
     suite = ET.parse(out / "gate-junit.xml").getroot()
     assert suite.get("tests") == "2" and suite.get("failures") == "0"
     summary = (out / "gate-summary.md").read_text()
-    assert summary.startswith("## Eval gate: UNDERPOWERED\n\n> **UNDERPOWERED")
-    assert "| sentiment | accuracy | 40 |" in summary
+    assert summary.startswith("## 🔍 Eval gate: UNDERPOWERED — 2 underpowered (")
+    assert (
+        "> **Underpowered:** sentiment (n=40" in summary
+        or "> **Underpowered:** qa (n=40" in summary
+    )
+    assert "| sentiment | accuracy | 40 |" in summary  # the details table
     assert "[run-diff.html](run-diff.html)" in summary and (out / "run-diff.html").is_file()
 
     strict = tmp_path / "strict.yaml"
@@ -110,8 +114,11 @@ def test_degraded_outputs_are_a_regression(baseline_run: Path, tmp_path: Path) -
         (("tasks", "qa", "prompt_mode"), "completion", "tasks.qa.prompt_mode differs"),
         (("tasks", "qa", "version"), "9.9", "tasks.qa.version differs"),
         (("tasks", "qa", "code_sha256"), "0" * 64, "tasks.qa.code_sha256 differs"),
-        (("tasks", "sentiment", "generation", "max_gen_toks"), 4,
-         "tasks.sentiment.generation.max_gen_toks differs"),
+        (
+            ("tasks", "sentiment", "generation", "max_gen_toks"),
+            4,
+            "tasks.sentiment.generation.max_gen_toks differs",
+        ),
         (("versions", "lm_eval"), "0.4.0", "versions.lm_eval differs"),
         (None, None, "use case qa: the runs scored different items"),
     ],

@@ -46,7 +46,7 @@ def test_every_run_of_a_variant_is_on_its_page_with_stored_numbers(tmp_path: Pat
     assert pages[0] is None and pages[3] is None  # nothing comparable before them
     assert all((site / page).is_file() for page in pages[1:3])
     for run in data["runs"]:
-        for link in run["cells"]["qa"]["samples"]:
+        for link in [run["cells"]["qa"]["samples"].split("#")[0], *run["cells"]["qa"]["raw"]]:
             assert (site / link).is_file()  # relative to the page, so file:// and hosts work
         assert run["run_spec"]["fingerprint"] == "alpha"
     rows = json.loads((site / "leaderboard.json").read_text())["rows"]
@@ -74,16 +74,26 @@ def test_variant_page_in_a_real_browser(tmp_path: Path) -> None:
         page.goto((site / "index.html").as_uri())
         page.click("a.variant-link >> text=alpha")
         assert page.url.endswith(variant_page_name("alpha"))
-        series = page.locator("#history-chart g.series")
-        assert series.count() == 2
-        qa = page.locator("#history-chart g.series[data-use-case='qa']")
-        assert qa.locator("circle.point").count() == 4 and qa.locator("line.interval").count() == 4
-        # The LIMIT run is a point of its own: the line joins the three full runs only.
-        assert qa.locator("polyline").count() == 1
-        assert len(qa.locator("polyline").get_attribute("points").split()) == 3
-        labels = page.locator("#history-chart text.run-label").all_text_contents()
-        assert labels == ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-03 (n≤4)"]
+        # One chart per run spec: the three full runs on one axis, the LIMIT run on its own.
+        charts = page.locator("#history-chart figure.history-spec")
+        assert charts.locator("figcaption").all_inner_texts() == ["chat · all items",
+                                                                  "chat · limit 4"]  # fmt: skip
+        full = charts.first.locator("g.series[data-use-case='qa']")
+        assert (
+            full.locator("circle.point").count() == 3 and full.locator("line.interval").count() == 3
+        )
+        assert len(full.locator("polyline").get_attribute("points").split()) == 3
+        assert charts.nth(1).locator("g.series[data-use-case='qa'] circle.point").count() == 1
+        # Labels say the time too (four same-day runs no longer all read "2026-12-06").
+        labels = charts.first.locator("text.run-label").all_text_contents()
+        assert labels == ["2026-11-01", "2026-11-02", "2026-11-03"]
+        assert set(charts.first.locator("text.run-time").all_text_contents()) == {"10:00 UTC"}
         assert page.locator("#history-legend").inner_text().split() == ["ner", "qa"]
+        # Series are selectable: unticking qa hides it in every chart.
+        page.locator("#history-legend input[data-use-case='qa']").uncheck()
+        assert page.locator("#history-chart g.series[data-use-case='qa']:visible").count() == 0
+        assert page.locator("#history-chart g.series[data-use-case='ner']:visible").count() == 1
+        page.locator("#history-legend input[data-use-case='qa']").check()
         row = page.locator("#history-table tr").nth(1)
         assert "25.0 [20.0, 30.0] n 40" in row.inner_text()
         page.locator("#run-specs summary").first.click()
@@ -104,3 +114,44 @@ def test_variant_page_in_a_real_browser(tmp_path: Path) -> None:
         browser.close()
     assert errors == []
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
+
+
+def test_chat_prompts_are_stored_and_shown_as_messages() -> None:
+    """lm-eval wraps chat messages in JsonChatStr, whose str() is a Python repr: new runs store
+    the messages, and the viewer reads older runs' repr back as messages."""
+    import json
+    from dataclasses import dataclass
+
+    from evals.lm_eval_tasks import prompt_as_sent
+    from evals.sample_page import prompt_messages
+
+    @dataclass
+    class JsonChatStr:  # lm-eval's shape: the messages as JSON text in .prompt
+        prompt: str
+
+    JsonChatStr.__qualname__ = "JsonChatStr"  # its repr as lm-eval's class writes it
+    messages = [{"role": "user", "content": 'it\'s "quoted" <b>'}]
+    wrapped = JsonChatStr(json.dumps(messages))
+    assert prompt_as_sent(wrapped) == messages and prompt_as_sent("plain text") == "plain text"
+    assert prompt_messages(repr(wrapped)) == messages == prompt_messages(messages)
+    assert prompt_messages("plain text") is None
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_every_history_colour_has_3_to_1_contrast_on_white() -> None:
+    """Before: a yellow series at 1.2:1 on the white plot."""
+    import re
+
+    script = Path(__file__).resolve().parent.parent / "evals" / "page_assets" / "variant.js"
+    palette = re.findall(
+        r"#[0-9a-fA-F]{6}", script.read_text().split("const PALETTE = ")[1].split(";")[0]
+    )
+    assert len(palette) >= 8
+    for colour in palette:
+        assert 1.05 / (_luminance(colour) + 0.05) >= 3.0, colour
+    assert 1.05 / (_luminance("#f0e442") + 0.05) < 3.0  # the check can fail

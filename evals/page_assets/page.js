@@ -42,7 +42,7 @@
     function draw() {
       table.replaceChildren();
       const head = el("tr", {}, el("th", {}, "use case (click to sort)"), el("th", {}, "metric"),
-        ...order.map((k) => el("th", {}, byKey[k].label, el("div", { class: "meta" },
+        ...order.map((k) => el("th", {}, byKey[k].page ? el("a", { href: byKey[k].page, class: "variant-link" }, byKey[k].label) : byKey[k].label, el("div", { class: "meta" },
           byKey[k].objective + (byKey[k].designated === false ? " · control (extra prompt mode)" : "")))),
         el("th", {}, "verdict"), el("th", {}, "folklore says"), el("th", {}, "agreement"));
       table.appendChild(head);
@@ -64,8 +64,7 @@
             tied.has(k) ? el("div", { class: "mark" }, "≈ tied for best") : null,
             el("div", { class: "ci" }, `[${fmt(cell.ci_low)}, ${fmt(cell.ci_high)}]`),
             el("div", { class: "sub" }, `n ${cell.n} · invalid ${fmt(cell.invalid_rate)}%`),
-            cell.n < DATA.small_n ? el("div", { class: "small-n" }, cell.ci_low === null || cell.ci_high === null
-              ? `n=${cell.n} is small: no 95% interval` : `n=${cell.n} is small: the 95% interval is ${fmt(cell.ci_high - cell.ci_low)} points wide`) : null,
+            cell.n < DATA.small_n ? el("div", { class: "small-n" }, `n=${cell.n}: a smoke run, too few items to rank`) : null,
             cell.baseline && cell.baseline.value !== null ? el("div", { class: "sub" },
               `trivial (${cell.baseline.policy}) ${fmt(cell.baseline.value)}${cell.baseline.above_all ? " · above" : " · NOT above"}`) : null);
           td.style.background = shade(cell.value, row);
@@ -134,20 +133,43 @@
     const onlyDisagree = document.getElementById("only-disagree");
     const view = document.getElementById("sample-view");
     const counter = document.getElementById("sample-count");
+    const scoreFilter = document.getElementById("sample-score");
+    const textFilter = document.getElementById("sample-text");
     for (const name of Object.keys(DATA.samples)) useCaseSelect.appendChild(el("option", { value: name }, name));
+    const wanted = new URLSearchParams(location.hash.slice(1)).get("uc");
+    if (wanted && wanted in DATA.samples) useCaseSelect.value = wanted;
     function disagrees(item) {
       const scores = Object.values(item.outputs).map((o) => o.score);
       return new Set(scores.map((s) => Number(s).toFixed(4))).size > 1;
     }
+    function matches(item) {
+      const outs = Object.values(item.outputs);
+      if (scoreFilter && scoreFilter.value === "above" && !outs.some((o) => o.score > 0)) return false;
+      if (scoreFilter && scoreFilter.value === "zero" && !outs.some((o) => o.score === 0)) return false;
+      const query = textFilter ? textFilter.value.trim().toLowerCase() : "";
+      if (!query) return true;
+      const texts = [item.input, item.target, ...outs.map((o) => o.raw), ...outs.map((o) => o.parsed)];
+      return texts.some((t) => String(t || "").toLowerCase().includes(query));
+    }
     function items() {
       const all = DATA.samples[useCaseSelect.value] || [];
-      return onlyDisagree.checked ? all.filter(disagrees) : all;
+      return all.filter((it) => (!onlyDisagree || !onlyDisagree.checked || disagrees(it)) && matches(it));
     }
     function fillItems() {
       const list = items();
+      const all = (DATA.samples[useCaseSelect.value] || []).length;
       itemSelect.replaceChildren(...list.map((it, i) => el("option", { value: String(i) }, it.item_id)));
-      counter.textContent = `${list.length} items`;
+      const error = (DATA.errors || {})[useCaseSelect.value];
+      counter.textContent = error ? `samples unreadable: ${error}` : `${list.length} of ${all} items`;
       show();
+    }
+    // A chat prompt is shown as the messages sent, one pane per message with its role.
+    function prompt(p) {
+      if (p === undefined || p === null || p === "") return [];
+      if (!Array.isArray(p)) return [el("div", { class: "label" }, "prompt as sent"), el("div", { class: "pane", id: "sample-prompt" }, p)];
+      return [el("div", { class: "label" }, `prompt as sent (${p.length} messages)`),
+        el("div", { id: "sample-prompt" }, ...p.map((m) => el("div", { class: "message" },
+          el("span", { class: "role" }, m.role), el("div", { class: "pane" }, m.content))))];
     }
     function show() {
       const list = items();
@@ -156,6 +178,7 @@
       if (!item) { view.appendChild(el("p", { class: "meta" }, "No items.")); return; }
       view.appendChild(el("div", { class: "label" }, "input"));
       view.appendChild(el("div", { class: "pane", id: "sample-input" }, item.input));
+      for (const node of prompt(item.prompt)) view.appendChild(node);
       view.appendChild(el("div", { class: "label" }, "reference"));
       view.appendChild(el("div", { class: "pane", id: "sample-reference" }, item.target));
       function outcome(out) {
@@ -178,7 +201,9 @@
     }
     useCaseSelect.addEventListener("change", fillItems);
     itemSelect.addEventListener("change", show);
-    onlyDisagree.addEventListener("change", fillItems);
+    if (onlyDisagree) onlyDisagree.addEventListener("change", fillItems);
+    if (scoreFilter) scoreFilter.addEventListener("change", fillItems);
+    if (textFilter) textFilter.addEventListener("input", fillItems);
     document.getElementById("prev-item").addEventListener("click", () => {
       itemSelect.value = String(Math.max(0, Number(itemSelect.value) - 1)); show(); });
     document.getElementById("next-item").addEventListener("click", () => {
@@ -188,12 +213,16 @@
 
   function renderProvenance(byKey) {
     const root = document.getElementById("provenance");
-    const models = DATA.matrix.columns.map((c) => el("tr", {}, el("td", {}, c.label), el("td", {}, c.spec),
-      el("td", {}, c.fingerprint), el("td", {}, c.model_hash.slice(0, 16)), el("td", {}, c.created_utc || "—")));
+    // Whole hashes (a server model's hash names its URL: a prefix cut it to "server:http://12").
+    const models = DATA.matrix.columns.map((c) => el("tr", {},
+      el("td", {}, c.page ? el("a", { href: c.page }, c.label) : c.label), el("td", { class: "hash" }, c.spec),
+      el("td", { class: "hash" }, c.fingerprint), el("td", { class: "hash" }, c.model_hash),
+      el("td", {}, c.samples ? el("a", { href: c.samples, class: "samples" }, c.created_utc || "samples") : (c.created_utc || "—"))));
     const data = DATA.matrix.rows.map((r) => el("tr", {}, el("td", {}, r.use_case), el("td", {}, r.task_version), el("td", {}, r.data_sha256.slice(0, 16))));
     root.appendChild(el("table", {}, el("tr", {}, ...["column", "model spec", "fingerprint", "model hash", "run"].map((h) => el("th", {}, h))), ...models));
     root.appendChild(el("table", { style: "margin-top:10px" }, el("tr", {}, ...["use case", "task version", "data sha256"].map((h) => el("th", {}, h))), ...data));
   }
 
   if (DATA.kind === "family") renderFamily();
+  if (DATA.kind === "samples") renderSamples(Object.fromEntries(DATA.columns.map((c) => [c.key, c])));
 })();
