@@ -108,10 +108,10 @@ def test_eval_options_a_published_leaderboard_and_the_gate(
         # The gate: run folders, a policy, an out folder; and a model spec as the candidate.
         runs = {p.parent.name: p for p in _run_folders(workspace)}
         base, cand = runs["model-a"], runs["model-b"]
-        (workspace.clone / "gate.yaml").write_text("default:\n  max_drop: 2.0\n")
+        (workspace.clone / "gate.yaml").write_text("use_cases:\n  default:\n    max_drop: 2.0\n")
         result = workspace.run(f"make gate CANDIDATE={cand} BASELINE={base} POLICY=gate.yaml")
         assert result.returncode in (0, 1), result.stdout[-3000:]  # a verdict, not an error
-        assert "## Eval gate:" in result.stdout
+        assert re.search(r"^## .*Eval gate: [A-Z]+", result.stdout, flags=re.M), result.stdout
         result = workspace.run(f"evals gate --candidate openai-chat:{url_a}@model-a --baseline "
                                f"{base} --policy gate.yaml --out {tmp_path / 'gate'}")  # fmt: skip
         assert result.returncode == 0, result.stdout[-3000:]  # the same answers: no regression
