@@ -38,9 +38,22 @@ def _corpus() -> list[str]:
     return lines
 
 
-def build_tiny_gpt2(folder: Path, *, chat_template: bool = True, seed: int = 0) -> Path:
+TINY_REPLY_TOKENS = 8
+"""Where the tiny model starts to favour its end token: replies end a few tokens later."""
+
+
+def build_tiny_gpt2(
+    folder: Path, *, chat_template: bool = True, seed: int = 0, stops_early: bool = True
+) -> Path:
     """A 2-layer GPT-2 with a BPE tokenizer trained on the task data: loads in well under a
-    second and drives the whole pipeline through the same adapter path as a real model."""
+    second and drives the whole pipeline through the same adapter path as a real model.
+
+    Its random weights never choose the end token by themselves, so every reply ran to the use
+    case's ``max_gen_toks`` (up to 512 tokens): most of the test suite's time. With
+    ``stops_early`` (the default) its generation config raises the end token's score
+    exponentially after :data:`TINY_REPLY_TOKENS` new tokens (transformers'
+    ``exponential_decay_length_penalty``, which ``generate`` applies under lm-eval too), so a
+    reply ends within a few more tokens; ``stops_early=False`` keeps the long replies."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
@@ -68,6 +81,9 @@ def build_tiny_gpt2(folder: Path, *, chat_template: bool = True, seed: int = 0) 
     )  # fmt: skip
     model = GPT2LMHeadModel(config)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    if stops_early:
+        model.generation_config.exponential_decay_length_penalty = (TINY_REPLY_TOKENS, 4.0)
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
