@@ -12,14 +12,16 @@ PASS            Δ > −m shown: the non-inferiority test (H₀: Δ ≤ −m) re
                 confidence bound lies above −m)
 UNDERPOWERED    neither shown, and these items cannot detect a drop of the allowed size: the
                 non-inferiority test would show Δ > −m with < 80% probability even if nothing
-                changed (or fewer items than the policy's ``min_n``)
+                changed (or fewer items than the policy's ``min_n``); never when a drop was
+                shown: REGRESSION is checked first, whatever n is
 INCONCLUSIVE    neither shown although the items could have: the interval straddles −m
 ==============  =================================================================================
 
 PASS and IMPROVED need no multiplicity correction: the gate passes only when *every* required
 use case passes, an intersection-union test at level α. The p-value, the bound and the verdict
 come from the same test, so they cannot disagree. The gate fails on a REGRESSION of a required
-use case, and on UNDERPOWERED or INCONCLUSIVE when the policy says so.
+use case, and on UNDERPOWERED or INCONCLUSIVE when the policy says so; when the policy lets
+them pass (exit 0), the headline says "not shown safe", never PASS.
 """
 
 from __future__ import annotations
@@ -251,6 +253,23 @@ class GateResult:
         return "PASS"
 
     @property
+    def headline(self) -> str:
+        """What the summary's title says. Only a gate where every use case showed PASS or
+        IMPROVED reads as a pass; UNDERPOWERED and INCONCLUSIVE read "not shown safe" (with the
+        exit status the policy gives them), and a REGRESSION is named even where the policy
+        lets the gate pass (an optional use case)."""
+        if not self.passed:
+            return "FAIL"
+        found = [v.verdict for v in self.verdicts]
+        weak = [w.value for w in (Verdict.UNDERPOWERED, Verdict.INCONCLUSIVE) if w in found]
+        regressed = [v.use_case for v in self.verdicts if v.verdict is Verdict.REGRESSION]
+        notes = [f"REGRESSION in optional {', '.join(regressed)}"] if regressed else []
+        if weak:
+            return (f"not shown safe ({', '.join(weak + notes)}; exit 0: the policy does not "
+                    "fail on it)")  # fmt: skip
+        return f"PASS ({notes[0]})" if notes else "PASS"
+
+    @property
     def exit_code(self) -> int:
         """0 pass, 1 regression (or a policy-failing weak verdict)."""
         return 0 if self.passed else 1
@@ -303,13 +322,15 @@ def _losses(
 def classify(test: MarginTest, n: int, min_n: int) -> tuple[Verdict, str]:
     """The verdict table of the module docstring, for one use case."""
     m, alpha = test.margin, test.alpha
-    if n < min_n:
-        return Verdict.UNDERPOWERED, f"only {n} items (policy min_n {min_n})"
+    # A shown regression is reported whatever n is: min_n and power only qualify a failure to
+    # show anything, never a drop that the items did show.
     if test.p_regression_holm < alpha:
         return Verdict.REGRESSION, (
             f"drop beyond the allowed {m:g}: upper bound {test.upper_bound:+.2f} < {-m:+g} "
             f"(p={test.p_regression_holm:.3g}, Holm)"
         )
+    if n < min_n:
+        return Verdict.UNDERPOWERED, f"only {n} items (policy min_n {min_n})"
     if test.p_noninferior < alpha:
         if test.p_superior < alpha:
             return Verdict.IMPROVED, f"gain shown (p={test.p_superior:.3g})"

@@ -3,6 +3,7 @@ units), whether it is required, a minimum n; and what a weak verdict does to the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,8 +85,14 @@ def _bool(value: Any, where: str) -> bool:
 
 
 def _number(value: Any, where: str, *, integer: bool = False) -> float:
+    """A finite, non-negative number (every number of a policy is a drop, a count, a share or
+    a level): ``.nan``, ``.inf`` and negatives are bad input, never a silent pass."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise PolicyError(f"{where} must be a number (got {value!r})")
+    if not math.isfinite(value):
+        raise PolicyError(f"{where} must be a finite number (got {value!r})")
+    if value < 0:
+        raise PolicyError(f"{where} must not be negative (got {value!r})")
     if integer and value != int(value):
         raise PolicyError(f"{where} must be a whole number (got {value!r})")
     return float(value)

@@ -484,6 +484,19 @@ def test_gate_status_is_fail_else_the_weakest_finding(verdicts: list, status: st
     result = GateResult(tuple(_verdict(v) for v in verdicts), GatePolicy(), run, run)
     assert result.status == status
     assert (result.passed, result.exit_code) == ((True, 0) if status != "FAIL" else (False, 1))
+    # Only a gate where every use case showed PASS or IMPROVED reads as a pass.
+    shown_safe = all(v in (Verdict.PASS, Verdict.IMPROVED) for v in verdicts)
+    assert (result.headline == "PASS") is shown_safe
+    assert result.headline.startswith("not shown safe") is (status not in ("PASS", "FAIL"))
+
+
+def test_an_optional_regression_is_named_in_the_headline() -> None:
+    run = StoredRun(Path("a"), {"use_cases": {}})
+    optional = _verdict(Verdict.REGRESSION, required=False)
+    passing = GateResult((optional, _verdict(Verdict.PASS)), GatePolicy(), run, run)
+    assert passing.headline == "PASS (REGRESSION in optional qa)"
+    weak = GateResult((optional, _verdict(Verdict.UNDERPOWERED)), GatePolicy(), run, run)
+    assert weak.headline.startswith("not shown safe (UNDERPOWERED, REGRESSION in optional qa")
 
 
 def test_an_optional_regression_does_not_fail_the_gate() -> None:
@@ -505,9 +518,18 @@ def _test(**p: float) -> MarginTest:
 
 
 def test_fewer_items_than_min_n_is_underpowered_and_exactly_min_n_is_not() -> None:
-    test = _test(p_regression_holm=0.001)
+    test = _test(p_regression_holm=0.9, p_noninferior=0.001, p_superior=0.5)
     assert classify(test, 19, 20) == (Verdict.UNDERPOWERED, "only 19 items (policy min_n 20)")
-    assert classify(test, 20, 20)[0] is Verdict.REGRESSION
+    assert classify(test, 20, 20)[0] is Verdict.PASS
+
+
+@pytest.mark.parametrize("n", [1, 16, 19, 20, 2000])
+def test_a_shown_regression_is_a_regression_whatever_n_is(n: int) -> None:
+    """Before: 19 of 19 items lost (p = 1.6e-5) was UNDERPOWERED below min_n, and the shipped
+    policy let the gate pass."""
+    test = _test(p_regression_holm=0.001, p_noninferior=0.9, p_superior=0.9)
+    assert classify(test, n, 20)[0] is Verdict.REGRESSION
+    assert classify(test, n, n + 1)[0] is Verdict.REGRESSION
 
 
 def test_regression_reason_and_its_strict_boundary() -> None:
