@@ -51,7 +51,7 @@ def markdown_summary(result: GateResult, diff_page: str | None = None) -> str:
     ``diff_page``: the run-vs-run page's link (relative to the summary's folder)."""
     base, cand = result.baseline, result.candidate
     lines = [
-        f"## Eval gate: {result.status}",
+        f"## Eval gate: {result.headline}",
         "",
         *_lead(result),
         f"Candidate **{_md_cell(cand.variant)}** (`{cand.results['model']['fingerprint']}`) vs "

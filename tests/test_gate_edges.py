@@ -41,6 +41,18 @@ def test_a_fifty_point_drop_on_16_items_fails_the_gate_under_the_shipped_policy(
     assert (out / "gate-summary.md").read_text().startswith("## Eval gate: FAIL\n")
 
 
+def test_too_few_items_with_no_drop_shown_is_not_shown_safe_not_a_pass(tmp_path: Path) -> None:
+    """Identical outputs on 16 items: nothing shown either way; exit 0 under the shipped
+    policy, but the headline does not read as a pass."""
+    baseline, candidate = _runs(tmp_path, [100.0] * 12 + [0.0] * 4, [100.0] * 12 + [0.0] * 4)
+    out = tmp_path / "gate"
+    assert _gate(baseline, candidate, out) == 0
+    summary = (out / "gate-summary.md").read_text()
+    title = summary.splitlines()[0]
+    assert title.startswith("## Eval gate: not shown safe (UNDERPOWERED")
+    assert "PASS" not in title
+
+
 @pytest.mark.parametrize(
     ("policy", "message"),
     [
