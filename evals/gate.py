@@ -371,6 +371,21 @@ def margin_test(
     )  # fmt: skip
 
 
+def holm_margin_tests(
+    family: dict[str, tuple[PairedDifference, float]], alpha: float
+) -> dict[str, MarginTest]:
+    """The decision statistic of every use case of one gate (``{name: (Δ, allowed drop)}``):
+    the regression p-values Holm-adjusted across them, each upper bound at the level Holm's
+    step-down decided that use case at (:func:`evals.decision.multiple.holm_levels`), so the
+    verdict, the adjusted p-value and the printed bound agree."""
+    p_values = {name: diff.p_value(-margin, "less") for name, (diff, margin) in family.items()}
+    adjusted = holm_adjust(p_values)
+    levels = holm_levels(p_values, alpha)
+    return {name: margin_test(diff, margin, alpha, p_regression_holm=adjusted[name],
+                              holm_level=levels[name])
+            for name, (diff, margin) in family.items()}  # fmt: skip
+
+
 def rule_for(policy: GatePolicy, name: str, entry: dict[str, Any]) -> UseCaseRule:
     """The policy rule of a result: by its own name (``sst2``), else by its use case
     (``sentiment``), else the default."""
@@ -398,19 +413,15 @@ def decide(
             "baseline": base_est,
             "candidate": estimate(stats_c, reducer, clusters=clusters,
                                   confidence=policy.confidence),
-            "p_regression": diff.p_value(-margin, "less"),
             "losses": _losses(pairs, item_scores(stats_b, reducer),
                               item_scores(stats_c, reducer), name, candidate),
         }  # fmt: skip
-    p_values = {name: p["p_regression"] for name, p in partial.items()}
-    adjusted = holm_adjust(p_values)
-    levels = holm_levels(p_values, policy.alpha)
+    tests = holm_margin_tests({name: (p["diff"], p["margin"]) for name, p in partial.items()},
+                              policy.alpha)  # fmt: skip
     verdicts = []
     for name, p in partial.items():
-        diff, margin = p["diff"], p["margin"]
-        test = margin_test(diff, margin, policy.alpha, p_regression_holm=adjusted[name],
-                           holm_level=levels[name])  # fmt: skip
-        verdict, reason = classify(test, diff.n, p["rule"].min_n)
+        test = tests[name]
+        verdict, reason = classify(test, p["diff"].n, p["rule"].min_n)
         verdicts.append(
             UseCaseVerdict(
                 use_case=name, metric=p["metric"], baseline=p["baseline"],
