@@ -284,9 +284,12 @@ def test_power_at_a_difference() -> None:
 # --- Holm ---------------------------------------------------------------------------------------
 
 
-def test_holm_levels_step_up_from_alpha_over_m() -> None:
-    levels = holm_levels({"a": 0.04, "b": 0.001, "c": 0.2}, 0.06)
-    assert levels == pytest.approx({"b": 0.02, "a": 0.03, "c": 0.06})
+def test_holm_levels_step_up_from_alpha_over_m_until_a_step_does_not_reject() -> None:
+    every = holm_levels({"a": 0.02, "b": 0.001, "c": 0.05}, 0.06)
+    assert every == pytest.approx({"b": 0.02, "a": 0.03, "c": 0.06})
+    # a (0.04) is not rejected at 0.03: the procedure stops, c is reported at 0.03 too.
+    stopped = holm_levels({"a": 0.04, "b": 0.001, "c": 0.2}, 0.06)
+    assert stopped == pytest.approx({"b": 0.02, "a": 0.03, "c": 0.03})
     assert holm_levels({}, 0.05) == {}
 
 
