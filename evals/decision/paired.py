@@ -121,6 +121,13 @@ class PairedDifference:
         return self.lower_bound(alpha), self.upper_bound(alpha)
 
     def _bound(self, alpha: float, *, upper: bool) -> float:
+        """The bound, never beyond what a difference of two scores on this scale can be
+        (±``score_range``): a t quantile on few units can reach past it ([−140, −47] for two
+        0–100 scores), which no data could support."""
+        width = self.score_range if self.discordant is None else 100.0
+        return float(np.clip(self._raw_bound(alpha, upper=upper), -width, width))
+
+    def _raw_bound(self, alpha: float, *, upper: bool) -> float:
         if self.discordant is None and np.isfinite(self.se) and self.se > 0:
             q = t_ppf(1 - alpha, self.df) * self.se
             return self.value + q if upper else self.value - q
