@@ -12,7 +12,7 @@ from scipy.stats import t as t_dist
 
 from evals.decision import PairedDifference, holm_adjust, paired_difference
 from evals.decision.multiple import holm_levels
-from evals.gate import Verdict, classify, holm_margin_tests
+from evals.gate import MarginTest, Verdict, classify, holm_margin_tests
 from evals.statistics import item_statistics
 
 ALPHA = 0.05
@@ -38,7 +38,7 @@ def _pass_fail(rng: np.random.Generator) -> PairedDifference:
     return paired_difference(item_statistics(a), item_statistics(b))
 
 
-def _check(test, verdict: Verdict, reason: str) -> None:  # noqa: ANN001
+def _check(test: MarginTest, verdict: Verdict, reason: str) -> None:
     m = test.margin
     regression = verdict is Verdict.REGRESSION
     assert regression == (test.p_regression_holm < ALPHA) == (test.upper_bound < -m)
@@ -67,7 +67,7 @@ def test_no_printed_bound_contradicts_its_verdict_over_1000_random_comparisons()
             diff = _continuous(rng, margin) if rng.random() < 0.7 else _pass_fail(rng)
             family[f"u{i}"] = (diff, margin)
         tests = holm_margin_tests(family, ALPHA)
-        for name, test in tests.items():
+        for test in tests.values():
             verdict, reason = classify(test, test.difference.n, 0)
             _check(test, verdict, reason)
             holm_changed += (test.p_regression < ALPHA) and verdict is not Verdict.REGRESSION

@@ -8,9 +8,9 @@ difference of means is exactly ``delta``:
 
 - ``pass-fail``: 70% accuracy, 15% of items flip between the runs;
 - ``continuous``: ROUGE-like scores, per-item difficulty shared by both runs, normal noise;
-- ``skewed``: the candidate fails completely (scores 0) on 3% of items and is otherwise the
-  baseline with noise, both clipped to [0, 100]; the shift that makes the true difference
-  ``delta`` is solved once on a million draws (common random numbers);
+- ``skewed``: the candidate fails completely (scores 0) on 3% of items and is otherwise close
+  to the baseline (noise of 3 points on each), both clipped to [0, 100]; the shift that
+  makes the true difference ``delta`` is solved exactly (quadrature);
 - ``few-clusters``: 8 passages of 6 questions, a passage effect on the difference;
 - ``mt-bench``: 80 questions rated 1–10 (integers), the rating moving by −2…+1 with a skewed
   distribution whose mean is ``delta``.
@@ -19,6 +19,7 @@ difference of means is exactly ``delta``:
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from evals.gate import GateResult, decide
+from evals.gate import GateResult, UseCaseVerdict, decide
 from evals.gate_policy import GatePolicy, UseCaseRule
 from evals.run_spec import RUN_SPEC_FILE
 from evals.runs import StoredRun
@@ -55,21 +56,45 @@ def continuous(rng: np.random.Generator, n: int, delta: float) -> Scores:
 
 def _skewed_draw(rng: np.random.Generator, n: int, shift: float) -> tuple[np.ndarray, np.ndarray]:
     quality = 100 * rng.beta(4, 2, n)
-    base = np.clip(quality + rng.normal(0, 8, n), 0, 100)
-    cand = np.clip(quality + shift + rng.normal(0, 8, n), 0, 100)
+    base = np.clip(quality + rng.normal(0, NOISE, n), 0, 100)
+    cand = np.clip(quality + shift + rng.normal(0, NOISE, n), 0, 100)
     cand[rng.random(n) < ZERO_SHARE] = 0.0
     return base, cand
 
 
+NOISE = 3.0
+"""Noise (points) on each run's scores in the skewed design."""
+
+
+def _clipped_mean(shift: float) -> float:
+    """E[clip(100·q + shift + e, 0, 100)], q ~ Beta(4, 2) (density 20x³(1 − x)),
+    e ~ N(0, NOISE²), by quadrature (the clipped normal's mean is closed-form)."""
+    from scipy import integrate
+
+    def cdf(z: float) -> float:
+        return 0.5 * math.erfc(-z / math.sqrt(2))
+
+    def pdf(z: float) -> float:
+        return math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+
+    def at(x: float) -> float:
+        mu = 100 * x + shift
+        lo, hi = (0 - mu) / NOISE, (100 - mu) / NOISE
+        inside = mu * (cdf(hi) - cdf(lo)) + NOISE * (pdf(lo) - pdf(hi))
+        return (inside + 100 * (1 - cdf(hi))) * 20 * x**3 * (1 - x)
+
+    return float(integrate.quad(at, 0, 1, epsabs=1e-10)[0])
+
+
 @cache
 def skewed_shift(delta: float) -> float:
-    """The shift of the candidate's non-failed items that makes the true difference ``delta``."""
-    lo, hi = -20.0, 20.0
-    for _ in range(40):
-        mid = (lo + hi) / 2
-        base, cand = _skewed_draw(np.random.default_rng(12345), 1_000_000, mid)
-        lo, hi = (mid, hi) if float(np.mean(cand - base)) < delta else (lo, mid)
-    return (lo + hi) / 2
+    """The shift of the candidate's non-failed items that makes the true difference ``delta``:
+    (1 − ZERO_SHARE)·E[clip(q + shift + e)] − E[clip(q + e)] = delta, solved exactly."""
+    from scipy.optimize import brentq
+
+    base = _clipped_mean(0.0)
+    return float(brentq(lambda s: (1 - ZERO_SHARE) * _clipped_mean(s) - base - delta, -50, 50,
+                        xtol=1e-10))  # fmt: skip
 
 
 def skewed(rng: np.random.Generator, n: int, delta: float) -> Scores:
@@ -153,13 +178,19 @@ def gate_once(
     )
 
 
+def simulate_verdicts(
+    design: str, n: int, delta: float, margin: float, sims: int, seed: int, folder: Path
+) -> list[UseCaseVerdict]:
+    """The gate's finding on each of ``sims`` simulated comparisons."""
+    rng = np.random.default_rng(seed)
+    return [gate_once(design, rng, n, delta, margin, folder).verdicts[0] for _ in range(sims)]
+
+
 def verdict_shares(
     design: str, n: int, delta: float, margin: float, sims: int, seed: int, folder: Path
 ) -> dict[str, float]:
     """Share of each verdict over ``sims`` simulated comparisons."""
-    rng = np.random.default_rng(seed)
     counts: dict[str, int] = {}
-    for _ in range(sims):
-        (verdict,) = gate_once(design, rng, n, delta, margin, folder).verdicts
+    for verdict in simulate_verdicts(design, n, delta, margin, sims, seed, folder):
         counts[verdict.verdict.value] = counts.get(verdict.verdict.value, 0) + 1
     return {k: v / sims for k, v in counts.items()}

@@ -64,7 +64,9 @@ def test_estimate_json_keeps_numbers_and_writes_undefined_as_null() -> None:
 
 
 def test_two_sided_interval_is_both_one_sided_bounds_at_half_the_rest() -> None:
-    diff = paired_difference(CONTINUOUS, CONTINUOUS + np.array([[v, 0.0] for v in range(10)]))
+    both = paired_difference(CONTINUOUS, CONTINUOUS + np.array([[v, 0.0] for v in range(10)]))
+    assert both.interval(0.9) == (both.lower_bound(0.05), both.upper_bound(0.05))
+    diff = replace(both, pseudo=None)  # the t-test alone (the bootstrap-t: test_bootstrap_t.py)
     q = student_t.ppf(0.95, 9) * diff.se
     assert diff.interval(0.9) == pytest.approx((diff.value - q, diff.value + q), rel=1e-12)
     q95 = student_t.ppf(0.975, 9) * diff.se
@@ -392,7 +394,7 @@ def test_pass_fail_bounds_stop_at_the_ends_of_the_scale() -> None:
 def test_mean_difference_t_test_values() -> None:
     a = item_statistics([10.0, 20.0, 30.0, 40.0, 55.0])
     b = item_statistics([12.0, 19.0, 35.0, 48.0, 56.0])
-    diff = paired_difference(a, b)
+    diff = replace(paired_difference(a, b), pseudo=None)  # the t-test alone
     d = np.array([2.0, -1.0, 5.0, 8.0, 1.0])
     se = d.std(ddof=1) / math.sqrt(5)
     assert (diff.value, diff.units, diff.df, diff.method) == (
