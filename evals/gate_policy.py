@@ -14,7 +14,7 @@ from evals.errors import EvalsError
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent / "default_gate_policy.yaml"
 _TOP_KEYS = {"alpha", "confidence", "fail_on_inconclusive", "fail_on_underpowered", "use_cases"}
-_RULE_KEYS = {"max_drop", "max_relative_drop", "required", "min_n"}
+_RULE_KEYS = {"max_drop", "max_relative_drop", "required", "min_n", "planning_discordance"}
 
 
 class PolicyError(EvalsError):
@@ -36,7 +36,13 @@ class UseCaseRule:
     """Whether a REGRESSION here fails the gate."""
 
     min_n: int = 20
-    """Fewer shared items than this gives UNDERPOWERED."""
+    """Fewer shared items than this gives UNDERPOWERED (unless a REGRESSION is shown)."""
+
+    planning_discordance: float | None = None
+    """The share of items expected to change between a baseline and a candidate (pass/fail;
+    for other scores, the mean squared per-item difference over the squared scale width), from
+    which the gate's power is planned; None: from the baseline, as two systems as noisy as it
+    whose errors are unrelated (:func:`evals.decision.power.planning_se`)."""
 
     def margin(self, baseline_value: float) -> float:
         """The allowed drop in points, for a given baseline score."""
@@ -111,6 +117,7 @@ def _rule(raw: Any, base: UseCaseRule, where: str) -> UseCaseRule:
     _reject_unknown(raw, _RULE_KEYS, where)
     values = {**base.__dict__, **raw}
     relative = values["max_relative_drop"]
+    planning = values["planning_discordance"]
     rule = UseCaseRule(
         max_drop=_number(values["max_drop"], f"{where}.max_drop"),
         max_relative_drop=(
@@ -118,7 +125,13 @@ def _rule(raw: Any, base: UseCaseRule, where: str) -> UseCaseRule:
         ),
         required=_bool(values["required"], f"{where}.required"),
         min_n=int(_number(values["min_n"], f"{where}.min_n", integer=True)),
-    )
+        planning_discordance=(
+            None if planning is None
+            else _number(planning, f"{where}.planning_discordance")
+        ),
+    )  # fmt: skip
+    if rule.planning_discordance is not None and not 0 < rule.planning_discordance <= 1:
+        raise PolicyError(f"{where}: planning_discordance must be in (0, 1]")
     if rule.max_drop < 0 or (
         rule.max_relative_drop is not None and not 0 <= rule.max_relative_drop < 1
     ):

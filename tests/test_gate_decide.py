@@ -16,7 +16,7 @@ from scipy.stats import norm
 
 from evals.decision import estimate, holm_adjust, paired_difference
 from evals.decision.multiple import holm_levels
-from evals.decision.power import POWER
+from evals.decision.power import POWER, planning_se
 from evals.errors import EvalsError
 from evals.gate import (
     LOSSES_SHOWN,
@@ -213,7 +213,8 @@ def _runs(tmp_path: Path) -> tuple[StoredRun, StoredRun]:
 
 
 POLICY = GatePolicy(
-    alpha=0.1, confidence=0.9, default=UseCaseRule(max_drop=3.0, min_n=10),
+    alpha=0.1, confidence=0.9,
+    default=UseCaseRule(max_drop=3.0, min_n=10, planning_discordance=0.0004),
     rules={"sentiment": UseCaseRule(max_drop=5.0),
            "extraction": UseCaseRule(max_relative_drop=0.25, required=False, min_n=N + 1)},
 )  # fmt: skip
@@ -238,11 +239,17 @@ def test_decide_compares_every_use_case_of_the_baseline_exactly(tmp_path: Path) 
     for verdict in result.verdicts:
         name = verdict.use_case
         diff = diffs[name]
+        metric, reducer, clusters = spec[name]
+        base_stats = item_statistics([s["scores"][metric] for s in base.samples(name)])
+        planned = planning_se(base_stats, reducer, clusters, score_range=100.0,
+                              margin=margins[name],
+                              discordance=verdict.rule.planning_discordance,
+                              pass_fail=diff.discordant is not None)  # fmt: skip
         assert verdict.test == MarginTest(
             difference=diff, margin=margins[name], alpha=0.1, holm_level=levels[name],
             p_regression=raw[name], p_regression_holm=adjusted[name],
             p_noninferior=diff.p_value(-margins[name], "greater"),
-            p_superior=diff.p_value(0.0, "greater"),
+            p_superior=diff.p_value(0.0, "greater"), design_se=planned,
         )  # fmt: skip
         assert (verdict.baseline, verdict.candidate) == tuple(ests[name])
         assert verdict.comparisons == 3 and verdict.n == N
@@ -400,6 +407,7 @@ def test_margin_test_to_dict_is_exact() -> None:
         "p_noninferior": diff.p_value(-2.0, "greater"),
         "lower_bound": diff.lower_bound(0.05),
         "p_superior": diff.p_value(0.0, "greater"),
+        "design_se": se,
         "power_no_change": pytest.approx(power, rel=1e-12),
         "min_detectable_drop": pytest.approx(detectable, rel=1e-12),
     }  # fmt: skip
