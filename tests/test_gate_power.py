@@ -86,3 +86,19 @@ def test_planning_se_from_the_baseline_or_the_policy() -> None:
     ratings = item_statistics([5.0, 6.0] * 40)
     assert planning_se(ratings, "mean", None, score_range=9.0, margin=0.25,
                        discordance=0.01) == pytest.approx(9 * np.sqrt(0.01 / 80))  # fmt: skip
+
+
+def test_a_baseline_without_spread_between_units_still_plans_some_noise() -> None:
+    """Every passage scores the same (one unanswerable question of four scores 100): no
+    spread between units, which must not plan a standard error of 0 (power 1)."""
+    stats = item_statistics([100.0, 0.0, 0.0, 0.0] * 10)
+    clusters = [f"p{i // 4}" for i in range(40)]
+    planned = planning_se(stats, "mean", clusters, score_range=100.0, margin=2.0)
+    assert planned == pytest.approx(np.sqrt(2 * 98 / 10))
+
+
+def test_a_zero_margin_on_a_baseline_that_gets_nothing_right_detects_no_drop_for_free() -> None:
+    """Baseline 0% (a relative margin of 0): before, the minimum detectable drop read 0.0."""
+    stats = item_statistics([0.0] * 40)
+    planned = planning_se(stats, "mean", None, score_range=100.0, margin=0.0, pass_fail=True)
+    assert planned == pytest.approx(np.sqrt(2.5 * 97.5 / 40))

@@ -69,7 +69,9 @@ def planning_se(
 
     and, for ``pass_fail`` items (Tango's score test), never below √(m(R − m)/n): the score
     test's variance at Δ₀ = −m is at least that whatever the data (its restricted estimate
-    puts at least a share m/R of the items against the candidate)."""
+    puts at least a share m/R of the items against the candidate). For other scores that
+    figure, over K units, is taken only when the baseline's units show no spread at all (it is
+    what the test takes when no unit differs)."""
     from evals.decision.intervals import cluster_sums, gradient, has_clusters, linearized_variance
 
     stats = np.asarray(stats, dtype=float)
@@ -83,7 +85,12 @@ def planning_se(
     else:
         variance = linearized_variance(units, gradient(reducer, stats.sum(axis=0)))
         planned = math.sqrt(2 * variance) if math.isfinite(variance) else 0.0
+    # A zero margin takes one unit's full drop instead (as MarginTest.null_se does), so a
+    # design with nothing planned is not said to detect every drop.
+    m = min(abs(margin), score_range) if margin else score_range / max(1, k)
+    floor = math.sqrt(m * (score_range - m) / max(1, k))
     if not pass_fail:
-        return planned
-    m = min(abs(margin), score_range)
-    return max(planned, math.sqrt(m * (score_range - m) / max(1, k)))
+        # A baseline with no spread between its units (every passage scoring the same) plans
+        # nothing: then the test's own figure for units that do not differ.
+        return planned if planned > 0 else floor
+    return max(planned, floor)
