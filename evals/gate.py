@@ -38,6 +38,7 @@ from evals.decision.margin import (
     MarginTest,
     Verdict,
     classify,
+    few_units_note,
     holm_margin_tests,
     margin_test,
 )
@@ -288,6 +289,7 @@ def decide(
     for name, p in partial.items():
         test = tests[name]
         verdict, reason = classify(test, p["diff"].n, p["rule"].min_n)
+        reason += few_units_note(p["diff"])
         verdicts.append(
             UseCaseVerdict(
                 use_case=name, metric=p["metric"], baseline=p["baseline"],

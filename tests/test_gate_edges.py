@@ -80,3 +80,23 @@ def test_a_policy_number_that_is_not_finite_or_is_negative_is_bad_input(
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and message in err and "\n" not in err
     assert not (out / "gate-verdict.json").exists()
+
+
+def test_few_clusters_are_named_beside_the_verdict(tmp_path: Path) -> None:
+    """48 questions on 2 passages are 2 independent units, whatever n says."""
+    from evals.decision.simulate import stored_run
+    from evals.gate import decide
+    from evals.gate_policy import GatePolicy
+
+    def records(values: list[float], passages: int) -> list[dict]:
+        return [{"doc_hash": f"h{i}", "item_id": str(i), "scores": {"f1": v},
+                 "cluster": f"p{i % passages}"} for i, v in enumerate(values)]  # fmt: skip
+
+    base = [float(10 * (i % 7)) for i in range(48)]
+    cand = [v - (5.0 if i % 3 else 0.0) for i, v in enumerate(base)]
+    for passages, noted in ((2, True), (9, True), (10, False), (48, False)):
+        runs = [stored_run(tmp_path / f"{side}{passages}", "qa", "f1", records(v, passages))
+                for side, v in (("b", base), ("c", cand))]  # fmt: skip
+        (verdict,) = decide(*runs, GatePolicy()).verdicts
+        note = f"; few clusters: {passages} independent units for 48 items"
+        assert verdict.reason.endswith(note) is noted, verdict.reason

@@ -181,3 +181,16 @@ def holm_margin_tests(
     return {name: margin_test(diff, margin, alpha, p_regression_holm=adjusted[name],
                               holm_level=levels[name], design_se=planned.get(name))
             for name, (diff, margin) in family.items()}  # fmt: skip
+
+
+FEW_UNITS = 10
+"""Below this many independent units (clusters), a result says so beside its n."""
+
+
+def few_units_note(diff: PairedDifference) -> str:
+    """``"; few clusters: 2 independent units for 48 items"`` when the items share contexts
+    and fewer than :data:`FEW_UNITS` independent units carry the comparison, else ``""``: with
+    2 passages, every interval and test has 1 degree of freedom, whatever n says."""
+    if diff.units >= FEW_UNITS or diff.units >= diff.n:
+        return ""
+    return f"; few clusters: {diff.units} independent units for {diff.n} items"
