@@ -10,34 +10,51 @@ REGRESSION      Δ < −m shown: one-sided test of H₀: Δ ≥ −m rejected at
 IMPROVED        Δ > 0 shown (one-sided, α), which implies non-inferiority
 PASS            Δ > −m shown: the non-inferiority test (H₀: Δ ≤ −m) rejected at α (its lower
                 confidence bound lies above −m)
-UNDERPOWERED    neither shown, and these items cannot detect a drop of the allowed size: the
+UNDERPOWERED    neither shown, and this design cannot detect a drop of the allowed size: the
                 non-inferiority test would show Δ > −m with < 80% probability even if nothing
-                changed (or fewer items than the policy's ``min_n``)
+                changed, planned from n, m and the policy's planning discordance or the
+                baseline's noise — never the candidate's, so every candidate against one
+                baseline gets the same label (or fewer items than the policy's ``min_n``);
+                never when a drop was shown: REGRESSION is checked first, whatever n is
 INCONCLUSIVE    neither shown although the items could have: the interval straddles −m
 ==============  =================================================================================
 
 PASS and IMPROVED need no multiplicity correction: the gate passes only when *every* required
 use case passes, an intersection-union test at level α. The p-value, the bound and the verdict
 come from the same test, so they cannot disagree. The gate fails on a REGRESSION of a required
-use case, and on UNDERPOWERED or INCONCLUSIVE when the policy says so.
+use case, and on UNDERPOWERED or INCONCLUSIVE when the policy says so; when the policy lets
+them pass (exit 0), the headline says "not shown safe", never PASS.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import numpy as np
 
-from evals.decision import Estimate, PairedDifference, estimate
-from evals.decision.multiple import holm_adjust, holm_levels
-from evals.decision.power import POWER, power_at, z_sum
+from evals.decision import Estimate, estimate
+from evals.decision.margin import (
+    MarginTest,
+    Verdict,
+    classify,
+    few_units_note,
+    holm_margin_tests,
+    margin_test,
+)
+from evals.decision.power import planning_se
 from evals.gate_policy import GatePolicy, UseCaseRule
 from evals.pairing import ComparisonError, pair_samples
 from evals.run_spec import first_difference
 from evals.runs import StoredRun
 from evals.statistics import item_scores
+
+__all__ = [
+    "GateInputError", "GateResult", "MarginTest", "UseCaseVerdict", "Verdict",
+    "check_comparable", "classify", "decide", "holm_margin_tests", "margin_test", "rule_for",
+]  # fmt: skip
+"""The verdict table and its statistic live in :mod:`evals.decision.margin`; named here too,
+since the gate is where they are used."""
 
 LOSSES_SHOWN = 3
 
@@ -45,92 +62,6 @@ LOSSES_SHOWN = 3
 GateInputError = ComparisonError
 """The two runs cannot be compared (different items, settings or use cases, or a per-item
 score that is not a number): one line, exit 2."""
-
-
-class Verdict(str, Enum):
-    """Outcome for one use case."""
-
-    PASS = "PASS"
-    IMPROVED = "IMPROVED"
-    REGRESSION = "REGRESSION"
-    UNDERPOWERED = "UNDERPOWERED"
-    INCONCLUSIVE = "INCONCLUSIVE"
-
-
-@dataclass(frozen=True)
-class MarginTest:
-    """The one decision statistic of a use case: Δ against the allowed drop."""
-
-    difference: PairedDifference
-    """Δ = candidate − baseline on the shared items."""
-
-    margin: float
-    """Allowed drop ``m`` (metric units)."""
-
-    alpha: float
-    """Level of each one-sided test."""
-
-    holm_level: float
-    """The level Holm tests this use case's regression claim at (α / (k − rank))."""
-
-    p_regression: float
-    """p-value of H₀: Δ ≥ −m (small: a drop beyond the allowed one)."""
-
-    p_regression_holm: float
-    """``p_regression`` Holm-adjusted across the compared use cases."""
-
-    p_noninferior: float
-    """p-value of H₀: Δ ≤ −m (small: no drop beyond the allowed one)."""
-
-    p_superior: float
-    """p-value of H₀: Δ ≤ 0 (small: a gain)."""
-
-    @property
-    def upper_bound(self) -> float:
-        """Upper confidence bound of Δ at the Holm level: below −m ⇔ REGRESSION."""
-        return self.difference.upper_bound(self.holm_level)
-
-    @property
-    def lower_bound(self) -> float:
-        """One-sided (1 − α) lower bound of Δ: above −m ⇔ non-inferior."""
-        return self.difference.lower_bound(self.alpha)
-
-    @property
-    def null_se(self) -> float:
-        """Standard error of Δ under the null Δ = −m (what the test's power depends on); for a
-        zero margin with no differing item, at a drop of one item's full score instead."""
-        se = self.difference.null_se(-self.margin)
-        if se == 0:
-            one_item = self.difference.score_range / max(1, self.difference.units)
-            se = self.difference.null_se(-max(self.margin, one_item))
-        return se
-
-    @property
-    def power_no_change(self) -> float:
-        """Probability of showing non-inferiority (PASS) if nothing changed (Δ = 0)."""
-        return power_at(self.margin, self.null_se, self.alpha)
-
-    def min_detectable_drop(self, comparisons: int) -> float:
-        """The true drop flagged as REGRESSION with 80% power: m + (z₁₋α/k + z₀.₈)·se, with
-        the first Holm step's level α/k (the most demanding) for k compared use cases."""
-        return self.margin + z_sum(self.alpha / max(1, comparisons), POWER) * self.null_se
-
-    def to_dict(self, comparisons: int) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "statistic": self.difference.method,
-            "difference": self.difference.to_dict(),
-            "null": -self.margin,
-            "p_regression": self.p_regression,
-            "p_regression_holm": self.p_regression_holm,
-            "holm_level": self.holm_level,
-            "upper_bound": self.upper_bound,
-            "p_noninferior": self.p_noninferior,
-            "lower_bound": self.lower_bound,
-            "p_superior": self.p_superior,
-            "power_no_change": self.power_no_change,
-            "min_detectable_drop": self.min_detectable_drop(comparisons),
-        }
 
 
 @dataclass(frozen=True)
@@ -251,6 +182,23 @@ class GateResult:
         return "PASS"
 
     @property
+    def headline(self) -> str:
+        """What the summary's title says. Only a gate where every use case showed PASS or
+        IMPROVED reads as a pass; UNDERPOWERED and INCONCLUSIVE read "not shown safe" (with the
+        exit status the policy gives them), and a REGRESSION is named even where the policy
+        lets the gate pass (an optional use case)."""
+        if not self.passed:
+            return "FAIL"
+        found = [v.verdict for v in self.verdicts]
+        weak = [w.value for w in (Verdict.UNDERPOWERED, Verdict.INCONCLUSIVE) if w in found]
+        regressed = [v.use_case for v in self.verdicts if v.verdict is Verdict.REGRESSION]
+        notes = [f"REGRESSION in optional {', '.join(regressed)}"] if regressed else []
+        if weak:
+            return (f"not shown safe ({', '.join(weak + notes)}; exit 0: the policy does not "
+                    "fail on it)")  # fmt: skip
+        return f"PASS ({notes[0]})" if notes else "PASS"
+
+    @property
     def exit_code(self) -> int:
         """0 pass, 1 regression (or a policy-failing weak verdict)."""
         return 0 if self.passed else 1
@@ -300,56 +248,6 @@ def _losses(
     )
 
 
-def classify(test: MarginTest, n: int, min_n: int) -> tuple[Verdict, str]:
-    """The verdict table of the module docstring, for one use case."""
-    m, alpha = test.margin, test.alpha
-    if n < min_n:
-        return Verdict.UNDERPOWERED, f"only {n} items (policy min_n {min_n})"
-    if test.p_regression_holm < alpha:
-        return Verdict.REGRESSION, (
-            f"drop beyond the allowed {m:g}: upper bound {test.upper_bound:+.2f} < {-m:+g} "
-            f"(p={test.p_regression_holm:.3g}, Holm)"
-        )
-    if test.p_noninferior < alpha:
-        if test.p_superior < alpha:
-            return Verdict.IMPROVED, f"gain shown (p={test.p_superior:.3g})"
-        return Verdict.PASS, (
-            f"no drop beyond {m:g}: lower bound {test.lower_bound:+.2f} > {-m:+g} "
-            f"(p={test.p_noninferior:.3g})"
-        )
-    if test.power_no_change < POWER:
-        return Verdict.UNDERPOWERED, (
-            f"these items cannot detect a drop of the allowed size: {n} items show "
-            f"no drop beyond {m:g} only {100 * test.power_no_change:.0f}% of the time even "
-            f"with no change"
-        )
-    return Verdict.INCONCLUSIVE, (
-        f"the interval [{test.lower_bound:+.2f}, {test.upper_bound:+.2f}] straddles the "
-        f"allowed drop {-m:+g}"
-    )
-
-
-def margin_test(
-    diff: PairedDifference,
-    margin: float,
-    alpha: float,
-    *,
-    p_regression_holm: float | None = None,
-    holm_level: float | None = None,
-) -> MarginTest:
-    """The decision statistic of one use case (alone in its Holm family unless the adjusted
-    p-value and level are given)."""
-    p_regression = diff.p_value(-margin, "less")
-    return MarginTest(
-        difference=diff, margin=margin, alpha=alpha,
-        holm_level=alpha if holm_level is None else holm_level,
-        p_regression=p_regression,
-        p_regression_holm=p_regression if p_regression_holm is None else p_regression_holm,
-        p_noninferior=diff.p_value(-margin, "greater"),
-        p_superior=diff.p_value(0.0, "greater"),
-    )  # fmt: skip
-
-
 def rule_for(policy: GatePolicy, name: str, entry: dict[str, Any]) -> UseCaseRule:
     """The policy rule of a result: by its own name (``sst2``), else by its use case
     (``sentiment``), else the default."""
@@ -372,24 +270,26 @@ def decide(
         rule = rule_for(policy, name, entry)
         base_est = estimate(stats_b, reducer, clusters=clusters, confidence=policy.confidence)
         margin = rule.margin(base_est.value if base_est.defined else 0.0)
+        design_se = planning_se(stats_b, reducer, clusters, score_range=diff.score_range,
+                                margin=margin, discordance=rule.planning_discordance,
+                                pass_fail=diff.discordant is not None)  # fmt: skip
         partial[name] = {
+            "design_se": design_se,
             "metric": metric, "diff": diff, "rule": rule, "margin": margin,
             "baseline": base_est,
             "candidate": estimate(stats_c, reducer, clusters=clusters,
                                   confidence=policy.confidence),
-            "p_regression": diff.p_value(-margin, "less"),
             "losses": _losses(pairs, item_scores(stats_b, reducer),
                               item_scores(stats_c, reducer), name, candidate),
         }  # fmt: skip
-    p_values = {name: p["p_regression"] for name, p in partial.items()}
-    adjusted = holm_adjust(p_values)
-    levels = holm_levels(p_values, policy.alpha)
+    tests = holm_margin_tests({name: (p["diff"], p["margin"]) for name, p in partial.items()},
+                              policy.alpha,
+                              {name: p["design_se"] for name, p in partial.items()})  # fmt: skip
     verdicts = []
     for name, p in partial.items():
-        diff, margin = p["diff"], p["margin"]
-        test = margin_test(diff, margin, policy.alpha, p_regression_holm=adjusted[name],
-                           holm_level=levels[name])  # fmt: skip
-        verdict, reason = classify(test, diff.n, p["rule"].min_n)
+        test = tests[name]
+        verdict, reason = classify(test, p["diff"].n, p["rule"].min_n)
+        reason += few_units_note(p["diff"])
         verdicts.append(
             UseCaseVerdict(
                 use_case=name, metric=p["metric"], baseline=p["baseline"],

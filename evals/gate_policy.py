@@ -3,6 +3,7 @@ units), whether it is required, a minimum n; and what a weak verdict does to the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from evals.errors import EvalsError
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent / "default_gate_policy.yaml"
 _TOP_KEYS = {"alpha", "confidence", "fail_on_inconclusive", "fail_on_underpowered", "use_cases"}
-_RULE_KEYS = {"max_drop", "max_relative_drop", "required", "min_n"}
+_RULE_KEYS = {"max_drop", "max_relative_drop", "required", "min_n", "planning_discordance"}
 
 
 class PolicyError(EvalsError):
@@ -35,7 +36,13 @@ class UseCaseRule:
     """Whether a REGRESSION here fails the gate."""
 
     min_n: int = 20
-    """Fewer shared items than this gives UNDERPOWERED."""
+    """Fewer shared items than this gives UNDERPOWERED (unless a REGRESSION is shown)."""
+
+    planning_discordance: float | None = None
+    """The share of items expected to change between a baseline and a candidate (pass/fail;
+    for other scores, the mean squared per-item difference over the squared scale width), from
+    which the gate's power is planned; None: from the baseline, as two systems as noisy as it
+    whose errors are unrelated (:func:`evals.decision.power.planning_se`)."""
 
     def margin(self, baseline_value: float) -> float:
         """The allowed drop in points, for a given baseline score."""
@@ -84,8 +91,14 @@ def _bool(value: Any, where: str) -> bool:
 
 
 def _number(value: Any, where: str, *, integer: bool = False) -> float:
+    """A finite, non-negative number (every number of a policy is a drop, a count, a share or
+    a level): ``.nan``, ``.inf`` and negatives are bad input, never a silent pass."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise PolicyError(f"{where} must be a number (got {value!r})")
+    if not math.isfinite(value):
+        raise PolicyError(f"{where} must be a finite number (got {value!r})")
+    if value < 0:
+        raise PolicyError(f"{where} must not be negative (got {value!r})")
     if integer and value != int(value):
         raise PolicyError(f"{where} must be a whole number (got {value!r})")
     return float(value)
@@ -104,6 +117,7 @@ def _rule(raw: Any, base: UseCaseRule, where: str) -> UseCaseRule:
     _reject_unknown(raw, _RULE_KEYS, where)
     values = {**base.__dict__, **raw}
     relative = values["max_relative_drop"]
+    planning = values["planning_discordance"]
     rule = UseCaseRule(
         max_drop=_number(values["max_drop"], f"{where}.max_drop"),
         max_relative_drop=(
@@ -111,7 +125,13 @@ def _rule(raw: Any, base: UseCaseRule, where: str) -> UseCaseRule:
         ),
         required=_bool(values["required"], f"{where}.required"),
         min_n=int(_number(values["min_n"], f"{where}.min_n", integer=True)),
-    )
+        planning_discordance=(
+            None if planning is None
+            else _number(planning, f"{where}.planning_discordance")
+        ),
+    )  # fmt: skip
+    if rule.planning_discordance is not None and not 0 < rule.planning_discordance <= 1:
+        raise PolicyError(f"{where}: planning_discordance must be in (0, 1]")
     if rule.max_drop < 0 or (
         rule.max_relative_drop is not None and not 0 <= rule.max_relative_drop < 1
     ):

@@ -48,8 +48,8 @@ def _headline(result: GateResult) -> str:
               for verdict in _ORDER}  # fmt: skip
     parts = [f"{len(names)} {verdict.value.lower()} ({', '.join(names)})"
              for verdict, names in counts.items() if names]  # fmt: skip
-    icon = "❌" if not result.passed else "🔍" if result.status != "PASS" else "✅"
-    return f"## {icon} Eval gate: {result.status} — {'; '.join(parts) or 'nothing compared'}"
+    icon = "❌" if not result.passed else "✅" if result.headline == "PASS" else "🔍"
+    return f"## {icon} Eval gate: {result.headline} — {'; '.join(parts) or 'nothing compared'}"
 
 
 def _underpowered_note(result: GateResult) -> list[str]:

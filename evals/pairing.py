@@ -17,6 +17,21 @@ from evals.statistics import item_statistics
 
 Record = Mapping[str, Any]
 
+SCORE_RANGES: dict[str, tuple[float, float]] = {
+    "rating": (1.0, 10.0),
+    "dialogue_min_rating": (1.0, 10.0),
+}
+"""Per-item score scales that are not 0–100: the judge's 1–10 rating (MT-Bench, MT-Bench-101;
+:func:`evals.judge.parse_rating` rejects anything outside it)."""
+
+PERCENT_RANGE = (0.0, 100.0)
+"""Every other metric's per-item scale (accuracy, F1, ROUGE, pass rates: percent points)."""
+
+
+def metric_range(metric: str) -> tuple[float, float]:
+    """The lowest and highest score one item can have under ``metric``."""
+    return SCORE_RANGES.get(metric, PERCENT_RANGE)
+
 
 class ComparisonError(EvalsError):
     """Two runs cannot be compared (different items or settings, or a per-item score that is
@@ -71,11 +86,14 @@ def pair_samples(
     samples_a: Sequence[Record], samples_b: Sequence[Record], metric: str, reducer: str,
     where: tuple[str, str],
 ) -> PairedItems:  # fmt: skip
-    """Pair two runs' records of one use case and compute b − a; ``where`` names the two
-    sides in error messages. The caller checks that pairs exist."""
+    """Pair two runs' records of one use case and compute b − a, on the metric's own scale
+    (:func:`metric_range`: bounds and tests of Δ stay within ±its width); ``where`` names
+    the two sides in error messages. The caller checks that pairs exist."""
     pairs = align_items(samples_a, samples_b)
     stats_a = metric_values(pairs, metric, 0, where[0])
     stats_b = metric_values(pairs, metric, 1, where[1])
     clusters = sample_clusters([a for a, _ in pairs])
-    diff = paired_difference(stats_a, stats_b, reducer, clusters=clusters)
+    low, high = metric_range(metric)
+    diff = paired_difference(stats_a, stats_b, reducer, clusters=clusters,
+                             score_range=high - low)  # fmt: skip
     return PairedItems(pairs, stats_a, stats_b, clusters, diff)

@@ -16,7 +16,7 @@ from scipy.stats import norm
 
 from evals.decision import estimate, holm_adjust, paired_difference
 from evals.decision.multiple import holm_levels
-from evals.decision.power import POWER
+from evals.decision.power import POWER, planning_se
 from evals.errors import EvalsError
 from evals.gate import (
     LOSSES_SHOWN,
@@ -213,7 +213,8 @@ def _runs(tmp_path: Path) -> tuple[StoredRun, StoredRun]:
 
 
 POLICY = GatePolicy(
-    alpha=0.1, confidence=0.9, default=UseCaseRule(max_drop=3.0, min_n=10),
+    alpha=0.1, confidence=0.9,
+    default=UseCaseRule(max_drop=3.0, min_n=10, planning_discordance=0.0004),
     rules={"sentiment": UseCaseRule(max_drop=5.0),
            "extraction": UseCaseRule(max_relative_drop=0.25, required=False, min_n=N + 1)},
 )  # fmt: skip
@@ -238,11 +239,17 @@ def test_decide_compares_every_use_case_of_the_baseline_exactly(tmp_path: Path) 
     for verdict in result.verdicts:
         name = verdict.use_case
         diff = diffs[name]
+        metric, reducer, clusters = spec[name]
+        base_stats = item_statistics([s["scores"][metric] for s in base.samples(name)])
+        planned = planning_se(base_stats, reducer, clusters, score_range=100.0,
+                              margin=margins[name],
+                              discordance=verdict.rule.planning_discordance,
+                              pass_fail=diff.discordant is not None)  # fmt: skip
         assert verdict.test == MarginTest(
             difference=diff, margin=margins[name], alpha=0.1, holm_level=levels[name],
             p_regression=raw[name], p_regression_holm=adjusted[name],
             p_noninferior=diff.p_value(-margins[name], "greater"),
-            p_superior=diff.p_value(0.0, "greater"),
+            p_superior=diff.p_value(0.0, "greater"), design_se=planned,
         )  # fmt: skip
         assert (verdict.baseline, verdict.candidate) == tuple(ests[name])
         assert verdict.comparisons == 3 and verdict.n == N
@@ -400,6 +407,7 @@ def test_margin_test_to_dict_is_exact() -> None:
         "p_noninferior": diff.p_value(-2.0, "greater"),
         "lower_bound": diff.lower_bound(0.05),
         "p_superior": diff.p_value(0.0, "greater"),
+        "design_se": se,
         "power_no_change": pytest.approx(power, rel=1e-12),
         "min_detectable_drop": pytest.approx(detectable, rel=1e-12),
     }  # fmt: skip
@@ -484,6 +492,19 @@ def test_gate_status_is_fail_else_the_weakest_finding(verdicts: list, status: st
     result = GateResult(tuple(_verdict(v) for v in verdicts), GatePolicy(), run, run)
     assert result.status == status
     assert (result.passed, result.exit_code) == ((True, 0) if status != "FAIL" else (False, 1))
+    # Only a gate where every use case showed PASS or IMPROVED reads as a pass.
+    shown_safe = all(v in (Verdict.PASS, Verdict.IMPROVED) for v in verdicts)
+    assert (result.headline == "PASS") is shown_safe
+    assert result.headline.startswith("not shown safe") is (status not in ("PASS", "FAIL"))
+
+
+def test_an_optional_regression_is_named_in_the_headline() -> None:
+    run = StoredRun(Path("a"), {"use_cases": {}})
+    optional = _verdict(Verdict.REGRESSION, required=False)
+    passing = GateResult((optional, _verdict(Verdict.PASS)), GatePolicy(), run, run)
+    assert passing.headline == "PASS (REGRESSION in optional qa)"
+    weak = GateResult((optional, _verdict(Verdict.UNDERPOWERED)), GatePolicy(), run, run)
+    assert weak.headline.startswith("not shown safe (UNDERPOWERED, REGRESSION in optional qa")
 
 
 def test_an_optional_regression_does_not_fail_the_gate() -> None:
@@ -505,9 +526,18 @@ def _test(**p: float) -> MarginTest:
 
 
 def test_fewer_items_than_min_n_is_underpowered_and_exactly_min_n_is_not() -> None:
-    test = _test(p_regression_holm=0.001)
+    test = _test(p_regression_holm=0.9, p_noninferior=0.001, p_superior=0.5)
     assert classify(test, 19, 20) == (Verdict.UNDERPOWERED, "only 19 items (policy min_n 20)")
-    assert classify(test, 20, 20)[0] is Verdict.REGRESSION
+    assert classify(test, 20, 20)[0] is Verdict.PASS
+
+
+@pytest.mark.parametrize("n", [1, 16, 19, 20, 2000])
+def test_a_shown_regression_is_a_regression_whatever_n_is(n: int) -> None:
+    """Before: 19 of 19 items lost (p = 1.6e-5) was UNDERPOWERED below min_n, and the shipped
+    policy let the gate pass."""
+    test = _test(p_regression_holm=0.001, p_noninferior=0.9, p_superior=0.9)
+    assert classify(test, n, 20)[0] is Verdict.REGRESSION
+    assert classify(test, n, n + 1)[0] is Verdict.REGRESSION
 
 
 def test_regression_reason_and_its_strict_boundary() -> None:

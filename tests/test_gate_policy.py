@@ -41,3 +41,24 @@ def test_relative_margin_scales_with_the_baseline(tmp_path: Path) -> None:
     path.write_text("use_cases:\n  sentiment: {max_relative_drop: 0.05}\n")
     rule = load_policy(path).rule("sst2", "sentiment")
     assert rule.margin(80.0) == pytest.approx(4.0) and rule.margin(0.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("use_cases:\n  default: {max_drop: .nan}\n", "max_drop must be a finite number"),
+        ("use_cases:\n  qa: {min_n: .inf}\n", "min_n must be a finite number"),
+        ("use_cases:\n  qa: {min_n: -3}\n", "min_n must not be negative"),
+        ("use_cases:\n  qa: {max_drop: -0.5}\n", "max_drop must not be negative"),
+        ("alpha: .nan\n", "alpha must be a finite number"),
+    ],
+)
+def test_non_finite_or_negative_numbers_are_rejected(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(text)
+    with pytest.raises(PolicyError, match=message):
+        load_policy(path)
+    path.write_text("alpha: 0.1\nuse_cases:\n  qa: {max_drop: 0, min_n: 0}\n")
+    assert load_policy(path).rule("qa").min_n == 0  # zero is a number a policy may hold

@@ -375,3 +375,18 @@ def test_comparisons_use_the_use_cases_own_reducer() -> None:
     diff = paired_difference(*(item_statistics(s) for s in stats), "f1")
     assert comparison["difference"] == pytest.approx(200 * 80 / 300 - 200 * 60 / 300)
     assert (comparison["se"], comparison["p_value"]) == (diff.se, diff.p_value(0.0))
+
+
+def test_holm_turns_a_row_of_raw_wins_into_a_tie() -> None:
+    """The best beats each of two rivals on 5 discordant items of 60 (raw p ≈ 0.044 each, both
+    below 0.05), which Holm adjusts to ≈ 0.088: no winner. Against either rival alone (no
+    correction) it wins. A matrix judged on raw p-values would name it."""
+    best = right(40)
+    rival = [0.0] * 5 + best[5:]
+    columns = [_column("a|chat", best, "instruct"), _column("b|chat", rival, "chat"),
+               _column("c|completion", list(rival), "base")]  # fmt: skip
+    row = build_matrix(columns, ["sentiment"])["rows"][0]
+    assert all(c["p_value"] < 0.05 <= c["p_adjusted"] for c in row["comparisons"])
+    assert row["winner"] is None and row["agreement"] == "tie"
+    alone = build_matrix(columns[:2], ["sentiment"])["rows"][0]
+    assert alone["winner"] == "a|chat"

@@ -6,9 +6,15 @@ One statistic serves every claim about a difference Δ = metric(b) − metric(a)
   ``(only a right, only b right)`` and Tango's score test for paired proportions (the variance
   taken at the restricted maximum-likelihood estimate under Δ = Δ₀), with a continuity
   correction of half an item; at Δ₀ = 0 it is McNemar's test with Edwards' correction.
-- **everything else** (F1 from counts, ROUGE, macro-F1, pass rates, clustered items): a t-test
-  on the delta-method (linearized) difference with the cluster-robust variance over the
-  independent units, ``K − 1`` degrees of freedom.
+- **everything else** (F1 from counts, ROUGE, macro-F1, pass rates, clustered items): the
+  delta-method (linearized) difference with the cluster-robust variance over the independent
+  units, tested twice — Student's t on ``K − 1`` degrees of freedom, and the studentized
+  (bootstrap-t) test, which resamples the units' linearized values and refers the t statistic
+  to its own resampled distribution — and a claim is made only when *both* reject (the larger
+  p-value; the wider bound). The t-test alone is exact for normal differences only: when a
+  candidate fails completely on a few items, the differences are skewed, the mean and its
+  standard error move together, and the t-test's lower bound is too high (PASS at a true drop
+  equal to the margin 8% of the time at α = 5%); the bootstrap-t follows the skew.
 
 Its confidence bounds are the inversion of the same test, so an interval, a p-value and a
 verdict computed here never disagree: ``p_value(Δ₀, "less") < α`` exactly when
@@ -18,7 +24,8 @@ verdict computed here never disagree: ``p_value(Δ₀, "less") < α`` exactly wh
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -60,7 +67,19 @@ class PairedDifference:
 
     score_range: float = 100.0
     """Width of the per-item score scale (100 for percentages, 9 for a 1-10 rating): bounds
-    the variance when no item differs (see :meth:`null_se`)."""
+    the variance when no item differs (see :meth:`null_se`), and every bound of Δ."""
+
+    pseudo: tuple[float, ...] | None = field(default=None, compare=False, repr=False)
+    """Per-unit linearized values ``K·∇f·s_c`` (``linearized-t``): Δ̂* − Δ̂ ≈ their resampled
+    mean minus their mean, and ``se`` is their standard error; what the bootstrap-t resamples.
+    None: no bootstrap-t (pass/fail items, or built by hand), the t-test alone."""
+
+    @cached_property
+    def _t_draws(self) -> np.ndarray | None:
+        """Sorted bootstrap-t statistics (:data:`BOOTSTRAP_T`), or None without pseudo-values."""
+        if self.pseudo is None or not self.se > 0 or len(self.pseudo) < 2:
+            return None
+        return bootstrap_t(np.asarray(self.pseudo, dtype=float))
 
     @property
     def df(self) -> int:
@@ -81,12 +100,20 @@ class PairedDifference:
             if alternative != "two-sided":
                 return one_sided[alternative]
             return 1.0 if gap == 0 else min(1.0, 2 * agree)
+        if alternative == "two-sided":
+            return min(1.0, 2 * min(self.p_value(null, "less"), self.p_value(null, "greater")))
         t = (self.value - null) / se
-        if alternative == "less":
-            return float(t_cdf(t, self.df))
-        if alternative == "greater":
-            return float(t_sf(t, self.df))
-        return float(min(1.0, 2 * t_sf(abs(t), self.df)))
+        p = float(t_cdf(t, self.df)) if alternative == "less" else float(t_sf(t, self.df))
+        draws = self._t_draws if self.discordant is None and se == self.se else None
+        if draws is not None:
+            # The bootstrap-t p-value, (#{t* at least as extreme} + 1) / (B + 1); a claim
+            # needs both tests (module docstring). Beyond every draw, the bootstrap can only
+            # say "below 1/(B + 1)": the t-test's p-value stands there.
+            beyond = int(np.searchsorted(draws, t, side="right")) if alternative == "less" else (
+                len(draws) - int(np.searchsorted(draws, t, side="left")))  # fmt: skip
+            if beyond > 0:
+                p = max(p, (beyond + 1) / (len(draws) + 1))
+        return p
 
     def null_se(self, null: float) -> float:
         """Standard error of Δ̂ as the test takes it under Δ = ``null`` (metric units): the
@@ -121,9 +148,25 @@ class PairedDifference:
         return self.lower_bound(alpha), self.upper_bound(alpha)
 
     def _bound(self, alpha: float, *, upper: bool) -> float:
+        """The bound, never beyond what a difference of two scores on this scale can be
+        (±``score_range``): a t quantile on few units can reach past it ([−140, −47] for two
+        0–100 scores), which no data could support."""
+        width = self.score_range if self.discordant is None else 100.0
+        return float(np.clip(self._raw_bound(alpha, upper=upper), -width, width))
+
+    def _raw_bound(self, alpha: float, *, upper: bool) -> float:
         if self.discordant is None and np.isfinite(self.se) and self.se > 0:
             q = t_ppf(1 - alpha, self.df) * self.se
-            return self.value + q if upper else self.value - q
+            bound = self.value + q if upper else self.value - q
+            draws = self._t_draws
+            if draws is None:
+                return bound
+            # p < α needs #{t* beyond t} ≤ c, c = ⌈α(B + 1)⌉ − 2 (at least 0: beyond every
+            # draw, the t-test decides; see p_value): t beyond the (c+1)-th most extreme draw.
+            c = max(0, int(np.ceil(alpha * (len(draws) + 1))) - 2)
+            edge = draws[c] if upper else draws[len(draws) - 1 - c]
+            boot = self.value - self.se * float(edge)
+            return max(bound, boot) if upper else min(bound, boot)
         side: Alternative = "less" if upper else "greater"
 
         def excess(null: float) -> float:
@@ -155,6 +198,32 @@ class PairedDifference:
         return {"value": self.value, "se": self.se, "n": self.n, "units": self.units,
                 "method": self.method,
                 "discordant": list(self.discordant) if self.discordant else None}  # fmt: skip
+
+
+BOOTSTRAP_T = 1999
+"""Resamples of the bootstrap-t (``(B + 1)·α`` is whole for α = 0.05, 0.01, 0.025)."""
+
+
+def bootstrap_t(pseudo: np.ndarray, resamples: int = BOOTSTRAP_T, seed: int = 0) -> np.ndarray:
+    """Sorted studentized statistics (mean* − mean) / se* of ``resamples`` resamples of the
+    units' values (seeded: the same data give the same bounds). The resampled variance is
+    floored by one K-th of the sample's, se*² + se²/K: when few units differ, a resample can
+    miss all of them and have no spread, which would make t* infinite and the test refuse
+    any claim (a model at 90% against a policy at 0 would not be "above" it); the floor
+    changes an ordinary resample's t* by a factor √(1 + 1/K) at most."""
+    k = len(pseudo)
+    centre = float(pseudo.mean())
+    floor = float(pseudo.var(ddof=1)) / k / k
+    rng = np.random.default_rng(seed)
+    chunk = max(1, 2_000_000 // k)
+    sums, squares = [], []
+    for start in range(0, resamples, chunk):
+        drawn = pseudo[rng.integers(0, k, size=(min(chunk, resamples - start), k))]
+        sums.append(drawn.sum(axis=1))
+        squares.append(np.square(drawn).sum(axis=1))
+    mean = np.concatenate(sums) / k
+    variance = np.maximum(0.0, (np.concatenate(squares) - k * mean**2) / (k - 1))
+    return np.sort((mean - centre) / np.sqrt(variance / k + floor))
 
 
 CONTINUITY = 0.5
@@ -231,6 +300,6 @@ def paired_difference(
     se = float(np.sqrt(variance)) if np.isfinite(variance) else float("nan")
     if se < 1e-9 * max(1.0, float(np.abs(joined).max(initial=0.0))):
         se = 0.0  # identical units: what is left is the numerical gradient's rounding
-    return PairedDifference(
-        value, se, n, int(units.shape[0]), "linearized-t", score_range=score_range
-    )
+    pseudo = tuple(float(x) for x in units.shape[0] * (units @ weights))
+    return PairedDifference(value, se, n, int(units.shape[0]), "linearized-t",
+                            score_range=score_range, pseudo=pseudo)  # fmt: skip

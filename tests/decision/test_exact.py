@@ -64,7 +64,9 @@ def test_estimate_json_keeps_numbers_and_writes_undefined_as_null() -> None:
 
 
 def test_two_sided_interval_is_both_one_sided_bounds_at_half_the_rest() -> None:
-    diff = paired_difference(CONTINUOUS, CONTINUOUS + np.array([[v, 0.0] for v in range(10)]))
+    both = paired_difference(CONTINUOUS, CONTINUOUS + np.array([[v, 0.0] for v in range(10)]))
+    assert both.interval(0.9) == (both.lower_bound(0.05), both.upper_bound(0.05))
+    diff = replace(both, pseudo=None)  # the t-test alone (the bootstrap-t: test_bootstrap_t.py)
     q = student_t.ppf(0.95, 9) * diff.se
     assert diff.interval(0.9) == pytest.approx((diff.value - q, diff.value + q), rel=1e-12)
     q95 = student_t.ppf(0.975, 9) * diff.se
@@ -284,9 +286,12 @@ def test_power_at_a_difference() -> None:
 # --- Holm ---------------------------------------------------------------------------------------
 
 
-def test_holm_levels_step_up_from_alpha_over_m() -> None:
-    levels = holm_levels({"a": 0.04, "b": 0.001, "c": 0.2}, 0.06)
-    assert levels == pytest.approx({"b": 0.02, "a": 0.03, "c": 0.06})
+def test_holm_levels_step_up_from_alpha_over_m_until_a_step_does_not_reject() -> None:
+    every = holm_levels({"a": 0.02, "b": 0.001, "c": 0.05}, 0.06)
+    assert every == pytest.approx({"b": 0.02, "a": 0.03, "c": 0.06})
+    # a (0.04) is not rejected at 0.03: the procedure stops, c is reported at 0.03 too.
+    stopped = holm_levels({"a": 0.04, "b": 0.001, "c": 0.2}, 0.06)
+    assert stopped == pytest.approx({"b": 0.02, "a": 0.03, "c": 0.03})
     assert holm_levels({}, 0.05) == {}
 
 
@@ -389,7 +394,7 @@ def test_pass_fail_bounds_stop_at_the_ends_of_the_scale() -> None:
 def test_mean_difference_t_test_values() -> None:
     a = item_statistics([10.0, 20.0, 30.0, 40.0, 55.0])
     b = item_statistics([12.0, 19.0, 35.0, 48.0, 56.0])
-    diff = paired_difference(a, b)
+    diff = replace(paired_difference(a, b), pseudo=None)  # the t-test alone
     d = np.array([2.0, -1.0, 5.0, 8.0, 1.0])
     se = d.std(ddof=1) / math.sqrt(5)
     assert (diff.value, diff.units, diff.df, diff.method) == (
