@@ -18,7 +18,7 @@ from evals.usecases import discover_use_cases
 from tests.conftest import SHARED_DATA, shared_data
 
 HOOKS = discover_use_cases()["code"].module()
-if not sandbox._bwrap_works() and not os.environ.get("CI"):
+if not sandbox.bwrap_works() and not os.environ.get("CI"):
     pytest.skip("bubblewrap is not installed here", allow_module_level=True)
 
 
@@ -100,7 +100,7 @@ def test_extraction_rule_and_outcomes(reply: str, status: str) -> None:
 
 def test_no_sandbox_refuses_before_any_model_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
-    sandbox._bwrap_works.cache_clear()
+    sandbox.forget_probe()
     try:
         with pytest.raises(EvalsError, match="--unsafe-no-sandbox"):
             HOOKS.preflight()
@@ -108,7 +108,7 @@ def test_no_sandbox_refuses_before_any_model_loads(monkeypatch: pytest.MonkeyPat
         HOOKS.preflight()
     finally:
         monkeypatch.undo()
-        sandbox._bwrap_works.cache_clear()
+        sandbox.forget_probe()
 
 
 def test_a_run_on_the_code_use_case_records_outcomes(

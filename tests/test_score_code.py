@@ -16,7 +16,7 @@ from evals.cli import main
 from tests.conftest import shared_data
 
 needs_sandbox = pytest.mark.skipif(
-    not sandbox._bwrap_works() and not os.environ.get("CI"),  # in CI: run, and fail without it
+    not sandbox.bwrap_works() and not os.environ.get("CI"),  # in CI: run, and fail without it
     reason="bubblewrap is not installed here",
 )
 
