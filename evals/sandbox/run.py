@@ -9,7 +9,6 @@ import resource
 import secrets
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -94,11 +93,12 @@ def _run(program: Program, limits: Limits, sandbox: str, slot: int) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="evals-sandbox-", ignore_cleanup_errors=True) as tmp:
         host = Path(tmp)  # the sample never sees this folder (bwrap) or cannot write it (root)
         (host / "job").write_bytes(job)
+        (host / "harness.bin").write_bytes(launch.harness_code())
         if sandbox == "bwrap":
-            command = launch.bwrap_command(launch.bwrap_path(), limits)
+            command = launch.bwrap_command(launch.bwrap_path(), limits, host / "harness.bin")
             cwd, env = host, {"PATH": "/usr/bin:/bin"}
         else:
-            command = [os.path.realpath(sys.executable), "-I", "-S", "-B", str(launch.HARNESS)]
+            command = launch.plain_command(host / "harness.bin")
             cwd = host / "work"
             cwd.mkdir()
             if candidate_uid >= 0:
