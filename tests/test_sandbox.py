@@ -77,11 +77,18 @@ def f(x):
 READ_TESTS = """import os
 def f(x):
     data = b""
-    for pid in os.listdir("/proc"):
-        for name in ("cmdline", "environ", "mem", "fd/0"):
+    for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+        try:
+            fds = [f"fd/{n}" for n in os.listdir(f"/proc/{pid}/fd")]
+        except OSError:
+            fds = []
+        for name in ["cmdline", "environ", "mem", *fds]:
             try:
-                with open(f"/proc/{pid}/{name}", "rb") as handle:
-                    data += handle.read(1 << 20)
+                fd = os.open(f"/proc/{pid}/{name}", os.O_RDONLY | os.O_NONBLOCK)
+                try:
+                    data += os.read(fd, 1 << 20)
+                finally:
+                    os.close(fd)
             except OSError:
                 pass
     return 2 if b"EXPECTED-7f3a" in data else 0

@@ -1,8 +1,8 @@
 """The program that runs inside the sandbox (standard library only; never imported by the host).
 
-``python -I -S -B harness.py UID_HARNESS UID_CANDIDATE MEMORY_BYTES VERDICT_FD``; the job (a
-marshalled dict: ``token``, ``solution``, ``tests``, ``context``, ``entry``) on stdin, the
-verdict to ``VERDICT_FD`` as one line ``token<TAB>status<TAB>detail``.
+Arguments: ``UID_HARNESS UID_CANDIDATE MEMORY_BYTES VERDICT_FD JOB_FD``; the job (a marshalled
+dict: ``token``, ``solution``, ``tests``, ``context``, ``entry``) is read from ``JOB_FD``, the
+verdict written to ``VERDICT_FD`` as one line ``token<TAB>status<TAB>detail``.
 
 Two processes. The **candidate** process (forked first, before the job is read, so the tests are
 never in its memory) runs the model-written solution and answers requests: call a function, get
@@ -403,7 +403,7 @@ def drop(uid: int) -> None:
 def main() -> None:
     import resource
 
-    harness_uid, candidate_uid, memory, verdict = (int(a) for a in sys.argv[1:5])
+    harness_uid, candidate_uid, memory, verdict, job_in = (int(a) for a in sys.argv[1:6])
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     if os.geteuid() == 0 and candidate_uid >= 0:
@@ -413,11 +413,9 @@ def main() -> None:
     pid = os.fork()
     if pid == 0:  # the candidate: no job, no verdict descriptor, its own uid
         os.close(verdict)
+        os.close(job_in)
         os.close(requests_out)
         os.close(replies_in)
-        null = os.open("/dev/null", os.O_RDONLY)
-        os.dup2(null, 0)
-        os.close(null)
         drop(candidate_uid)
         serve(requests_in, replies_out)
         os._exit(0)
@@ -432,8 +430,9 @@ def main() -> None:
         except (ImportError, OSError, AttributeError):
             pass
     chunks = []
-    while chunk := os.read(0, 1 << 20):
+    while chunk := os.read(job_in, 1 << 20):
         chunks.append(chunk)
+    os.close(job_in)
     job = marshal.loads(b"".join(chunks))
     candidate = Candidate(pid, requests_out, replies_in)
     status, detail = judge(candidate, job)

@@ -109,15 +109,19 @@ def _run(program: Program, limits: Limits, sandbox: str, slot: int) -> Outcome:
             group = cgroups.Group(limits.memory_mb * 1024 * 1024, limits.processes + 4)
         verdict_in, verdict_out = os.pipe()
         memory = limits.memory_mb * 1024 * 1024
-        command += [str(harness_uid), str(candidate_uid), str(memory), str(verdict_out)]
         killed = False
         try:
-            with open(host / "job", "rb") as stdin, open(host / "output", "w+b") as out:
+            # Not on stdin: under a user namespace, bwrap's own process inside (pid 1, the
+            # solution's uid) keeps its stdin, where the solution could read the tests.
+            with open(host / "job", "rb") as job_in, open(host / "output", "w+b") as out:
+                command += [str(harness_uid), str(candidate_uid), str(memory), str(verdict_out),
+                            str(job_in.fileno())]  # fmt: skip
                 started = time.perf_counter()
                 try:
                     proc = subprocess.Popen(
-                        command, stdin=stdin, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
-                        env=env, pass_fds=(verdict_out,), preexec_fn=_limiter(limits, group),
+                        command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                        cwd=cwd, env=env, pass_fds=(verdict_out, job_in.fileno()),
+                        preexec_fn=_limiter(limits, group),
                     )  # fmt: skip
                 except OSError as err:
                     raise SandboxUnavailable(f"cannot start the sandbox: {err}") from None
