@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from evals import sandbox
-from evals.metrics.code import humaneval_case, mbpp_case, pass_at_k, stub_of
+from evals.metrics.code import humaneval_case, mbpp_case, mbpp_entry, pass_at_k, stub_of
 from evals.sandbox import Limits, Program, run_programs
 from tests.conftest import shared_data
 
@@ -66,8 +66,11 @@ def test_mbpp_reference_code_passes_all_974_and_stubs_fail() -> None:
     tasks = _jsonl(shared_data("mbpp", "mbpp.jsonl"))
     assert len(tasks) == 974
     names = [str(t["task_id"]) for t in tasks]
-    good = [mbpp_case(t["code"], t["test_list"], t["test_setup_code"]) for t in tasks]
-    bad = [mbpp_case(stub_of(t["code"]), t["test_list"], t["test_setup_code"]) for t in tasks]
+    entries = [mbpp_entry(t["code"], t["test_list"]) for t in tasks]
+    good = [mbpp_case(t["code"], t["test_list"], t["test_setup_code"], e)
+            for t, e in zip(tasks, entries, strict=True)]  # fmt: skip
+    bad = [mbpp_case(stub_of(t["code"]), t["test_list"], t["test_setup_code"], e)
+           for t, e in zip(tasks, entries, strict=True)]  # fmt: skip
     statuses = _statuses(good + bad)
     assert _failures(names, statuses[:974], "passed") == []
     assert _failures(names, statuses[974:], "failed") == []
@@ -77,8 +80,8 @@ def test_mbpp_reference_code_passes_all_974_and_stubs_fail() -> None:
 def test_mbpp_sanitized_reference_code_passes() -> None:
     tasks = json.loads(shared_data("mbpp", "sanitized-mbpp.json").read_text(encoding="utf-8"))
     assert len(tasks) == 427
-    programs = [mbpp_case("\n".join(t["test_imports"]) + "\n" + t["code"], t["test_list"])
-                for t in tasks]  # fmt: skip
+    programs = [mbpp_case("\n".join(t["test_imports"]) + "\n" + t["code"], t["test_list"],
+                          entry=mbpp_entry(t["code"], t["test_list"])) for t in tasks]  # fmt: skip
     names = [str(t["task_id"]) for t in tasks]
     assert _failures(names, _statuses(programs), "passed") == []
 

@@ -215,6 +215,18 @@ def outcomes(
             entry=("find_zero",),
         ),
         "read the tests from the harness's process": Program(READ_TESTS, TESTS_WITH_SECRET),
+        "shadow a built-in the test calls": Program(
+            "def abs(x):\n    return 0\ndef f(x):\n    return 9.0\n",
+            "assert abs(f(1) - 2.5) < 1e-6\n",
+        ),
+        "shadow a module the test uses": Program(
+            "import math\nclass math:\n    def isclose(*args, **kwargs):\n        return True\n"
+            "def f(x):\n    return 0.0\n",
+            "assert math.isclose(f(1), 2.5)\n",
+        ),
+        "a function under test named as a built-in (MBPP 126)": Program(
+            "def sum(a, b):\n    return a + b\n", "assert sum(1, 2) == 3\n", entry=("sum",)
+        ),
         "exit from inside a call": Program(
             "def f(x):\n    raise SystemExit(0)\n", "assert f(1) == 1\n"
         ),
@@ -262,6 +274,9 @@ def outcomes(
         ("a non-plain object's truth, asked across", "failed"),
         ("redefine the problem's helper the test calls", "failed"),
         ("read the tests from the harness's process", "failed"),
+        ("shadow a built-in the test calls", "failed"),
+        ("shadow a module the test uses", "failed"),
+        ("a function under test named as a built-in (MBPP 126)", "passed"),
         ("exit from inside a call", "exited"),
         ("a correct solution called across the boundary", "passed"),
         ("objects of the solution's classes, iterators", "passed"),

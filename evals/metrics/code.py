@@ -55,12 +55,33 @@ def mbpp_program(code: str, test_list: Sequence[str], test_setup_code: str = "")
     return f"{code}\n\n{setup}" + "\n".join(test_list) + "\n"
 
 
-def mbpp_case(code: str, test_list: Sequence[str], test_setup_code: str = "") -> Program:
+def mbpp_case(
+    code: str, test_list: Sequence[str], test_setup_code: str = "", entry: Sequence[str] = ()
+) -> Program:
     """:func:`mbpp_program` split for the sandbox: the code is the solution; the setup and the
     asserts run in the harness (objects the setup builds from the solution's classes, as tasks
-    367 and 927 do, stay in the solution's process and are used through handles)."""
+    367 and 927 do, stay in the solution's process and are used through handles). ``entry``:
+    the function under test where its name is a built-in's (MBPP 126's ``sum``; see
+    :func:`mbpp_entry`), which the tests otherwise keep as the built-in."""
     setup = f"{test_setup_code}\n" if test_setup_code.strip() else ""
-    return Program(f"{code}\n", setup + "\n".join(test_list) + "\n")
+    return Program(f"{code}\n", setup + "\n".join(test_list) + "\n", entry=tuple(entry))
+
+
+def mbpp_entry(reference: str, test_list: Sequence[str]) -> tuple[str, ...]:
+    """The functions the reference solution defines that the asserts call: what the tests take
+    from a solution even where the name is a built-in's."""
+    try:
+        defined = {
+            n.name
+            for n in ast.parse(reference).body
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        }
+        tests = ast.parse("\n".join(test_list))
+    except (SyntaxError, ValueError):
+        return ()
+    called = {n.func.id for n in ast.walk(tests)
+              if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}  # fmt: skip
+    return tuple(sorted(defined & called))
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:

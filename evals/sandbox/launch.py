@@ -16,7 +16,11 @@ HARNESS = Path(__file__).with_name("harness.py")
 """The program that runs inside the sandbox: compiled once per host process, its code object
 mounted read-only at ``/harness.bin`` (compiling it in every sample would cost ~10 ms each)."""
 
-BOOT = "import marshal; exec(marshal.loads(open({!r}, 'rb').read()), {{'__name__': '__main__'}})"
+SOURCES = (HARNESS.with_name("channel.py"), HARNESS)
+"""Compiled together and run in one namespace, in this order."""
+
+BOOT = ("import marshal\ng = {{'__name__': '__main__'}}\n"
+        "for code in marshal.loads(open({!r}, 'rb').read()):\n    exec(code, g)\n")  # fmt: skip
 
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 """Mounted read-only (those that exist)."""
@@ -44,8 +48,10 @@ def python() -> tuple[str, str]:
 @cache
 def harness_code() -> bytes:
     """The harness, compiled by this interpreter (the one samples run with), marshalled."""
-    source = HARNESS.read_text(encoding="utf-8")
-    return marshal.dumps(compile(source, "/harness.py", "exec", dont_inherit=True))
+    return marshal.dumps(tuple(
+        compile(path.read_text(encoding="utf-8"), f"/{path.name}", "exec", dont_inherit=True)
+        for path in SOURCES
+    ))  # fmt: skip
 
 
 def plain_command(harness: Path) -> list[str]:

@@ -120,7 +120,8 @@ def program(doc: dict[str, Any], code: str) -> Program:
     the tests in the sandbox's harness (:class:`~evals.sandbox.Program`)."""
     if doc.get("check"):  # HumanEval's format: the original harness's program
         return humaneval_case(doc["prompt"], code, doc["test"], doc["entry_point"])
-    return Program(f"{doc['prompt']}{code}\n", f"{doc['test']}\n")  # MBPP: setup and asserts
+    entry = (str(doc["entry_point"]),) if doc.get("entry_point") else ()
+    return Program(f"{doc['prompt']}{code}\n", f"{doc['test']}\n", entry=entry)  # MBPP
 
 
 _RUNS: OrderedDict[Program, Outcome] = OrderedDict()
