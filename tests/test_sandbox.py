@@ -396,6 +396,10 @@ def test_memory_is_one_budget_for_all_of_a_samples_processes() -> None:
     (outcome,) = run_programs([program], LIMITS, "bwrap")
     assert outcome.status == "memory", outcome
     assert time.monotonic() - started < LIMITS.wall_seconds + 2
+    layout = cgroups.layout()
+    assert layout is not None
+    for parent in layout[1]:  # the sample's groups are gone with it
+        assert not list(parent.glob(f"evals-sample-{os.getpid()}-*")), parent
 
 
 @needs_root
