@@ -21,8 +21,10 @@ from evals.sandbox.model import STATUSES, Limits, Outcome, Program, SandboxUnava
 
 FIRST_UID = 1_610_612_736
 """Samples run as uids from here (when started as root): two per concurrent slot (the solution's
-and the harness's), 256 per host process (by its pid), so no two samples that run at the same
-time share a uid, and with it a process limit, or can signal or read each other."""
+and the harness's), 256 per host process (by its pid modulo 65,536), so no two samples that run
+at the same time share a uid, and with it a process limit, or can signal or read each other
+(beyond 128 workers in one process, or two host processes whose pids agree modulo 65,536, slots
+would share uids: their control groups still keep their budgets apart)."""
 
 VERDICT_BYTES = 65536
 DEFAULT_LIMITS = Limits()
