@@ -431,6 +431,9 @@ def test_only_the_harness_line_with_the_token_counts() -> None:
     assert verdict(b"t0k\tpassed\t\n", "t0k", -9, True) == ("passed", "")  # tests ended in time
     assert verdict(b"t0k\tnonsense\t\n", "t0k", 0, False)[0] == "exited"
     assert verdict(b"t0k\tfailed\tx\n", "t0k", 0, False, oom=True)[0] == "memory"
+    cannot = "bwrap: Creating new namespace failed: Resource temporarily unavailable\n"
+    assert verdict(b"", "t0k", 1, False, output=cannot) == ("process_limit", cannot.strip())
+    assert verdict(b"", "t0k", 75, False)[0] == "process_limit"  # the harness could not fork
 
 
 def test_signals_name_the_reason() -> None:

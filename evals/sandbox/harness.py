@@ -45,6 +45,8 @@ if "serve" not in globals():  # imported by tools; in the sandbox, channel.py ra
         serve,
     )
 
+NO_PROCESS = 75
+"""The harness's exit status when it cannot fork the solution's process (EX_TEMPFAIL)."""
 FORBIDDEN = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENETUNREACH, errno.EHOSTUNREACH,
              errno.ECONNREFUSED, errno.EAFNOSUPPORT, errno.ESRCH}  # fmt: skip
 VISIBLE = ("/work", "/proc", "/dev", "/python", "/usr", "/bin", "/sbin", "/lib",
@@ -284,7 +286,10 @@ def main() -> None:
         os.chown(".", candidate_uid, candidate_uid)  # the solution's writable folder
     requests_in, requests_out = os.pipe()
     replies_in, replies_out = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # the process limit is already spent (by this uid's other processes)
+        os._exit(NO_PROCESS)
     if pid == 0:  # the candidate: no job, no verdict descriptor, its own uid
         os.close(verdict)
         os.close(job_in)

@@ -27,6 +27,8 @@ at the same time share a uid, and with it a process limit, or can signal or read
 would share uids: their control groups still keep their budgets apart)."""
 
 VERDICT_BYTES = 65536
+NO_PROCESS = 75
+"""The harness's exit status when it cannot fork the solution's process (harness.py's)."""
 DEFAULT_LIMITS = Limits()
 _slots: set[int] = set()
 _slots_lock = threading.Lock()
@@ -152,14 +154,15 @@ def _run(program: Program, limits: Limits, sandbox: str, slot: int) -> Outcome:
             oom = group is not None and group.out_of_memory()
             if group is not None:
                 group.close()
-    status, detail = verdict(said, token, proc.returncode, killed, oom)
+    status, detail = verdict(said, token, proc.returncode, killed, oom, output)
     return Outcome(status, detail, seconds, sandbox, output)
 
 
-def verdict(said: bytes, token: str, returncode: int | None, killed: bool, oom: bool = False
-            ) -> tuple[str, str]:  # fmt: skip
+def verdict(said: bytes, token: str, returncode: int | None, killed: bool, oom: bool = False,
+            output: str = "") -> tuple[str, str]:  # fmt: skip
     """The status and reason from what the harness wrote on its verdict channel (only a line
-    with this sample's token counts), the process's exit and the group's memory events."""
+    with this sample's token counts), the process's exit, the group's memory events, and
+    bubblewrap's own complaint where the sandbox could not start (``bwrap: ...`` output)."""
     for line in said.decode("utf-8", errors="replace").splitlines():
         parts = line.split("\t", 2)
         if len(parts) == 3 and parts[0] == token and parts[1] in STATUSES:
@@ -171,6 +174,11 @@ def verdict(said: bytes, token: str, returncode: int | None, killed: bool, oom: 
     if oom:
         return "memory", "the sample's memory limit (all its processes together)"
     returncode = 0 if returncode is None else returncode
+    if output.startswith("bwrap: "):  # no sandbox started (a sample that prints this and
+        line = output.splitlines()[0][:200]  # exits only relabels its own failure)
+        return ("process_limit" if "temporarily unavailable" in line else "error"), line
+    if returncode == NO_PROCESS:
+        return "process_limit", "cannot start the solution's process"
     if returncode < 0 or returncode > 128:
         number = -returncode if returncode < 0 else returncode - 128
         name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
