@@ -110,7 +110,8 @@ def _run(program: Program, limits: Limits, sandbox: str, slot: int) -> Outcome:
             env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(cwd)}
         group = None
         if os.geteuid() == 0 and cgroups.available():
-            group = cgroups.Group(limits.memory_mb * 1024 * 1024, limits.processes + 4)
+            with contextlib.suppress(OSError):  # gone since the probe: per-process limits only
+                group = cgroups.Group(limits.memory_mb * 1024 * 1024, limits.processes + 4)
         verdict_in, verdict_out = os.pipe()
         memory = limits.memory_mb * 1024 * 1024
         killed = False
@@ -127,7 +128,7 @@ def _run(program: Program, limits: Limits, sandbox: str, slot: int) -> Outcome:
                         cwd=cwd, env=env, pass_fds=(verdict_out, job_in.fileno()),
                         preexec_fn=_limiter(limits, group),
                     )  # fmt: skip
-                except OSError as err:
+                except (OSError, subprocess.SubprocessError) as err:
                     raise SandboxUnavailable(f"cannot start the sandbox: {err}") from None
                 finally:
                     os.close(verdict_out)
