@@ -1,8 +1,9 @@
 """Fidelity of code execution, through the sandbox, on the full real data: every reference
 solution passes its tests (HumanEval 164/164, MBPP 974/974, the bundled problems), and wrong
 solutions fail (a body that returns None for every task; the bundled set's subtly wrong ones:
-off-by-one, wrong tie rule). A scorer or program-assembly bug shows up as a reference below
-100%."""
+off-by-one, wrong tie rule). Each runs as the sandbox runs it: the solution in a process of its
+own, the checks in the harness's, only plain data between them. A scorer or program-assembly bug
+shows up as a reference below 100%."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from evals import sandbox
-from evals.metrics.code import humaneval_program, mbpp_program, pass_at_k, stub_of
-from evals.sandbox import Limits, run_programs
+from evals.metrics.code import humaneval_case, mbpp_case, mbpp_entry, pass_at_k, stub_of
+from evals.sandbox import Limits, Program, run_programs
 from tests.conftest import shared_data
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,7 +26,7 @@ BUNDLED = REPO / "tasks" / "code" / "data"
 LIMITS = Limits(wall_seconds=30, cpu_seconds=20)
 
 needs_sandbox = pytest.mark.skipif(
-    not sandbox._bwrap_works() and not os.environ.get("CI"),  # in CI: run, and fail without it
+    not sandbox.bwrap_works() and not os.environ.get("CI"),  # in CI: run, and fail without it
     reason="bubblewrap is not installed here",
 )
 
@@ -36,7 +37,7 @@ def _jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def _statuses(programs: list[str]) -> list[str]:
+def _statuses(programs: list[Program]) -> list[str]:
     return [o.status for o in run_programs(programs, LIMITS, "bwrap")]
 
 
@@ -51,9 +52,9 @@ def test_humaneval_canonical_solutions_pass_and_empty_bodies_fail() -> None:
     problems = _jsonl(shared_data("humaneval", "HumanEval.jsonl.gz"))
     assert len(problems) == 164
     names = [p["task_id"] for p in problems]
-    good = [humaneval_program(p["prompt"], p["canonical_solution"], p["test"], p["entry_point"])
+    good = [humaneval_case(p["prompt"], p["canonical_solution"], p["test"], p["entry_point"])
             for p in problems]  # fmt: skip
-    bad = [humaneval_program(p["prompt"], "    return None\n", p["test"], p["entry_point"])
+    bad = [humaneval_case(p["prompt"], "    return None\n", p["test"], p["entry_point"])
            for p in problems]  # fmt: skip
     statuses = _statuses(good + bad)
     assert _failures(names, statuses[:164], "passed") == []
@@ -65,8 +66,11 @@ def test_mbpp_reference_code_passes_all_974_and_stubs_fail() -> None:
     tasks = _jsonl(shared_data("mbpp", "mbpp.jsonl"))
     assert len(tasks) == 974
     names = [str(t["task_id"]) for t in tasks]
-    good = [mbpp_program(t["code"], t["test_list"], t["test_setup_code"]) for t in tasks]
-    bad = [mbpp_program(stub_of(t["code"]), t["test_list"], t["test_setup_code"]) for t in tasks]
+    entries = [mbpp_entry(t["code"], t["test_list"]) for t in tasks]
+    good = [mbpp_case(t["code"], t["test_list"], t["test_setup_code"], e)
+            for t, e in zip(tasks, entries, strict=True)]  # fmt: skip
+    bad = [mbpp_case(stub_of(t["code"]), t["test_list"], t["test_setup_code"], e)
+           for t, e in zip(tasks, entries, strict=True)]  # fmt: skip
     statuses = _statuses(good + bad)
     assert _failures(names, statuses[:974], "passed") == []
     assert _failures(names, statuses[974:], "failed") == []
@@ -76,8 +80,8 @@ def test_mbpp_reference_code_passes_all_974_and_stubs_fail() -> None:
 def test_mbpp_sanitized_reference_code_passes() -> None:
     tasks = json.loads(shared_data("mbpp", "sanitized-mbpp.json").read_text(encoding="utf-8"))
     assert len(tasks) == 427
-    programs = [mbpp_program("\n".join(t["test_imports"]) + "\n" + t["code"], t["test_list"])
-                for t in tasks]  # fmt: skip
+    programs = [mbpp_case("\n".join(t["test_imports"]) + "\n" + t["code"], t["test_list"],
+                          entry=mbpp_entry(t["code"], t["test_list"])) for t in tasks]  # fmt: skip
     names = [str(t["task_id"]) for t in tasks]
     assert _failures(names, _statuses(programs), "passed") == []
 
@@ -89,11 +93,11 @@ def test_bundled_problems_pass_with_their_solutions_and_fail_with_wrong_ones() -
     assert len(problems) >= 40 and set(wrong) == {p["task_id"] for p in problems}
     assert [p["task_id"] for p in problems] == [f"bundled/{i}" for i in range(len(problems))]
     names = [p["task_id"] for p in problems]
-    good = [humaneval_program(p["prompt"], p["canonical_solution"], p["test"], p["entry_point"])
+    good = [humaneval_case(p["prompt"], p["canonical_solution"], p["test"], p["entry_point"])
             for p in problems]  # fmt: skip
-    bad = [humaneval_program(p["prompt"], wrong[p["task_id"]], p["test"], p["entry_point"])
+    bad = [humaneval_case(p["prompt"], wrong[p["task_id"]], p["test"], p["entry_point"])
            for p in problems]  # fmt: skip
-    empty = [humaneval_program(p["prompt"], "    return None\n", p["test"], p["entry_point"])
+    empty = [humaneval_case(p["prompt"], "    return None\n", p["test"], p["entry_point"])
              for p in problems]  # fmt: skip
     statuses = _statuses(good + bad + empty)
     n = len(problems)

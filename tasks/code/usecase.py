@@ -47,8 +47,8 @@ from typing import Any
 from evals.benchmarks.code import humaneval_record
 from evals.benchmarks.sources import as_dataset_dict, benchmark_dataset
 from evals.data import read_jsonl
-from evals.metrics.code import humaneval_program, pass_at_k
-from evals.sandbox import Limits, Outcome, find_sandbox, run_programs
+from evals.metrics.code import humaneval_case, pass_at_k
+from evals.sandbox import Limits, Outcome, Program, find_sandbox, run_programs
 from evals.usecases import Generation, Metric, Task, UseCaseDefinition
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -115,26 +115,28 @@ def extract_code(doc: dict[str, Any], output: str) -> str | None:
     return text
 
 
-def program(doc: dict[str, Any], code: str) -> str:
-    """The script that tests ``code`` (placed after the prompt)."""
+def program(doc: dict[str, Any], code: str) -> Program:
+    """What tests ``code`` (placed after the prompt): the solution runs in a process of its own,
+    the tests in the sandbox's harness (:class:`~evals.sandbox.Program`)."""
     if doc.get("check"):  # HumanEval's format: the original harness's program
-        return humaneval_program(doc["prompt"], code, doc["test"], doc["entry_point"])
-    return f"{doc['prompt']}{code}\n\n{doc['test']}\n"  # MBPP: setup and asserts
+        return humaneval_case(doc["prompt"], code, doc["test"], doc["entry_point"])
+    entry = (str(doc["entry_point"]),) if doc.get("entry_point") else ()
+    return Program(f"{doc['prompt']}{code}\n", f"{doc['test']}\n", entry=entry)  # MBPP
 
 
-_RUNS: OrderedDict[str, Outcome] = OrderedDict()
+_RUNS: OrderedDict[Program, Outcome] = OrderedDict()
 """Outcomes of programs already run (a sample's ``parsed`` and its scores share one run)."""
 _MAX_RUNS = 4096
 
 
-def _prepare(doc: dict[str, Any], output: str) -> dict[str, Any] | str:
+def _prepare(doc: dict[str, Any], output: str) -> dict[str, Any] | Program:
     """The program to run for one reply, or the outcome of a reply that is never run."""
     code = extract_code(doc, output)
     if code is None:
         return {"status": "invalid", "detail": "no code in the reply", "sandbox": ""}
     script = program(doc, code)
     try:
-        ast.parse(script)
+        ast.parse(script.script)
     except (SyntaxError, ValueError) as err:
         return {"status": "invalid", "detail": f"not valid Python: {err}"[:200], "sandbox": ""}
     return script
@@ -145,7 +147,7 @@ def outcomes(doc: dict[str, Any], outputs: list[str]) -> list[dict[str, Any]]:
     or code that is not valid Python, which is never run). Programs not run yet go to the
     sandbox together, as many at a time as the machine has cores."""
     prepared = [_prepare(doc, output) for output in outputs]
-    pending = list(dict.fromkeys(p for p in prepared if isinstance(p, str) and p not in _RUNS))
+    pending = list(dict.fromkeys(p for p in prepared if isinstance(p, Program) and p not in _RUNS))
     if pending:
         sandbox = find_sandbox(allow_unsafe=bool(os.environ.get(UNSAFE_VARIABLE)))
         for script, result in zip(pending, run_programs(pending, LIMITS, sandbox), strict=True):
@@ -211,6 +213,7 @@ _METRICS = (
     Metric("invalid", higher_is_better=False),
 )
 
+
 def _task(name: str, loader: Any, about: str, benchmark: str | None = None) -> Task:
     return Task(name, loader, doc_to_text, doc_to_target, process_results, _METRICS,
                 parse=parse_output, baselines=baselines, benchmark=benchmark, about=about,
@@ -232,8 +235,11 @@ USE_CASE = UseCaseDefinition(
     target_delimiter="",
     preflight=preflight,
     tasks=(
-        _task("code", load_dataset, "The 46 bundled problems (CC0, HumanEval's format); see "
-              "README.md."),
+        _task(
+            "code",
+            load_dataset,
+            "The 46 bundled problems (CC0, HumanEval's format); see README.md.",
+        ),
     ),
     benchmarks=(
         _task("humaneval", load_humaneval, "HumanEval, 164 problems, zero-shot.", "humaneval"),
