@@ -1,0 +1,96 @@
+"""PEFT adapters as variants: a LoRA adapter trained for a few steps on the tiny GPT-2 loads
+through lm-eval's hf backend (``peft=``), evaluates a use case, and its weights hash is part of
+the variant's identity, so a retrained adapter is a different model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evals.adapter import load_model, predicted_spec_part
+from evals.cli import main
+from evals.errors import ModelSpecError
+from evals.lora_train import LoraSettings, TrainResult, train_lora
+from evals.model_spec import parse_model_spec
+from evals.objective import objective_from_name
+from evals.run_spec import model_fingerprint
+
+PAIRS = [
+    (f"Classify the sentiment of the text as positive or negative.\n\nText: {text}\nSentiment:",
+     label)
+    for text, label in [("a great film", "positive"), ("dull and slow", "negative"),
+                        ("I loved it", "positive"), ("a waste of time", "negative")] * 2
+]  # fmt: skip
+
+
+def _train(base: Path, out: Path, seed: int) -> TrainResult:
+    settings = LoraSettings(seed=seed, batch_size=4, learning_rate=1e-2, threads=1)
+    return train_lora(base, PAIRS, out, settings, base_spec=str(base))
+
+
+@pytest.fixture(scope="module")
+def adapters(tiny_chat_model: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    root = tmp_path_factory.mktemp("adapters")
+    return [_train(tiny_chat_model, root / name, seed).adapter
+            for name, seed in (("lora-a", 0), ("lora-b", 1), ("lora-a-again", 0))]  # fmt: skip
+
+
+def test_training_is_seeded_and_writes_a_loss_curve(adapters: list[Path]) -> None:
+    first, other, again = adapters
+    assert (first / "adapter_model.safetensors").read_bytes() == (
+        again / "adapter_model.safetensors"
+    ).read_bytes()
+    assert (first / "adapter_model.safetensors").read_bytes() != (
+        other / "adapter_model.safetensors"
+    ).read_bytes()
+    rows = (first / "loss.csv").read_text().splitlines()
+    assert rows[0] == "step,loss" and len(rows) == 1 + 2  # 8 pairs, batches of 4
+
+
+def test_the_adapter_hash_is_part_of_the_identity(
+    adapters: list[Path], tiny_chat_model: Path
+) -> None:
+    first = adapters[0]
+    parts = [predicted_spec_part(parse_model_spec(str(a))) for a in adapters]
+    assert parts[0]["model_hash"].startswith(predicted_spec_part(
+        parse_model_spec(str(tiny_chat_model)))["model_hash"] + "+peft:")  # fmt: skip
+    assert model_fingerprint(parts[0]) != model_fingerprint(parts[1])  # retrained: another model
+    assert parts[0] == parts[2]  # same weights at another path: the same model
+    assert "peft" not in parts[0]["model_args"]
+    # lm-eval's own form names the same variant
+    as_arg = parse_model_spec(str(tiny_chat_model), f"peft={first}")
+    assert predicted_spec_part(as_arg) == parts[0]
+    assert as_arg.name == "tiny-gpt2-instruct+lora-a"
+    assert objective_from_name(as_arg.name).value == "instruct"
+
+
+def test_an_adapter_variant_evaluates_a_use_case(adapters: list[Path], tmp_path: Path) -> None:
+    fingerprints = []
+    for adapter in adapters[:2]:
+        out = tmp_path / adapter.name
+        args = ["eval", "--model", str(adapter), "--tasks", "sentiment", "--limit", "2",
+                "--output", str(out)]  # fmt: skip
+        assert main(args) == 0
+        result = json.loads(next(out.glob("*/*/results.json")).read_text())
+        assert result["model"]["name"] == f"tiny-gpt2-instruct+{adapter.name}"
+        assert "+peft:" in result["model"]["model_hash"]
+        fingerprints.append(result["model"]["fingerprint"])
+    assert fingerprints[0] != fingerprints[1]
+
+
+def test_the_backend_applies_the_adapter(adapters: list[Path]) -> None:
+    from peft import PeftModel
+
+    loaded = load_model(parse_model_spec(str(adapters[0])), batch_size=1)
+    assert isinstance(loaded.lm.model, PeftModel)
+    assert loaded.identity.model_args.get("peft") is None  # the hash names it, not the path
+
+
+def test_a_folder_without_adapter_weights_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "adapter_config.json").write_text('{"base_model_name_or_path": "default"}')
+    with pytest.raises(ModelSpecError, match=r"adapter_model\.safetensors is missing"):
+        parse_model_spec(str(tmp_path))
+    with pytest.raises(ModelSpecError, match="not found"):
+        parse_model_spec("default", "peft=./no-such-adapter")
