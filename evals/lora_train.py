@@ -27,8 +27,8 @@ class LoraSettings:
     rank: int = 8
     alpha: int = 16
     dropout: float = 0.05
-    learning_rate: float = 3e-4
-    batch_size: int = 8
+    learning_rate: float = 1e-3
+    batch_size: int = 4
     epochs: int = 1
     max_tokens: int = 384
     """Examples longer than this (prompt + answer, in tokens) are left out, not cut."""

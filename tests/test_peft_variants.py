@@ -4,8 +4,12 @@ the variant's identity, so a retrained adapter is a different model."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -94,3 +98,38 @@ def test_a_folder_without_adapter_weights_is_refused(tmp_path: Path) -> None:
         parse_model_spec(str(tmp_path))
     with pytest.raises(ModelSpecError, match="not found"):
         parse_model_spec("default", "peft=./no-such-adapter")
+
+
+def _script() -> ModuleType:
+    path = Path(__file__).resolve().parent.parent / "scripts" / "train_variants.py"
+    spec = importlib.util.spec_from_file_location("train_variants", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_training_pairs_are_the_use_cases_chat_prompts_and_targets(tmp_path: Path) -> None:
+    from tasks.ner.usecase import doc_to_target, doc_to_text
+
+    (tmp_path / "conll2003").mkdir()
+    (tmp_path / "conll2003" / "eng.train").write_text(
+        "EU NNP B-NP B-ORG\nrejects VBZ B-VP O\nGerman JJ B-NP B-MISC\n\n"
+        "Peter NNP B-NP B-PER\nBlackburn NNP I-NP I-PER\n\n"
+    )
+    pairs = _script().pairs_for("ner", tmp_path, seed=0, count=2)
+    docs = [{"tokens": ["EU", "rejects", "German"], "tags": ["B-ORG", "O", "B-MISC"]},
+            {"tokens": ["Peter", "Blackburn"], "tags": ["B-PER", "I-PER"]}]  # fmt: skip
+    assert sorted(pairs) == sorted((doc_to_text(d), doc_to_target(d)) for d in docs)
+    assert json.loads(dict(pairs)[doc_to_text(docs[1])]) == [
+        {"text": "Peter Blackburn", "type": "PER"}
+    ]
+
+
+def test_train_variants_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
+    script = Path(__file__).resolve().parent.parent / "scripts" / "train_variants.py"
+    for args in (["--only", "poetry"], []):
+        run = subprocess.run([sys.executable, str(script), "--data-dir", str(tmp_path), *args],
+                             capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1, run.stderr
