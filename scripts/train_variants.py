@@ -170,8 +170,9 @@ def write_card(
     import transformers
 
     plotted = _plot(result)
-    data = "\n".join(f"- {o.data}: licence {o.licence}" for o in sources)
-    each = f"{result.examples // len(sources)} from each of the {len(sources)} sets: " if (
+    data = "\n".join(f"  - {o.data}: licence {o.licence}" for o in sources)
+    sampled = result.examples + result.dropped_too_long
+    each = f" ({sampled // len(sources)} from each of the {len(sources)} sets)" if (
         len(sources) > 1) else ""  # fmt: skip
     card = f"""---
 model_name: lora-{name}
@@ -188,8 +189,9 @@ seed: {settings["seed"]}
   `{result.adapter_sha256}`
 - **Data** (never an evaluation split; shared/data/README.md, "Training splits"):
 {data}
-- **How much**: {each}{result.examples} examples kept (seeded sample, seed {settings["seed"]};
-  {result.dropped_too_long} more were left out as longer than {settings["max_tokens"]} tokens),
+- **How much**: {sampled} examples sampled{each} with seed {settings["seed"]};
+  {result.examples} kept
+  ({result.dropped_too_long} left out as longer than {settings["max_tokens"]} tokens),
   {settings["epochs"]} epoch, {result.steps} steps of batch {settings["batch_size"]}.
 - **Format**: the use case's own chat-mode prompt (`doc_to_text` of its benchmark task) as the
   user message in the model's chat template; the answer is the task's `doc_to_target` plus

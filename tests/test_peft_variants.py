@@ -19,6 +19,7 @@ from evals.errors import ModelSpecError
 from evals.lora_train import LoraSettings, TrainResult, train_lora
 from evals.model_spec import parse_model_spec
 from evals.objective import objective_from_name
+from evals.peft_adapter import adapter_sha256, card_field
 from evals.run_spec import model_fingerprint
 
 PAIRS = [
@@ -133,3 +134,31 @@ def test_train_variants_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
         run = subprocess.run([sys.executable, str(script), "--data-dir", str(tmp_path), *args],
                              capture_output=True, text=True, timeout=120)  # fmt: skip
         assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1, run.stderr
+
+
+FAMILY = Path(__file__).resolve().parent.parent / "families" / "smollm2-lora"
+COMMITTED = sorted(p.parent for p in FAMILY.glob("*/adapter_config.json"))
+
+
+@pytest.mark.parametrize("folder", COMMITTED, ids=[p.name for p in COMMITTED])
+def test_each_committed_adapter_is_the_one_its_card_describes(folder: Path) -> None:
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    assert f"`{adapter_sha256(folder)}`" in card  # retrained without its card: caught here
+    assert (folder / "adapter_model.safetensors").stat().st_size < 5_000_000
+    assert card_field(folder, "model_name") == f"lora-{folder.name}"
+    spec = parse_model_spec(str(folder.relative_to(FAMILY.parent.parent)))
+    assert spec.source == "embedded" and spec.name == f"SmolLM2-135M-Instruct+lora-{folder.name}"
+
+
+@pytest.mark.real_model
+def test_a_committed_adapter_runs_on_the_embedded_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EVALS_CACHE_DIR")  # reuse the converted embedded model
+    adapter = FAMILY / "ner"
+    args = ["eval", "--model", str(adapter), "--tasks", "ner", "--limit", "2",
+            "--output", str(tmp_path)]  # fmt: skip
+    assert main(args) == 0
+    result = json.loads(next(tmp_path.glob("*/*/results.json")).read_text())
+    assert result["model"]["model_hash"].endswith("+peft:" + adapter_sha256(adapter))
+    assert result["prompt_mode"] == "chat" and result["use_cases"]["ner"]["n"] == 2
