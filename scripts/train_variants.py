@@ -74,16 +74,16 @@ def _mbpp(data_dir: Path) -> list[dict[str, Any]]:
 OBJECTIVES: dict[str, Objective] = {
     "sentiment": Objective("sentiment", "sst2", 512, "SST-2 train (`sst2/train.tsv`, GLUE)",
                            "SST-2: no explicit licence (Stanford research data)", _sst2),
-    "ner": Objective("ner", "conll2003", 320, "CoNLL-2003 train (`conll2003/eng.train`)",
+    "ner": Objective("ner", "conll2003", 160, "CoNLL-2003 train (`conll2003/eng.train`)",
                      "Reuters RCV1 text, research use only; CoNLL annotations", _conll),
-    "summarization": Objective("summarization", "dialogsum", 160,
+    "summarization": Objective("summarization", "dialogsum", 64,
                                "DialogSum dev (`dialogsum/dialogsum.dev.jsonl`)",
                                "CC BY-NC-SA 4.0 (non-commercial, share-alike)", _dialogsum),
-    "code": Objective("code", "mbpp", 192, "MBPP train (task ids 601-974 of `mbpp/mbpp.jsonl`)",
+    "code": Objective("code", "mbpp", 96, "MBPP train (task ids 601-974 of `mbpp/mbpp.jsonl`)",
                       "CC BY 4.0", _mbpp),
 }  # fmt: skip
 MIX = "instruct"
-"""The multi-task adapter: 64 examples of each objective (``--count``: a quarter each),
+"""The multi-task adapter: 32 examples of each objective (``--count``: a quarter each),
 shuffled together."""
 
 
@@ -105,7 +105,7 @@ def _as_function(hook: Any) -> Callable[[dict[str, Any]], str]:
 def pairs_for(name: str, data_dir: Path, seed: int, count: int | None = None) -> list[Pair]:
     """The (prompt, answer) pairs of one objective: a seeded sample of its training split."""
     if name == MIX:
-        parts = [pairs_for(n, data_dir, seed, (count or 256) // 4) for n in OBJECTIVES]
+        parts = [pairs_for(n, data_dir, seed, (count or 128) // 4) for n in OBJECTIVES]
         mixed = [pair for part in parts for pair in part]
         random.Random(seed).shuffle(mixed)
         return mixed
