@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,6 +84,34 @@ def test_an_adapter_variant_evaluates_a_use_case(adapters: list[Path], tmp_path:
         assert "+peft:" in result["model"]["model_hash"]
         fingerprints.append(result["model"]["fingerprint"])
     assert fingerprints[0] != fingerprints[1]
+
+
+def test_a_family_of_adapters_runs_as_a_matrix_and_a_retrained_one_is_rerun(
+    adapters: list[Path], tiny_chat_model: Path, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    first, other = (shutil.copytree(a, tmp_path / a.name) for a in adapters[:2])
+    family = tmp_path / "lora.yaml"
+    family.write_text(
+        "name: lora\ntasks: sentiment\nlimit: 2\nvariants:\n"
+        f"  - model: {tiny_chat_model}\n  - model: {first}\n  - model: {other}\n"
+    )
+    args = ["matrix", "--family", str(family), "--output", str(tmp_path / "runs"),
+            "--reports", str(tmp_path / "reports")]  # fmt: skip
+    assert main(args) == 0
+    matrix = json.loads((tmp_path / "reports" / "matrix.json").read_text())
+    assert [c["key"] for c in matrix["columns"]] == [
+        "tiny-gpt2-instruct|chat", "tiny-gpt2-instruct+lora-a|chat",
+        "tiny-gpt2-instruct+lora-b|chat"]  # fmt: skip
+    capsys.readouterr()
+    # lora-a retrained with another seed: its column is evaluated again, the others reused
+    _train(tiny_chat_model, first, seed=2)
+    assert main(args) == 0
+    assert "evaluated: 1, reused: 2" in capsys.readouterr().out
+    # the same weights as lora-b under lora-a's name are lora-b's model: nothing to evaluate
+    shutil.copy(other / "adapter_model.safetensors", first / "adapter_model.safetensors")
+    assert main(args) == 0
+    assert "evaluated: 0, reused: 3" in capsys.readouterr().out
 
 
 def test_the_backend_applies_the_adapter(adapters: list[Path]) -> None:
