@@ -142,7 +142,7 @@ def train_lora(
     model.peft_config["default"].base_model_name_or_path = base_spec
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
-    _portable_config(out / ADAPTER_CONFIG)
+    portable_config(out / ADAPTER_CONFIG)
     write_loss_csv(out / "loss.csv", losses)
     return TrainResult(
         adapter=out, examples=len(kept), dropped_too_long=len(encoded) - len(kept),
@@ -150,13 +150,16 @@ def train_lora(
     )  # fmt: skip
 
 
-def _portable_config(path: Path) -> None:
-    """Leave machine-specific fields out of the saved adapter config (none are needed to
-    load it), so the same training gives the same bytes anywhere."""
+def portable_config(path: Path) -> None:
+    """Rewrite a saved adapter config so that the same training gives the same bytes anywhere:
+    no machine-specific fields (none are needed to load it), and ``target_modules`` sorted
+    (peft keeps them as a set, whose order follows Python's per-process string hashing)."""
     import json
 
     config = json.loads(path.read_text(encoding="utf-8"))
     config.pop("revision", None)
+    if isinstance(config.get("target_modules"), list):
+        config["target_modules"] = sorted(config["target_modules"])
     path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 

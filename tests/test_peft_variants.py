@@ -17,7 +17,7 @@ import pytest
 from evals.adapter import load_model, predicted_spec_part
 from evals.cli import main
 from evals.errors import ModelSpecError
-from evals.lora_train import LoraSettings, TrainResult, train_lora
+from evals.lora_train import LoraSettings, TrainResult, portable_config, train_lora
 from evals.model_spec import parse_model_spec
 from evals.objective import objective_from_name
 from evals.peft_adapter import adapter_sha256, card_field
@@ -53,6 +53,17 @@ def test_training_is_seeded_and_writes_a_loss_curve(adapters: list[Path]) -> Non
     ).read_bytes()
     rows = (first / "loss.csv").read_text().splitlines()
     assert rows[0] == "step,loss" and len(rows) == 1 + 2  # 8 pairs, batches of 4
+
+
+def test_the_saved_config_does_not_depend_on_the_process(tmp_path: Path) -> None:
+    # peft saves target_modules from a set: its order changes with PYTHONHASHSEED
+    configs = []
+    for order in (["v_proj", "q_proj"], ["q_proj", "v_proj"]):
+        path = tmp_path / f"{order[0]}.json"
+        path.write_text(json.dumps({"target_modules": order, "r": 8, "revision": None}))
+        portable_config(path)
+        configs.append(path.read_bytes())
+    assert configs[0] == configs[1] and b"revision" not in configs[0]
 
 
 def test_the_adapter_hash_is_part_of_the_identity(
