@@ -215,3 +215,11 @@ ONLY ?=
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py $(if $(LIMIT),--limit $(LIMIT)) --batch-size "$(BATCH_SIZE)" \
 		$(if $(ONLY),--only "$(ONLY)")
+
+# LoRA fine-tunes of the embedded SmolLM2-135M-Instruct, one per objective, from the training
+# splits of ../shared/data (scripts/train_variants.py; families/smollm2-lora/*/README.md).
+# ONLY=sentiment,ner: some of them. Seeded: same machine type, same adapter hashes.
+VARIANTS_DATA ?= $(or $(DATA_DIR),../shared/data)
+.PHONY: variants
+variants: $(CORE_STAMP)
+	$(BIN)/python scripts/train_variants.py --data-dir "$(VARIANTS_DATA)" $(if $(ONLY),--only "$(ONLY)")

@@ -20,6 +20,7 @@ from evals.fingerprint import model_folder_hash, sha256_file, sha256_text
 from evals.gguf_folder import converted_folder
 from evals.model_spec import ModelSpec
 from evals.objective import Objective, objective_from_name
+from evals.peft_adapter import PEFT_ARG, adapter_sha256
 from evals.run_spec import model_fingerprint, model_spec_part
 from evals.secrets import is_secret, redact_text, redact_value
 
@@ -170,6 +171,8 @@ def load_model(
     model_hash = spec_model_hash(spec)
     if spec.gguf_path is not None:
         args.setdefault("pretrained", str(converted_folder(spec.gguf_path)))
+    if spec.adapter_path is not None:
+        args[PEFT_ARG] = str(spec.adapter_path)
     if spec.backend in {"hf", "vllm"}:
         _default_local_args(args, spec.backend)
     if spec.is_server:
@@ -210,7 +213,8 @@ def load_model(
         spec=redact_text(spec.raw) or "default",
         backend=spec.backend,
         model_args=redact_value({k: v for k, v in sorted(args.items()) if not is_secret(k)
-                                 and not (is_local(spec) and k == "pretrained")}),
+                                 and not (is_local(spec) and k == "pretrained")
+                                 and not (spec.adapter_path is not None and k == PEFT_ARG)}),
         model_hash=redact_text(model_hash),
         chat_template_sha256=sha256_text(template) if template else None,
         local=is_local(spec),
@@ -275,7 +279,11 @@ def predicted_spec_part(spec: ModelSpec) -> dict[str, Any]:
 
 def spec_model_hash(spec: ModelSpec) -> str:
     """What identifies the weights behind a spec, without loading them: the GGUF file's or the
-    folder's content hash, ``repo@revision`` for the hub, ``server:url#model`` for servers."""
+    folder's content hash, ``repo@revision`` for the hub, ``server:url#model`` for servers;
+    with a PEFT adapter, ``+peft:`` and the adapter's content hash after it."""
+    if spec.adapter_path is not None:
+        base = spec_model_hash(replace(spec, adapter_path=None))
+        return f"{base}+peft:{adapter_sha256(spec.adapter_path)}"
     if spec.gguf_path is not None:
         return sha256_file(spec.gguf_path)
     if spec.is_server:

