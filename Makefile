@@ -91,7 +91,7 @@ $(STAMP): pyproject.toml $(CORE_STAMP) $(LLAMA_STAMP)
 	$(BIN)/pip install -q -e '.[dev,ray]'
 	touch $(STAMP)
 
-# Model-written code runs under bubblewrap (evals/sandbox). Installed here where the machine
+# Model-written code runs under bubblewrap (evals/sandbox/). Installed here where the machine
 # allows it (Debian/Ubuntu, as root); elsewhere one line says what to install, and `make eval`
 # runs every use case but code.
 sandbox:
@@ -118,7 +118,7 @@ gemma: $(CORE_STAMP)
 
 test: $(STAMP) sandbox browser gemma check-workflows
 	$(BIN)/ruff check evals tasks tests scripts
-	$(BIN)/pytest -m "" tests
+	OMP_NUM_THREADS=1 $(BIN)/pytest -m "" -n 2 tests
 
 # The workflow files, statically: actionlint where installed, else a schema check
 # (scripts/check_workflows.py: structure, job references, pinned actions, expressions).
