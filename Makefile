@@ -212,9 +212,10 @@ pages: site
 # vs stock lm_eval, warm vs cold, matrix vs separate runs, scoring throughput.
 .PHONY: bench
 ONLY ?=
+SMOKE ?=
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py $(if $(LIMIT),--limit $(LIMIT)) --batch-size "$(BATCH_SIZE)" \
-		$(if $(ONLY),--only "$(ONLY)")
+		$(if $(ONLY),--only "$(ONLY)") $(if $(SMOKE),--smoke)
 
 # LoRA fine-tunes of the embedded SmolLM2-135M-Instruct, one per objective, from the training
 # splits of ../shared/data (scripts/train_variants.py; families/smollm2-lora/*/README.md).

@@ -116,7 +116,10 @@ def run_diff_data(
                               (f"baseline {name}", f"candidate {name}"))  # fmt: skip
         diff = paired.difference
         flips, losses, gains = _flips(paired, reducer)
-        values = (entry["primary"]["value"], candidate.use_cases[name]["primary"]["value"])
+        values = (
+            (entry.get("primary") or {}).get("value"),
+            (candidate.use_cases[name].get("primary") or {}).get("value"),
+        )
         if gate is not None:
             g = gate[name]
             low, high, verdict, reason = g["lower"], g["upper"], g["verdict"], g["reason"]

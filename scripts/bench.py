@@ -306,7 +306,7 @@ def _scheduling(executor: str, smoke: bool = False) -> dict[str, float]:
 def _site(smoke: bool = False) -> dict[str, float]:
     from bench_site import site_figures  # scripts/, next to this file
 
-    return site_figures(5, 3) if smoke else site_figures()
+    return site_figures(5, 4) if smoke else site_figures()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,7 +38,7 @@ def test_a_fifty_point_drop_on_16_items_fails_the_gate_under_the_shipped_policy(
     assert use_case["n"] == 16 and use_case["verdict"] == "REGRESSION"
     assert use_case["test"]["upper_bound"] < -use_case["margin"]
     assert verdict["passed"] is False and verdict["exit_code"] == 1
-    assert (out / "gate-summary.md").read_text().startswith("## Eval gate: FAIL\n")
+    assert (out / "gate-summary.md").read_text().startswith("## ❌ Eval gate: FAIL — 1 regression")
 
 
 def test_too_few_items_with_no_drop_shown_is_not_shown_safe_not_a_pass(tmp_path: Path) -> None:
@@ -49,7 +49,7 @@ def test_too_few_items_with_no_drop_shown_is_not_shown_safe_not_a_pass(tmp_path:
     assert _gate(baseline, candidate, out) == 0
     summary = (out / "gate-summary.md").read_text()
     title = summary.splitlines()[0]
-    assert title.startswith("## Eval gate: not shown safe (UNDERPOWERED")
+    assert title.startswith("## 🔍 Eval gate: not shown safe (UNDERPOWERED")
     assert "PASS" not in title
 
 

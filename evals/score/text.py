@@ -120,7 +120,7 @@ def score_ner(gold_path: Path, pred_path: Path) -> dict[str, Any]:
                     "does (first: %s)", pred_path, len(mismatches), gold_path,
                     "; ".join(mismatches[:3]))  # fmt: skip
     result = ner_result([tags for _, tags in gold], [tags for _, tags in pred])
-    return {**result, "token_mismatches": len(mismatches)}
+    return {**result, "token_mismatches": len(mismatches)} if mismatches else result
 
 
 def _read_json(path: Path) -> Any:

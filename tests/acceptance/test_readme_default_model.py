@@ -69,7 +69,8 @@ def test_the_first_command_and_the_benchmark_commands(
         if "JUDGE=" in command or "DRY_RUN" in command:
             continue
         output = workspace.ok(command)
-        (suite,) = [rows for key, rows in SUITES.items() if key in readme]
+        keys = [key for key in SUITES if key != "make eval" and key in readme] or ["make eval"]
+        (suite,) = [SUITES[key] for key in keys]
         assert_eval_table(output, suite)
 
 
