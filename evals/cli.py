@@ -15,6 +15,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from evals import commands, secrets
 from evals.errors import EvalsError
@@ -76,7 +77,7 @@ def _add_run_options(command: argparse.ArgumentParser, *, evaluates: bool = True
 class _Subcommands:
     """``add_parser`` that gives every subcommand the shared ``-v``."""
 
-    def __init__(self, action: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    def __init__(self, action: Any, parent: argparse.ArgumentParser) -> None:
         self.action, self.parent = action, parent
 
     def add_parser(self, name: str, **kwargs: object) -> argparse.ArgumentParser:

@@ -150,11 +150,10 @@ def known_count() -> int:
 
 class _RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if _known or "://" in str(record.msg) or "=" in str(record.msg):
-            message = record.getMessage()
-            cleaned = redact_text(message)
-            if cleaned != message:
-                record.msg, record.args = cleaned, None
+        message = record.getMessage()
+        cleaned = redact_text(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
         return True
 
 
