@@ -3,6 +3,7 @@ from PyPI or Debian here), and the lean CI install path."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,8 +59,12 @@ def test_a_broken_workflow_fails_with_a_line_naming_the_problem(
 
 def _planned(target: str, *extra: str) -> str:
     """What ``make TARGET`` would run on a machine with no virtual environment yet."""
-    return subprocess.run(["make", "-n", target, "VENV=/nonexistent/venv", *extra], cwd=REPO,
-                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    # Under `make test` the parent make's flags (-w among them) reach this make through the
+    # environment and add "Entering/Leaving directory" lines: the plan is read without them.
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+    argv = ["make", "-n", "--no-print-directory", target, "VENV=/nonexistent/venv", *extra]
+    return subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True,
+                          check=True).stdout  # fmt: skip
 
 
 def test_the_first_command_installs_what_it_needs_and_nothing_more() -> None:
