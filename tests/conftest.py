@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-TASKS_DIR = REPO / "tasks"
-SHARED_DATA = REPO.parent / "shared" / "data"
+from tests.helpers import SHARED_DATA, TASKS_DIR
 
 CHATML = (
     "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content']"

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from evals.run_folder import SCHEMA_VERSION
+from tests.helpers import REPO
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
@@ -119,4 +120,4 @@ def chromium() -> str:
 
 BROWSER_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-ARTIFACTS = Path(__file__).resolve().parent.parent / "reports" / "test-artifacts"
+ARTIFACTS = REPO / "reports" / "test-artifacts"

@@ -20,8 +20,8 @@ from evals import sandbox
 from evals.metrics.code import humaneval_case, mbpp_case, mbpp_entry, pass_at_k, stub_of
 from evals.sandbox import Limits, Program, run_programs
 from tests.conftest import shared_data
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 BUNDLED = REPO / "tasks" / "code" / "data"
 LIMITS = Limits(wall_seconds=30, cpu_seconds=20)
 

@@ -15,7 +15,8 @@ from evals import sandbox
 from evals.benchmarks import load_benchmark
 from evals.errors import EvalsError
 from evals.usecases import discover_use_cases
-from tests.conftest import SHARED_DATA, shared_data
+from tests.conftest import shared_data
+from tests.helpers import SHARED_DATA
 
 HOOKS = discover_use_cases()["code"].module()
 if not sandbox.bwrap_works() and not os.environ.get("CI"):

@@ -16,8 +16,8 @@ import pytest
 
 from evals.cli import main
 from evals.run_folder import RESULTS_FILE, RunFolder
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 LIMIT = "4"
 
 

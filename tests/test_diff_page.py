@@ -15,6 +15,7 @@ from evals.gate_policy import load_policy
 from evals.gate_report import markdown_summary, write_gate_outputs
 from evals.pairing import pair_samples
 from evals.runs import load_run
+from tests.helpers import REPO
 from tests.site_helpers import (
     ARTIFACTS,
     BROWSER_FLAGS,
@@ -196,7 +197,5 @@ def test_the_gate_page_shows_the_status_both_values_and_verdict_colours(tmp_path
         page = next(u for u in data["use_cases"] if u["use_case"] == v.use_case)
         assert (page["baseline_value"], page["candidate_value"]) == (
             v.baseline.value, v.candidate.value)  # fmt: skip
-    css = (
-        Path(__file__).resolve().parent.parent / "evals" / "page_assets" / "page.css"
-    ).read_text()
+    css = (REPO / "evals" / "page_assets" / "page.css").read_text()
     assert "td.verdict-REGRESSION" in css

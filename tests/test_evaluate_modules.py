@@ -20,7 +20,8 @@ from evals import sandbox
 from evals.cli import main
 from evals.run_spec import code_sha256
 from evals.score import read_conll
-from tests.conftest import TASKS_DIR, shared_data
+from tests.conftest import shared_data
+from tests.helpers import TASKS_DIR
 
 MODULES = ("ner", "sentiment", "qa", "summarization", "code", "chat")
 

@@ -13,11 +13,11 @@ from evals.cell_job import PackedRun, store_packed_run
 from evals.cells import Cell
 from evals.errors import EvalsError
 from evals.executors import LocalExecutor, make_executor, run_cells
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
 
-from bench_scheduling import FakeBackend, fake_cells, scheduling_overhead  # noqa: E402
+from bench_scheduling import FakeBackend, fake_cells, scheduling_overhead
 
 
 @dataclass

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from evals.cli import main
+from tests.helpers import REPO
 
 pytestmark = pytest.mark.real_model
-REPO = Path(__file__).resolve().parent.parent
 LIMIT = "12"
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-TASKS = Path(__file__).resolve().parent.parent / "tasks"
+from tests.helpers import TASKS_DIR
 
 
 def test_plain_lm_eval_cli_runs_a_task_folder(tiny_chat_model: Path, tmp_path: Path) -> None:
@@ -16,7 +16,7 @@ def test_plain_lm_eval_cli_runs_a_task_folder(tiny_chat_model: Path, tmp_path: P
     proc = subprocess.run(
         [sys.executable, "-m", "lm_eval", "--model", "hf",
          "--model_args", f"pretrained={tiny_chat_model},dtype=float32",
-         "--include_path", str(TASKS / "ner"), "--tasks", "ner", "--limit", "3",
+         "--include_path", str(TASKS_DIR / "ner"), "--tasks", "ner", "--limit", "3",
          "--device", "cpu", "--num_fewshot", "2", "--output_path", str(out), "--log_samples"],
         capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False,
     )  # fmt: skip
@@ -41,7 +41,7 @@ def test_plain_lm_eval_cli_runs_a_real_benchmark_from_metadata(
     proc = subprocess.run(
         [sys.executable, "-m", "lm_eval", "--model", "hf",
          "--model_args", f"pretrained={tiny_chat_model},dtype=float32",
-         "--include_path", str(TASKS), "--tasks", "sst2,wnut17", "--limit", "3",
+         "--include_path", str(TASKS_DIR), "--tasks", "sst2,wnut17", "--limit", "3",
          "--metadata", json.dumps({"data_dir": str(data_dir)}),
          "--device", "cpu", "--num_fewshot", "1", "--output_path", str(out), "--log_samples"],
         capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False, env=env,

@@ -13,8 +13,8 @@ from evals.cli import main
 from evals.family import load_family
 from evals.matrix import Column, build_matrix
 from evals.runs import load_run
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 
 

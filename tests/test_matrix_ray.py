@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from evals.cli import main
+from tests.helpers import REPO
 from tests.test_matrix_scale import comparable, local_build, matrix_args, tiny_family
 
-REPO = Path(__file__).resolve().parent.parent
 __all__ = ["local_build"]  # the local executor's matrix, the reference
 
 

@@ -11,8 +11,7 @@ import pytest
 from evals.cells import plan_cells
 from evals.cli import main
 from evals.family import FamilyError, load_family
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers import REPO
 
 
 def tiny_family(folder: Path, chat: Path, base: Path, name: str = "tiny", extra: str = "") -> Path:

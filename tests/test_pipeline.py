@@ -10,6 +10,7 @@ import pytest
 from evals.cli import main
 from evals.run_folder import RESULTS_FILE
 from evals.usecases import discover_use_cases
+from tests.helpers import REPO
 
 USE_CASES = ("chat", "code", "ner", "qa", "sentiment", "summarization")
 
@@ -131,7 +132,7 @@ def test_bad_data_stops_before_any_run_and_a_failure_midway_keeps_finished_use_c
 
     tasks = tmp_path / "tasks"
     for name in ("sentiment", "qa"):
-        shutil.copytree(Path(__file__).parent.parent / "tasks" / name, tasks / name)
+        shutil.copytree(REPO / "tasks" / name, tasks / name)
     bad = tasks / "qa" / "data" / "test.jsonl"
     good = bad.read_text()
     lines = good.splitlines()

@@ -14,9 +14,9 @@ import pytest
 from evals.cli import main
 from evals.fingerprint import cache_root
 from evals.run_folder import RESULTS_FILE
+from tests.helpers import REPO
 
 pytestmark = pytest.mark.real_model
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)

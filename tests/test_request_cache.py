@@ -22,8 +22,7 @@ from evals.model_spec import parse_model_spec
 from evals.request_store import RequestStore, request_key
 from evals.run_folder import RESULTS_FILE
 from tests.conftest import build_tiny_gpt2
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import REPO
 
 
 def test_keys_depend_on_model_prompt_and_settings() -> None:
@@ -92,7 +91,7 @@ def _eval_cmd(model: Path, runs: Path, batch_size: int) -> list[str]:
 
 
 def _env(cache: Path) -> dict[str, str]:
-    return {**os.environ, "EVALS_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
+    return {**os.environ, "EVALS_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO)}
 
 
 def _stored(cache: Path) -> int:

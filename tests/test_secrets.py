@@ -7,10 +7,10 @@ import subprocess
 from pathlib import Path
 
 from evals.cli import main
+from tests.helpers import REPO
 from tests.openai_stub import openai_stub
 
 SECRET = "sk-planted-9f8e7d6c5b4a"
-REPO = Path(__file__).resolve().parent.parent
 
 
 def _files(root: Path) -> list[Path]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from evals.site import write_site
 from evals.variant_page import variant_page_name
+from tests.helpers import REPO
 from tests.site_helpers import (
     ARTIFACTS,
     BROWSER_FLAGS,
@@ -147,7 +148,7 @@ def test_every_history_colour_has_3_to_1_contrast_on_white() -> None:
     """Before: a yellow series at 1.2:1 on the white plot."""
     import re
 
-    script = Path(__file__).resolve().parent.parent / "evals" / "page_assets" / "variant.js"
+    script = REPO / "evals" / "page_assets" / "variant.js"
     palette = re.findall(
         r"#[0-9a-fA-F]{6}", script.read_text().split("const PALETTE = ")[1].split(";")[0]
     )

@@ -12,6 +12,7 @@ import pytest
 
 import evals.adapter
 from evals.cli import main
+from tests.helpers import REPO
 
 
 def _run(model: Path, out: Path, *extra: str) -> list[str]:
@@ -81,6 +82,6 @@ def test_a_warm_run_process_imports_no_model_or_scoring_library(
         f"print(json.dumps([code, [m for m in {HEAVY!r} if m in sys.modules]]))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parent.parent, timeout=300)  # fmt: skip
+                          cwd=REPO, timeout=300)  # fmt: skip
     assert "served from" in done.stdout, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [0, []]

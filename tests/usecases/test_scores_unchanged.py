@@ -13,7 +13,6 @@ import gzip
 import json
 from collections import defaultdict
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +22,9 @@ from evals.multiturn import load_dialogues
 from evals.multiturn import replay_turns as _turn_logs
 from evals.usecases import UseCase, discover_use_cases
 from tests.conftest import shared_data
+from tests.helpers import REPO
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "per_item_scores.jsonl.gz"
+FIXTURE = REPO / "tests" / "fixtures" / "per_item_scores.jsonl.gz"
 PER_TASK = 30
 
 
