@@ -22,7 +22,7 @@ from evals.model_spec import parse_model_spec
 from evals.request_store import RequestStore, request_key
 from evals.run_folder import RESULTS_FILE
 from tests.conftest import build_tiny_gpt2
-from tests.helpers import REPO
+from tests.helpers import REPO, only_run
 
 
 def test_keys_depend_on_model_prompt_and_settings() -> None:
@@ -105,11 +105,6 @@ def _stored(cache: Path) -> int:
         return 0
 
 
-def _finished(runs: Path) -> Path:
-    (folder,) = [p for p in runs.glob("*/*") if p.is_dir() and not p.name.endswith(".partial")]
-    return folder
-
-
 def _items(folder: Path) -> dict[str, Any]:
     results = json.loads((folder / RESULTS_FILE).read_text())
     out = {}
@@ -148,7 +143,7 @@ def uninterrupted(
                                     env=_env(root / "cache"), capture_output=True, text=True,
                                     timeout=600)  # fmt: skip
             assert result.returncode == 0, result.stderr[-2000:]
-            folder = _finished(root / "runs")
+            folder = only_run(root / "runs")
             assert _requests(folder) == {"from_cache": 0, "computed": TOTAL}
             answers = [a for use in _items(folder).values() for _, a in use["outputs"]]
             assert len({a for a in answers if a.strip()}) >= TOTAL // 2, (
@@ -186,9 +181,10 @@ def test_kill_dash_nine_then_resume_matches_an_uninterrupted_run(
     resumed = subprocess.run(_eval_cmd(talkative_model, runs, batch_size), env=_env(cache),
                              capture_output=True, text=True, timeout=600)  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert _requests(_finished(runs)) == {"from_cache": kept, "computed": TOTAL - kept}
+    folder = only_run(runs, leftover_partials=True)  # beside the killed run's .partial folder
+    assert _requests(folder) == {"from_cache": kept, "computed": TOTAL - kept}
     fresh, _ = uninterrupted(batch_size)
-    assert _items(_finished(runs)) == _items(fresh)
+    assert _items(folder) == _items(fresh)
 
 
 def test_resume_after_a_kill_inside_a_batch_matches_an_uninterrupted_run(
@@ -214,8 +210,9 @@ def test_resume_after_a_kill_inside_a_batch_matches_an_uninterrupted_run(
     resumed = subprocess.run(_eval_cmd(talkative_model, runs, 8), env=_env(cache),
                              capture_output=True, text=True, timeout=600)  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert _requests(_finished(runs)) == {"from_cache": kept, "computed": TOTAL - kept}
-    assert _items(_finished(runs)) == _items(fresh)
+    folder = only_run(runs, leftover_partials=True)  # beside the killed run's .partial folder
+    assert _requests(folder) == {"from_cache": kept, "computed": TOTAL - kept}
+    assert _items(folder) == _items(fresh)
 
 
 def test_warm_rerun_reads_only_the_cache(tiny_chat_model: Path, tmp_path: Path) -> None:
@@ -224,6 +221,6 @@ def test_warm_rerun_reads_only_the_cache(tiny_chat_model: Path, tmp_path: Path) 
     argv = ["eval", "--model", str(tiny_chat_model), "--tasks", "sentiment,chat", "--limit", "4"]
     assert main([*argv, "--output", str(tmp_path / "a")]) == 0
     assert main([*argv, "--output", str(tmp_path / "b")]) == 0
-    second = json.loads((_finished(tmp_path / "b") / RESULTS_FILE).read_text())
+    second = json.loads((only_run(tmp_path / "b") / RESULTS_FILE).read_text())
     assert second["requests"]["computed"] == 0 and second["requests"]["from_cache"] > 0
-    assert _items(_finished(tmp_path / "a")) == _items(_finished(tmp_path / "b"))
+    assert _items(only_run(tmp_path / "a")) == _items(only_run(tmp_path / "b"))

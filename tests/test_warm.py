@@ -12,7 +12,7 @@ import pytest
 
 import evals.adapter
 from evals.cli import main
-from tests.helpers import REPO
+from tests.helpers import REPO, newest_run, only_run
 
 
 def _run(model: Path, out: Path, *extra: str) -> list[str]:
@@ -26,7 +26,7 @@ def test_a_warm_run_loads_no_model_and_repeats_the_results(
 ) -> None:  # fmt: skip
     runs = tmp_path / "runs"
     assert main(_run(tiny_chat_model, runs)) == 0
-    (first,) = [p for p in runs.glob("*/*") if p.is_dir()]
+    first = only_run(runs)
     capsys.readouterr()
 
     def no_load(*_: Any, **__: Any) -> None:
@@ -36,7 +36,7 @@ def test_a_warm_run_loads_no_model_and_repeats_the_results(
     assert main(_run(tiny_chat_model, runs)) == 0
     out = capsys.readouterr().out
     assert f"served from {first}: the same run spec, every answer stored; no model loaded" in out
-    second = max((p for p in runs.glob("*/*") if p.is_dir()), key=lambda p: p.name)
+    second = newest_run(runs)
     assert second != first
     a = json.loads((first / "results.json").read_text())
     b = json.loads((second / "results.json").read_text())
@@ -58,7 +58,7 @@ def test_cache_off_asks_the_model_again(
     assert main(_run(tiny_chat_model, runs)) == 0
     monkeypatch.setenv("EVALS_REQUEST_CACHE", "off")
     assert main(_run(tiny_chat_model, runs)) == 0
-    newest = max((p for p in runs.glob("*/*") if p.is_dir()), key=lambda p: p.name)
+    newest = newest_run(runs)
     assert "served_from" not in json.loads((newest / "results.json").read_text())
 
 
