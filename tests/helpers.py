@@ -1,9 +1,12 @@
-"""What many test files need: the checkout's paths and the run folders an ``evals`` command
-wrote."""
+"""What many test files need: the checkout's paths, the run folders an ``evals`` command wrote,
+and "skip here, fail in CI" for what CI always has (data, bubblewrap, chromium, Ray)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 """The repository root (this checkout)."""
@@ -59,3 +62,28 @@ def only_partial(runs: Path) -> Path:
         f"expected one .partial run folder and nothing else under {runs}, found: {_listing(runs)}"
     )
     return folders[0]
+
+
+# --- skip here, fail in CI -----------------------------------------------------------------------
+
+
+def in_ci() -> bool:
+    """CI sets ``CI=true``: what a developer's machine may lack, CI must have."""
+    return bool(os.environ.get("CI"))
+
+
+def require(condition: bool, reason: str, *, module: bool = False) -> None:
+    """Skip the calling test when ``condition`` is false, or fail it when CI is set: CI has
+    everything the suite needs, so a missing tool or file there is a failure, never a skip.
+    ``module=True``: at a test module's top level (skips or fails the whole module)."""
+    if condition:
+        return
+    if in_ci():
+        pytest.fail(f"{reason} (CI is set: a failure there, not a skip)", pytrace=False)
+    pytest.skip(reason, allow_module_level=module)
+
+
+def requires(condition: bool, reason: str) -> pytest.MarkDecorator:
+    """:func:`require` as a mark (``@requires(...)`` or in ``pytestmark``), checked when each
+    marked test is set up (tests/conftest.py ``pytest_runtest_setup``)."""
+    return pytest.mark.requires(condition, reason)

@@ -4,7 +4,6 @@ own hooks and the sandbox, the extraction rule, and the refusal without a sandbo
 from __future__ import annotations
 
 import json
-import os
 import re
 from math import comb
 from pathlib import Path
@@ -16,11 +15,10 @@ from evals.benchmarks import load_benchmark
 from evals.errors import EvalsError
 from evals.usecases import discover_use_cases
 from tests.conftest import shared_data
-from tests.helpers import SHARED_DATA
+from tests.helpers import SHARED_DATA, require
 
 HOOKS = discover_use_cases()["code"].module()
-if not sandbox.bwrap_works() and not os.environ.get("CI"):
-    pytest.skip("bubblewrap is not installed here", allow_module_level=True)
+require(sandbox.bwrap_works(), "bubblewrap is not installed here", module=True)
 
 
 def _bundled() -> list[dict]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import newest_run, only_partial, only_run, run_folders
+from tests.helpers import newest_run, only_partial, only_run, require, requires, run_folders
 
 
 def _folders(runs: Path, *names: str) -> None:
@@ -46,3 +46,20 @@ def test_only_partial_allows_nothing_beside_it(tmp_path: Path) -> None:
     _folders(tmp_path, "m/20260101T000001Z-000002")
     with pytest.raises(AssertionError, match=r"one \.partial run folder and nothing else"):
         only_partial(tmp_path)
+
+
+def test_require_skips_here_and_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    require(True, "never")
+    with pytest.raises(pytest.skip.Exception, match="the tool is missing"):
+        require(False, "the tool is missing")
+    monkeypatch.setenv("CI", "true")
+    require(True, "never")
+    with pytest.raises(pytest.fail.Exception, match=r"the tool is missing.*CI is set"):
+        require(False, "the tool is missing")
+
+
+@requires(True, "never skipped: the condition holds")
+def test_requires_marks_a_test_that_runs_when_its_condition_holds() -> None:
+    mark = requires(False, "the tool is missing").mark
+    assert (mark.name, mark.args) == ("requires", (False, "the tool is missing"))

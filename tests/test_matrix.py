@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from evals.family import load_family
 from evals.matrix import Column, build_matrix
 from evals.runs import load_run
 from tests.helpers import REPO
+from tests.site_helpers import chromium
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 
@@ -194,15 +194,6 @@ def test_folklore_map_is_the_readme_advice() -> None:
     }  # fmt: skip
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing in CI: .ci/run must install it")
-        pytest.skip("chromium not installed (apt-get install chromium)")
-    return path
-
-
 def test_page_in_a_real_browser(built: dict, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -219,7 +210,7 @@ def test_page_in_a_real_browser(built: dict, tmp_path: Path) -> None:
     flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=_chromium(), args=flags)
+        browser = pw.chromium.launch(executable_path=chromium(), args=flags)
         page = browser.new_page(viewport={"width": 1280, "height": 1200})
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

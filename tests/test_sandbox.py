@@ -27,12 +27,13 @@ from evals.sandbox import (
     run_programs,
     verdict,
 )
+from tests.helpers import require
 
-if not sandbox.bwrap_works():
-    if os.environ.get("CI"):
-        raise RuntimeError("CI must have bubblewrap (.ci/run installs it)")
-    pytest.skip("bubblewrap is not installed here (make install adds it where it can)",
-                allow_module_level=True)  # fmt: skip
+require(
+    sandbox.bwrap_works(),
+    "bubblewrap is not installed here (make install adds it where it can)",
+    module=True,
+)
 
 needs_groups = pytest.mark.skipif(
     os.geteuid() != 0 or not cgroups.available(), reason="no per-sample control groups here"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from math import comb
 from pathlib import Path
 
@@ -14,11 +13,9 @@ import pytest
 from evals import sandbox
 from evals.cli import main
 from tests.conftest import shared_data
+from tests.helpers import requires
 
-needs_sandbox = pytest.mark.skipif(
-    not sandbox.bwrap_works() and not os.environ.get("CI"),  # in CI: run, and fail without it
-    reason="bubblewrap is not installed here",
-)
+needs_sandbox = requires(sandbox.bwrap_works(), "bubblewrap is not installed here")
 
 
 def score(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict | str]:
