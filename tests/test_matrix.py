@@ -45,8 +45,11 @@ def test_matrix_files_and_reuse(built: dict, capsys: pytest.CaptureFixture[str])
     for row in matrix["rows"]:
         assert set(row["cells"]) == {c["key"] for c in matrix["columns"]}
         (comparison,) = row["comparisons"]
-        assert comparison["n"] == 8 and row["agreement"] in {"agrees", "disagrees", "tie"}
-        assert (row["winner"] is None) == (row["agreement"] == "tie")
+        # Two random-weight models on 8 items: no difference is significant (sentiment: both
+        # 0; qa: 12.5 points, p = 0.5), so neither row has a winner and both are ties.
+        assert comparison["n"] == 8 and not comparison["significant"]
+        assert comparison["p_adjusted"] >= 0.05
+        assert row["winner"] is None and row["agreement"] == "tie"
         for cell in row["cells"].values():
             assert cell["baseline"]["policy"] in {"majority", "unanswerable", "first_sentence"}
     assert (reports / "matrix.md").read_text().startswith("## Tiny family")
@@ -138,6 +141,19 @@ def test_winner_when_it_beats_every_variant_and_folklore_is_checked(
     assert row["agreement"] == "agrees"  # the folklore: instruct models for sentiment
     assert row["folklore_claim"] == "sentiment: instruct"
     assert row["verdict"] == "tiny-gpt2-instruct|chat wins (beats every other variant, Holm)"
+
+
+def test_a_winner_the_folklore_does_not_name_disagrees(built: dict, tmp_path: Path) -> None:
+    """Sentiment's folklore is instruct models: a base variant right on all 8 items against an
+    instruct variant wrong on all of them wins, and the row says it disagrees."""
+    chat = _copy_run(built, tmp_path, "chat", "chat")
+    base = _copy_run(built, tmp_path, "completion", "base")
+    _plant(chat, "sentiment", "accuracy", [0.0] * 8)
+    _plant(base, "sentiment", "accuracy", [100.0] * 8)
+    columns = [_column(chat, "a|chat", "instruct"), _column(base, "b|completion", "base")]
+    row = build_matrix(columns, ["sentiment"])["rows"][0]
+    assert row["folklore"] == ["instruct"] and row["winner"] == "b|completion"
+    assert row["winner_objective"] == "base" and row["agreement"] == "disagrees"
 
 
 def test_a_tie_says_what_the_items_can_resolve(built: dict, tmp_path: Path) -> None:
