@@ -3,6 +3,7 @@ from PyPI or Debian here), and the lean CI install path."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,9 +59,12 @@ def test_a_broken_workflow_fails_with_a_line_naming_the_problem(
 
 
 def _planned(target: str, *extra: str) -> str:
-    """What ``make TARGET`` would run on a machine with no virtual environment yet."""
+    """What ``make TARGET`` would run on a machine with no virtual environment yet. Run as a
+    top-level make even under ``make test``: a sub-make inherits MAKELEVEL and MAKEFLAGS and
+    prints "make[1]: Leaving directory" after the plan."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     return subprocess.run(["make", "-n", target, "VENV=/nonexistent/venv", *extra], cwd=REPO,
-                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+                          capture_output=True, text=True, check=True, env=env).stdout  # fmt: skip
 
 
 def test_the_first_command_installs_what_it_needs_and_nothing_more() -> None:
