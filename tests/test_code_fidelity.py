@@ -21,6 +21,8 @@ from evals.sandbox import Limits, Program, run_programs
 from tests.conftest import shared_data
 from tests.helpers import REPO, requires
 
+pytestmark = [pytest.mark.sandbox, pytest.mark.fidelity]
+
 BUNDLED = REPO / "tasks" / "code" / "data"
 LIMITS = Limits(wall_seconds=30, cpu_seconds=20)
 

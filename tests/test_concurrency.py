@@ -55,6 +55,7 @@ def _all_json_parses(root: Path) -> int:
 # --- (a) two runs of one model and a report, started together ------------------------------
 
 
+@pytest.mark.slow
 def test_two_runs_of_one_model_and_a_report_at_once(tiny_chat_model: Path, tmp_path: Path) -> None:
     """Two ``evals eval`` of the same model into the same runs folder, sharing one cache, and an
     ``evals report`` on the same reports folder, all started together: every one exits 0, the

@@ -99,6 +99,7 @@ def test_the_gate_writes_the_page_and_its_summary_links_it(tmp_path: Path) -> No
         assert page["difference"] == v.test.difference.value
 
 
+@pytest.mark.browser
 def test_diff_page_in_a_real_browser(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -141,6 +142,7 @@ def test_diff_page_in_a_real_browser(tmp_path: Path) -> None:
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
 
 
+@pytest.mark.browser
 def test_many_changed_items_are_counted_and_paged_gains_included(tmp_path: Path) -> None:
     """Before: the page stopped at 200 changed items without saying so, so gains never
     appeared when 450 items changed."""

@@ -181,6 +181,8 @@ def test_summarization_on_xsum_and_dialogsum(
     assert load("summarization").compute(predictions=preds, references=multi) == expected
 
 
+@pytest.mark.fidelity
+@pytest.mark.sandbox
 @requires(sandbox.bwrap_works(), "bubblewrap is not installed")
 def test_code_on_humaneval(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with gzip.open(shared_data("humaneval", "HumanEval.jsonl.gz"), "rt", encoding="utf-8") as f:

@@ -19,6 +19,8 @@ from evals.run_folder import RESULTS_FILE
 from tests.helpers import only_run
 from tests.llama_server import MODEL_ALIAS, FaultProxy, LlamaServer
 
+pytestmark = pytest.mark.server
+
 pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is not installed")
 
 LIMIT = 4

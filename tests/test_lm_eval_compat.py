@@ -54,6 +54,7 @@ def test_plain_lm_eval_cli_runs_a_task_folder(tiny_chat_model: Path, tmp_path: P
     assert {m: ner_result(gold, gold)[m] for m in metrics} == scores
 
 
+@pytest.mark.slow
 def test_plain_lm_eval_cli_runs_a_real_benchmark_from_metadata(
     tiny_chat_model: Path, tmp_path: Path
 ) -> None:

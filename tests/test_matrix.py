@@ -210,6 +210,7 @@ def test_folklore_map_is_the_readme_advice() -> None:
     }  # fmt: skip
 
 
+@pytest.mark.browser
 def test_page_in_a_real_browser(built: dict, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 

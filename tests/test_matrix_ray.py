@@ -16,6 +16,8 @@ from evals.cli import main
 from tests.helpers import REPO, require
 from tests.test_matrix_scale import comparable, local_build, matrix_args, tiny_family
 
+pytestmark = pytest.mark.ray
+
 __all__ = ["local_build"]  # the local executor's matrix, the reference
 
 

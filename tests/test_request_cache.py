@@ -155,6 +155,7 @@ def uninterrupted(
     return run
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("batch_size", [1, 8])  # 8: the CLI's and the Makefile's default
 def test_kill_dash_nine_then_resume_matches_an_uninterrupted_run(
     talkative_model: Path,
@@ -187,6 +188,7 @@ def test_kill_dash_nine_then_resume_matches_an_uninterrupted_run(
     assert _items(folder) == _items(fresh)
 
 
+@pytest.mark.slow
 def test_resume_after_a_kill_inside_a_batch_matches_an_uninterrupted_run(
     talkative_model: Path, uninterrupted: Callable[[int], tuple[Path, Path]], tmp_path: Path
 ) -> None:

@@ -6,10 +6,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from evals.run_folder import write_json
 from evals.site import write_site
 from tests.helpers import REPO
 from tests.site_helpers import ARTIFACTS, BROWSER_FLAGS, HOSTILE, chromium, write_run
+
+pytestmark = pytest.mark.browser
 
 T0 = "2026-11-01T10:00:00+00:00"
 

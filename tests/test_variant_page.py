@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from evals.site import write_site
 from evals.variant_page import variant_page_name
 from tests.helpers import REPO
@@ -61,6 +63,7 @@ def test_page_names_are_safe_and_distinct() -> None:
     assert all(n.startswith("variant-") and "/" not in n and "<" not in n for n in names)
 
 
+@pytest.mark.browser
 def test_variant_page_in_a_real_browser(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 

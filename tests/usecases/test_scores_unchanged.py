@@ -67,7 +67,15 @@ def test_the_fixture_covers_every_task_and_output_kind() -> None:
     assert len(ROWS["ner"]) > 5 * PER_TASK
 
 
-@pytest.mark.parametrize("task", sorted(ROWS))
+# The code tasks run every program in the sandbox: 8-30 s each on 2 cores.
+CODE_TASKS = {"code", "humaneval", "mbpp"}
+
+
+@pytest.mark.parametrize(
+    "task",
+    [pytest.param(t, marks=[pytest.mark.slow, pytest.mark.sandbox])
+     if t in CODE_TASKS else t for t in sorted(ROWS)],
+)  # fmt: skip
 def test_per_item_scores_are_unchanged(task: str) -> None:
     unit, definition = _unit(task)
     rows = ROWS[task]
