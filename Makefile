@@ -127,8 +127,11 @@ check-workflows: $(STAMP)
 	@if command -v actionlint >/dev/null 2>&1; then actionlint .github/workflows/*.yml; fi
 	$(BIN)/python scripts/check_workflows.py .github/workflows/*.yml
 
+# The quick tier, under 2 minutes on 2 cores: the model-free and tiny-model tests. The tiers it
+# leaves out are pytest markers (pyproject.toml); `make test` runs them all.
+FAST_TIER := not (slow or server or browser or ray or fidelity or real_model or acceptance)
 test-fast: $(STAMP)
-	$(BIN)/pytest tests
+	OMP_NUM_THREADS=1 $(BIN)/pytest -m "$(FAST_TIER)" -n 2 tests
 
 # The lm-eval YAML of every use case, generated from its definition (tasks/<name>/usecase.py).
 tasks: $(STAMP)

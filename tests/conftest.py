@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-TASKS_DIR = REPO / "tasks"
-SHARED_DATA = REPO.parent / "shared" / "data"
+from tests.helpers import SHARED_DATA, TASKS_DIR, require
 
 CHATML = (
     "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content']"
@@ -23,11 +21,14 @@ def shared_data(*parts: str) -> Path:
     """A path under ../shared/data; skip the test when that folder is absent, except in CI,
     where the data is always there and a missing file is a failure."""
     path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"shared data missing in CI: {path}")
-        pytest.skip(f"shared data not available: {path}")
+    require(path.exists(), f"shared data not available: {path}")
     return path
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """``@requires(condition, reason)`` (tests/helpers.py): skip here, fail in CI."""
+    for mark in item.iter_markers("requires"):
+        require(*mark.args)
 
 
 def _corpus() -> list[str]:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from evals.run_folder import SCHEMA_VERSION
+from tests.helpers import REPO, require
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
@@ -110,13 +108,11 @@ def html_errors(text: str) -> list[str]:
 
 def chromium() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing in CI: .ci/run must install it")
-        pytest.skip("chromium not installed (apt-get install chromium)")
+    require(path is not None, "chromium not installed (apt-get install chromium; .ci/run does)")
+    assert path is not None
     return path
 
 
 BROWSER_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-ARTIFACTS = Path(__file__).resolve().parent.parent / "reports" / "test-artifacts"
+ARTIFACTS = REPO / "reports" / "test-artifacts"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from evals.cli import main
+from tests.helpers import only_run
 from tests.openai_stub import openai_stub
 
 
@@ -212,7 +213,7 @@ def test_gate_rejects_an_unknown_allowance_and_an_unwritable_out(
     with openai_stub(lambda body: "positive") as (url, _):
         assert main(["eval", "--model", f"openai-chat:{url}@g", "--tasks", "sentiment",
                      "--limit", "4", "--output", str(runs)]) == 0  # fmt: skip
-    (run,) = [p for p in runs.glob("*/*") if p.is_dir()]
+    run = only_run(runs)
     capsys.readouterr()
     gate = ["gate", "--candidate", str(run), "--baseline", str(run)]
     assert main([*gate, "--allow-different", "nosuchfield", "--out", str(tmp_path / "g")]) == 2

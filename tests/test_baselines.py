@@ -74,6 +74,7 @@ def test_no_entities_scores_zero_f1(name: str) -> None:
     assert _score(name, "f1") == {"no_entities": 0.0}
 
 
+@pytest.mark.fidelity
 @pytest.mark.parametrize(("name", "metric"), [("cnn_dailymail", "rougeLsum"), ("xsum", "rougeL")])
 def test_lead_sentences_score_what_rouge_says(name: str, metric: str) -> None:
     hooks = UNITS[name].module()

@@ -18,6 +18,7 @@ from evals.errors import DataError
 from evals.run_folder import RESULTS_FILE
 from evals.usecases import discover_use_cases, read_suites, select_use_cases
 from tests.conftest import shared_data
+from tests.helpers import only_run
 
 BUNDLED = {"chat", "code", "ner", "qa", "sentiment", "summarization"}
 
@@ -216,10 +217,10 @@ def real_run(tiny_chat_model: Path, tmp_path_factory: pytest.TempPathFactory) ->
     argv = ["eval", "--model", str(tiny_chat_model), "--suite", "real", "--limit", "3",
             "--data-dir", str(data_dir), "--output", str(runs)]  # fmt: skip
     assert main(argv) == 0
-    (folder,) = [p for p in runs.glob("*/*") if p.is_dir()]
-    return folder
+    return only_run(runs)
 
 
+@pytest.mark.slow
 def test_every_benchmark_runs_end_to_end_and_records_provenance(real_run: Path) -> None:
     results = json.loads((real_run / RESULTS_FILE).read_text())
     assert set(results["use_cases"]) == set(REGISTRY)
@@ -238,6 +239,7 @@ def test_every_benchmark_runs_end_to_end_and_records_provenance(real_run: Path) 
         assert len(samples) == 3
 
 
+@pytest.mark.slow
 def test_benchmark_items_are_the_datasets_own(real_run: Path) -> None:
     results = json.loads((real_run / RESULTS_FILE).read_text())
     sst2 = [
@@ -259,6 +261,7 @@ def test_benchmark_items_are_the_datasets_own(real_run: Path) -> None:
     assert mt["metrics"]["reference_rougeL"]["n"] == 3
 
 
+@pytest.mark.slow
 def test_golden_context_feeds_the_datasets_answers_not_the_models(real_run: Path) -> None:
     results = json.loads((real_run / RESULTS_FILE).read_text())
     entry = results["use_cases"]["mt_bench_101"]

@@ -10,7 +10,8 @@ import pytest
 from evals.benchmarks import REGISTRY, load_benchmark
 from evals.errors import DataError
 from evals.usecases import discover_use_cases
-from tests.conftest import SHARED_DATA, shared_data
+from tests.conftest import shared_data
+from tests.helpers import SHARED_DATA
 
 # Scored items. The summarization files hold 10 more each (251, 250, 819, 500): their last 10
 # records are the few-shot pool, never scored (evals/benchmarks/summarization.py).

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import json
 import math
-import os
 from itertools import combinations
 from pathlib import Path
 
@@ -20,15 +19,14 @@ from evals import sandbox
 from evals.metrics.code import humaneval_case, mbpp_case, mbpp_entry, pass_at_k, stub_of
 from evals.sandbox import Limits, Program, run_programs
 from tests.conftest import shared_data
+from tests.helpers import REPO, requires
 
-REPO = Path(__file__).resolve().parent.parent
+pytestmark = [pytest.mark.sandbox, pytest.mark.fidelity]
+
 BUNDLED = REPO / "tasks" / "code" / "data"
 LIMITS = Limits(wall_seconds=30, cpu_seconds=20)
 
-needs_sandbox = pytest.mark.skipif(
-    not sandbox.bwrap_works() and not os.environ.get("CI"),  # in CI: run, and fail without it
-    reason="bubblewrap is not installed here",
-)
+needs_sandbox = requires(sandbox.bwrap_works(), "bubblewrap is not installed here")
 
 
 def _jsonl(path: Path) -> list[dict]:

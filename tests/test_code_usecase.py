@@ -4,7 +4,6 @@ own hooks and the sandbox, the extraction rule, and the refusal without a sandbo
 from __future__ import annotations
 
 import json
-import os
 import re
 from math import comb
 from pathlib import Path
@@ -15,11 +14,17 @@ from evals import sandbox
 from evals.benchmarks import load_benchmark
 from evals.errors import EvalsError
 from evals.usecases import discover_use_cases
-from tests.conftest import SHARED_DATA, shared_data
+from tests.conftest import shared_data
+from tests.helpers import SHARED_DATA, require
+
+pytestmark = pytest.mark.sandbox
+WHOLE = pytest.mark.fidelity
+"""A whole real benchmark (HumanEval, MBPP) through the task's hooks and the sandbox: minutes."""
+BUNDLED = pytest.mark.slow
+"""The 46 bundled problems, each in the sandbox: 5-7 s a test on 2 cores."""
 
 HOOKS = discover_use_cases()["code"].module()
-if not sandbox.bwrap_works() and not os.environ.get("CI"):
-    pytest.skip("bubblewrap is not installed here", allow_module_level=True)
+require(sandbox.bwrap_works(), "bubblewrap is not installed here", module=True)
 
 
 def _bundled() -> list[dict]:
@@ -43,7 +48,14 @@ def _scores(docs: list[dict], outputs: list[str]) -> list[dict[str, float]]:
     return [HOOKS.process_results(d, [o]) for d, o in zip(docs, outputs, strict=True)]
 
 
-@pytest.mark.parametrize(("name", "n"), [("code", 46), ("humaneval", 164), ("mbpp", 500)])
+@pytest.mark.parametrize(
+    ("name", "n"),
+    [
+        pytest.param("code", 46, marks=BUNDLED),
+        pytest.param("humaneval", 164, marks=WHOLE),
+        pytest.param("mbpp", 500, marks=WHOLE),
+    ],
+)
 def test_oracle_completion_gold_scores_100(name: str, n: int) -> None:
     docs = _records(name)
     assert len(docs) == n
@@ -52,14 +64,23 @@ def test_oracle_completion_gold_scores_100(name: str, n: int) -> None:
     assert failed == [] and all(s["invalid"] == 0.0 for s in scores)
 
 
-@pytest.mark.parametrize("name", ["code", "humaneval"])
+@pytest.mark.parametrize(
+    "name", [pytest.param("code", marks=BUNDLED), pytest.param("humaneval", marks=WHOLE)]
+)
 def test_oracle_chat_gold_in_a_code_block_scores_100(name: str) -> None:
     docs = _records(name)
     scores = _scores(docs, [_chat_reply(d) for d in docs])
     assert [d["id"] for d, s in zip(docs, scores, strict=True) if s["pass_at_1"] != 100.0] == []
 
 
-@pytest.mark.parametrize("name", ["code", "humaneval", "mbpp"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("code", marks=BUNDLED),
+        pytest.param("humaneval", marks=WHOLE),
+        pytest.param("mbpp", marks=WHOLE),
+    ],
+)
 def test_trivial_policies_score_exactly_their_baseline(name: str) -> None:
     docs = _records(name)
     policies = HOOKS.baselines(docs)

@@ -16,8 +16,8 @@ import pytest
 
 from evals.cli import main
 from evals.run_folder import RESULTS_FILE, RunFolder
+from tests.helpers import REPO, only_partial, only_run, run_folders
 
-REPO = Path(__file__).resolve().parent.parent
 LIMIT = "4"
 
 
@@ -55,6 +55,7 @@ def _all_json_parses(root: Path) -> int:
 # --- (a) two runs of one model and a report, started together ------------------------------
 
 
+@pytest.mark.slow
 def test_two_runs_of_one_model_and_a_report_at_once(tiny_chat_model: Path, tmp_path: Path) -> None:
     """Two ``evals eval`` of the same model into the same runs folder, sharing one cache, and an
     ``evals report`` on the same reports folder, all started together: every one exits 0, the
@@ -79,9 +80,8 @@ def test_two_runs_of_one_model_and_a_report_at_once(tiny_chat_model: Path, tmp_p
     for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, (proc.args, out, err)
 
-    folders = sorted(p for p in runs.glob("*/*") if p.is_dir())
-    assert len(folders) == 2, folders
-    assert not any(p.name.endswith(".partial") for p in folders)
+    folders = run_folders(runs)
+    assert len(folders) == 2 and run_folders(runs, partial=True) == [], list(runs.glob("*/*"))
     for folder in folders:
         results = json.loads((folder / RESULTS_FILE).read_text())
         assert results["complete"] is True
@@ -268,8 +268,7 @@ def one_run(tiny_chat_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     runs = tmp_path_factory.mktemp("one-run")
     args = ["eval", "--model", str(tiny_chat_model), "--tasks", "sentiment", "--limit", LIMIT]
     assert main([*args, "--output", str(runs)]) == 0
-    (folder,) = [p for p in runs.glob("*/*") if p.is_dir()]
-    return folder
+    return only_run(runs)
 
 
 def test_gate_default_output_folder_is_unique_per_invocation(
@@ -332,7 +331,7 @@ def test_unwritable_output_is_an_output_error_not_a_backend_failure(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     code, line = _eval_failing_at_qa(tiny_chat_model, tmp_path, failure, monkeypatch, capsys)
-    (partial,) = [p for p in tmp_path.glob("*/*") if p.is_dir()]
+    partial = only_partial(tmp_path)
     path = partial / "samples_qa.jsonl" if named == "samples" else partial
     assert code == 2
     assert line.startswith(f"error: cannot write {path}: {reason}"), line

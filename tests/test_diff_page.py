@@ -15,6 +15,7 @@ from evals.gate_policy import load_policy
 from evals.gate_report import markdown_summary, write_gate_outputs
 from evals.pairing import pair_samples
 from evals.runs import load_run
+from tests.helpers import REPO
 from tests.site_helpers import (
     ARTIFACTS,
     BROWSER_FLAGS,
@@ -98,6 +99,7 @@ def test_the_gate_writes_the_page_and_its_summary_links_it(tmp_path: Path) -> No
         assert page["difference"] == v.test.difference.value
 
 
+@pytest.mark.browser
 def test_diff_page_in_a_real_browser(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -140,6 +142,7 @@ def test_diff_page_in_a_real_browser(tmp_path: Path) -> None:
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
 
 
+@pytest.mark.browser
 def test_many_changed_items_are_counted_and_paged_gains_included(tmp_path: Path) -> None:
     """Before: the page stopped at 200 changed items without saying so, so gains never
     appeared when 450 items changed."""
@@ -196,7 +199,5 @@ def test_the_gate_page_shows_the_status_both_values_and_verdict_colours(tmp_path
         page = next(u for u in data["use_cases"] if u["use_case"] == v.use_case)
         assert (page["baseline_value"], page["candidate_value"]) == (
             v.baseline.value, v.candidate.value)  # fmt: skip
-    css = (
-        Path(__file__).resolve().parent.parent / "evals" / "page_assets" / "page.css"
-    ).read_text()
+    css = (REPO / "evals" / "page_assets" / "page.css").read_text()
     assert "td.verdict-REGRESSION" in css

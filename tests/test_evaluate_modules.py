@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import shutil
 import socket
 from collections.abc import Iterator
@@ -20,7 +19,8 @@ from evals import sandbox
 from evals.cli import main
 from evals.run_spec import code_sha256
 from evals.score import read_conll
-from tests.conftest import TASKS_DIR, shared_data
+from tests.conftest import shared_data
+from tests.helpers import TASKS_DIR, requires
 
 MODULES = ("ner", "sentiment", "qa", "summarization", "code", "chat")
 
@@ -181,9 +181,9 @@ def test_summarization_on_xsum_and_dialogsum(
     assert load("summarization").compute(predictions=preds, references=multi) == expected
 
 
-@pytest.mark.skipif(
-    not sandbox._bwrap_works() and not os.environ.get("CI"), reason="bubblewrap is not installed"
-)
+@pytest.mark.fidelity
+@pytest.mark.sandbox
+@requires(sandbox.bwrap_works(), "bubblewrap is not installed")
 def test_code_on_humaneval(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with gzip.open(shared_data("humaneval", "HumanEval.jsonl.gz"), "rt", encoding="utf-8") as f:
         problems = [json.loads(line) for line in f][:20]

@@ -13,11 +13,11 @@ from evals.cell_job import PackedRun, store_packed_run
 from evals.cells import Cell
 from evals.errors import EvalsError
 from evals.executors import LocalExecutor, make_executor, run_cells
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
 
-from bench_scheduling import FakeBackend, fake_cells, scheduling_overhead  # noqa: E402
+from bench_scheduling import FakeBackend, fake_cells, scheduling_overhead
 
 
 @dataclass
@@ -71,6 +71,11 @@ def test_bad_executor_options_are_one_clear_error(name: str, jobs: int, message:
 
 
 def test_the_scheduling_bench_runs_its_cells_through_a_process_pool() -> None:
+    """4 cells of 1 s each (two 0.5 s benchmarks) on 2 workers: ideally 2 s, 4 s one at a time.
+    The cells must overlap (under 4 s: the pool's start and the run store get 2 s) and cannot
+    beat the ideal (each cell sleeps its 1 s); the bench asserts every cell was stored."""
     result = scheduling_overhead("processes", variants=4, benchmarks=2,
-                                 seconds_per_benchmark=0.001, workers=2)  # fmt: skip
-    assert result["cells"] == 4.0 and result["workers"] == 2.0 and result["wall_s"] > 0
+                                 seconds_per_benchmark=0.5, workers=2)  # fmt: skip
+    assert result["cells"] == 4.0 and result["workers"] == 2.0 and result["ideal_s"] == 2.0
+    assert 2.0 <= result["wall_s"] < 4.0, result
+    assert result["ratio"] == pytest.approx(result["wall_s"] / 2.0)

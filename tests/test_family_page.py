@@ -6,6 +6,8 @@ from __future__ import annotations
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
+
 from evals.family import family_from_dict
 from evals.matrix import Column, build_matrix
 from evals.run_folder import write_json
@@ -53,6 +55,7 @@ def test_family_page_hides_the_home_folder_and_is_well_formed(tmp_path: Path) ->
     assert html_errors(text) == []
 
 
+@pytest.mark.browser
 def test_family_page_in_a_real_browser(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -105,6 +108,7 @@ def test_family_page_in_a_real_browser(tmp_path: Path) -> None:
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
 
 
+@pytest.mark.browser
 def test_family_cells_with_few_items_say_so(tmp_path: Path) -> None:
     """Before: a cell printed "n 8" and nothing said that 8 items cannot rank variants."""
     from playwright.sync_api import sync_playwright
@@ -124,6 +128,7 @@ def test_family_cells_with_few_items_say_so(tmp_path: Path) -> None:
         browser.close()
 
 
+@pytest.mark.browser
 def test_family_columns_link_their_evidence_and_the_page_fits_400px(tmp_path: Path) -> None:
     """Before: columns and provenance linked nowhere, hashes were cut to 16 characters (a
     server model's to "server:http://12") and the heatmap overflowed a narrow window."""

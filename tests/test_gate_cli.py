@@ -10,6 +10,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from evals.cli import main
+from tests.helpers import only_run
 
 # --- real run folders (tiny GPT-2) -------------------------------------------------------------
 
@@ -19,8 +20,7 @@ def baseline_run(tiny_chat_model: Path, tmp_path_factory: pytest.TempPathFactory
     runs = tmp_path_factory.mktemp("gate-runs")
     args = ["eval", "--model", str(tiny_chat_model), "--tasks", "sentiment,qa", "--limit", "40"]
     assert main([*args, "--output", str(runs)]) == 0
-    (folder,) = [p for p in runs.glob("*/*") if p.is_dir()]
-    return folder
+    return only_run(runs)
 
 
 def gate(*args: str) -> int:

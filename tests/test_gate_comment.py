@@ -74,6 +74,7 @@ def test_link_base_must_be_a_url(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert code == 1 and f"]({BASE}/run-diff.html)" in summary
 
 
+@pytest.mark.browser
 def test_the_comment_at_githubs_width(tmp_path: Path) -> None:
     """GitHub renders a PR comment about 780 px wide: the verdict column must be in view."""
     from playwright.sync_api import sync_playwright

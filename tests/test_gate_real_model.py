@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from evals.cli import main
+from tests.helpers import REPO, only_run
 
 pytestmark = pytest.mark.real_model
-REPO = Path(__file__).resolve().parent.parent
 LIMIT = "12"
 
 
@@ -35,7 +35,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         assert main(["eval", "--limit", LIMIT, "--output", str(runs)]) == 0
     finally:
         os.environ.pop("EVALS_REQUEST_CACHE")
-    (baseline,) = [p for p in runs.glob("*/*") if p.is_dir()]
+    baseline = only_run(runs)
     return {"root": root, "policy": policy, "runs": runs, "baseline": baseline}
 
 

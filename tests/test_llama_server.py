@@ -16,7 +16,10 @@ import pytest
 
 from evals.cli import main
 from evals.run_folder import RESULTS_FILE
+from tests.helpers import only_run
 from tests.llama_server import MODEL_ALIAS, FaultProxy, LlamaServer
+
+pytestmark = pytest.mark.server
 
 pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is not installed")
 
@@ -48,7 +51,7 @@ def _eval(proxy: FaultProxy, kind: str, runs: Path, *, tasks: str = "qa", limit:
 
 
 def _run(runs: Path) -> tuple[dict[str, Any], dict[str, list[Any]]]:
-    (folder,) = [p for p in runs.glob("*/*") if p.is_dir() and not p.name.endswith(".partial")]
+    folder = only_run(runs)
     results = json.loads((folder / RESULTS_FILE).read_text())
     outputs = {}
     for name, entry in results["use_cases"].items():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -13,8 +12,9 @@ from evals.cli import main
 from evals.family import load_family
 from evals.matrix import Column, build_matrix
 from evals.runs import load_run
+from tests.helpers import REPO
+from tests.site_helpers import chromium
 
-REPO = Path(__file__).resolve().parent.parent
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 
 
@@ -45,8 +45,11 @@ def test_matrix_files_and_reuse(built: dict, capsys: pytest.CaptureFixture[str])
     for row in matrix["rows"]:
         assert set(row["cells"]) == {c["key"] for c in matrix["columns"]}
         (comparison,) = row["comparisons"]
-        assert comparison["n"] == 8 and row["agreement"] in {"agrees", "disagrees", "tie"}
-        assert (row["winner"] is None) == (row["agreement"] == "tie")
+        # Two random-weight models on 8 items: no difference is significant (sentiment: both
+        # 0; qa: 12.5 points, p = 0.5), so neither row has a winner and both are ties.
+        assert comparison["n"] == 8 and not comparison["significant"]
+        assert comparison["p_adjusted"] >= 0.05
+        assert row["winner"] is None and row["agreement"] == "tie"
         for cell in row["cells"].values():
             assert cell["baseline"]["policy"] in {"majority", "unanswerable", "first_sentence"}
     assert (reports / "matrix.md").read_text().startswith("## Tiny family")
@@ -140,6 +143,19 @@ def test_winner_when_it_beats_every_variant_and_folklore_is_checked(
     assert row["verdict"] == "tiny-gpt2-instruct|chat wins (beats every other variant, Holm)"
 
 
+def test_a_winner_the_folklore_does_not_name_disagrees(built: dict, tmp_path: Path) -> None:
+    """Sentiment's folklore is instruct models: a base variant right on all 8 items against an
+    instruct variant wrong on all of them wins, and the row says it disagrees."""
+    chat = _copy_run(built, tmp_path, "chat", "chat")
+    base = _copy_run(built, tmp_path, "completion", "base")
+    _plant(chat, "sentiment", "accuracy", [0.0] * 8)
+    _plant(base, "sentiment", "accuracy", [100.0] * 8)
+    columns = [_column(chat, "a|chat", "instruct"), _column(base, "b|completion", "base")]
+    row = build_matrix(columns, ["sentiment"])["rows"][0]
+    assert row["folklore"] == ["instruct"] and row["winner"] == "b|completion"
+    assert row["winner_objective"] == "base" and row["agreement"] == "disagrees"
+
+
 def test_a_tie_says_what_the_items_can_resolve(built: dict, tmp_path: Path) -> None:
     chat = _copy_run(built, tmp_path, "chat", "chat")
     base = _copy_run(built, tmp_path, "completion", "base")
@@ -194,15 +210,7 @@ def test_folklore_map_is_the_readme_advice() -> None:
     }  # fmt: skip
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing in CI: .ci/run must install it")
-        pytest.skip("chromium not installed (apt-get install chromium)")
-    return path
-
-
+@pytest.mark.browser
 def test_page_in_a_real_browser(built: dict, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -219,7 +227,7 @@ def test_page_in_a_real_browser(built: dict, tmp_path: Path) -> None:
     flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=_chromium(), args=flags)
+        browser = pw.chromium.launch(executable_path=chromium(), args=flags)
         page = browser.new_page(viewport={"width": 1280, "height": 1200})
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

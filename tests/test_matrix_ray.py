@@ -6,7 +6,6 @@ install path (``make install``) installs it, so a missing Ray is a failure there
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,11 @@ from typing import Any
 import pytest
 
 from evals.cli import main
+from tests.helpers import REPO, require
 from tests.test_matrix_scale import comparable, local_build, matrix_args, tiny_family
 
-REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.ray
+
 __all__ = ["local_build"]  # the local executor's matrix, the reference
 
 
@@ -24,10 +25,8 @@ def _ray() -> Any:
     try:
         import ray
     except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("Ray is not installed, but CI is set: `make install` must install the "
-                        "ray extra (pip install 'objective-evals[ray]')")  # fmt: skip
-        pytest.skip("Ray is not installed (pip install 'objective-evals[ray]')")
+        require(False, "Ray is not installed (pip install 'objective-evals[ray]'; `make install` "
+                       "installs the ray extra)")  # fmt: skip
     return ray
 
 

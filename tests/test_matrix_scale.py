@@ -11,8 +11,7 @@ import pytest
 from evals.cells import plan_cells
 from evals.cli import main
 from evals.family import FamilyError, load_family
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers import REPO
 
 
 def tiny_family(folder: Path, chat: Path, base: Path, name: str = "tiny", extra: str = "") -> Path:
@@ -88,6 +87,7 @@ def test_dry_run_prints_the_plan_and_runs_nothing(
     assert not (tmp_path / "runs").exists() and not (tmp_path / "reports").exists()
 
 
+@pytest.mark.slow
 def test_process_pool_matrix_equals_local_and_a_failing_cell_is_reported(
     local_build: dict[str, Any],
     tiny_chat_model: Path,
@@ -182,6 +182,7 @@ def test_real_families_plan_without_a_hub(
     assert all("@" in c.variant.model or "revision=" in c.variant.model for c in plan)
 
 
+@pytest.mark.slow
 def test_a_driver_killed_mid_matrix_resumes_with_only_the_missing_cells(
     tiny_chat_model: Path, tiny_base_model: Path, tmp_path: Path,
     capsys: pytest.CaptureFixture[str],

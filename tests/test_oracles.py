@@ -136,7 +136,14 @@ def test_sentiment_gold_label_fed_back_scores_full_marks(name: str) -> None:
 # --- Summarization: XSum, CNN/DM, SAMSum, DialogSum and the bundled set -----------------------
 
 
-@pytest.mark.parametrize("name", ["xsum", "cnn_dailymail", "samsum", "dialogsum", "summarization"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        *(pytest.param(n, marks=pytest.mark.fidelity)  # whole real test sets: seconds each
+          for n in ("xsum", "cnn_dailymail", "samsum", "dialogsum")),
+        "summarization",
+    ],
+)  # fmt: skip
 def test_summarization_reference_fed_back_scores_full_marks(name: str) -> None:
     """Each reference (all three of DialogSum's) scores 100 on the task's primary ROUGE."""
     primary = UNITS[name].primary_metric

@@ -22,6 +22,7 @@ from evals.model_spec import parse_model_spec
 from evals.objective import objective_from_name
 from evals.peft_adapter import adapter_sha256, card_field
 from evals.run_spec import model_fingerprint
+from tests.helpers import REPO
 
 PAIRS = [
     (f"Classify the sentiment of the text as positive or negative.\n\nText: {text}\nSentiment:",
@@ -142,7 +143,7 @@ def test_a_folder_without_adapter_weights_is_refused(tmp_path: Path) -> None:
 
 
 def _script() -> ModuleType:
-    path = Path(__file__).resolve().parent.parent / "scripts" / "train_variants.py"
+    path = REPO / "scripts" / "train_variants.py"
     spec = importlib.util.spec_from_file_location("train_variants", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -169,14 +170,14 @@ def test_training_pairs_are_the_use_cases_chat_prompts_and_targets(tmp_path: Pat
 
 
 def test_train_variants_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
-    script = Path(__file__).resolve().parent.parent / "scripts" / "train_variants.py"
+    script = REPO / "scripts" / "train_variants.py"
     for args in (["--only", "poetry"], []):
         run = subprocess.run([sys.executable, str(script), "--data-dir", str(tmp_path), *args],
                              capture_output=True, text=True, timeout=120)  # fmt: skip
         assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1, run.stderr
 
 
-FAMILY = Path(__file__).resolve().parent.parent / "families" / "smollm2-lora"
+FAMILY = REPO / "families" / "smollm2-lora"
 COMMITTED = sorted(p.parent for p in FAMILY.glob("*/adapter_config.json"))
 
 

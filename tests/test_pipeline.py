@@ -10,6 +10,7 @@ import pytest
 from evals.cli import main
 from evals.run_folder import RESULTS_FILE
 from evals.usecases import discover_use_cases
+from tests.helpers import REPO, only_partial, only_run
 
 USE_CASES = ("chat", "code", "ner", "qa", "sentiment", "summarization")
 
@@ -18,17 +19,11 @@ def run_cli(*args: str) -> int:
     return main(["eval", *args])
 
 
-def only_run_folder(runs: Path) -> Path:
-    folders = [p for p in runs.glob("*/*") if p.is_dir()]
-    assert len(folders) == 1, folders
-    return folders[0]
-
-
 @pytest.fixture(scope="module")
 def chat_run(tiny_chat_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     runs = tmp_path_factory.mktemp("runs")
     assert run_cli("--model", str(tiny_chat_model), "--limit", "4", "--output", str(runs)) == 0
-    return only_run_folder(runs)
+    return only_run(runs)
 
 
 def test_run_folder_holds_complete_results_for_all_six_use_cases(chat_run: Path) -> None:
@@ -96,7 +91,7 @@ def test_base_model_runs_in_completion_mode_with_few_shot(
 ) -> None:
     assert run_cli("--model", str(tiny_base_model), "--tasks", "qa,chat", "--limit", "3",
                    "--output", str(tmp_path)) == 0  # fmt: skip
-    folder = only_run_folder(tmp_path)
+    folder = only_run(tmp_path)
     results = json.loads((folder / RESULTS_FILE).read_text())
     assert results["model"]["objective"] == "base" and results["prompt_mode"] == "completion"
     assert results["use_cases"]["qa"]["num_fewshot"] == 3
@@ -131,7 +126,7 @@ def test_bad_data_stops_before_any_run_and_a_failure_midway_keeps_finished_use_c
 
     tasks = tmp_path / "tasks"
     for name in ("sentiment", "qa"):
-        shutil.copytree(Path(__file__).parent.parent / "tasks" / name, tasks / name)
+        shutil.copytree(REPO / "tasks" / name, tasks / name)
     bad = tasks / "qa" / "data" / "test.jsonl"
     good = bad.read_text()
     lines = good.splitlines()
@@ -157,9 +152,8 @@ def test_bad_data_stops_before_any_run_and_a_failure_midway_keeps_finished_use_c
     errors = [line for line in err if line.startswith("error:")]
     assert len(errors) == 1 and errors[0] == err[-1] and "Traceback" not in "\n".join(err)
     assert "planted scorer failure" in errors[0] and ".partial" in errors[0]
-    partial = [p for p in runs.glob("*/*") if p.name.endswith(".partial")]
-    assert len(partial) == 1
-    assert (partial[0] / "samples_sentiment.jsonl").is_file()
-    progress = json.loads((partial[0] / "results.partial.json").read_text())
+    partial = only_partial(runs)
+    assert (partial / "samples_sentiment.jsonl").is_file()
+    progress = json.loads((partial / "results.partial.json").read_text())
     assert progress["complete"] is False and list(progress["use_cases"]) == ["sentiment"]
-    assert not (partial[0] / RESULTS_FILE).exists()
+    assert not (partial / RESULTS_FILE).exists()

@@ -16,9 +16,9 @@ from evals.matrix import Column, build_matrix
 from evals.model_spec import GEMMA_ALIAS, parse_model_spec
 from evals.run_folder import write_json
 from evals.runs import load_run
+from tests.helpers import REPO
 from tests.site_helpers import write_run
 
-REPO = Path(__file__).resolve().parent.parent
 T0, T1 = "2026-11-01T10:00:00+00:00", "2026-11-02T10:00:00+00:00"
 
 

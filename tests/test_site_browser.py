@@ -6,9 +6,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from evals.run_folder import write_json
 from evals.site import write_site
+from tests.helpers import REPO
 from tests.site_helpers import ARTIFACTS, BROWSER_FLAGS, HOSTILE, chromium, write_run
+
+pytestmark = pytest.mark.browser
 
 T0 = "2026-11-01T10:00:00+00:00"
 
@@ -354,7 +359,7 @@ def test_a_site_of_runs_at_5_48_and_872_items(tmp_path: Path) -> None:
 def test_families_not_evaluated_yet_are_listed_with_their_command(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    families = Path(__file__).resolve().parent.parent / "families"
+    families = REPO / "families"
     runs, reports = tmp_path / "runs", tmp_path / "reports"
     write_run(runs, "alpha", {"qa": [100.0] * 40}, created=T0)
     index = write_site(reports, {}, runs_root=runs, families_dir=families)["index"]

@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 
 from evals.cli import main
+from tests.helpers import REPO
 from tests.openai_stub import openai_stub
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def _err(capsys: pytest.CaptureFixture[str]) -> str:
@@ -158,8 +157,10 @@ def test_a_231_kb_passage_is_cut_not_the_instruction(
     ]  # fmt: skip
     folder = tmp_path / "data" / "squad_v2.0"
     folder.mkdir(parents=True)
-    _write(folder / "dev-v2.0.reconstructed.json",
-           json.dumps({"version": "v2.0", "data": [{"title": "t", "paragraphs": paragraphs}]}))
+    _write(
+        folder / "dev-v2.0.reconstructed.json",
+        json.dumps({"version": "v2.0", "data": [{"title": "t", "paragraphs": paragraphs}]}),
+    )
     with openai_stub(lambda body: "The river") as (url, requests):
         code = main(["eval", "--model", f"openai-chat:{url}@plainmodel", "--tasks", "squad_v2.0",
                      "--data-dir", str(tmp_path / "data"),

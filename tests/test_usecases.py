@@ -4,13 +4,13 @@ import pytest
 
 from evals.errors import DataError, TaskConfigError
 from evals.usecases import discover_use_cases, select_use_cases
+from tests.helpers import TASKS_DIR
 
-TASKS = Path(__file__).resolve().parent.parent / "tasks"
 MINIMUM_ITEMS = {"sentiment": 60, "ner": 60, "qa": 60, "summarization": 30, "chat": 25, "code": 40}
 
 
 def test_six_use_cases_with_primary_metrics() -> None:
-    found = discover_use_cases(TASKS)
+    found = discover_use_cases(TASKS_DIR)
     assert {n for n, u in found.items() if u.benchmark is None} == set(MINIMUM_ITEMS)
     assert all(found[n].group == n for n in MINIMUM_ITEMS)
     assert found["summarization"].primary_metric == "rougeLsum"
@@ -25,7 +25,7 @@ def test_six_use_cases_with_primary_metrics() -> None:
 
 @pytest.mark.parametrize("name", sorted(MINIMUM_ITEMS))
 def test_bundled_data_is_big_enough_and_loads(name: str) -> None:
-    use_case = discover_use_cases(TASKS)[name]
+    use_case = discover_use_cases(TASKS_DIR)[name]
     hooks = use_case.module()
     if use_case.kind == "multiturn":
         from evals.data import read_jsonl
@@ -47,9 +47,9 @@ def test_bundled_data_is_big_enough_and_loads(name: str) -> None:
 
 
 def test_select_in_order_and_unknown_name() -> None:
-    assert [u.name for u in select_use_cases("qa, ner", TASKS)] == ["qa", "ner"]
+    assert [u.name for u in select_use_cases("qa, ner", TASKS_DIR)] == ["qa", "ner"]
     with pytest.raises(TaskConfigError, match="unknown use case 'nerr'"):
-        select_use_cases("nerr", TASKS)
+        select_use_cases("nerr", TASKS_DIR)
 
 
 def test_bad_rows_name_file_and_line(tmp_path: Path) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from evals.site import write_site
 from evals.variant_page import variant_page_name
+from tests.helpers import REPO
 from tests.site_helpers import (
     ARTIFACTS,
     BROWSER_FLAGS,
@@ -60,6 +63,7 @@ def test_page_names_are_safe_and_distinct() -> None:
     assert all(n.startswith("variant-") and "/" not in n and "<" not in n for n in names)
 
 
+@pytest.mark.browser
 def test_variant_page_in_a_real_browser(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -147,7 +151,7 @@ def test_every_history_colour_has_3_to_1_contrast_on_white() -> None:
     """Before: a yellow series at 1.2:1 on the white plot."""
     import re
 
-    script = Path(__file__).resolve().parent.parent / "evals" / "page_assets" / "variant.js"
+    script = REPO / "evals" / "page_assets" / "variant.js"
     palette = re.findall(
         r"#[0-9a-fA-F]{6}", script.read_text().split("const PALETTE = ")[1].split(";")[0]
     )

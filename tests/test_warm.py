@@ -12,6 +12,7 @@ import pytest
 
 import evals.adapter
 from evals.cli import main
+from tests.helpers import REPO, newest_run, only_run
 
 
 def _run(model: Path, out: Path, *extra: str) -> list[str]:
@@ -25,7 +26,7 @@ def test_a_warm_run_loads_no_model_and_repeats_the_results(
 ) -> None:  # fmt: skip
     runs = tmp_path / "runs"
     assert main(_run(tiny_chat_model, runs)) == 0
-    (first,) = [p for p in runs.glob("*/*") if p.is_dir()]
+    first = only_run(runs)
     capsys.readouterr()
 
     def no_load(*_: Any, **__: Any) -> None:
@@ -35,7 +36,7 @@ def test_a_warm_run_loads_no_model_and_repeats_the_results(
     assert main(_run(tiny_chat_model, runs)) == 0
     out = capsys.readouterr().out
     assert f"served from {first}: the same run spec, every answer stored; no model loaded" in out
-    second = max((p for p in runs.glob("*/*") if p.is_dir()), key=lambda p: p.name)
+    second = newest_run(runs)
     assert second != first
     a = json.loads((first / "results.json").read_text())
     b = json.loads((second / "results.json").read_text())
@@ -57,7 +58,7 @@ def test_cache_off_asks_the_model_again(
     assert main(_run(tiny_chat_model, runs)) == 0
     monkeypatch.setenv("EVALS_REQUEST_CACHE", "off")
     assert main(_run(tiny_chat_model, runs)) == 0
-    newest = max((p for p in runs.glob("*/*") if p.is_dir()), key=lambda p: p.name)
+    newest = newest_run(runs)
     assert "served_from" not in json.loads((newest / "results.json").read_text())
 
 
@@ -81,6 +82,6 @@ def test_a_warm_run_process_imports_no_model_or_scoring_library(
         f"print(json.dumps([code, [m for m in {HEAVY!r} if m in sys.modules]]))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parent.parent, timeout=300)  # fmt: skip
+                          cwd=REPO, timeout=300)  # fmt: skip
     assert "served from" in done.stdout, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [0, []]

@@ -4,9 +4,9 @@ runs (``tests/acceptance/test_readme_*.py``)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO
+
 README = REPO / "README.md"
 
 _FENCE = re.compile(r"^```([\w-]*)\n(.*?)^```", flags=re.S | re.M)

@@ -15,6 +15,7 @@ import pytest
 from tests.acceptance.readme import fenced_commands, python_snippets
 from tests.acceptance.test_readme_default_model import COMMANDS as DEFAULT_MODEL_COMMANDS
 from tests.acceptance.workspace import Workspace
+from tests.helpers import run_folders
 from tests.openai_stub import openai_stub
 
 pytestmark = pytest.mark.acceptance
@@ -76,8 +77,7 @@ def test_every_fenced_command_is_run_by_this_tier() -> None:
 
 
 def _run_folders(workspace: Workspace) -> list[Path]:
-    return sorted(p for p in (workspace.clone / "reports" / "runs").glob("*/*") if p.is_dir()
-                  and not p.name.endswith(".partial"))  # fmt: skip
+    return run_folders(workspace.clone / "reports" / "runs")
 
 
 def test_eval_options_a_published_leaderboard_and_the_gate(

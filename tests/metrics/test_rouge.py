@@ -36,6 +36,7 @@ def test_rougelsum_differs_from_rougel_on_multi_sentence_summaries() -> None:
     assert scores["rougeLsum"] > scores["rougeL"]
 
 
+@pytest.mark.fidelity
 def test_dialogsum_bart_baseline_reproduces_expected_rouge() -> None:
     root = shared_data("dialogsum")
     expected = json.loads((root / "expected_scores.json").read_text())["computed_here"]["summary1"]
@@ -51,6 +52,7 @@ def test_dialogsum_bart_baseline_reproduces_expected_rouge() -> None:
         assert totals[key] / 500 == pytest.approx(value, abs=0.05)
 
 
+@pytest.mark.fidelity
 @pytest.mark.parametrize(
     ("folder", "systems"),
     [

@@ -20,8 +20,8 @@ from evals.usecases import (
 )
 from evals.usecases.__main__ import main as write_all
 from evals.usecases.lm_eval_yaml import expected_files, write_folder
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 TASKS = REPO / "tasks"
 
 

@@ -10,10 +10,10 @@ Here the same outputs go through each definition's scorer, and must score the sa
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 from collections import defaultdict
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +23,9 @@ from evals.multiturn import load_dialogues
 from evals.multiturn import replay_turns as _turn_logs
 from evals.usecases import UseCase, discover_use_cases
 from tests.conftest import shared_data
+from tests.helpers import REPO
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "per_item_scores.jsonl.gz"
+FIXTURE = REPO / "tests" / "fixtures" / "per_item_scores.jsonl.gz"
 PER_TASK = 30
 
 
@@ -66,7 +67,15 @@ def test_the_fixture_covers_every_task_and_output_kind() -> None:
     assert len(ROWS["ner"]) > 5 * PER_TASK
 
 
-@pytest.mark.parametrize("task", sorted(ROWS))
+# The code tasks run every program in the sandbox: 8-30 s each on 2 cores.
+CODE_TASKS = {"code", "humaneval", "mbpp"}
+
+
+@pytest.mark.parametrize(
+    "task",
+    [pytest.param(t, marks=[pytest.mark.slow, pytest.mark.sandbox])
+     if t in CODE_TASKS else t for t in sorted(ROWS)],
+)  # fmt: skip
 def test_per_item_scores_are_unchanged(task: str) -> None:
     unit, definition = _unit(task)
     rows = ROWS[task]
@@ -86,3 +95,34 @@ def test_per_item_scores_are_unchanged(task: str) -> None:
         if g != _jsonable(r["scores"])
     ]
     assert not changed, f"{len(changed)} of {len(rows)} per-item scores changed: {changed[:2]}"
+
+
+def _fixture_script() -> Any:
+    path = REPO / "tests" / "fixtures" / "make_per_item_scores.py"
+    spec = importlib.util.spec_from_file_location("make_per_item_scores", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_fixture_script_still_runs_and_writes_the_fixture_rows() -> None:
+    """The script that wrote the fixture imports and runs on today's code (no rot), and the
+    rows it writes for a single-turn unit (generated and multiple-choice tasks) and a dialogue
+    unit are the fixture's, scores and all (the stored model replies may be absent here)."""
+    script = _fixture_script()
+    units = discover_use_cases()
+    rows: list[dict[str, Any]] = []
+    script.single_turn(units["sentiment"], rows)
+    script.multiturn(units["chat"], rows)
+
+    def keyed(found: list[dict[str, Any]], task: str) -> dict[tuple[int, str], Any]:
+        return {(r["doc_index"], json.dumps(r["results"])): _jsonable(r["scores"])
+                for r in found if r["task"] == task}  # fmt: skip
+
+    # outputs per item: sentiment 4 + 1 policy, sentiment_choice 3 draws, chat 2+ policies
+    for task, per_item in {"sentiment": 5, "sentiment_choice": 3, "chat": 2}.items():
+        written = sum(1 for r in rows if r["task"] == task)
+        assert written >= per_item * PER_TASK, (task, written)
+        got, fixture = keyed(rows, task), keyed(ROWS[task], task)
+        assert {key: fixture.get(key) for key in got} == got, task

@@ -1,0 +1,89 @@
+"""What many test files need: the checkout's paths, the run folders an ``evals`` command wrote,
+and "skip here, fail in CI" for what CI always has (data, bubblewrap, chromium, Ray)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+"""The repository root (this checkout)."""
+TASKS_DIR = REPO / "tasks"
+SHARED_DATA = REPO.parent / "shared" / "data"
+"""``../shared/data``: the real benchmark files, beside the checkout."""
+
+# --- run folders ---------------------------------------------------------------------------------
+# ``evals eval --output RUNS`` writes RUNS/<model>/<timestamp>/, first as <timestamp>.partial/,
+# renamed when the run is whole; a run that fails keeps its .partial folder.
+
+
+def run_folders(runs: Path, *, partial: bool = False) -> list[Path]:
+    """The finished run folders under ``runs`` (``partial=True``: the ``.partial`` ones), oldest
+    first (names start with the UTC second the run started)."""
+    return sorted(
+        (p for p in runs.glob("*/*") if p.is_dir() and p.name.endswith(".partial") == partial),
+        key=lambda p: p.name,
+    )
+
+
+def _listing(runs: Path) -> list[str]:
+    return sorted(str(p.relative_to(runs)) for p in runs.glob("*/*")) if runs.is_dir() else []
+
+
+def only_run(runs: Path, *, leftover_partials: bool = False) -> Path:
+    """The one finished run folder under ``runs``; an assertion that lists what is there when
+    there is not exactly one. A finished run renames its own ``.partial`` folder away, so one
+    left over fails too, unless ``leftover_partials`` (an earlier run in the test was killed or
+    failed and kept its folder)."""
+    finished = run_folders(runs)
+    stray = [] if leftover_partials else run_folders(runs, partial=True)
+    assert len(finished) == 1 and not stray, (
+        f"expected one finished run folder under {runs}"
+        + ("" if leftover_partials else " and no .partial one")
+        + f", found: {_listing(runs)}"
+    )
+    return finished[0]
+
+
+def newest_run(runs: Path) -> Path:
+    """The newest finished run folder under ``runs`` (by name: the UTC second it started)."""
+    finished = run_folders(runs)
+    assert finished, f"no finished run folder under {runs}, found: {_listing(runs)}"
+    return finished[-1]
+
+
+def only_partial(runs: Path) -> Path:
+    """The one folder under ``runs``, which must be a ``.partial`` one (the run failed, and
+    nothing finished beside it)."""
+    folders = [p for p in runs.glob("*/*") if p.is_dir()]
+    assert len(folders) == 1 and folders[0].name.endswith(".partial"), (
+        f"expected one .partial run folder and nothing else under {runs}, found: {_listing(runs)}"
+    )
+    return folders[0]
+
+
+# --- skip here, fail in CI -----------------------------------------------------------------------
+
+
+def in_ci() -> bool:
+    """CI sets ``CI=true``: what a developer's machine may lack, CI must have."""
+    return bool(os.environ.get("CI"))
+
+
+def require(condition: bool, reason: str, *, module: bool = False) -> None:
+    """Skip the calling test when ``condition`` is false, or fail it when CI is set: CI has
+    everything the suite needs, so a missing tool or file there is a failure, never a skip.
+    ``module=True``: at a test module's top level (skips or fails the whole module)."""
+    if condition:
+        return
+    if in_ci():
+        pytest.fail(f"{reason} (CI is set: a failure there, not a skip)", pytrace=False)
+    pytest.skip(reason, allow_module_level=module)
+
+
+def requires(condition: bool, reason: str) -> pytest.MarkDecorator:
+    """:func:`require` as a mark (``@requires(...)`` or in ``pytestmark``), checked when each
+    marked test is set up (tests/conftest.py ``pytest_runtest_setup``)."""
+    return pytest.mark.requires(condition, reason)
