@@ -18,6 +18,7 @@ import numpy as np
 Reducer = Callable[[np.ndarray], np.ndarray]
 """Maps summed statistics of shape ``(..., d)`` to metric values of shape ``(...)``."""
 
+
 def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)

@@ -147,6 +147,8 @@ def test_a_zero_shot_prompt_is_its_item_alone(name: str) -> None:
     assert not task.has_training_docs() or task.config.fewshot_split is None
     for doc in list(task.eval_docs)[:20]:
         assert task.fewshot_context(doc, 0) == task.doc_to_text(doc)
+
+
 MULTITURN = [name for name, unit in UNITS.items() if unit.kind == "multiturn"]
 
 

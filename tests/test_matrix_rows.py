@@ -81,8 +81,10 @@ def test_identical_variants_tie_and_say_the_outputs_do_not_differ() -> None:
     # Before: "tie (n=60 resolves ≥ 0.0 points; ...)": a standard error of 0 read as a test
     # that resolves any difference, when these outputs say nothing about the resolution.
     assert row["resolution"]["min_detectable"] is None
-    assert row["verdict"] == (f"tie (n={N}: every item scores the same for both variants, so "
-                              "these outputs cannot say what difference the items resolve)")
+    assert row["verdict"] == (
+        f"tie (n={N}: every item scores the same for both variants, so "
+        "these outputs cannot say what difference the items resolve)"
+    )
 
 
 def test_controls_never_compete_and_are_compared_with_their_variant() -> None:

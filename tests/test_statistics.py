@@ -56,8 +56,9 @@ def test_macro_averages_count_a_gold_class_that_is_never_predicted() -> None:
     model happened to predict: a class never predicted contributes 0."""
     gold = ["negative", "neutral", "positive", "positive"]
     pred = ["negative", "positive", "positive", "positive"]  # never says neutral
-    stats = item_statistics([label_statistics(g, p, LABELS) for g, p in zip(gold, pred,
-                                                                            strict=True)])
+    stats = item_statistics(
+        [label_statistics(g, p, LABELS) for g, p in zip(gold, pred, strict=True)]
+    )
     expected = 100 * f1_score(gold, pred, labels=LABELS, average="macro", zero_division=0)
     assert float(reduce_macro_f1(stats.sum(0))) == pytest.approx(expected)
     assert float(reduce_macro_f1(stats.sum(0))) == pytest.approx(100 * (1 + 0 + 0.8) / 3)

@@ -99,9 +99,7 @@ class Code(evaluate.Metric):
         pairs = []
         for problem, completions in zip(references, predictions, strict=True):
             if not completions:
-                raise DataError(
-                    f"problem {problem['task_id']!r} has no completion"
-                )
+                raise DataError(f"problem {problem['task_id']!r} has no completion")
             pairs += [(problem, completion) for completion in completions]
         limits = code_limits(timeout)
         sandbox = find_sandbox(allow_unsafe=bool(unsafe_no_sandbox))

@@ -191,10 +191,18 @@ USE_CASE = UseCaseDefinition(
     cluster=Cluster("passage", cluster_key),
     tasks=(_task("qa", load_dataset, "Questions on the bundled passages; see README.md."),),
     benchmarks=(
-        _task("squad_v1.1", load_squad_v1, "SQuAD v1.1 dev (10,570 questions; few-shot from "
-              "train).", "squad_v1.1"),
-        _task("squad_v2.0", load_squad_v2, "SQuAD v2.0 dev (11,873 questions, half "
-              "unanswerable).", "squad_v2.0"),
+        _task(
+            "squad_v1.1",
+            load_squad_v1,
+            "SQuAD v1.1 dev (10,570 questions; few-shot from train).",
+            "squad_v1.1",
+        ),
+        _task(
+            "squad_v2.0",
+            load_squad_v2,
+            "SQuAD v2.0 dev (11,873 questions, half unanswerable).",
+            "squad_v2.0",
+        ),
     ),
 )
 """The QA use case: bundled passages, SQuAD v1.1 and v2.0; questions on one passage cluster."""
