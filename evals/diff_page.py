@@ -16,6 +16,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from evals.decision.units import few_units_note
 from evals.leaderboard import home_relative
 from evals.pairing import align_items, pair_samples
 from evals.run_spec import first_difference
@@ -136,6 +137,8 @@ def run_diff_data(
             reason, bounds = "95% interval of the paired difference", "95% interval"
         data["use_cases"].append({
             "use_case": name, "metric": metric, "n": diff.n, "method": diff.method,
+            "few": few_units_note(diff.n, diff.units if diff.units < diff.n else None,
+                                  str((entry.get("interval") or {}).get("unit") or "cluster")),
             "baseline_value": values[0], "candidate_value": values[1],
             "difference": diff.value, "ci_low": low, "ci_high": high, "bounds": bounds,
             "verdict": verdict, "reason": reason, "flips": flips, "losses": losses,

@@ -226,7 +226,7 @@ with fewer than {SMALL_N} items (or under 10 passages) are smoke runs, never ran
 
 PAGE_CELL_FIELDS = ("value", "ci_low", "ci_high", "n", "baseline_policy", "baseline_value",
                     "above_baseline", "vs_leader", "note", "metric", "small", "group",
-                    "p_vs_leader", "rank")  # fmt: skip
+                    "p_vs_leader", "rank", "few")  # fmt: skip
 """The order of a cell's values in the page's data (each cell an array: 500 variants × 17
 benchmarks stay under 2 MB); leaderboard.json keeps named fields."""
 
@@ -243,7 +243,7 @@ def compact_page_data(data: Mapping[str, Any]) -> dict[str, Any]:
                            baseline.get("policy"), baseline.get("value"),
                            baseline.get("above_all"), cell.get("vs_leader"), cell.get("note"),
                            cell["metric"], cell.get("small"), cell.get("group"),
-                           cell.get("p_vs_leader"), cell.get("rank")]  # fmt: skip
+                           cell.get("p_vs_leader"), cell.get("rank"), cell.get("few")]  # fmt: skip
         rows.append({k: v for k, v in row.items() if k not in ("cells", "spec")} | {"cells": cells})
     return {**data, "rows": rows, "cell_fields": list(PAGE_CELL_FIELDS)}
 

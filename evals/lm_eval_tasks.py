@@ -1,10 +1,13 @@
 """Single-turn use cases run by lm-eval itself: one ``simple_evaluate`` call per task on the
-already-loaded ``LM``, with lm-eval's own bootstrap switched off (ours runs on the samples)."""
+already-loaded ``LM``, with lm-eval's own bootstrap switched off (ours runs on the samples).
+A ``LIMIT`` reaches lm-eval as the positions of the items drawn (:mod:`evals.limit`), its
+``samples`` argument; lm-eval's own ``limit`` would take the first N."""
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,9 +34,10 @@ def run_task(
     use_case: UseCase,
     task: TaskSpec,
     mode: PromptMode,
-    limit: int | None,
+    items: Sequence[int] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Run one lm-eval task; return lm-eval's result keys for it and our sample records."""
+    """Run one lm-eval task on the items at ``items`` (positions in its test split; None:
+    every item); return lm-eval's result keys for it and our sample records."""
     import lm_eval
 
     chat = mode is PromptMode.CHAT
@@ -44,7 +48,8 @@ def run_task(
         tasks=[sampled_task(task.name, manager, sampling) if sampling else task.name],
         task_manager=manager,
         num_fewshot=0 if chat else use_case.fewshot_completion,
-        limit=limit,
+        # ascending: lm-eval numbers the chosen docs by their index in this list
+        samples=None if items is None else {task.name: sorted(items)},
         bootstrap_iters=0,
         log_samples=True,
         apply_chat_template=chat,

@@ -25,6 +25,7 @@ from evals.decision.multiple import holm_adjust
 from evals.decision.power import POWER, items_needed, min_detectable
 from evals.objective import FOLKLORE_CLAIMS
 from evals.pairing import align_items, pair_samples
+from evals.results import few_units_of
 from evals.runs import StoredRun
 
 
@@ -96,6 +97,7 @@ def _cell(entry: dict[str, Any]) -> dict[str, Any]:
         "ci_low": entry["primary"]["ci_low"],
         "ci_high": entry["primary"]["ci_high"],
         "n": entry["n"],
+        "few": few_units_of(entry),
         "invalid_rate": entry["invalid_rate"],
         "metrics": entry["metrics"],
         "num_fewshot": entry["num_fewshot"],
@@ -266,7 +268,8 @@ def matrix_markdown(matrix: dict[str, Any], title: str = "Objective matrix") -> 
             bounds = (f"[{cell['ci_low']:.1f}, {cell['ci_high']:.1f}]"
                       if cell["ci_low"] is not None and cell["ci_high"] is not None
                       else "[no interval]")  # fmt: skip
-            cells.append(f"{cell['value']:.1f} {bounds} n={cell['n']}{trivial}{mark}")
+            few = f" ({cell['few']})" if cell.get("few") else ""
+            cells.append(f"{cell['value']:.1f} {bounds} n={cell['n']}{few}{trivial}{mark}")
         fields = [row["use_case"], row["metric"], *cells, row["verdict"], row["folklore_claim"],
                   row["agreement"]]  # fmt: skip
         lines.append("| " + " | ".join(fields) + " |")

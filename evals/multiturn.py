@@ -55,8 +55,9 @@ def completion_transcript(
     return "\n\n".join(p for p in parts if p)
 
 
-def load_dialogues(use_case: UseCase, limit: int | None) -> list[dict[str, Any]]:
-    """The dialogues to run: bundled JSONL, or a benchmark converted to the dialogue schema."""
+def load_dialogues(use_case: UseCase) -> list[dict[str, Any]]:
+    """Every dialogue of the use case: bundled JSONL, or a benchmark converted to the dialogue
+    schema (a ``LIMIT`` picks some of them: :mod:`evals.limit`)."""
     assert use_case.dialogues is not None
     hooks = use_case.dialogues.hooks
     if use_case.benchmark:
@@ -69,22 +70,25 @@ def load_dialogues(use_case: UseCase, limit: int | None) -> list[dict[str, Any]]
     else:
         path = use_case.folder / use_case.config["data"]
         dialogues = read_jsonl(path, ("id", "turns"), hooks.check_row)
-    return dialogues[:limit] if limit else dialogues
+    return dialogues
 
 
 def run_dialogues(
     model: LoadedModel,
     use_case: UseCase,
     mode: PromptMode,
-    limit: int | None,
+    items: Sequence[int] | None = None,
     judge: Judge | None = None,
 ) -> list[dict[str, Any]]:
-    """Run every dialogue to its end (and have the judge grade it); one record per dialogue."""
+    """Run the dialogues at ``items`` (positions; None: all) to their end (and have the judge
+    grade them); one record per dialogue, its ``doc_id`` its position."""
     from lm_eval.api.instance import Instance
 
     assert use_case.dialogues is not None
     config, hooks = use_case.config, use_case.dialogues.hooks
-    dialogues = load_dialogues(use_case, limit)
+    every = load_dialogues(use_case)
+    positions = list(range(len(every))) if items is None else sorted(items)
+    dialogues = [every[p] for p in positions]
     golden = config.get("context", "own") == "golden"
     examples: list[dict[str, Any]] = []
     if mode is PromptMode.COMPLETION and config.get("fewshot"):
@@ -128,7 +132,7 @@ def run_dialogues(
     return [
         {
             "item_id": str(d["id"]),
-            "doc_id": i,
+            "doc_id": positions[i],
             "doc_hash": hooks.doc_hash(d),
             "doc": d,
             "turns": turn_logs[i],

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evals.decision.multiple import holm_adjust
+from evals.decision.units import FEW_UNITS
 from evals.errors import EvalsError
 from evals.fingerprint import sha256_json
 from evals.pairing import align_items, pair_samples
@@ -33,7 +34,7 @@ from evals.runs import RunFolderError, StoredRun
 SMALL_N = 30
 """Below this many items a cell is a smoke run: set apart, never ranked."""
 
-SMALL_CLUSTERS = 10
+SMALL_CLUSTERS = FEW_UNITS
 """Below this many independent clusters (passages shared by items) a cell is set apart too."""
 
 ALPHA = 0.05

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evals.decision import Estimate, estimate
+from evals.decision.units import few_units_note
 from evals.fingerprint import sha256_json
 from evals.statistics import item_statistics, reducer_for
 
@@ -87,6 +88,11 @@ class UseCaseResult:
     (:func:`evals.baselines.baseline_summary`)."""
 
     @property
+    def few_units(self) -> str | None:
+        """The "few clusters" note beside its n (:func:`evals.decision.units.few_units_note`)."""
+        return few_units_note(self.n, self.clusters, self.interval_unit)
+
+    @property
     def primary(self) -> Estimate:
         """The primary metric's estimate."""
         return self.metrics[self.primary_metric]
@@ -133,6 +139,15 @@ class UseCaseResult:
             },
             "baselines": self.baselines,
         }
+
+
+def few_units_of(entry: Mapping[str, Any]) -> str | None:
+    """The "few clusters" note of a stored use case entry (``results.json``), as
+    :attr:`UseCaseResult.few_units` gives it."""
+    interval = entry.get("interval")
+    interval = interval if isinstance(interval, Mapping) else {}  # older entries: none, or a name
+    return few_units_note(int(entry["n"]), interval.get("clusters"),
+                          str(interval.get("unit") or "cluster"))  # fmt: skip
 
 
 def estimate_metrics(

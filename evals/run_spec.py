@@ -10,7 +10,9 @@ Written as ``run_spec.json`` into every run folder before the first request. It 
 - ``tasks``: per use case or benchmark — task version, YAML config hash, the hash of the code
   that builds prompts and scores them (the use case's hooks, the shared metric, reducer and
   converter modules, the runner that drives it), data hash and provenance, prompt mode,
-  few-shot count, few-shot pool hash and seed, generation settings, item limit, judge;
+  few-shot count, few-shot pool hash and seed, generation settings, item limit and the sample
+  it draws (``sampling``: method, seed, limit, items and clusters drawn, a hash of the
+  positions; None without a limit — :mod:`evals.limit`), judge;
 - ``versions``: this suite's version and git commit, lm-eval's version (recorded; lm-eval's is
   compared, the suite's own code is compared through the code hashes above).
 
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.fingerprint import sha256_file, sha256_json, sha256_text
+from evals.limit import item_sample
 from evals.secrets import is_secret, redact_url
 
 RUN_SPEC_FILE = "run_spec.json"
@@ -146,6 +149,7 @@ def task_spec_part(
         "fewshot_seed": FEWSHOT_SEED if shots else None,
         "generation": generation,
         "limit": limit,
+        "sampling": sample.to_spec() if (sample := item_sample(use_case, limit)) else None,
         "judge": None if judge is None else {
             k: judge.get(k) for k in ("name", "fingerprint", "max_tokens")
         },

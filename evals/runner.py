@@ -20,6 +20,7 @@ from evals.adapter import (
 from evals.baselines import baseline_summary, compare_to_baselines, policy_statistics
 from evals.errors import BackendError, EvalsError, OutputError, is_file_error
 from evals.judge import Judge
+from evals.limit import item_sample
 from evals.lm_eval_tasks import run_task
 from evals.multiturn import run_dialogues
 from evals.results import UseCaseResult, estimate_metrics, sample_clusters
@@ -38,7 +39,8 @@ class RunSettings:
     """What the user asked for, beyond the model."""
 
     limit: int | None = None
-    """Score only the first N items of each use case."""
+    """Score N items of each use case, a seeded sample spread over its clusters
+    (:mod:`evals.limit`); None: every item."""
 
     prompt_mode: str | None = None
     """``completion`` / ``chat`` override (default: from the objective)."""
@@ -92,8 +94,13 @@ def evaluate_use_case(
     folder: RunFolder,
     judge: Judge | None = None,
 ) -> tuple[UseCaseResult, dict[str, Any]]:
-    """Run one use case; write its samples; return its result and lm-eval's raw keys."""
+    """Run one use case (``limit``: on the items :func:`evals.limit.item_sample` draws); write
+    its samples; return its result and lm-eval's raw keys."""
     started = time.perf_counter()
+    sample = item_sample(use_case, limit)
+    items = None  # every item
+    if sample is not None and len(sample.positions) < sample.of_items:
+        items = sample.positions
     lm_eval_keys: dict[str, Any] = {}
     skipped: dict[str, str] = {}
     metrics = {}
@@ -106,7 +113,7 @@ def evaluate_use_case(
     if use_case.kind == "multiturn":
         if not judged:
             primary = str(use_case.config.get("primary_metric_without_judge", primary))
-        records = run_dialogues(model, use_case, mode, limit, judge if judged else None)
+        records = run_dialogues(model, use_case, mode, items, judge if judged else None)
         primary_records = records
         samples_files.append(folder.write_samples(use_case.name, records))
         names = list(records[0]["scores"]) if records else []
@@ -123,7 +130,7 @@ def evaluate_use_case(
                     "no loglikelihoods from this backend (chat API or no tokenizer)"
                 )
                 continue
-            keys, records = run_task(model, use_case, task, mode, limit)
+            keys, records = run_task(model, use_case, task, mode, items)
             annotate_clusters(use_case, records)
             ran.append(task.name)
             lm_eval_keys[task.name] = keys
@@ -189,7 +196,7 @@ def preflight(use_cases: list[UseCase]) -> None:
         if use_case.definition.preflight is not None:  # e.g. code: a sandbox to run it in
             use_case.definition.preflight()
         if use_case.kind == "multiturn":
-            load_dialogues(use_case, None)
+            load_dialogues(use_case)
         else:
             use_case.primary_task.definition.loader(**use_case.task_metadata())
 

@@ -1,11 +1,13 @@
 """The terminal table at the end of a run: use case, primary metric, score with its 95%
-interval, n (and clusters), the strongest trivial baseline on the same items and whether the
-model is significantly above every baseline, invalid-output rate."""
+interval, n (and clusters; "few" under 10 independent units, said again under the table), the
+strongest trivial baseline on the same items and whether the model is significantly above every
+baseline, invalid-output rate."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from evals.decision.units import FEW_UNITS
 from evals.results import UseCaseResult
 
 _HEADER = ("use case", "primary metric", "score", "95% CI", "n", "trivial baseline",
@@ -25,6 +27,14 @@ def _baseline_cells(result: UseCaseResult) -> tuple[str, str]:
     return shown, verdict
 
 
+def _n_cell(result: UseCaseResult) -> str:
+    """``48 (2 passages; few)``: n, its clusters, and whether they are few."""
+    parts = [f"{result.clusters} {result.interval_unit}s"] if result.clusters else []
+    if result.few_units:
+        parts.append("few")
+    return f"{result.n} ({'; '.join(parts)})" if parts else str(result.n)
+
+
 def format_table(results: Sequence[UseCaseResult]) -> str:
     """A plain-text table (no colour codes: it pastes into issues and logs)."""
     rows = [_HEADER]
@@ -36,7 +46,7 @@ def format_table(results: Sequence[UseCaseResult]) -> str:
                 r.primary_metric,
                 f"{est.value:.1f}" if est.defined else "-",
                 est.interval_text(),
-                str(r.n) + (f" ({r.clusters} {r.interval_unit}s)" if r.clusters else ""),
+                _n_cell(r),
                 *_baseline_cells(r),
                 f"{r.invalid_rate:.1f}%",
                 r.prompt_mode + (f" {r.num_fewshot}-shot" if r.num_fewshot else ""),
@@ -61,6 +71,9 @@ def _notes(results: Sequence[UseCaseResult]) -> list[str]:
     """What a judged or partly scored use case needs said under the table."""
     notes = []
     for r in results:
+        if r.few_units:
+            notes.append(f"{r.use_case}: {r.few_units}; under {FEW_UNITS} independent units, "
+                         "its interval and tests rest on that many, whatever n says")  # fmt: skip
         if r.judge:
             bad = r.metrics.get("unparseable_judgments")
             share = f"{bad.value:.1f}%" if bad and bad.defined else "n/a"

@@ -17,6 +17,7 @@ from typing import Any
 
 from evals.errors import EvalsError
 from evals.leaderboard import home_relative
+from evals.results import few_units_of
 from evals.runs import RunFolderError, StoredRun
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ def _run_entry(run: StoredRun, site_dir: Path) -> dict[str, Any]:
             "metric": entry.get("primary_metric"), "value": primary.get("value"),
             "ci_low": primary.get("ci_low"), "ci_high": primary.get("ci_high"),
             "n": entry.get("n"),
+            "few": few_units_of(entry) if entry.get("n") is not None else None,
             "samples": f"{sample_page_name(run)}#uc={name}",
             "raw": [f"{folder}/{f}" for f in entry.get("samples_files") or []],
         }  # fmt: skip

@@ -196,7 +196,7 @@ def test_every_row_of_the_matrix_is_exact() -> None:
 
     def cell(accuracy: list[float], baseline: bool) -> dict[str, Any]:
         value = sum(accuracy) / N
-        return {"value": value, "ci_low": value - 5, "ci_high": value + 5, "n": N,
+        return {"value": value, "ci_low": value - 5, "ci_high": value + 5, "n": N, "few": None,
                 "invalid_rate": 1.5, "metrics": {"accuracy": value}, "num_fewshot": 3,
                 "fingerprint": "fp", "interval": "wilson",
                 "baseline": {"policy": "majority", "value": 50.0, "above_all": True}

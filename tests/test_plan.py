@@ -11,11 +11,12 @@ import pytest
 from scipy.stats import binomtest
 
 from evals.decision import paired_difference
+from evals.decision.power import paired_proportion_se
 from evals.decision.simulate import stored_run
 from evals.errors import EvalsError
 from evals.gate import Verdict, decide
 from evals.gate_policy import GatePolicy, UseCaseRule
-from evals.plan import plan_assumed
+from evals.plan import plan_assumed, plan_measured
 from evals.statistics import item_statistics
 
 
@@ -85,3 +86,29 @@ def test_a_gate_plan_gives_its_power_through_decide(tmp_path: Path) -> None:
         assert verdict.test.power_no_change == pytest.approx(0.8, abs=0.01)
     print(f"\ngate plan: n={line.items}, P(PASS) {shown / sims:.3f}")
     assert binomtest(shown, sims, 0.8).pvalue > 0.01
+
+
+@pytest.mark.parametrize("margin", [None, 2.0])
+@pytest.mark.parametrize("comparisons", [1, 3])
+def test_a_measured_plan_agrees_with_the_assumed_one_for_the_same_noise(
+    margin: float | None, comparisons: int
+) -> None:
+    """The se two runs show on n pass/fail items with a share d differing is the se the
+    assumed plan uses for d: both plans must then ask for the same items, whatever n was."""
+    share = 0.3
+    assumed = plan_assumed(gap=10, rate=50, discordance=share, comparisons=comparisons,
+                           margin=margin)  # fmt: skip
+    for n in (40, 400):
+        measured = plan_measured(se=paired_proportion_se(n, share), n=n, gap=10,
+                                 comparisons=comparisons, margin=margin, name="qa")  # fmt: skip
+        assert measured.items is not None and abs(measured.items - assumed.items) <= 1
+        assert measured.what == assumed.what
+        assert (
+            measured.basis
+            == f"qa: se {paired_proportion_se(n, share):.2f} measured on {n} shared items"
+        )
+    noisier = plan_measured(se=2 * paired_proportion_se(40, share), n=40, gap=10,
+                            comparisons=comparisons, margin=margin)  # fmt: skip
+    assert noisier.items is not None and assumed.items is not None
+    assert noisier.items >= 4 * assumed.items - 4  # items grow with the variance
+    assert plan_measured(se=0.0, n=40, gap=10).items is None  # nothing varies: no number

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from evals.cli import main
+from evals.limit import item_sample
 from evals.run_folder import RESULTS_FILE
 from evals.usecases import discover_use_cases
 from tests.helpers import only_partial, only_run
@@ -18,8 +19,13 @@ LIMIT = 6
 
 
 def gold_labels() -> list[str]:
-    dataset = discover_use_cases()["sentiment"].module().load_dataset()
-    return list(dataset["test"]["label"][:LIMIT])
+    """The gold labels of the items a ``--limit LIMIT`` run scores (a seeded draw, not the
+    first LIMIT items)."""
+    use_case = discover_use_cases()["sentiment"]
+    sample = item_sample(use_case, LIMIT)
+    assert sample is not None and len(sample.positions) == LIMIT
+    labels = use_case.module().load_dataset()["test"]["label"]
+    return [labels[p] for p in sample.positions]
 
 
 def run(tmp_path: Path, spec: str, tasks: str) -> dict:
@@ -39,8 +45,9 @@ def test_chat_completions_server(tmp_path: Path) -> None:
     expected = 100 * gold_labels().count("positive") / LIMIT
     assert sentiment["metrics"]["accuracy"]["value"] == expected
     assert "sentiment_choice" in sentiment["skipped_tasks"]  # no loglikelihoods from a chat API
-    chat_requests = [r for r in requests if "Priya" in json.dumps(r["messages"])]
-    second = chat_requests[1]["messages"]
+    # A dialogue's second turn: the shortest request that carries an earlier reply back.
+    second = min((r["messages"] for r in requests if any(m["role"] == "assistant"
+                  for m in r["messages"])), key=len)  # fmt: skip
     assert [m["role"] for m in second] == ["user", "assistant", "user"]
     assert second[1]["content"] == "Positive!"  # the model's own reply was fed back
     assert all(r["model"] == "stub-chat" for r in requests)

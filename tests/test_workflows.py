@@ -4,11 +4,13 @@ from PyPI or Debian here), and the lean CI install path."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.helpers import REPO
 
@@ -92,10 +94,26 @@ def test_ci_jobs_install_lean_with_a_cpu_torch_and_call_make_targets() -> None:
     )
     for workflow in WORKFLOWS:
         text = workflow.read_text()
-        assert "make install-lean TORCH_INDEX=https://download.pytorch.org/whl/cpu" in text
+        install = "install" if workflow.name == "mutation.yml" else "install-lean"  # needs pytest
+        assert f"make {install} TORCH_INDEX=https://download.pytorch.org/whl/cpu" in text
         assert "cache: pip" in text and "pip install torch" not in text
         runs = [line.strip() for line in text.splitlines() if line.strip().startswith("run: make")]
         assert runs, workflow
+
+
+def test_mutation_testing_runs_weekly_and_on_demand_and_keeps_mutmuts_records() -> None:
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "mutation.yml").read_text())
+    on = workflow.get("on", workflow.get(True))
+    assert set(on) == {"schedule", "workflow_dispatch"}
+    (cron,) = [entry["cron"] for entry in on["schedule"]]
+    minute, hour, day, month, weekday = cron.split()
+    assert "*" not in (minute, hour, weekday) and (day, month) == ("*", "*")  # once a week
+    (job,) = workflow["jobs"].values()
+    runs = [step.get("run", "") for step in job["steps"]]
+    assert any(run.startswith("make mutation") for run in runs)
+    (upload,) = [s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact")]
+    assert upload["if"] == "always()" and "mutants/mutmut-cicd-stats.json" in upload["with"]["path"]
+    assert all(re.search(r"@v\d+$", s["uses"]) for s in job["steps"] if "uses" in s)
 
 
 def test_ci_is_the_readmes_two_commands() -> None:

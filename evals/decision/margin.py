@@ -12,6 +12,7 @@ from typing import Any
 from evals.decision.multiple import holm_adjust, holm_levels
 from evals.decision.paired import PairedDifference
 from evals.decision.power import POWER, power_at, z_sum
+from evals.decision.units import FEW_UNITS
 
 
 class Verdict(str, Enum):
@@ -181,10 +182,6 @@ def holm_margin_tests(
     return {name: margin_test(diff, margin, alpha, p_regression_holm=adjusted[name],
                               holm_level=levels[name], design_se=planned.get(name))
             for name, (diff, margin) in family.items()}  # fmt: skip
-
-
-FEW_UNITS = 10
-"""Below this many independent units (clusters), a result says so beside its n."""
 
 
 def few_units_note(diff: PairedDifference) -> str:

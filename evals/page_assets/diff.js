@@ -18,7 +18,8 @@
   const val = (x) => (x === null || x === undefined ? "—" : Number(x).toFixed(1));
   const head = el("tr", {}, ...["use case", "metric", "n", "baseline → candidate", "difference", "interval", "verdict", "changed items"].map((h) => el("th", { scope: "col" }, h)));
   summary.appendChild(el("div", { class: "scroll" }, el("table", { id: "diff-table" }, head, ...DATA.use_cases.map((u) => el("tr", { "data-use-case": u.use_case },
-    el("th", { scope: "row" }, u.use_case), el("td", {}, u.metric), el("td", {}, String(u.n)),
+    el("th", { scope: "row" }, u.use_case), el("td", {}, u.metric),
+    el("td", {}, String(u.n), u.few ? el("div", { class: "few-units" }, u.few) : null),
     el("td", { class: "values" }, `${val(u.baseline_value)} → ${val(u.candidate_value)}`),
     el("td", { class: "difference" }, fmt(u.difference)),
     el("td", {}, `[${fmt(u.ci_low)}, ${fmt(u.ci_high)}]`, el("div", { class: "meta" }, u.bounds)),

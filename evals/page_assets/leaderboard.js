@@ -113,6 +113,7 @@
       el("div", { class: "score" }, el("a", { href: `${row.samples}#uc=${encodeURIComponent(name)}`, class: "samples-link",
         "aria-label": `${row.variant} ${name}: ${fmt(cell.value)}, its samples` }, fmt(cell.value))),
       el("div", { class: "ci" }, `[${fmt(cell.ci_low)}, ${fmt(cell.ci_high)}] · n ${cell.n}`),
+      cell.few ? el("div", { class: "few-units" }, cell.few) : null,
       baseline,
       mark ? el("div", { class: "mark" }, mark + p) : null,
       cell.note ? el("div", { class: "small-n" }, cell.note) : null);

@@ -36,7 +36,7 @@
         el("tr", {}, el("td", {}, name), el("td", {}, fmt(m.value, 2)), el("td", {}, `[${fmt(m.ci_low, 2)}, ${fmt(m.ci_high, 2)}]`)));
       details.appendChild(el("div", {},
         el("h3", {}, `${row.use_case} · ${byKey[key].label}`),
-        el("p", { class: "meta" }, `n ${cell.n} · invalid ${fmt(cell.invalid_rate)}% · ${cell.num_fewshot}-shot · result fingerprint ${cell.fingerprint}`),
+        el("p", { class: "meta" }, `n ${cell.n}${cell.few ? ` (${cell.few})` : ""} · invalid ${fmt(cell.invalid_rate)}% · ${cell.num_fewshot}-shot · result fingerprint ${cell.fingerprint}`),
         el("table", { class: "metrics" }, el("tr", {}, el("th", {}, "metric"), el("th", {}, "value"), el("th", {}, "95% CI")), ...rows)));
     }
     function draw() {
@@ -64,6 +64,7 @@
             tied.has(k) ? el("div", { class: "mark" }, "≈ tied for best") : null,
             el("div", { class: "ci" }, `[${fmt(cell.ci_low)}, ${fmt(cell.ci_high)}]`),
             el("div", { class: "sub" }, `n ${cell.n} · invalid ${fmt(cell.invalid_rate)}%`),
+            cell.few ? el("div", { class: "few-units" }, cell.few) : null,
             cell.n < DATA.small_n ? el("div", { class: "small-n" }, `n=${cell.n}: a smoke run, too few items to rank`) : null,
             cell.baseline && cell.baseline.value !== null ? el("div", { class: "sub" },
               `trivial (${cell.baseline.policy}) ${fmt(cell.baseline.value)}${cell.baseline.above_all ? " · above" : " · NOT above"}`) : null);

@@ -48,7 +48,7 @@
       for (const [k, c] of points) {
         if (c.ci_low !== null && c.ci_high !== null) group.appendChild(svg("line", { x1: x(k) + offset, x2: x(k) + offset, y1: y(Math.max(0, c.ci_low)), y2: y(Math.min(100, c.ci_high)), stroke: colour, "stroke-width": 1.5, class: "interval" }));
         const dot = svg("circle", { cx: x(k) + offset, cy: y(c.value), r: 3.5, fill: colour, class: "point" });
-        dot.appendChild(svg("title", {}, `${name} ${fmt(c.value)} [${fmt(c.ci_low)}, ${fmt(c.ci_high)}] n ${c.n}`));
+        dot.appendChild(svg("title", {}, `${name} ${fmt(c.value)} [${fmt(c.ci_low)}, ${fmt(c.ci_high)}] n ${c.n}${c.few ? ` (${c.few})` : ""}`));
         group.appendChild(dot);
       }
       if (points.length) chart.appendChild(group);
@@ -78,6 +78,7 @@
       const c = r.cells[u];
       if (!c) return el("td", { class: "missing" }, "—");
       return el("td", {}, el("strong", {}, fmt(c.value)), ` [${fmt(c.ci_low)}, ${fmt(c.ci_high)}] n ${c.n} `,
+        c.few ? el("span", { class: "few-units" }, c.few) : null, c.few ? " " : null,
         el("a", { href: c.samples, class: "samples" }, "samples"),
         ...c.raw.flatMap((s) => [" · ", el("a", { href: s, class: "raw" }, "jsonl")]));
     }))));

@@ -1,0 +1,98 @@
+"""The calibration designs (evals/decision/simulate.py) are what they claim: each one's true
+difference of means is the ``delta`` asked for, its scores stay on their scale, its clusters
+are the ones named. The calibration table in docs/statistics.md rests on these."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evals.decision.simulate import (
+    DESIGNS,
+    NOISE,
+    ZERO_SHARE,
+    _clipped_mean,
+    gate_once,
+    skewed_shift,
+)
+
+N = 200_000
+REPLICATES = 2000
+
+
+@pytest.mark.parametrize("design", sorted(DESIGNS))
+@pytest.mark.parametrize("delta", [-2.0, 0.0, 1.0])
+def test_each_design_has_the_true_difference_it_is_asked_for(design: str, delta: float) -> None:
+    """Over independent replicates (a design's clusters share effects within one), the mean
+    difference is ``delta``."""
+    generate, _ = DESIGNS[design]
+    if design == "mt-bench":  # ratings move by -2..+1 with P(+1) 0.15: a mean of at most -0.05
+        delta = -0.25 + 0.1 * delta
+    rng = np.random.default_rng(7)
+    means = []
+    for _ in range(REPLICATES):
+        base, cand, _ = generate(rng, 48, delta)
+        means.append(float(np.mean(cand - base)))
+    se = float(np.std(means)) / math.sqrt(REPLICATES)
+    assert abs(float(np.mean(means)) - delta) < 5 * se, (design, np.mean(means))
+
+
+def test_scores_stay_on_their_scales() -> None:
+    rng = np.random.default_rng(1)
+    for design in ("pass-fail", "skewed"):
+        base, cand, clusters = DESIGNS[design][0](rng, 5000, -2.0)
+        assert clusters is None
+        assert base.min() >= 0 and cand.min() >= 0 and base.max() <= 100 and cand.max() <= 100
+    base, cand, _ = DESIGNS["pass-fail"][0](rng, 5000, -2.0)
+    assert set(np.unique(base)) | set(np.unique(cand)) == {0.0, 100.0}
+    flipped = float(np.mean(base != cand))
+    assert abs(flipped - 0.15) < 0.03  # 15% of items flip
+    base, cand, _ = DESIGNS["mt-bench"][0](rng, 5000, -0.25)
+    assert base.min() >= 3 and base.max() <= 8  # so that a move of -2..+1 stays in 1-10
+    assert cand.min() >= 1 and cand.max() <= 10 and np.all(cand == np.round(cand))
+    assert set(np.unique(cand - base)) <= {-2.0, -1.0, 0.0, 1.0}
+
+
+def test_the_skewed_candidate_fails_completely_on_its_share_of_items() -> None:
+    base, cand, _ = DESIGNS["skewed"][0](np.random.default_rng(3), 100_000, -2.0)
+    zero = float(np.mean(cand == 0))
+    assert ZERO_SHARE <= zero < ZERO_SHARE + 0.01  # the failures, plus a few clipped at 0
+    assert float(np.mean(base == 0)) < 0.01
+
+
+def test_few_clusters_are_eight_passages_of_equal_size() -> None:
+    base, cand, clusters = DESIGNS["few-clusters"][0](np.random.default_rng(2), 48, 0.0)
+    assert clusters is not None and len(clusters) == len(base) == len(cand) == 48
+    assert sorted(set(clusters)) == [f"p{i}" for i in range(8)]
+    assert all(clusters.count(key) == 6 for key in set(clusters))
+
+
+@pytest.mark.parametrize("shift", [-20.0, 0.0, 15.0])
+def test_the_clipped_mean_is_the_mean_of_clipped_draws(shift: float) -> None:
+    rng = np.random.default_rng(4)
+    q = 100 * rng.beta(4, 2, N)
+    draws = np.clip(q + shift + rng.normal(0, NOISE, N), 0, 100)
+    se = float(np.std(draws)) / math.sqrt(N)
+    assert abs(_clipped_mean(shift) - float(np.mean(draws))) < 5 * se
+
+
+def test_the_skewed_shift_solves_for_the_difference() -> None:
+    for delta in (-2.0, 0.0, 3.0):
+        shift = skewed_shift(delta)
+        assert (1 - ZERO_SHARE) * _clipped_mean(shift) - _clipped_mean(0.0) == pytest.approx(
+            delta, abs=1e-6
+        )
+    assert skewed_shift(0.0) > 0  # it must make up for the failed items
+
+
+def test_one_simulated_gate_is_decided_on_the_design_it_names(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    result = gate_once("few-clusters", rng, 48, -2.0, 2.0, tmp_path)
+    (verdict,) = result.verdicts
+    assert verdict.use_case == "sim" and verdict.metric == "f1" and verdict.n == 48
+    assert "few clusters: 8 independent units for 48 items" in verdict.reason
+    (rating,) = gate_once("mt-bench", rng, 80, -0.25, 0.25, tmp_path / "mt").verdicts
+    assert rating.use_case == "mt_bench" and rating.metric == "rating" and rating.n == 80

@@ -1,0 +1,135 @@
+"""The code use case's hooks without the sandbox (fast, so mutation testing can run them): the
+extraction rule, the program each reply becomes, what is never run, pass@k from the outcomes.
+A stand-in for the sandbox runs the bundled problems' programs in this process; the real
+sandbox and the full data are tests/test_code_usecase.py's and tests/test_code_fidelity.py's."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from math import comb
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from evals.metrics.code import pass_at_k
+from evals.sandbox import Outcome, Program
+from evals.usecases import discover_use_cases
+
+UNIT = discover_use_cases()["code"]
+DOCS = UNIT.load_test_docs()[:4]
+
+
+@pytest.fixture
+def hooks(monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, list[Program]]:
+    """The use case's module, its sandbox replaced by a run in this process; the list of the
+    programs it was asked to run."""
+    module = UNIT.module()
+    ran: list[Program] = []
+
+    def run_here(programs: list[Program], limits: Any, sandbox: Any) -> list[Outcome]:
+        results = []
+        for program in programs:
+            ran.append(program)
+            scope: dict[str, Any] = {}
+            try:
+                exec(compile(program.script, "<candidate>", "exec"), scope)
+                results.append(Outcome("passed", "", 0.0, "here"))
+            except Exception as err:  # the candidate's failure is its outcome
+                results.append(Outcome("failed", type(err).__name__, 0.0, "here"))
+        return results
+
+    monkeypatch.setattr(module, "run_programs", run_here)
+    monkeypatch.setattr(module, "find_sandbox", lambda allow_unsafe: "here")
+    monkeypatch.setattr(module, "_RUNS", OrderedDict())
+    return module, ran
+
+
+def _fenced(code: str, language: str = "python") -> str:
+    return f"Here you go:\n```{language}\n{code}```\nDone."
+
+
+def test_the_extraction_rule(hooks: tuple[ModuleType, list[Program]]) -> None:
+    module, _ = hooks
+    doc = {"entry_point": "f"}
+    helper, wanted = "def g():\n    return 1\n", "def f(x):\n    return x\n"
+    assert module.extract_code(doc, f"{_fenced(helper)}{_fenced(wanted)}") == "\n" + wanted
+    assert module.extract_code(doc, _fenced(helper) + _fenced(helper, "py")) == "\n" + helper
+    assert module.extract_code(doc, "```\n" + wanted + "```") == "\n" + wanted  # bare fence
+    assert module.extract_code(doc, "```python\n" + wanted) == "\n" + wanted  # never closed
+    assert module.extract_code(doc, "```python\n   \n```") is None  # an empty block
+    prose = "It is simple.\ndef f(x):\n    return x\n"
+    assert module.extract_code(doc, prose) == "\n" + prose  # def at column 0: all of it
+    body = "    return x\n"
+    assert module.extract_code(doc, body) == body  # continues the prompt
+    assert module.extract_code(doc, "  def f(x): pass") == "  def f(x): pass"
+    assert module.extract_code(doc, " \n\t") is None
+    assert module.extract_code({"entry_point": "ff"}, prose) == prose  # `f` is not `ff`
+
+
+def test_reference_solutions_pass_and_stubs_fail(hooks: tuple[ModuleType, list[Program]]) -> None:
+    module, ran = hooks
+    for doc in DOCS:
+        good = module.process_results(doc, [doc["solution"]])
+        assert good == {"pass_at_1": 100.0, "invalid": 0.0}
+        assert module.process_results(doc, ["    return None\n"]) == {
+            "pass_at_1": 0.0, "invalid": 0.0}  # fmt: skip
+        whole = doc["prompt"] + doc["solution"]
+        assert module.outcome(doc, _fenced(whole))["status"] == "passed"  # a chat reply
+        program = module.program(doc, doc["solution"])
+        assert program.solution.startswith(doc["prompt"]) and doc["entry_point"] in program.entry
+    assert all(isinstance(p, Program) for p in ran)
+
+
+def test_a_blank_or_unparsable_reply_is_invalid_and_never_run(
+    hooks: tuple[ModuleType, list[Program]],
+) -> None:
+    module, ran = hooks
+    doc = DOCS[0]
+    for reply, detail in (("", "no code in the reply"), ("    return (\n", "not valid Python")):
+        parsed = module.parse_output(doc, reply)
+        assert parsed["status"] == "invalid" and parsed["detail"].startswith(detail)
+        assert parsed["sandbox"] == ""
+        assert module.process_results(doc, [reply]) == {"pass_at_1": 0.0, "invalid": 100.0}
+    assert ran == []
+
+
+def test_a_program_is_run_once_however_often_it_is_asked_for(
+    hooks: tuple[ModuleType, list[Program]],
+) -> None:
+    module, ran = hooks
+    doc = DOCS[1]
+    parsed = module.parse_output(doc, doc["solution"])
+    assert parsed["code"] == doc["solution"] and parsed["status"] == "passed"
+    assert parsed["sandbox"] == "here"
+    module.process_results(doc, [doc["solution"]])
+    module.outcomes(doc, [doc["solution"], doc["solution"]])
+    assert len(ran) == 1
+
+
+def test_samples_score_pass_at_k_and_the_invalid_share(
+    hooks: tuple[ModuleType, list[Program]],
+) -> None:
+    module, ran = hooks
+    doc = DOCS[2]
+    replies = [doc["solution"], "    return None\n", "", doc["solution"]] + ["    return 0\n"] * 6
+    scores = module.process_results(doc, [replies])
+    assert scores["pass_at_1"] == pytest.approx(100 * pass_at_k(10, 2, 1))
+    assert scores["pass_at_10"] == pytest.approx(100.0) and "pass_at_100" not in scores
+    assert scores["invalid"] == pytest.approx(10.0)
+    parsed = module.parse_output(doc, replies)
+    assert parsed["status"] == "2 of 10 passed" and len(parsed["samples"]) == 10
+    assert parsed["code"] == doc["solution"] and parsed["detail"] == ""
+    assert [s["status"] for s in parsed["samples"]][:3] == ["passed", "failed", "invalid"]
+    assert len(ran) == 3  # the solution, `return None`, `return 0`: each run once
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 10, 20])
+def test_pass_at_k_is_the_unbiased_estimator(n: int) -> None:
+    for c in range(n + 1):
+        for k in range(1, n + 1):
+            expected = 1.0 - comb(n - c, k) / comb(n, k)
+            assert pass_at_k(n, c, k) == pytest.approx(expected, abs=1e-12), (n, c, k)
+    for bad in ((n, n + 1, 1), (n, -1, 1), (n, 0, 0), (n, 0, n + 1)):
+        with pytest.raises(ValueError):
+            pass_at_k(*bad)

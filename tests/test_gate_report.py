@@ -1,0 +1,145 @@
+"""What the gate writes (evals/gate_report.py) says what the decision said: the JUnit file, the
+verdict JSON, the summary's details and the step summary, checked against the GateResult
+itself rather than against a stored copy of the text."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from evals.gate import GateResult, Verdict, decide
+from evals.gate_policy import load_policy
+from evals.gate_report import (
+    default_out_folder,
+    gate_verdicts_for_page,
+    junit_xml,
+    markdown_summary,
+    verdict_json,
+    write_gate_outputs,
+)
+from evals.runs import load_run
+from tests.site_helpers import write_run
+
+T0, T1 = "2026-11-01T10:00:00+00:00", "2026-11-02T10:00:00+00:00"
+
+
+def _result(tmp_path: Path) -> GateResult:
+    """sentiment improves, qa regresses on 400 items, ner is unchanged on 40 items."""
+    runs = tmp_path / "runs"
+    base = write_run(runs, "base", {"sentiment": [100.0] * 380 + [0.0] * 20,
+                                    "qa": [100.0] * 320 + [0.0] * 80,
+                                    "ner": [100.0] * 20 + [0.0] * 20}, created=T0)  # fmt: skip
+    cand = write_run(runs, "cand", {"sentiment": [100.0] * 400,
+                                    "qa": [100.0] * 260 + [0.0] * 140,
+                                    "ner": [100.0] * 20 + [0.0] * 20}, created=T1)  # fmt: skip
+    return decide(load_run(base), load_run(cand), load_policy(None))
+
+
+def test_junit_has_a_case_per_use_case_and_a_failure_exactly_where_the_gate_fails(
+    tmp_path: Path,
+) -> None:
+    result = _result(tmp_path)
+    suite = ET.fromstring(junit_xml(result).split("\n", 1)[1])
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    assert suite.get("name") == "eval-gate" and int(suite.get("tests") or 0) == len(cases) == 3
+    failing = {v.use_case for v in result.verdicts if v.fails(result.policy)}
+    assert failing == {"qa"} and int(suite.get("failures") or 0) == len(failing)
+    for v in result.verdicts:
+        case = cases[v.use_case]
+        failure, out = case.find("failure"), case.find("system-out")
+        assert (failure is not None) == (v.use_case in failing) == (out is None)
+        node = failure if failure is not None else out
+        assert node is not None and node.text is not None
+        assert node.text.startswith(f"{v.verdict.value}: {v.metric} ")
+        assert f"allowed drop {v.margin:g}; {v.reason}" in node.text
+        assert f"{v.baseline.value:.2f} → {v.candidate.value:.2f}" in node.text
+        if failure is not None:
+            assert failure.get("type") == v.verdict.value and failure.get("message") == node.text
+
+
+def test_the_verdict_json_is_the_results_own(tmp_path: Path) -> None:
+    result = _result(tmp_path)
+    data = verdict_json(result)
+    assert (data["passed"], data["status"], data["exit_code"]) == (
+        result.passed, result.status, result.exit_code)  # fmt: skip
+    assert data["passed"] is False and data["exit_code"] == 1
+    assert data["policy"] == result.policy.source and data["allowed_differences"] == []
+    assert data["baseline"]["folder"] == str(result.baseline.folder)
+    assert data["candidate"]["model"] == result.candidate.results["model"]
+    assert [u["use_case"] for u in data["use_cases"]] == [v.use_case for v in result.verdicts]
+    page = gate_verdicts_for_page(result)
+    for v in result.verdicts:
+        assert page[v.use_case] == {
+            "verdict": v.verdict.value, "reason": v.reason, "lower": v.test.lower_bound,
+            "upper": v.test.upper_bound, "baseline": v.baseline.value,
+            "candidate": v.candidate.value}  # fmt: skip
+
+
+def _details_rows(summary: str) -> dict[str, list[str]]:
+    details = summary.split("<details>", 1)[1]
+    table = details.split("| use case | metric | n |", 1)[1].split("\n\n", 1)[0]
+    rows = [line.strip("|").split(" | ") for line in table.splitlines()[2:]]
+    return {row[0].strip(): [cell.strip() for cell in row] for row in rows}
+
+
+def test_the_details_give_every_statistic_of_each_decision(tmp_path: Path) -> None:
+    result = _result(tmp_path)
+    summary = markdown_summary(result)
+    rows = _details_rows(summary)
+    assert set(rows) == {v.use_case for v in result.verdicts}
+    for v in result.verdicts:
+        row = rows[v.use_case]
+        assert row[1] == v.metric and int(row[2]) == v.n
+        assert float(row[3]) == pytest.approx(v.margin, abs=0.051)
+        assert float(row[4]) == pytest.approx(v.test.p_regression_holm, rel=0.06)
+        assert float(row[5]) == pytest.approx(v.test.p_noninferior, rel=0.06)
+        assert float(row[6]) == pytest.approx(v.min_detectable, abs=0.051)
+        assert row[7] == v.test.difference.method and row[8] == v.reason
+    assert f"policy `{Path(result.policy.source).name}`" in summary
+    assert f"alpha {result.policy.alpha}" in summary
+    assert result.candidate.results["model"]["fingerprint"] in summary
+    losses = summary.split("Biggest per-item losses", 1)[1].split("\n\nBounds:", 1)[0]
+    lost = [line for line in losses.splitlines() if line.startswith("| qa |")]
+    (qa,) = [v for v in result.verdicts if v.use_case == "qa"]
+    assert len(lost) == len(qa.biggest_losses) > 0
+    assert all(line.endswith("| 100.0 | 0.0 |") for line in lost)  # lost items: 100 → 0
+    assert summary.rstrip().endswith("</details>")
+
+
+def test_a_regression_comes_first_and_an_allowed_difference_is_said(tmp_path: Path) -> None:
+    result = _result(tmp_path)
+    rows = [line for line in markdown_summary(result).split("<details>")[0].splitlines()
+            if line.startswith("| ") and "→" in line and "use case" not in line]  # fmt: skip
+    order = [next(v for v in result.verdicts if line.startswith(f"| {v.use_case} |"))
+             for line in rows]  # fmt: skip
+    assert order[0].verdict is Verdict.REGRESSION and len(order) == 3
+    allowed = GateResult(result.verdicts, result.policy, result.baseline, result.candidate,
+                         ("lm_eval",))  # fmt: skip
+    assert "fields differ** (`--allow-different`): lm_eval." in markdown_summary(allowed)
+    assert "--allow-different" not in markdown_summary(result)
+
+
+def test_outputs_are_written_and_appended_to_the_step_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = _result(tmp_path)
+    step = tmp_path / "step.md"
+    step.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step))
+    paths = write_gate_outputs(result, tmp_path / "out", link_base="https://example.org/a")
+    assert all(path.is_file() and path.parent == tmp_path / "out" for path in paths.values())
+    summary = paths["markdown"].read_text()
+    assert step.read_text() == "earlier step\n" + summary
+    assert "(https://example.org/a/run-diff.html)" in summary
+    assert json.loads(paths["json"].read_text())["status"] == result.status
+    assert ET.fromstring(paths["junit"].read_text().split("\n", 1)[1]).get("failures") == "1"
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY")
+    write_gate_outputs(result, tmp_path / "again")
+    assert step.read_text() == "earlier step\n" + summary  # not appended without the variable
+    first = default_out_folder(result, tmp_path / "gate")
+    second = default_out_folder(result, tmp_path / "gate")
+    assert first.name == f"{result.candidate.folder.name}-vs-{result.baseline.folder.name}"
+    assert first != second and first.is_dir() and second.is_dir()
