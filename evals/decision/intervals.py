@@ -48,8 +48,9 @@ class Estimate:
     """Number of items scored."""
 
     method: str = "bca"
-    """``wilson``, ``wilson-clustered``, ``bca``, ``percentile`` or ``none`` (fewer than two
-    independent units: no interval, both ends NaN)."""
+    """``wilson``, ``wilson-clustered``, ``bca``, ``percentile``, ``none`` (fewer than two
+    independent units: no interval, both ends NaN) or ``constant`` (every bootstrap resample
+    gave the same value, e.g. corpus F1 with no true positive: no interval either)."""
 
     clusters: int | None = None
     """Independent resampling units (clusters) when items share a context; None: the items."""
@@ -69,7 +70,7 @@ class Estimate:
         if not self.defined:
             return "no scored item"
         if not self.has_interval:
-            return "none (one unit)"
+            return "none (no spread)" if self.method == "constant" else "none (one unit)"
         return f"[{self.ci_low:.{digits}f}, {self.ci_high:.{digits}f}]"
 
     def to_dict(self) -> dict[str, float | int | str | None]:
@@ -247,6 +248,10 @@ def estimate(
         return Estimate(value, 100.0 * low, 100.0 * high, n, method, k)
     (sums,) = resampled_sums([units], iterations, seed)
     draws = reduce(sums)
+    if draws.size > 1 and np.all(draws == draws[0]):
+        # Every resample gives the same value (corpus F1 with no true positive in any unit):
+        # the data show no spread, which is not certainty, so no interval rather than [0, 0].
+        return Estimate(value, nan, nan, n, "constant", k)
     jackknife = reduce(units.sum(axis=0)[None, :] - units)
     low, high, method = bca_bounds(value, draws, jackknife, confidence)
     return Estimate(value, low, high, n, method, k)

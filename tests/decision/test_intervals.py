@@ -89,8 +89,26 @@ def test_proportion_detection_and_degenerate_inputs() -> None:
     assert (one.value, one.method, one.has_interval) == (42.0, "none", False)
     undefined = estimate(np.array([[0.0, 0.0], [0.0, 0.0]]))
     assert not undefined.defined and undefined.to_dict()["value"] is None
+    # Every bootstrap resample equal: no spread in the data, which is not certainty, so no
+    # interval (was [30.0, 30.0]); a pass/fail score all 0 still gets Wilson's interval.
     constant = estimate(item_statistics([30.0] * 20))
-    assert (constant.ci_low, constant.ci_high) == (30.0, 30.0)
+    assert (constant.value, constant.method, constant.has_interval) == (30.0, "constant", False)
+    assert constant.interval_text() == "none (no spread)"
+    assert estimate(item_statistics([0.0] * 20)).ci_high > 10.0
+
+
+def test_corpus_f1_with_no_true_positive_has_no_interval() -> None:
+    """30 NER sentences, entities predicted and gold but none matching: F1 0 in every resample.
+    Before: a zero-width [0.00, 0.00]; now no interval. One true positive anywhere brings the
+    bootstrap back."""
+    none_right = np.array([[0.0, 2.0, 3.0]] * 30)  # [tp, predicted, gold] per sentence
+    f1 = estimate(none_right, "f1", iterations=400)
+    assert f1.value == 0.0 and f1.method == "constant" and not f1.has_interval
+    assert f1.to_dict()["ci_low"] is None
+    one_right = none_right.copy()
+    one_right[0, 0] = 1.0
+    some = estimate(one_right, "f1", iterations=400)
+    assert some.has_interval and some.ci_low < some.value < some.ci_high
 
 
 def test_a_mean_over_the_items_it_applies_to_is_estimated_on_those_items() -> None:
