@@ -118,7 +118,7 @@ gemma: $(CORE_STAMP)
 
 test: $(STAMP) sandbox browser gemma check-workflows
 	$(BIN)/ruff check evals tasks tests scripts
-	OMP_NUM_THREADS=1 $(BIN)/pytest -m "" -n 2 tests
+	OMP_NUM_THREADS=1 $(BIN)/pytest -m "" -n 2 --dist loadfile --no-loadscope-reorder tests
 
 # The workflow files, statically: actionlint where installed, else a schema check
 # (scripts/check_workflows.py: structure, job references, pinned actions, expressions).

@@ -25,6 +25,27 @@ def shared_data(*parts: str) -> Path:
     return path
 
 
+_HEAVY = ("real_model", "acceptance", "slow", "server", "fidelity", "browser", "ray")
+"""Tiers whose tests take seconds to minutes each, heaviest first."""
+
+
+def _weight(item: pytest.Item) -> int:
+    marks = {m.name for m in item.iter_markers()}
+    return next((len(_HEAVY) - i for i, name in enumerate(_HEAVY) if name in marks), 0)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with the heaviest tiers first (stable otherwise). `make test` hands whole files to
+    its two workers as they free up (``--dist loadfile``: a module's fixtures are built once),
+    so the long files start first and the many quick ones fill in around them; in file order,
+    the real-model files came last and one worker ran them alone for minutes at the end."""
+    heaviest: dict[str, int] = {}
+    for item in items:
+        path = str(item.path)
+        heaviest[path] = max(heaviest.get(path, 0), _weight(item))
+    items.sort(key=lambda item: -heaviest[str(item.path)])
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """``@requires(condition, reason)`` (tests/helpers.py): skip here, fail in CI."""
     for mark in item.iter_markers("requires"):
