@@ -116,3 +116,17 @@ def chromium() -> str:
 BROWSER_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 ARTIFACTS = REPO / "reports" / "test-artifacts"
+
+
+def gate_example_runs(tmp_path: Path) -> tuple[Path, Path]:
+    """A baseline and a candidate run for the gate's report tests: sentiment improves, qa
+    regresses on 400 items, ner is unchanged on 40 items (underpowered)."""
+    runs = tmp_path / "runs"
+    t0, t1 = "2026-11-01T10:00:00+00:00", "2026-11-02T10:00:00+00:00"
+    baseline = write_run(runs, "base", {"sentiment": [100.0] * 380 + [0.0] * 20,
+                                        "qa": [100.0] * 320 + [0.0] * 80,
+                                        "ner": [100.0] * 20 + [0.0] * 20}, created=t0)  # fmt: skip
+    candidate = write_run(runs, "cand", {"sentiment": [100.0] * 400,
+                                         "qa": [100.0] * 260 + [0.0] * 140,
+                                         "ner": [100.0] * 20 + [0.0] * 20}, created=t1)  # fmt: skip
+    return baseline, candidate

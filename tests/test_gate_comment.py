@@ -14,26 +14,13 @@ from evals.gate import GateResult, decide
 from evals.gate_policy import load_policy
 from evals.gate_report import decimals, markdown_summary, write_gate_outputs
 from evals.runs import load_run
-from tests.site_helpers import ARTIFACTS, BROWSER_FLAGS, chromium, write_run
+from tests.site_helpers import ARTIFACTS, BROWSER_FLAGS, chromium, gate_example_runs
 
-T0, T1 = "2026-11-01T10:00:00+00:00", "2026-11-02T10:00:00+00:00"
 BASE = "https://example.org/artifacts/pr-12"
 
 
-def _runs(tmp_path: Path) -> tuple[Path, Path]:
-    """sentiment improves, qa regresses on 400 items, ner is unchanged on 40 (underpowered)."""
-    runs = tmp_path / "runs"
-    baseline = write_run(runs, "base", {"sentiment": [100.0] * 380 + [0.0] * 20,
-                                        "qa": [100.0] * 320 + [0.0] * 80,
-                                        "ner": [100.0] * 20 + [0.0] * 20}, created=T0)  # fmt: skip
-    candidate = write_run(runs, "cand", {"sentiment": [100.0] * 400,
-                                         "qa": [100.0] * 260 + [0.0] * 140,
-                                         "ner": [100.0] * 20 + [0.0] * 20}, created=T1)  # fmt: skip
-    return baseline, candidate
-
-
 def _result(tmp_path: Path) -> GateResult:
-    baseline, candidate = _runs(tmp_path)
+    baseline, candidate = gate_example_runs(tmp_path)
     return decide(load_run(baseline), load_run(candidate), load_policy(None))
 
 
@@ -64,7 +51,7 @@ def test_numbers_are_rounded_and_links_resolve_from_a_comment(tmp_path: Path) ->
 
 
 def test_link_base_must_be_a_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    baseline, candidate = _runs(tmp_path)
+    baseline, candidate = gate_example_runs(tmp_path)
     code = main(["gate", "--baseline", str(baseline), "--candidate", str(candidate),
                  "--out", str(tmp_path / "gate"), "--link-base", "artifacts/x"])  # fmt: skip
     assert code == 2 and "--link-base must be an http(s) URL" in capsys.readouterr().err

@@ -21,20 +21,12 @@ from evals.gate_report import (
     write_gate_outputs,
 )
 from evals.runs import load_run
-from tests.site_helpers import write_run
-
-T0, T1 = "2026-11-01T10:00:00+00:00", "2026-11-02T10:00:00+00:00"
+from tests.site_helpers import gate_example_runs
 
 
 def _result(tmp_path: Path) -> GateResult:
     """sentiment improves, qa regresses on 400 items, ner is unchanged on 40 items."""
-    runs = tmp_path / "runs"
-    base = write_run(runs, "base", {"sentiment": [100.0] * 380 + [0.0] * 20,
-                                    "qa": [100.0] * 320 + [0.0] * 80,
-                                    "ner": [100.0] * 20 + [0.0] * 20}, created=T0)  # fmt: skip
-    cand = write_run(runs, "cand", {"sentiment": [100.0] * 400,
-                                    "qa": [100.0] * 260 + [0.0] * 140,
-                                    "ner": [100.0] * 20 + [0.0] * 20}, created=T1)  # fmt: skip
+    base, cand = gate_example_runs(tmp_path)
     return decide(load_run(base), load_run(cand), load_policy(None))
 
 
