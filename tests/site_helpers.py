@@ -42,8 +42,9 @@ def write_run(
                                          "scores": {"accuracy": v}}) + "\n")  # fmt: skip
         use_cases[use_case] = {
             "primary_metric": "accuracy", "primary_reducer": "mean", "n": len(values),
-            "primary": {"value": value, "ci_low": value - interval[0],
-                        "ci_high": value + interval[1], "n": len(values)},
+            # An accuracy's interval stays within 0-100, as every real one does.
+            "primary": {"value": value, "ci_low": max(0.0, value - interval[0]),
+                        "ci_high": min(100.0, value + interval[1]), "n": len(values)},
             "invalid_rate": 0.0, "metrics": {"accuracy": value}, "num_fewshot": 0,
             "group": use_case, "data_sha256": "d", "task_version": "1",
             "samples_files": [f"samples_{use_case}.jsonl"], "fingerprint": f"{name}-{use_case}",
