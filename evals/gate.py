@@ -38,11 +38,11 @@ from evals.decision.margin import (
     MarginTest,
     Verdict,
     classify,
-    few_units_note,
     holm_margin_tests,
     margin_test,
 )
 from evals.decision.power import planning_se
+from evals.decision.units import few_units_note
 from evals.gate_policy import GatePolicy, UseCaseRule
 from evals.pairing import ComparisonError, pair_samples
 from evals.run_spec import first_difference
@@ -273,8 +273,10 @@ def decide(
         design_se = planning_se(stats_b, reducer, clusters, score_range=diff.score_range,
                                 margin=margin, discordance=rule.planning_discordance,
                                 pass_fail=diff.discordant is not None)  # fmt: skip
+        interval = entry.get("interval")  # older entries: none, or a name
+        unit = str(interval.get("unit") or "cluster") if isinstance(interval, dict) else "cluster"
         partial[name] = {
-            "design_se": design_se,
+            "design_se": design_se, "unit": unit,
             "metric": metric, "diff": diff, "rule": rule, "margin": margin,
             "baseline": base_est,
             "candidate": estimate(stats_c, reducer, clusters=clusters,
@@ -289,7 +291,8 @@ def decide(
     for name, p in partial.items():
         test = tests[name]
         verdict, reason = classify(test, p["diff"].n, p["rule"].min_n)
-        reason += few_units_note(p["diff"])
+        note = few_units_note(p["diff"].n, p["diff"].units, p["unit"])
+        reason += f"; {note}" if note else ""
         verdicts.append(
             UseCaseVerdict(
                 use_case=name, metric=p["metric"], baseline=p["baseline"],

@@ -29,7 +29,8 @@ def _baseline_cells(result: UseCaseResult) -> tuple[str, str]:
 
 def _n_cell(result: UseCaseResult) -> str:
     """``48 (2 passages; few)``: n, its clusters, and whether they are few."""
-    parts = [f"{result.clusters} {result.interval_unit}s"] if result.clusters else []
+    plural = "" if result.clusters == 1 else "s"
+    parts = [f"{result.clusters} {result.interval_unit}{plural}"] if result.clusters else []
     if result.few_units:
         parts.append("few")
     return f"{result.n} ({'; '.join(parts)})" if parts else str(result.n)

@@ -54,6 +54,7 @@ def test_the_table_says_few_clusters_beside_n_and_under_the_table() -> None:
     assert "qa: few clusters: 2 passages for 48 items" in table
     assert "few" not in format_table([_result(48, 12)])
     assert "qa: few clusters: 6 items, each its own" in format_table([_result(6, None)])
+    assert "4 (1 passage; few)" in format_table([_result(4, 1)])  # not "1 passages"
     assert "few" not in format_table([_result(40, None)])
 
 

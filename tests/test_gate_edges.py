@@ -98,5 +98,13 @@ def test_few_clusters_are_named_beside_the_verdict(tmp_path: Path) -> None:
         runs = [stored_run(tmp_path / f"{side}{passages}", "qa", "f1", records(v, passages))
                 for side, v in (("b", base), ("c", cand))]  # fmt: skip
         (verdict,) = decide(*runs, GatePolicy()).verdicts
-        note = f"; few clusters: {passages} independent units for 48 items"
+        # The same words as the table and the pages (stored_run names no unit: "cluster").
+        note = f"; few clusters: {passages} clusters for 48 items"
         assert verdict.reason.endswith(note) is noted, verdict.reason
+    # Unclustered items are their own units: 6 of them are few too (before: no note).
+    six = [stored_run(tmp_path / f"six{side}", "qa", "f1",
+                      [{"doc_hash": f"h{i}", "item_id": str(i), "scores": {"f1": v}}
+                       for i, v in enumerate(values[:6])])
+           for side, values in (("b", base), ("c", cand))]  # fmt: skip
+    (verdict,) = decide(*six, GatePolicy()).verdicts
+    assert verdict.reason.endswith("; few clusters: 6 items, each its own"), verdict.reason

@@ -248,9 +248,10 @@ def estimate(
         return Estimate(value, 100.0 * low, 100.0 * high, n, method, k)
     (sums,) = resampled_sums([units], iterations, seed)
     draws = reduce(sums)
-    if draws.size > 1 and np.all(draws == draws[0]):
-        # Every resample gives the same value (corpus F1 with no true positive in any unit):
-        # the data show no spread, which is not certainty, so no interval rather than [0, 0].
+    if draws.size > 1 and float(np.ptp(draws)) <= 1e-9 * max(1.0, abs(value)):
+        # Every resample gives the same value, up to rounding (corpus F1 with no true positive
+        # in any unit; 1/3 on every item): the data show no spread, which is not certainty, so
+        # no interval rather than a zero-width one.
         return Estimate(value, nan, nan, n, "constant", k)
     jackknife = reduce(units.sum(axis=0)[None, :] - units)
     low, high, method = bca_bounds(value, draws, jackknife, confidence)

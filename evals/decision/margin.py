@@ -12,7 +12,6 @@ from typing import Any
 from evals.decision.multiple import holm_adjust, holm_levels
 from evals.decision.paired import PairedDifference
 from evals.decision.power import POWER, power_at, z_sum
-from evals.decision.units import FEW_UNITS
 
 
 class Verdict(str, Enum):
@@ -182,12 +181,3 @@ def holm_margin_tests(
     return {name: margin_test(diff, margin, alpha, p_regression_holm=adjusted[name],
                               holm_level=levels[name], design_se=planned.get(name))
             for name, (diff, margin) in family.items()}  # fmt: skip
-
-
-def few_units_note(diff: PairedDifference) -> str:
-    """``"; few clusters: 2 independent units for 48 items"`` when the items share contexts
-    and fewer than :data:`FEW_UNITS` independent units carry the comparison, else ``""``: with
-    2 passages, every interval and test has 1 degree of freedom, whatever n says."""
-    if diff.units >= FEW_UNITS or diff.units >= diff.n:
-        return ""
-    return f"; few clusters: {diff.units} independent units for {diff.n} items"

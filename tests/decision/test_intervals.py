@@ -95,6 +95,9 @@ def test_proportion_detection_and_degenerate_inputs() -> None:
     assert (constant.value, constant.method, constant.has_interval) == (30.0, "constant", False)
     assert constant.interval_text() == "none (no spread)"
     assert estimate(item_statistics([0.0] * 20)).ci_high > 10.0
+    # Up to rounding: 1/3 on every item differs between resamples in the last bits only.
+    for value in (100.0 / 3.0, 0.1, 300.0 / 11.0):
+        assert estimate(item_statistics([value] * 20)).method == "constant", value
 
 
 def test_corpus_f1_with_no_true_positive_has_no_interval() -> None:

@@ -93,6 +93,6 @@ def test_one_simulated_gate_is_decided_on_the_design_it_names(tmp_path: Path) ->
     result = gate_once("few-clusters", rng, 48, -2.0, 2.0, tmp_path)
     (verdict,) = result.verdicts
     assert verdict.use_case == "sim" and verdict.metric == "f1" and verdict.n == 48
-    assert "few clusters: 8 independent units for 48 items" in verdict.reason
+    assert "few clusters: 8 clusters for 48 items" in verdict.reason
     (rating,) = gate_once("mt-bench", rng, 80, -0.25, 0.25, tmp_path / "mt").verdicts
     assert rating.use_case == "mt_bench" and rating.metric == "rating" and rating.n == 80
