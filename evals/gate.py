@@ -216,6 +216,13 @@ def check_comparable(
                              tasks=list(baseline.use_cases), allow=allow)  # fmt: skip
     if found is not None:
         field, base, cand = found
+        if field.rsplit(".", 1)[-1] == "limit" or ".sampling" in field:
+            # Two limits draw (almost) disjoint samples (evals.limit): allowing this field
+            # would only lead to the next sampling field, then to "different items".
+            raise GateInputError(
+                f"not comparable: {field} differs (baseline {base!r}, candidate {cand!r}); "
+                "runs at different LIMITs score different items: evaluate both at the same LIMIT"
+            )
         raise GateInputError(
             f"not comparable: {field} differs (baseline {base!r}, candidate {cand!r}); "
             f"to compare anyway: --allow-different {field.rsplit('.', 1)[-1]}"

@@ -124,6 +124,19 @@ def test_a_spec_field_that_differs_is_named_with_both_values_and_the_way_out(
     check_comparable(base, cand, allow=(key.rsplit(".", 1)[-1],))
 
 
+def test_runs_at_different_limits_are_told_to_use_one_limit(tmp_path: Path) -> None:
+    """Two LIMITs draw (almost) disjoint samples: allowing the field would only lead to the next
+    sampling field and then to "different items". The line says what to do instead."""
+    base = _accuracy_run(tmp_path / "a", [True, False], limit=48)
+    cand = _accuracy_run(tmp_path / "b", [True, False], limit=100)
+    with pytest.raises(GateInputError) as err:
+        check_comparable(base, cand)
+    assert str(err.value) == (
+        "not comparable: tasks.sentiment.limit differs (baseline 48, candidate 100); runs at "
+        "different LIMITs score different items: evaluate both at the same LIMIT"
+    )
+
+
 def test_runs_that_scored_different_items_are_named_with_the_counts(tmp_path: Path) -> None:
     base = _accuracy_run(tmp_path / "a", [True, True, False])
     cand = _accuracy_run(tmp_path / "b", [True, True])
