@@ -50,7 +50,7 @@ EVAL_FLAGS := --model "$(MODEL)" --tasks "$(TASKS)" \
 # - full ($(STAMP)): core + the dev tools, Ray and llama-cpp-python (the real-server tests).
 #   `make test`, `bench`, `mutation`.
 #
-# llama-cpp-python is built from source (~10 min on 2 cores) for a portable AVX2 CPU: a
+# llama-cpp-python is built from source (~6 min on 2 cores) for a portable AVX2 CPU: a
 # -march=native build crashes with "Illegal instruction" on VMs that report AMX/AVX-512 they do
 # not allow. The wheel is built once per version, flag set and Python and kept in
 # $(WHEEL_CACHE); later installs (a fresh clone, CI) take it from there in seconds.
@@ -77,7 +77,7 @@ $(CORE_STAMP): pyproject.toml $(BASE_STAMP)
 
 $(LLAMA_STAMP): $(BASE_STAMP)
 	@if ! ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1; then \
-	  echo "building llama-cpp-python $(LLAMA_VERSION) once (~10 min; kept in $(LLAMA_WHEELS))"; \
+	  echo "building llama-cpp-python $(LLAMA_VERSION) once (~6 min; kept in $(LLAMA_WHEELS))"; \
 	  rm -rf $(LLAMA_WHEELS).tmp && \
 	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
 	    $(BIN)/pip wheel -q --no-deps --no-cache-dir -w $(LLAMA_WHEELS).tmp \
