@@ -142,8 +142,6 @@ def item_sample(use_case: Any, limit: int | None, seed: int = LIMIT_SEED) -> Ite
     if not limit:
         return None
     key = _memo_key(use_case, limit, seed)
-    if key in _SAMPLES:
-        return _SAMPLES[key]
     path = cache_root() / MEMO_FILE
     stored = _read_memo(path).get(key)
     if isinstance(stored, dict):
@@ -154,7 +152,9 @@ def item_sample(use_case: Any, limit: int | None, seed: int = LIMIT_SEED) -> Ite
         if sample is not None:
             _SAMPLES[key] = sample
             return sample
-    sample = _draw_sample(use_case, limit, seed)
+    # Drawn earlier in this process (under another cache folder, perhaps), else drawn now;
+    # either way written to this cache's memo, where a later warm process will look for it.
+    sample = _SAMPLES.get(key) or _draw_sample(use_case, limit, seed)
     _SAMPLES[key] = sample
     memo = _read_memo(path)  # again: another process may have added its draws meanwhile
     memo[key] = asdict(sample) | {"positions": list(sample.positions)}

@@ -14,7 +14,7 @@ import pytest
 
 from evals.benchmarks.sources import DataSource
 from evals.cli import main
-from evals.limit import LIMIT_SEED, draw, item_sample
+from evals.limit import LIMIT_SEED, MEMO_FILE, draw, item_sample
 from evals.pairing import align_items
 from evals.run_spec import RUN_SPEC_FILE, build_run_spec, first_difference
 from evals.runs import load_run
@@ -156,3 +156,19 @@ def test_two_runs_at_the_same_limit_pair_every_item(two_runs: list[Path]) -> Non
     for name in ("qa", "chat", "sentiment"):
         samples_a, samples_b = a.samples(name), b.samples(name)
         assert len(align_items(samples_a, samples_b)) == len(samples_a) == len(samples_b) == 8
+
+
+def test_a_draw_made_earlier_in_the_process_is_remembered_in_the_current_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The warm run is a fresh process: it finds its draw in the cache's memo file, or it must
+    read the data (and import datasets) to draw again. A draw already made in this process under
+    another cache folder used to be served from memory without reaching the current folder's
+    file (test_warm failed in CI when another test on the same worker had drawn it first)."""
+    qa = discover_use_cases()["qa"]
+    monkeypatch.setenv("EVALS_CACHE_DIR", str(tmp_path / "first"))
+    sample = item_sample(qa, 7)
+    monkeypatch.setenv("EVALS_CACHE_DIR", str(tmp_path / "second"))
+    assert item_sample(qa, 7) == sample
+    memo = json.loads((tmp_path / "second" / MEMO_FILE).read_text())
+    assert [tuple(d["positions"]) for d in memo.values()] == [sample.positions]
