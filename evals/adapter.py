@@ -18,10 +18,10 @@ from typing import Any
 from evals.errors import BackendError, ModelSpecError
 from evals.fingerprint import model_folder_hash, sha256_file, sha256_text
 from evals.gguf_folder import converted_folder
+from evals.model_identity import model_fingerprint, model_spec_part
 from evals.model_spec import ModelSpec
 from evals.objective import Objective, objective_from_name
 from evals.peft_adapter import PEFT_ARG, adapter_sha256
-from evals.run_spec import model_fingerprint, model_spec_part
 from evals.secrets import is_secret, redact_text, redact_value
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,10 +69,14 @@ class PackedRun:
     """(file name, content) for every file of the folder, ``results.json`` included."""
 
 
+CellWork = Callable[[Cell], PackedRun]
+"""A cell's work on a worker (picklable: :class:`CellJob` or a test's fake)."""
+
+
 def evaluate_cell(cell: Cell, *, runs_root: Path, tasks_dir: Path, batch_size: int | str) -> Path:
     """Load the cell's model once and evaluate all its tasks; returns the finished run folder."""
     from evals.adapter import load_model, resolve_prompt_mode
-    from evals.matrix_build import _renamed
+    from evals.matrix_build import renamed_model
     from evals.model_spec import parse_model_spec
     from evals.objective import parse_objective
     from evals.runner import RunSettings, run_evaluation
@@ -80,7 +85,7 @@ def evaluate_cell(cell: Cell, *, runs_root: Path, tasks_dir: Path, batch_size: i
     spec = parse_model_spec(cell.variant.model, cell.variant.model_args)
     loaded = load_model(spec, batch_size=batch_size,
                         objective_override=parse_objective(cell.objective))  # fmt: skip
-    loaded = _renamed(loaded, cell.name)
+    loaded = renamed_model(loaded, cell.name)
     mode = resolve_prompt_mode(loaded.identity, cell.prompt_mode).value
     use_cases = select_use_cases(",".join(cell.tasks), tasks_dir)
     settings = RunSettings(limit=cell.limit, prompt_mode=mode, runs_root=runs_root)

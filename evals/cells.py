@@ -67,7 +67,7 @@ class Cell:
 def plan_cells(family: Family, runs_root: Path, tasks_dir: Path) -> tuple[Cell, ...]:
     """The family's cells in matrix order, each marked with the stored run it can reuse."""
     from evals.adapter import pin_hub_revision, predicted_spec_part
-    from evals.matrix_build import _matches, _objective, default_mode
+    from evals.matrix_build import default_mode, run_matches, variant_objective
     from evals.model_spec import parse_model_spec
     from evals.run_spec import build_run_spec
     from evals.runs import find_runs
@@ -79,7 +79,7 @@ def plan_cells(family: Family, runs_root: Path, tasks_dir: Path) -> tuple[Cell, 
     for variant in family.variants:
         spec = parse_model_spec(variant.model, variant.model_args)
         name = variant.name or spec.name
-        objective = _objective(variant, name)
+        objective = variant_objective(variant, name)
         pinned_spec = pin_hub_revision(spec)
         revision = pinned_spec.model_args.get("revision")
         if revision and revision != spec.model_args.get("revision"):
@@ -93,7 +93,7 @@ def plan_cells(family: Family, runs_root: Path, tasks_dir: Path) -> tuple[Cell, 
                 raise EvalsError(f"family {family.name}: two variants are both {key!r}; give "
                                  "them different names (name: ...)")  # fmt: skip
             wanted = build_run_spec(model_part, use_cases, prompt_mode=mode, limit=family.limit)
-            match = next((r for r in reversed(stored) if _matches(r, model_part, wanted)), None)
+            match = next((r for r in reversed(stored) if run_matches(r, model_part, wanted)), None)
             cells.append(Cell(
                 key=key, variant=variant, name=name, objective=objective.value, prompt_mode=mode,
                 tasks=tuple(uc.name for uc in use_cases), limit=family.limit,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from evals.errors import EvalsError
 from evals.secrets import redact_text
 
 if TYPE_CHECKING:
+    from evals.family import Family
     from evals.matrix_build import BuildOutcome
 
 log = logging.getLogger("evals")
@@ -284,8 +286,6 @@ def matrix_command(args: argparse.Namespace) -> int:
             for v in family.variants
         ))  # fmt: skip
     if args.dry_run or args.executor != "local" or args.jobs > 1:
-        from evals.matrix_scale import scaled_matrix_command
-
         return scaled_matrix_command(args, family)
     outcome = build_family(
         family, runs_root=Path(args.output), reports_root=Path(args.reports),
@@ -294,6 +294,49 @@ def matrix_command(args: argparse.Namespace) -> int:
     )  # fmt: skip
     print_build(outcome)
     return 0
+
+
+INCOMPLETE_EXIT = 1
+"""``evals matrix`` exit status when a cell failed: the matrix was written without it."""
+
+
+def scaled_matrix_command(args: argparse.Namespace, family: Family) -> int:
+    """``evals matrix --dry-run`` / ``--executor processes|ray`` / ``--jobs N``."""
+    from evals.cells import plan_cells, plan_lines
+    from evals.executors import make_executor
+    from evals.matrix_scale import build_family_on
+
+    runs_root, tasks_dir = Path(args.output), Path(args.tasks_dir)
+    if args.dry_run:
+        print("\n".join(plan_lines(family, plan_cells(family, runs_root, tasks_dir))))
+        return 0
+    cells = plan_cells(family, runs_root, tasks_dir)
+    unpinned = [c.key for c in cells if not c.complete and not c.pinned]
+    if unpinned:  # its run could never be matched again: it would be missing from the matrix
+        raise EvalsError(
+            f"cell {unpinned[0]} has no pinned model identity (a hub id without a "
+            "revision where the hub cannot be asked): name a revision "
+            "(org/name@<commit>) to run it on an executor, or run it locally"
+        )
+    executor = make_executor("processes" if args.jobs > 1 and args.executor == "local"
+                             else args.executor, jobs=args.jobs)  # fmt: skip
+    build = build_family_on(
+        executor, family, runs_root=runs_root, reports_root=Path(args.reports),
+        tasks_dir=tasks_dir, retries=args.retries, batch_size=args.batch_size,
+        families_dir=Path(args.families),
+    )  # fmt: skip
+    print_build(build.outcome)
+    for failure in build.failed:
+        print(f"error: cell {failure.key} failed after {failure.attempts} attempt(s): "
+              f"{failure.error}", file=sys.stderr)  # fmt: skip
+    if build.complete:
+        return 0
+    print(
+        f"error: matrix {family.name} is incomplete ({len(build.failed)} failed cell(s)); "
+        "run the same command again to compute only the missing cells",
+        file=sys.stderr,
+    )
+    return INCOMPLETE_EXIT
 
 
 def report_command(args: argparse.Namespace) -> int:

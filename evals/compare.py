@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from evals.diff_page import write_run_diff
 from evals.errors import EvalsError
 from evals.fingerprint import sha256_json
+from evals.page_kit import diff_page_name
 from evals.run_spec import comparable_part
 from evals.runs import RunFolderError, StoredRun
 
@@ -38,9 +40,6 @@ def comparable_sets(runs: Sequence[StoredRun]) -> list[list[StoredRun]]:
 def write_compare_pages(runs: Sequence[StoredRun], site_dir: Path) -> dict[str, dict[str, Any]]:
     """Write the pages; per run folder, ``{"pages": {other folder: page}}`` or, for a set too
     large, ``{"too_many": size}``."""
-    from evals.diff_page import write_run_diff
-    from evals.variant_page import diff_page_name
-
     out: dict[str, dict[str, Any]] = {}
     for group in comparable_sets(runs):
         if len(group) > COMPARE_MAX:

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from evals.decision.units import few_units_note
-from evals.leaderboard import home_relative
+from evals.page_kit import home_relative, page_html
 from evals.pairing import align_items, pair_samples
 from evals.run_spec import first_difference
 from evals.runs import RunFolderError, StoredRun
+from evals.sample_browser import input_text, raw_output, reference_text
 from evals.statistics import item_scores
 
 FLIPS_SHOWN = 200
@@ -61,8 +62,6 @@ def not_comparable(baseline: StoredRun, candidate: StoredRun) -> tuple[str, Any,
 def _flips(paired: Any, reducer: str) -> tuple[list[dict[str, Any]], int, int]:
     """The changed items listed (the biggest losses, then the biggest gains, at most
     :data:`FLIPS_SHOWN` each) and how many items lost and gained in all."""
-    from evals.site import _input_text, _raw_output, reference_text
-
     base = item_scores(paired.stats_a, reducer)
     cand = item_scores(paired.stats_b, reducer)
     delta = [float(cand[i]) - float(base[i]) for i in range(len(paired.pairs))]
@@ -71,9 +70,9 @@ def _flips(paired: Any, reducer: str) -> tuple[list[dict[str, Any]], int, int]:
     out = []
     for i in losses[:FLIPS_SHOWN] + gains[:FLIPS_SHOWN]:
         record_b, record_c = paired.pairs[i]
-        before, after = _raw_output(record_b), _raw_output(record_c)
+        before, after = raw_output(record_b), raw_output(record_c)
         out.append({
-            "item_id": str(record_b.get("item_id")), "input": _input_text(record_b),
+            "item_id": str(record_b.get("item_id")), "input": input_text(record_b),
             "reference": reference_text(record_b), "baseline_score": float(base[i]),
             "candidate_score": float(cand[i]), "baseline_output": before,
             "candidate_output": after, "diff": word_diff(before, after),
@@ -149,8 +148,6 @@ def run_diff_data(
 
 def run_diff_page(data: Mapping[str, Any]) -> str:
     """The HTML of a run-vs-run page."""
-    from evals.site import page_html
-
     b, c = data["baseline"], data["candidate"]
     title = f"{c['variant']} vs {b['variant']}"
     status = data.get("status")

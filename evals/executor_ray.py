@@ -16,10 +16,9 @@ import os
 from concurrent.futures import Future
 from typing import Any
 
-from evals.cell_job import PackedRun
+from evals.cell_job import CellWork, PackedRun
 from evals.cells import Cell
 from evals.errors import EvalsError
-from evals.executors import CellWork
 
 INSTALL_HINT = "pip install 'objective-evals[ray]' (or make install, which installs it)"
 

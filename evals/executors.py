@@ -18,19 +18,16 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from evals.cell_job import PackedRun, store_packed_run
+from evals.cell_job import CellWork, PackedRun, store_packed_run
 from evals.cells import Cell
 from evals.errors import EvalsError
-
-CellWork = Callable[[Cell], PackedRun]
-"""A cell's work on a worker (picklable: :class:`evals.cell_job.CellJob` or a test's fake)."""
 
 EXECUTORS = ("local", "processes", "ray")
 

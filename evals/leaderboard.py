@@ -25,11 +25,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from evals.matrix import _cell
+from evals.matrix import cell_summary
+from evals.page_kit import home_relative, page_html, sample_page_name, variant_page_name
 from evals.publish import PendingFamily
 from evals.ranking import SMALL_N, RankedCell, mean_rank, rank_columns
 from evals.runs import StoredRun, find_runs
-from evals.sample_page import sample_page_name
 
 CSV_FIELDS = ("variant", "objective", "backend", "prompt_mode", "limit", "families", "run",
               "created_utc", "use_case", "metric", "value", "ci_low", "ci_high", "n",
@@ -89,14 +89,6 @@ def family_links(reports_root: Path) -> list[FamilyLink]:
     return links
 
 
-def home_relative(text: str) -> str:
-    """A path as published: the user's home folder shown as ``~``."""
-    home = str(Path.home())
-    if home not in ("", "/") and (text == home or text.startswith(home + os.sep)):
-        return "~" + text[len(home) :]
-    return text
-
-
 def _row_key(run: StoredRun) -> tuple[str, str, str, tuple[str, ...]]:
     model = run.results["model"]
     limit = run.results.get("limit")
@@ -113,17 +105,10 @@ def latest_runs(runs: Sequence[StoredRun]) -> list[StoredRun]:
 
 
 def _leaderboard_cell(entry: Mapping[str, Any]) -> dict[str, Any]:
-    cell = _cell(dict(entry))
+    cell = cell_summary(dict(entry))
     cell.pop("metrics", None)
     cell["metric"] = entry["primary_metric"]
     return cell
-
-
-def variant_page_name(variant: str) -> str:
-    """The variant page's file name (:mod:`evals.variant_page`)."""
-    from evals.variant_page import variant_page_name as name
-
-    return name(variant)
 
 
 def leaderboard_data(
@@ -194,8 +179,6 @@ def leaderboard_csv(data: Mapping[str, Any]) -> str:
 
 def leaderboard_page(data: Mapping[str, Any], suite: Mapping[str, Any]) -> str:
     """``index.html``: the filterable, sortable table across every stored run."""
-    from evals.site import page_html
-
     generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
     body = f"""<header><h1>Leaderboard</h1>
 <div class="meta">suite {escape(suite["name"])} {escape(suite["version"])} · generated \

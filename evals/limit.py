@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.fingerprint import cache_root, sha256_file, sha256_json
+from evals.versions import code_sha256
 
 LIMIT_SEED = 1234
 """The seed of every limit's draw (fixed: the same LIMIT scores the same items everywhere)."""
@@ -118,8 +119,6 @@ no data) knows what its limit draws without reading the use case's items."""
 def _memo_key(use_case: Any, limit: int, seed: int) -> str:
     """What decides a draw: the data, the code that reads it and keys its clusters, this
     module, the data source, the limit and the seed."""
-    from evals.run_spec import code_sha256
-
     return sha256_json([
         METHOD, use_case.name, use_case.kind, use_case.data_sha256,
         code_sha256(use_case.folder, use_case.kind), sha256_file(Path(__file__)),

@@ -88,7 +88,9 @@ class Column:
         }
 
 
-def _cell(entry: dict[str, Any]) -> dict[str, Any]:
+def cell_summary(entry: dict[str, Any]) -> dict[str, Any]:
+    """A stored use-case entry as a matrix or leaderboard cell: the primary value, its interval,
+    n (and few units), the strongest trivial baseline and every metric."""
     baselines = entry.get("baselines") or {}
     strongest = baselines.get("strongest")
     policy = (baselines.get("policies") or {}).get(strongest) if strongest else None
@@ -148,7 +150,7 @@ def _row(use_case: str, columns: Sequence[Column], alpha: float, gap: float) -> 
     row: dict[str, Any] = {
         "use_case": use_case,
         "metric": first["primary_metric"],
-        "cells": {key: _cell(entry) for key, entry in entries.items()},
+        "cells": {key: cell_summary(entry) for key, entry in entries.items()},
         "ranking": [c.key for c in competitors],
         "best": competitors[0].key if competitors else None,
         "runner_up": competitors[1].key if len(competitors) > 1 else None,

@@ -56,7 +56,7 @@ class BuildOutcome:
     """Column keys served from stored runs."""
 
 
-def _matches(run: StoredRun, model_part: dict[str, Any], wanted: dict[str, Any]) -> bool:
+def run_matches(run: StoredRun, model_part: dict[str, Any], wanted: dict[str, Any]) -> bool:
     """Whether a stored run is the run this variant would make now: the same model part of
     the run spec (the chat template aside: the model hash covers its files) and the same
     comparable part (task versions, configs, code, data, prompt mode, few-shot, generation,
@@ -73,7 +73,8 @@ def _matches(run: StoredRun, model_part: dict[str, Any], wanted: dict[str, Any])
     return first_difference(stored, wanted, tasks=list(wanted["tasks"])) is None
 
 
-def _objective(variant: Variant, name: str) -> Objective:
+def variant_objective(variant: Variant, name: str) -> Objective:
+    """The variant's objective: as its family entry states it, else read from its name."""
     return parse_objective(variant.objective) if variant.objective else objective_from_name(name)
 
 
@@ -101,7 +102,7 @@ def resolve_columns(
     for variant in family.variants:
         spec = parse_model_spec(variant.model, variant.model_args)
         name = variant.name or spec.name
-        objective = _objective(variant, name)
+        objective = variant_objective(variant, name)
         modes = list(variant.prompt_modes) or [default_mode(objective, spec)]
         model_part = predicted_spec_part(spec)
         loaded: LoadedModel | None = None
@@ -111,14 +112,14 @@ def resolve_columns(
                 raise EvalsError(f"family {family.name}: two variants are both {key!r}; give "
                                  "them different names (name: ...)")  # fmt: skip
             wanted = build_run_spec(model_part, use_cases, prompt_mode=mode, limit=family.limit)
-            match = next((r for r in reversed(stored) if _matches(r, model_part, wanted)), None)
+            match = next((r for r in reversed(stored) if run_matches(r, model_part, wanted)), None)
             if match is None and not evaluate:
                 missing.append(key)
                 continue
             if match is None:
                 if loaded is None:
                     loaded = load_model(spec, batch_size=batch_size, objective_override=objective)
-                    loaded = _renamed(loaded, name)
+                    loaded = renamed_model(loaded, name)
                 mode = resolve_prompt_mode(loaded.identity, mode).value
                 settings = RunSettings(limit=family.limit, prompt_mode=mode, runs_root=runs_root)
                 outcome = run_evaluation(loaded, use_cases, settings)
@@ -131,7 +132,8 @@ def resolve_columns(
     return columns, evaluated, reused, missing
 
 
-def _renamed(model: LoadedModel, name: str) -> LoadedModel:
+def renamed_model(model: LoadedModel, name: str) -> LoadedModel:
+    """The loaded model under its name in the family (the same weights and identity else)."""
     if model.identity.name == name:
         return model
     from dataclasses import replace

@@ -9,14 +9,12 @@ missing column, and :attr:`ScaledBuild.complete` is False.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from evals.cell_job import CellJob, driver_environment
+from evals.cell_job import CellJob, CellWork, driver_environment
 from evals.cells import Cell, plan_cells
-from evals.errors import EvalsError
-from evals.executors import CellOutcome, CellWork, Executor, run_cells
+from evals.executors import CellOutcome, Executor, run_cells
 from evals.family import Family
 from evals.matrix_build import BuildOutcome, build_family
 
@@ -77,48 +75,3 @@ def build_family_on(
     reused = tuple(key for key in outcome.reused if key not in evaluated)
     outcome = replace(outcome, evaluated=evaluated, reused=reused)
     return ScaledBuild(outcome, cells, tuple(ran))
-
-
-INCOMPLETE_EXIT = 1
-"""``evals matrix`` exit status when a cell failed: the matrix was written without it."""
-
-
-def scaled_matrix_command(args: argparse.Namespace, family: Family) -> int:
-    """``evals matrix --dry-run`` / ``--executor processes|ray`` / ``--jobs N``."""
-    import sys
-
-    from evals.cells import plan_lines
-    from evals.commands import print_build
-    from evals.executors import make_executor
-
-    runs_root, tasks_dir = Path(args.output), Path(args.tasks_dir)
-    if args.dry_run:
-        print("\n".join(plan_lines(family, plan_cells(family, runs_root, tasks_dir))))
-        return 0
-    cells = plan_cells(family, runs_root, tasks_dir)
-    unpinned = [c.key for c in cells if not c.complete and not c.pinned]
-    if unpinned:  # its run could never be matched again: it would be missing from the matrix
-        raise EvalsError(
-            f"cell {unpinned[0]} has no pinned model identity (a hub id without a "
-            "revision where the hub cannot be asked): name a revision "
-            "(org/name@<commit>) to run it on an executor, or run it locally"
-        )
-    executor = make_executor("processes" if args.jobs > 1 and args.executor == "local"
-                             else args.executor, jobs=args.jobs)  # fmt: skip
-    build = build_family_on(
-        executor, family, runs_root=runs_root, reports_root=Path(args.reports),
-        tasks_dir=tasks_dir, retries=args.retries, batch_size=args.batch_size,
-        families_dir=Path(args.families),
-    )  # fmt: skip
-    print_build(build.outcome)
-    for failure in build.failed:
-        print(f"error: cell {failure.key} failed after {failure.attempts} attempt(s): "
-              f"{failure.error}", file=sys.stderr)  # fmt: skip
-    if build.complete:
-        return 0
-    print(
-        f"error: matrix {family.name} is incomplete ({len(build.failed)} failed cell(s)); "
-        "run the same command again to compute only the missing cells",
-        file=sys.stderr,
-    )
-    return INCOMPLETE_EXIT

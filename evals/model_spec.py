@@ -35,9 +35,10 @@ from evals.errors import ModelSpecError
 from evals.peft_adapter import (
     PEFT_ARG,
     adapter_base,
+    adapter_name,
+    check_adapter,
     is_adapter_folder,
     peft_folder,
-    with_adapter,
 )
 from evals.secrets import remember_args, remember_text
 
@@ -252,3 +253,22 @@ def _server_spec(raw: str, target: str, backend: str, extra: dict[str, Any]) -> 
 def _display_name(name: str) -> str:
     name = name.rstrip("/").split("/")[-1]
     return re.sub(r"\.(gguf|Q\d\w*)$", "", name, flags=re.IGNORECASE) or "model"
+
+
+def with_adapter(base: ModelSpec, folder: Path) -> ModelSpec:
+    """``base`` with the adapter in ``folder`` applied (lm-eval ``hf`` backend, ``peft=``)."""
+    check_adapter(folder)
+    if base.backend != "hf":
+        raise ModelSpecError(
+            f"a PEFT adapter needs the hf backend; its base {base.raw or 'default'!r} loads "
+            f"through {base.backend!r}"
+        )
+    if base.adapter_path is not None:
+        raise ModelSpecError(f"{folder}: its base already has an adapter ({base.adapter_path})")
+    args = {k: v for k, v in base.model_args.items() if k != PEFT_ARG}
+    return replace(
+        base,
+        model_args=args,
+        adapter_path=folder.resolve(),
+        name=f"{base.name}+{adapter_name(folder)}",
+    )

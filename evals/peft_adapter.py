@@ -17,17 +17,12 @@ model card's ``model_name:`` (front matter of the folder's ``README.md``) or the
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import yaml
 
 from evals.errors import ModelSpecError
 from evals.fingerprint import sha256_file, sha256_text
-
-if TYPE_CHECKING:
-    from evals.model_spec import ModelSpec
 
 ADAPTER_CONFIG = "adapter_config.json"
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
@@ -95,25 +90,6 @@ def card_field(folder: Path, key: str) -> str | None:
 def adapter_name(folder: Path) -> str:
     """The adapter's display name: the card's ``model_name``, else the folder's name."""
     return card_field(folder, "model_name") or folder.resolve().name
-
-
-def with_adapter(base: ModelSpec, folder: Path) -> ModelSpec:
-    """``base`` with the adapter in ``folder`` applied (lm-eval ``hf`` backend, ``peft=``)."""
-    check_adapter(folder)
-    if base.backend != "hf":
-        raise ModelSpecError(
-            f"a PEFT adapter needs the hf backend; its base {base.raw or 'default'!r} loads "
-            f"through {base.backend!r}"
-        )
-    if base.adapter_path is not None:
-        raise ModelSpecError(f"{folder}: its base already has an adapter ({base.adapter_path})")
-    args = {k: v for k, v in base.model_args.items() if k != PEFT_ARG}
-    return replace(
-        base,
-        model_args=args,
-        adapter_path=folder.resolve(),
-        name=f"{base.name}+{adapter_name(folder)}",
-    )
 
 
 def peft_folder(value: object) -> Path | None:

@@ -25,95 +25,19 @@ stored run only when its spec equals the one it would write; the gate refuses to
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from evals.fingerprint import sha256_file, sha256_json, sha256_text
 from evals.limit import item_sample
-from evals.secrets import is_secret, redact_url
+from evals.model_identity import model_fingerprint
+from evals.versions import code_sha256, git_commit, lm_eval_version, suite_version
 
 RUN_SPEC_FILE = "run_spec.json"
-PACKAGE = Path(__file__).resolve().parent
 FEWSHOT_SEED = 1234
 """The seed lm-eval's few-shot sampler gets (``fewshot_random_seed``)."""
 
-OPERATIONAL_ARGS = frozenset(
-    {"batch_size", "max_batch_size", "max_retries", "timeout", "num_concurrent", "device",
-     "verify_certificate", "tokenized_requests"}
-)  # fmt: skip
-"""Backend arguments that change how requests are sent, never what is answered."""
-
 _NOT_COMPARED = (("versions", "suite"), ("versions", "git_commit"))
-
-
-def answer_args(args: Mapping[str, Any], *, local: bool = False) -> dict[str, Any]:
-    """The backend arguments that can change an answer (no secrets, nothing operational; for
-    local weights — a GGUF file or a model folder, named by their content hash — not their
-    path, which depends on where they happen to lie or on the cache location)."""
-    return {
-        k: redact_url(v) if isinstance(v, str) and "://" in v else v
-        for k, v in sorted(args.items())
-        if not is_secret(k) and k not in OPERATIONAL_ARGS and not (local and k == "pretrained")
-    }  # fmt: skip
-
-
-def model_spec_part(
-    *, backend: str, model_hash: str, model_args: Mapping[str, Any],
-    chat_template_sha256: str | None, local: bool = False,
-) -> dict[str, Any]:  # fmt: skip
-    """The ``model`` part of a run spec."""
-    return {
-        "backend": backend,
-        "model_hash": redact_url(model_hash),
-        "pinned": not model_hash.partition("+peft:")[0].endswith("@unpinned"),
-        "model_args": answer_args(model_args, local=local),
-        "chat_template_sha256": chat_template_sha256,
-    }
-
-
-def model_fingerprint(model_part: Mapping[str, Any]) -> str:
-    """Short hash of the ``model`` part: the request cache's namespace and the variant id."""
-    return sha256_json(dict(model_part))[:16]
-
-
-@cache
-def _source_hash(stamps: tuple[tuple[str, int, int], ...]) -> str:
-    """Hash of source files, memoised on (path, size, mtime): an edit gives a new hash."""
-    return sha256_text(
-        "".join(f"{Path(p).name}:{sha256_text(Path(p).read_text('utf-8'))}" for p, _, _ in stamps)
-    )
-
-
-def is_evaluate_module(path: Path) -> bool:
-    """Whether a task folder's Python file is its metric as a Hugging Face ``evaluate`` module:
-    named after the folder (``tasks/ner/ner.py``, what ``evaluate.load`` of the folder reads)
-    and defining an ``evaluate.Metric``. lm-eval and the runners never import it."""
-    if path.stem != path.parent.name:
-        return False
-    try:
-        return "(evaluate.Metric)" in path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-
-
-def code_sha256(folder: Path, kind: str) -> str:
-    """Hash of the code that prompts and scores a use case: its folder's Python files, the
-    shared metric, reducer and data-converter modules, and the runner that drives it. Not the
-    folder's ``evaluate`` module (:func:`is_evaluate_module`): no run calls it, so editing it
-    leaves stored runs comparable."""
-    runner = PACKAGE / ("multiturn.py" if kind == "multiturn" else "lm_eval_tasks.py")
-    paths = (
-        *sorted(p for p in folder.glob("*.py") if not is_evaluate_module(p)),
-        *sorted((PACKAGE / "metrics").glob("*.py")),
-        *sorted((PACKAGE / "benchmarks").glob("*.py")),
-        *sorted((PACKAGE / "usecases").glob("*.py")),
-        PACKAGE / "statistics.py", PACKAGE / "judge.py", PACKAGE / "data.py", runner,
-    )  # fmt: skip
-    files = [p for p in paths if p.is_file()]
-    return _source_hash(tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files))
 
 
 def fewshot_pool_sha256(use_case: Any) -> str | None:
@@ -156,16 +80,6 @@ def task_spec_part(
     }  # fmt: skip
 
 
-def git_commit() -> str | None:
-    """The checkout's commit, when this suite runs from a git checkout (else None)."""
-    try:
-        out = subprocess.run(["git", "-C", str(PACKAGE), "rev-parse", "HEAD"], check=True,
-                             capture_output=True, text=True, timeout=10)  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
-
-
 def build_run_spec(
     model_part: Mapping[str, Any],
     use_cases: Iterable[Any],
@@ -175,8 +89,6 @@ def build_run_spec(
     judge: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The run spec of a run (see the module docstring)."""
-    from evals.runner import lm_eval_version, suite_version
-
     judged = {uc.name for uc in use_cases if judge is not None and "judge_prompts" in uc.config}
     return {
         "model": dict(model_part),

@@ -28,10 +28,9 @@ from evals.run_folder import SCHEMA_VERSION, RunFolder, write_json
 from evals.run_spec import RUN_SPEC_FILE, build_run_spec
 from evals.statistics import item_statistics, reducer_for
 from evals.usecases import UseCase
+from evals.versions import SUITE_NAME, lm_eval_version, suite_version
 
 log = logging.getLogger(__name__)
-
-SUITE_NAME = "objective-evals"
 
 
 @dataclass(frozen=True)
@@ -67,23 +66,6 @@ class RunOutcome:
 
     use_cases: tuple[UseCaseResult, ...]
     """One result per use case, in the order run."""
-
-
-def suite_version() -> str:
-    """Installed version of this suite."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("objective-evals")
-    except PackageNotFoundError:
-        return "0+unknown"
-
-
-def lm_eval_version() -> str:
-    """Installed version of lm-eval."""
-    from importlib.metadata import version
-
-    return version("lm_eval")
 
 
 def evaluate_use_case(

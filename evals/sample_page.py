@@ -6,7 +6,6 @@ the fragment (``samples-<id>.html#uc=qa``); the raw ``.jsonl`` stays linked besi
 from __future__ import annotations
 
 import ast
-import hashlib
 from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
@@ -14,13 +13,9 @@ from typing import Any
 
 from evals.errors import EvalsError
 from evals.matrix import Column
+from evals.page_kit import page_html, sample_page_name
 from evals.runs import StoredRun
-
-
-def sample_page_name(run: StoredRun) -> str:
-    """The viewer of one run (one name per run folder)."""
-    digest = hashlib.sha256(str(run.folder.resolve()).encode("utf-8")).hexdigest()[:16]
-    return f"samples-{digest}.html"
+from evals.sample_browser import SAMPLE_CONTROLS, sample_browser_data
 
 
 def prompt_messages(prompt: Any) -> list[dict[str, str]] | None:
@@ -59,8 +54,6 @@ def _prompts(run: StoredRun, use_case: str) -> dict[str, Any]:
 
 def run_samples_data(run: StoredRun) -> dict[str, Any]:
     """The page data: the family browser's items for one column, with each item's prompt."""
-    from evals.site import sample_browser_data
-
     mode = str(run.results.get("prompt_mode"))
     column = Column(f"{run.variant}|{mode}", run.variant, "", mode, run)
     use_cases = [name for name, entry in run.use_cases.items() if entry.get("samples_files")]
@@ -85,8 +78,6 @@ def run_samples_data(run: StoredRun) -> dict[str, Any]:
 
 def run_samples_page(run: StoredRun, variant_page: str) -> str:
     """The viewer's HTML (the browser of :mod:`evals.site`, one column)."""
-    from evals.site import page_html
-
     data = run_samples_data(run)
     title = f"{run.variant} · samples"
     mode = escape(str(run.results.get("prompt_mode")))
@@ -96,19 +87,6 @@ def run_samples_page(run: StoredRun, variant_page: str) -> str:
 <a href="index.html">leaderboard</a></div></header><main>
 <section><h2>Samples</h2>{SAMPLE_CONTROLS}<div id="sample-view"></div></section></main>"""
     return page_html(title, body, data)
-
-
-SAMPLE_CONTROLS = """<div class="controls">
-<label>use case <select id="sample-use-case"></select></label>
-<button id="prev-item" type="button" aria-label="previous item">◀</button>
-<label>item <select id="sample-item"></select></label>
-<button id="next-item" type="button" aria-label="next item">▶</button>
-<label>score <select id="sample-score"><option value="">any</option>
-<option value="above">above 0</option><option value="zero">0 (wrong)</option></select></label>
-<label>text <input type="search" id="sample-text" placeholder="in input, reference, output">
-</label>
-<span class="meta" id="sample-count" aria-live="polite"></span></div>"""
-"""The sample browser's controls (the family page and the per-run viewer share them)."""
 
 
 def write_sample_pages(

@@ -6,29 +6,26 @@ Numbers are the run folders' own (``results.json``); nothing is recomputed.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import re
 from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from evals.diff_page import not_comparable, write_run_diff
 from evals.errors import EvalsError
-from evals.leaderboard import home_relative
+from evals.page_kit import (
+    diff_page_name,
+    home_relative,
+    page_html,
+    sample_page_name,
+    variant_page_name,
+)
 from evals.results import few_units_of
 from evals.runs import RunFolderError, StoredRun
 
 log = logging.getLogger(__name__)
-
-
-def variant_page_name(variant: str) -> str:
-    """The page file of a variant: a readable slug plus a short hash (names may collide once
-    slugged, and may hold any character)."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", variant).strip("-.")[:60] or "variant"
-    digest = hashlib.sha256(variant.encode("utf-8")).hexdigest()[:8]
-    return f"variant-{slug}-{digest}.html"
 
 
 def _published(value: Any) -> Any:
@@ -41,8 +38,6 @@ def _published(value: Any) -> Any:
 
 
 def _run_entry(run: StoredRun, site_dir: Path) -> dict[str, Any]:
-    from evals.sample_page import sample_page_name
-
     try:
         spec: Any = _published(run.run_spec)
     except RunFolderError as err:
@@ -67,17 +62,9 @@ def _run_entry(run: StoredRun, site_dir: Path) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def diff_page_name(baseline: StoredRun, candidate: StoredRun) -> str:
-    """The run-vs-run page of two runs (one name per ordered pair)."""
-    key = f"{baseline.folder.resolve()}|{candidate.folder.resolve()}"
-    return f"diff-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]}.html"
-
-
 def _diffs_with_previous(ordered: Sequence[StoredRun], site_dir: Path) -> list[str | None]:
     """For each run, the run-vs-run page against the previous run of the same run spec
     (prompt mode and limit), written when the two are comparable; else None."""
-    from evals.diff_page import not_comparable, write_run_diff
-
     previous: dict[tuple[Any, Any], StoredRun] = {}
     pages: list[str | None] = []
     for run in ordered:
@@ -109,8 +96,6 @@ def variant_data(variant: str, runs: Sequence[StoredRun], site_dir: Path) -> dic
 
 def variant_page(data: Mapping[str, Any]) -> str:
     """The HTML of a variant page."""
-    from evals.site import page_html
-
     body = f"""<header><h1>{escape(data["variant"])}</h1>
 <div class="meta">{len(data["runs"])} stored runs · <a href="index.html">leaderboard</a></div>
 </header><main>

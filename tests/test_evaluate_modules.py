@@ -17,8 +17,8 @@ import pytest
 
 from evals import sandbox
 from evals.cli import main
-from evals.run_spec import code_sha256
 from evals.score import read_conll
+from evals.versions import code_sha256
 from tests.conftest import shared_data
 from tests.helpers import TASKS_DIR, requires
 

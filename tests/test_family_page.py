@@ -12,7 +12,8 @@ from evals.family import family_from_dict
 from evals.matrix import Column, build_matrix
 from evals.run_folder import write_json
 from evals.runs import load_run
-from evals.site import reference_text, write_site
+from evals.sample_browser import reference_text
+from evals.site import write_site
 from tests.site_helpers import ARTIFACTS, BROWSER_FLAGS, chromium, html_errors, write_run
 
 T0 = "2026-11-01T10:00:00+00:00"

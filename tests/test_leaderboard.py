@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from evals.cli import main
-from evals.leaderboard import SMALL_N, home_relative
+from evals.page_kit import home_relative
+from evals.ranking import SMALL_N
 from evals.run_folder import write_json
 from evals.site import write_site
 from tests.site_helpers import html_errors, write_run

@@ -11,17 +11,13 @@ from typing import Any
 import pytest
 
 from evals.adapter import VariantIdentity, pin_hub_revision, predicted_spec_part
+from evals.model_identity import answer_args, model_fingerprint
 from evals.model_spec import parse_model_spec
 from evals.objective import Objective
-from evals.run_spec import (
-    answer_args,
-    build_run_spec,
-    code_sha256,
-    first_difference,
-    is_secret,
-    model_fingerprint,
-)
+from evals.run_spec import build_run_spec, first_difference
+from evals.secrets import is_secret
 from evals.usecases import discover_use_cases, load_folder
+from evals.versions import code_sha256
 from tests.helpers import REPO
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from evals.page_kit import variant_page_name
 from evals.site import write_site
-from evals.variant_page import variant_page_name
 from tests.helpers import REPO
 from tests.site_helpers import (
     ARTIFACTS,
