@@ -161,7 +161,7 @@ plan: $(STAMP)
 	$(BIN)/evals plan --gap $(GAP) --rate $(RATE) $(if $(MARGIN),--margin $(MARGIN))
 
 # Regression gate: exit 0 pass, 1 regression, 2 bad input. CANDIDATE and BASELINE are run
-# folders or model specs; POLICY defaults to evals/default_gate_policy.yaml.
+# folders or model specs; POLICY defaults to evals/gate/default_policy.yaml.
 CANDIDATE ?=
 BASELINE ?=
 POLICY ?=

@@ -224,7 +224,7 @@ def load_model(
         # Unpinned hub weights can change under the same name: answers are reused within
         # this run only, never across runs (EVALS_REUSE_UNPINNED=1 / --reuse-unpinned allows).
         namespace += f":run-{uuid.uuid4().hex}"
-    from evals.request_cache import wrap_with_cache  # imports lm-eval: only when loading
+    from evals.cache.requests import wrap_with_cache  # imports lm-eval: only when loading
 
     lm = wrap_with_cache(lm, namespace, identity.name)
     return LoadedModel(

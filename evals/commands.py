@@ -15,8 +15,8 @@ from evals.errors import EvalsError
 from evals.secrets import redact_text
 
 if TYPE_CHECKING:
-    from evals.family import Family
-    from evals.matrix_build import BuildOutcome
+    from evals.matrix.build import BuildOutcome
+    from evals.matrix.family import Family
 
 log = logging.getLogger("evals")
 
@@ -195,10 +195,10 @@ def eval_command(args: argparse.Namespace) -> int:
 
 
 def gate_command(args: argparse.Namespace) -> int:
-    from evals.gate import decide
-    from evals.gate_inputs import SpecSettings, gate_runs
-    from evals.gate_policy import load_policy
-    from evals.gate_report import default_out_folder, markdown_summary, write_gate_outputs
+    from evals.gate.decide import decide
+    from evals.gate.inputs import SpecSettings, gate_runs
+    from evals.gate.policy import load_policy
+    from evals.gate.report import default_out_folder, markdown_summary, write_gate_outputs
     from evals.run_folder import output_error
     from evals.run_spec import unknown_fields
     from evals.usecases import discover_use_cases
@@ -232,8 +232,8 @@ def gate_command(args: argparse.Namespace) -> int:
 
 
 def diff_command(args: argparse.Namespace) -> int:
-    from evals.diff_page import write_run_diff
     from evals.runs import load_run
+    from evals.site.diff_page import write_run_diff
 
     baseline, candidate = load_run(Path(args.baseline)), load_run(Path(args.candidate))
     out = Path(args.out)
@@ -247,7 +247,7 @@ def diff_command(args: argparse.Namespace) -> int:
 
 
 def print_build(outcome: BuildOutcome) -> None:
-    from evals.matrix import matrix_markdown
+    from evals.matrix.verdicts import matrix_markdown
 
     family = outcome.matrix["family"]
     if outcome.matrix["rows"]:
@@ -261,8 +261,8 @@ def print_build(outcome: BuildOutcome) -> None:
 def matrix_command(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from evals.family import family_from_specs, load_family
-    from evals.matrix_build import build_family
+    from evals.matrix.build import build_family
+    from evals.matrix.family import family_from_specs, load_family
 
     if bool(args.family) == bool(args.models):
         raise EvalsError('give exactly one of FAMILY=<file> or MODELS="spec-a spec-b"')
@@ -302,9 +302,9 @@ INCOMPLETE_EXIT = 1
 
 def scaled_matrix_command(args: argparse.Namespace, family: Family) -> int:
     """``evals matrix --dry-run`` / ``--executor processes|ray`` / ``--jobs N``."""
-    from evals.cells import plan_cells, plan_lines
-    from evals.executors import make_executor
-    from evals.matrix_scale import build_family_on
+    from evals.matrix.cells import plan_cells, plan_lines
+    from evals.matrix.executors import make_executor
+    from evals.matrix.scale import build_family_on
 
     runs_root, tasks_dir = Path(args.output), Path(args.tasks_dir)
     if args.dry_run:
@@ -343,16 +343,17 @@ def report_command(args: argparse.Namespace) -> int:
     """``evals report`` / ``evals site``: every family's matrix and page again from the runs its
     stored matrix names, then the leaderboard index and its exports from every stored run
     (single and LIMIT runs included). No model is loaded or fingerprinted and no data set read
-    (:mod:`evals.publish`); family files with nothing stored are listed as not evaluated yet."""
-    from evals.matrix_build import BuildOutcome
-    from evals.publish import (
+    (:mod:`evals.site.publish`); family files with nothing stored are listed as not evaluated
+    yet."""
+    from evals.matrix.build import BuildOutcome
+    from evals.run_folder import reports_lock
+    from evals.site.build import write_site
+    from evals.site.publish import (
         pending_families,
         pending_lines,
         rebuild_stored_families,
         write_matrix_files,
     )
-    from evals.run_folder import reports_lock
-    from evals.site import write_site
 
     runs, reports, families_dir = Path(args.output), Path(args.reports), Path(args.families)
     with reports_lock(reports):
@@ -408,7 +409,7 @@ def plan_command(args: argparse.Namespace) -> int:
 
 
 def cache_command(args: argparse.Namespace) -> int:
-    from evals.cache_admin import info_lines, prune
+    from evals.cache.admin import info_lines, prune
 
     if args.action == "info":
         print("\n".join(info_lines()))

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from evals.adapter import PromptMode, VariantIdentity, predicted_spec_part, resolve_prompt_mode
+from evals.cache.store import cache_enabled
 from evals.decision import Estimate
 from evals.model_spec import ModelSpec
 from evals.objective import Objective
-from evals.request_store import cache_enabled
 from evals.results import UseCaseResult
 from evals.run_folder import RESULTS_FILE, RunFolder, write_json
 from evals.run_spec import RUN_SPEC_FILE, build_run_spec, first_difference

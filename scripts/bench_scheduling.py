@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evals.cell_job import PackedRun  # noqa: E402
-from evals.cells import Cell  # noqa: E402
-from evals.family import Resources, Variant  # noqa: E402
+from evals.matrix.cell_job import PackedRun  # noqa: E402
+from evals.matrix.cells import Cell  # noqa: E402
+from evals.matrix.family import Resources, Variant  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def scheduling_overhead(
     workers: int = 2,
 ) -> dict[str, float]:
     """Wall / ideal and overhead seconds per cell of one simulated matrix on an executor."""
-    from evals.executors import make_executor, run_cells
+    from evals.matrix.executors import make_executor, run_cells
 
     ray = None
     if executor_name == "ray":

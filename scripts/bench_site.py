@@ -59,7 +59,7 @@ def site_figures(variants: int = VARIANTS, benchmarks: int = BENCHMARKS) -> dict
     """Build the site from a synthetic store and load its index in headless Chromium."""
     from playwright.sync_api import sync_playwright
 
-    from evals.site import write_site
+    from evals.site.build import write_site
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-site-"))
     try:

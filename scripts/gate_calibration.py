@@ -1,5 +1,5 @@
 """The gate's calibration table: at a true difference equal to minus the allowed drop (the
-boundary of both one-sided claims), how often :func:`evals.gate.decide` says PASS (must be
+boundary of both one-sided claims), how often :func:`evals.gate.decide.decide` says PASS (must be
 ≤ α: the non-inferiority test's size) and REGRESSION (≤ α: the regression test's size), per
 simulated design (:mod:`evals.decision.simulate`). Printed as the markdown table of
 ``docs/statistics.md``.

@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO))
 
 from evals.decision import estimate, paired_difference  # noqa: E402
 from evals.decision.intervals import resampled_sums, wilson  # noqa: E402
-from evals.gate import Verdict, classify, margin_test  # noqa: E402
+from evals.gate.decide import Verdict, classify, margin_test  # noqa: E402
 from evals.statistics import item_statistics, reduce_mean  # noqa: E402
 
 

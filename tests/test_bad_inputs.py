@@ -46,7 +46,7 @@ def test_a_malformed_family_entry_is_one_line(
 
 
 def test_family_tasks_may_be_a_yaml_list(tmp_path: Path) -> None:
-    from evals.family import load_family
+    from evals.matrix.family import load_family
 
     family = tmp_path / "f.yaml"
     family.write_text("tasks: [qa, ner]\nvariants:\n  - model: openai-chat:http://h/v1@m\n")
@@ -119,7 +119,7 @@ def test_a_reply_with_a_lone_surrogate_is_scored_and_stored(tmp_path: Path) -> N
 
 
 def test_a_huge_reply_is_cut_before_it_is_stored(tmp_path: Path) -> None:
-    from evals.request_cache import MAX_REPLY_CHARS
+    from evals.cache.requests import MAX_REPLY_CHARS
 
     with openai_stub(lambda body: "x" * 5_000_000) as (url, _):
         code = main(["eval", "--model", f"openai-chat:{url}@huge", "--tasks", "sentiment",
@@ -134,7 +134,7 @@ def test_a_huge_reply_is_cut_before_it_is_stored(tmp_path: Path) -> None:
 def test_a_cache_file_damaged_in_the_middle_is_moved_aside(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from evals.request_store import RequestStore
+    from evals.cache.store import RequestStore
 
     path = tmp_path / "c.sqlite"
     store = RequestStore(path)
@@ -189,7 +189,7 @@ def test_bad_numbers_and_paths_are_one_line(
 
 
 def test_negative_prune_age_deletes_nothing(tmp_path: Path) -> None:
-    from evals.request_store import RequestStore, requests_dir
+    from evals.cache.store import RequestStore, requests_dir
 
     RequestStore(requests_dir() / "keep.sqlite").put("k", "v")
     assert main(["cache", "prune", "--older-than", "-3"]) == 2

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from evals.cache.store import RequestStore
 from evals.cli import main
-from evals.request_store import RequestStore
 
 
 def test_a_corrupt_cache_file_is_moved_aside_with_one_warning(

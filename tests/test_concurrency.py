@@ -231,8 +231,8 @@ def test_two_first_loads_of_one_gguf_convert_it_once(tmp_path: Path) -> None:
 def test_report_writers_wait_for_the_reports_lock(tiny_chat_model: Path, tmp_path: Path) -> None:
     """While another writer holds the reports lock, building a family's matrix writes no
     shared report file; it writes them all once the lock is released."""
-    from evals.family import family_from_dict
-    from evals.matrix_build import build_family
+    from evals.matrix.build import build_family
+    from evals.matrix.family import family_from_dict
     from evals.run_folder import reports_lock
 
     reports = tmp_path / "reports"

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from evals.cli import main
-from evals.diff_page import run_diff_data, word_diff, write_run_diff
-from evals.gate import decide
-from evals.gate_policy import load_policy
-from evals.gate_report import markdown_summary, write_gate_outputs
+from evals.gate.decide import decide
+from evals.gate.policy import load_policy
+from evals.gate.report import markdown_summary, write_gate_outputs
 from evals.pairing import pair_samples
 from evals.runs import load_run
+from evals.site.diff_page import run_diff_data, word_diff, write_run_diff
 from tests.helpers import REPO
 from tests.site_helpers import (
     ARTIFACTS,
@@ -148,7 +148,7 @@ def test_many_changed_items_are_counted_and_paged_gains_included(tmp_path: Path)
     appeared when 450 items changed."""
     from playwright.sync_api import sync_playwright
 
-    from evals.diff_page import FLIPS_SHOWN
+    from evals.site.diff_page import FLIPS_SHOWN
 
     runs, n = tmp_path / "runs", 600
     base = [100.0] * 300 + [0.0] * 300
@@ -199,5 +199,5 @@ def test_the_gate_page_shows_the_status_both_values_and_verdict_colours(tmp_path
         page = next(u for u in data["use_cases"] if u["use_case"] == v.use_case)
         assert (page["baseline_value"], page["candidate_value"]) == (
             v.baseline.value, v.candidate.value)  # fmt: skip
-    css = (REPO / "evals" / "page_assets" / "page.css").read_text()
+    css = (REPO / "evals" / "site" / "assets" / "page.css").read_text()
     assert "td.verdict-REGRESSION" in css

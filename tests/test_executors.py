@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from evals.cell_job import PackedRun, store_packed_run
-from evals.cells import Cell
 from evals.errors import EvalsError
-from evals.executors import LocalExecutor, make_executor, run_cells
+from evals.matrix.cell_job import PackedRun, store_packed_run
+from evals.matrix.cells import Cell
+from evals.matrix.executors import LocalExecutor, make_executor, run_cells
 from tests.helpers import REPO
 
 sys.path.insert(0, str(REPO / "scripts"))

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from evals.family import family_from_dict
-from evals.matrix import Column, build_matrix
+from evals.matrix.family import family_from_dict
+from evals.matrix.verdicts import Column, build_matrix
 from evals.run_folder import write_json
 from evals.runs import load_run
-from evals.sample_browser import reference_text
-from evals.site import write_site
+from evals.site.build import write_site
+from evals.site.samples import reference_text
 from tests.site_helpers import ARTIFACTS, BROWSER_FLAGS, chromium, html_errors, write_run
 
 T0 = "2026-11-01T10:00:00+00:00"

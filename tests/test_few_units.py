@@ -8,12 +8,12 @@ from pathlib import Path
 
 from evals.decision import Estimate
 from evals.decision.units import FEW_UNITS, few_units_note, independent_units
-from evals.family import family_from_dict
-from evals.matrix import Column, build_matrix, matrix_markdown
+from evals.matrix.family import family_from_dict
+from evals.matrix.verdicts import Column, build_matrix, matrix_markdown
 from evals.results import UseCaseResult, few_units_of
 from evals.run_folder import write_json
 from evals.runs import load_run
-from evals.site import write_site
+from evals.site.build import write_site
 from evals.table import format_table
 from tests.site_helpers import BROWSER_FLAGS, chromium, write_run
 
@@ -130,7 +130,7 @@ def test_pages_show_the_note_beside_n(tmp_path: Path) -> None:
 
 
 def test_the_run_vs_run_page_says_few_clusters_beside_its_n(tmp_path: Path) -> None:
-    from evals.diff_page import run_diff_data
+    from evals.site.diff_page import run_diff_data
 
     runs = tmp_path / "runs"
     scores = {"a": [100.0, 0.0] * 24, "b": [0.0, 100.0] * 24}

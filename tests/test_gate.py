@@ -1,5 +1,5 @@
 """The regression gate's decision: calibration at the margin, power, agreement of bound,
-p-value and verdict, by simulation through :func:`evals.gate.decide` itself (the function
+p-value and verdict, by simulation through :func:`evals.gate.decide.decide` itself (the function
 whose verdicts and bounds the gate prints), at fewer repetitions than the documented figures."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from scipy.stats import binomtest, norm
 
 from evals.decision import holm_adjust, paired_difference
 from evals.decision.simulate import continuous, pass_fail, simulate_verdicts
-from evals.gate import Verdict, classify, margin_test
+from evals.gate.decide import Verdict, classify, margin_test
 from evals.statistics import item_statistics
 
 N_ITEMS = 200
@@ -29,7 +29,7 @@ def _pairs(rng: np.random.Generator, delta: float, kind: str) -> tuple[np.ndarra
 
 
 def _decided(kind: str, delta: float, sims: int, seed: int, folder: Path) -> list:
-    """Verdicts of :func:`evals.gate.decide` on ``sims`` simulated comparisons (the full
+    """Verdicts of :func:`evals.gate.decide.decide` on ``sims`` simulated comparisons (the full
     figures, at 2,000 each: ``scripts/gate_calibration.py``)."""
     return simulate_verdicts(kind, N_ITEMS, delta, MARGIN, sims, seed, folder)
 

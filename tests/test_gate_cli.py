@@ -228,12 +228,12 @@ def test_an_internal_error_exits_3_not_1(
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     """A bug must never read as a regression in CI."""
-    import evals.gate
+    import evals.gate.decide
 
     def broken(*_: object) -> None:
         raise ZeroDivisionError("planted bug")
 
-    monkeypatch.setattr(evals.gate, "decide", broken)
+    monkeypatch.setattr(evals.gate.decide, "decide", broken)
     code = gate("--candidate", str(baseline_run), "--baseline", str(baseline_run),
                 "--out", str(tmp_path / "g"))  # fmt: skip
     err = capsys.readouterr().err.strip()

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from evals.cli import main
-from evals.gate import GateResult, decide
-from evals.gate_policy import load_policy
-from evals.gate_report import decimals, markdown_summary, write_gate_outputs
+from evals.gate.decide import GateResult, decide
+from evals.gate.policy import load_policy
+from evals.gate.report import decimals, markdown_summary, write_gate_outputs
 from evals.runs import load_run
 from tests.site_helpers import ARTIFACTS, BROWSER_FLAGS, chromium, gate_example_runs
 

@@ -18,7 +18,7 @@ from evals.decision import estimate, holm_adjust, paired_difference
 from evals.decision.multiple import holm_levels
 from evals.decision.power import POWER, planning_se
 from evals.errors import EvalsError
-from evals.gate import (
+from evals.gate.decide import (
     LOSSES_SHOWN,
     GateInputError,
     GateResult,
@@ -31,7 +31,7 @@ from evals.gate import (
     margin_test,
     rule_for,
 )
-from evals.gate_policy import GatePolicy, UseCaseRule
+from evals.gate.policy import GatePolicy, UseCaseRule
 from evals.pairing import align_items, metric_values
 from evals.run_spec import RUN_SPEC_FILE
 from evals.runs import StoredRun

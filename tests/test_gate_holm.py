@@ -12,7 +12,7 @@ from scipy.stats import t as t_dist
 
 from evals.decision import PairedDifference, holm_adjust, paired_difference
 from evals.decision.multiple import holm_levels
-from evals.gate import MarginTest, Verdict, classify, holm_margin_tests
+from evals.gate.decide import MarginTest, Verdict, classify, holm_margin_tests
 from evals.statistics import item_statistics
 
 ALPHA = 0.05

@@ -15,7 +15,7 @@ import evals.model_spec
 import evals.runner
 import evals.usecases
 from evals.cli import main
-from evals.gate_inputs import SpecSettings, gate_runs, names_run_folder, run_or_evaluate
+from evals.gate.inputs import SpecSettings, gate_runs, names_run_folder, run_or_evaluate
 from evals.run_folder import RESULTS_FILE, SCHEMA_VERSION
 from evals.runs import RunFolderError
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.gate_policy import PolicyError, load_policy
+from evals.gate.policy import PolicyError, load_policy
 
 
 def test_rules_are_found_by_benchmark_then_use_case(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ from scipy.stats import norm
 from evals.decision import paired_difference
 from evals.decision.power import POWER, planning_se
 from evals.decision.simulate import stored_run
-from evals.gate import Verdict, classify, decide, margin_test
-from evals.gate_policy import GatePolicy, UseCaseRule
+from evals.gate.decide import Verdict, classify, decide, margin_test
+from evals.gate.policy import GatePolicy, UseCaseRule
 from evals.statistics import item_statistics
 
 

@@ -1,4 +1,4 @@
-"""What the gate writes (evals/gate_report.py) says what the decision said: the JUnit file, the
+"""What the gate writes (evals/gate/report.py) says what the decision said: the JUnit file, the
 verdict JSON, the summary's details and the step summary, checked against the GateResult
 itself rather than against a stored copy of the text."""
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from evals.gate import GateResult, Verdict, decide
-from evals.gate_policy import load_policy
-from evals.gate_report import (
+from evals.gate.decide import GateResult, Verdict, decide
+from evals.gate.policy import load_policy
+from evals.gate.report import (
     default_out_folder,
     gate_verdicts_for_page,
     junit_xml,

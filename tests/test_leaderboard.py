@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from evals.cli import main
-from evals.page_kit import home_relative
-from evals.ranking import SMALL_N
 from evals.run_folder import write_json
-from evals.site import write_site
+from evals.site.build import write_site
+from evals.site.html import home_relative
+from evals.site.ranking import SMALL_N
 from tests.site_helpers import html_errors, write_run
 
 T0, T1, T2 = "2026-11-01T10:00:00+00:00", "2026-11-02T10:00:00+00:00", "2026-11-03T10:00:00+00:00"

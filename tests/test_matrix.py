@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from evals.cli import main
-from evals.family import load_family
-from evals.matrix import Column, build_matrix
+from evals.matrix.family import load_family
+from evals.matrix.verdicts import Column, build_matrix
 from evals.runs import load_run
 from tests.helpers import REPO
 from tests.site_helpers import chromium
@@ -195,7 +195,7 @@ def test_every_variant_is_tested_and_extra_modes_are_controls(built: dict, tmp_p
 
 
 def test_folklore_map_is_the_readme_advice() -> None:
-    from evals.matrix import FOLKLORE_CLAIMS, folklore
+    from evals.matrix.verdicts import FOLKLORE_CLAIMS, folklore
 
     assert FOLKLORE_CLAIMS == {
         "base": ("summarization", "text generation", "QA"),
@@ -214,9 +214,9 @@ def test_folklore_map_is_the_readme_advice() -> None:
 def test_page_in_a_real_browser(built: dict, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    from evals.family import family_to_dict
+    from evals.matrix.family import family_to_dict
     from evals.run_folder import write_json
-    from evals.site import write_site
+    from evals.site.build import write_site
 
     columns = _planted_columns(built, tmp_path / "runs")
     matrix = build_matrix(columns, ["sentiment", "qa"])

@@ -11,7 +11,13 @@ import pytest
 
 from evals.decision import holm_adjust, paired_difference
 from evals.decision.power import items_needed, min_detectable
-from evals.matrix import Column, build_matrix, compare_columns, folklore_claim, matrix_markdown
+from evals.matrix.verdicts import (
+    Column,
+    build_matrix,
+    compare_columns,
+    folklore_claim,
+    matrix_markdown,
+)
 from evals.runs import StoredRun
 from evals.statistics import item_statistics
 

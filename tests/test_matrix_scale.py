@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from evals.cells import plan_cells
 from evals.cli import main
-from evals.family import FamilyError, load_family
+from evals.matrix.cells import plan_cells
+from evals.matrix.family import FamilyError, load_family
 from tests.helpers import REPO
 
 

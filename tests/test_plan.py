@@ -1,5 +1,5 @@
 """``evals plan`` against simulation: the items it recommends give the stated power when the
-comparison is run (the gate through :func:`evals.gate.decide`; a matrix row through the
+comparison is run (the gate through :func:`evals.gate.decide.decide`; a matrix row through the
 two-sided paired test), and its default discordance is the true worst case."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from evals.decision import paired_difference
 from evals.decision.power import paired_proportion_se
 from evals.decision.simulate import stored_run
 from evals.errors import EvalsError
-from evals.gate import Verdict, decide
-from evals.gate_policy import GatePolicy, UseCaseRule
+from evals.gate.decide import Verdict, decide
+from evals.gate.policy import GatePolicy, UseCaseRule
 from evals.plan import plan_assumed, plan_measured
 from evals.statistics import item_statistics
 

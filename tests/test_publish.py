@@ -11,8 +11,8 @@ from typing import NoReturn
 import pytest
 
 from evals.cli import main
-from evals.family import load_family
-from evals.matrix import Column, build_matrix
+from evals.matrix.family import load_family
+from evals.matrix.verdicts import Column, build_matrix
 from evals.model_spec import GEMMA_ALIAS, parse_model_spec
 from evals.run_folder import write_json
 from evals.runs import load_run
@@ -37,10 +37,10 @@ def bare_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         raise AssertionError("publishing touched a model")
 
     import evals.adapter
-    import evals.matrix_build
+    import evals.matrix.build
     import evals.model_spec
 
-    for module in (evals.adapter, evals.matrix_build, evals.model_spec):
+    for module in (evals.adapter, evals.matrix.build, evals.model_spec):
         for name in ("load_model", "predicted_spec_part", "parse_model_spec"):
             if hasattr(module, name):
                 monkeypatch.setattr(module, name, refuse)
@@ -150,9 +150,9 @@ def test_the_gemma_alias_follows_the_cache_dir(
 
 
 def test_gate_pages_are_published_and_linked_from_the_index(bare_machine: Path) -> None:
-    from evals.gate import decide
-    from evals.gate_policy import load_policy
-    from evals.gate_report import write_gate_outputs
+    from evals.gate.decide import decide
+    from evals.gate.policy import load_policy
+    from evals.gate.report import write_gate_outputs
 
     runs = bare_machine / "runs"
     base = load_run(write_run(runs, "base", {"qa": [100.0] * 40}, created=T0))
@@ -168,9 +168,9 @@ def test_gate_pages_are_published_and_linked_from_the_index(bare_machine: Path) 
 
 
 def test_every_published_page_is_well_formed(bare_machine: Path) -> None:
-    from evals.gate import decide
-    from evals.gate_policy import load_policy
-    from evals.gate_report import write_gate_outputs
+    from evals.gate.decide import decide
+    from evals.gate.policy import load_policy
+    from evals.gate.report import write_gate_outputs
     from tests.site_helpers import HOSTILE, html_errors
 
     runs = bare_machine / "runs"

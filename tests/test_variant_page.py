@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from evals.page_kit import variant_page_name
-from evals.site import write_site
+from evals.site.build import write_site
+from evals.site.html import variant_page_name
 from tests.helpers import REPO
 from tests.site_helpers import (
     ARTIFACTS,
@@ -127,7 +127,7 @@ def test_chat_prompts_are_stored_and_shown_as_messages() -> None:
     from dataclasses import dataclass
 
     from evals.lm_eval_tasks import prompt_as_sent
-    from evals.sample_page import prompt_messages
+    from evals.site.sample_page import prompt_messages
 
     @dataclass
     class JsonChatStr:  # lm-eval's shape: the messages as JSON text in .prompt
@@ -151,7 +151,7 @@ def test_every_history_colour_has_3_to_1_contrast_on_white() -> None:
     """Before: a yellow series at 1.2:1 on the white plot."""
     import re
 
-    script = REPO / "evals" / "page_assets" / "variant.js"
+    script = REPO / "evals" / "site" / "assets" / "variant.js"
     palette = re.findall(
         r"#[0-9a-fA-F]{6}", script.read_text().split("const PALETTE = ")[1].split(";")[0]
     )

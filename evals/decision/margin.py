@@ -1,6 +1,6 @@
 """One use case's decision against an allowed drop m: the statistic (the paired difference
 tested at Δ₀ = −m both ways and at 0), Holm's step-down across the use cases of one gate, and
-the verdict table of :mod:`evals.gate` with the reason each verdict prints. Every bound a
+the verdict table of :mod:`evals.gate.decide` with the reason each verdict prints. Every bound a
 verdict prints is the bound of the test that made it, at the level it used."""
 
 from __future__ import annotations

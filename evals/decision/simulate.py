@@ -1,5 +1,5 @@
 """Simulated baseline/candidate pairs with a known true difference, judged by the gate's own
-:func:`evals.gate.decide` (the function whose verdicts and bounds the gate prints), for the
+:func:`evals.gate.decide.decide` (the function whose verdicts and bounds the gate prints), for the
 calibration figures of ``docs/statistics.md`` (``scripts/gate_calibration.py``) and the tests
 that check them at fewer repetitions (``tests/test_gate.py``).
 
@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from evals.gate import GateResult, UseCaseVerdict, decide
-from evals.gate_policy import GatePolicy, UseCaseRule
+from evals.gate.decide import GateResult, UseCaseVerdict, decide
+from evals.gate.policy import GatePolicy, UseCaseRule
 from evals.run_spec import RUN_SPEC_FILE
 from evals.runs import StoredRun
 
@@ -166,7 +166,7 @@ def gate_once(
     design: str, rng: np.random.Generator, n: int, delta: float, margin: float, folder: Path,
     alpha: float = 0.05,
 ) -> GateResult:  # fmt: skip
-    """One simulated comparison, decided by :func:`evals.gate.decide`."""
+    """One simulated comparison, decided by :func:`evals.gate.decide.decide`."""
     generate, metric = DESIGNS[design]
     base, cand, clusters = generate(rng, n, delta)
     use_case = "mt_bench" if design == "mt-bench" else "sim"

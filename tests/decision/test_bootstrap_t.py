@@ -2,7 +2,8 @@
 both. Properties: the p-value and the bound still come from one test (they never disagree),
 the combination is never bolder than the t-test, it follows skew that the t-test misses, and
 the gate built on it keeps its size when a candidate fails completely on a few items
-(through :func:`evals.gate.decide`, fewer repetitions than ``scripts/gate_calibration.py``)."""
+(through :func:`evals.gate.decide.decide`, fewer repetitions than
+``scripts/gate_calibration.py``)."""
 
 from __future__ import annotations
 

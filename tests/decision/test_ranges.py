@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from evals.decision.simulate import stored_run
-from evals.diff_page import run_diff_data
-from evals.gate import decide
-from evals.gate_policy import GatePolicy, UseCaseRule
+from evals.gate.decide import decide
+from evals.gate.policy import GatePolicy, UseCaseRule
 from evals.pairing import metric_range, pair_samples
+from evals.site.diff_page import run_diff_data
 
 
 def _records(metric: str, values: list[float], clusters: list[str] | None = None) -> list[dict]:

@@ -1,6 +1,6 @@
 """The request cache's storage: one SQLite file of request key → answer per variant, under
 ``<cache>/requests/``, each answer committed the moment it is stored. Kept apart from the lm-eval
-wrapper (:mod:`evals.request_cache`) so that what only reads or tidies the cache (warm runs,
+wrapper (:mod:`evals.cache.requests`) so that what only reads or tidies the cache (warm runs,
 ``evals cache``) does not import lm-eval.
 """
 

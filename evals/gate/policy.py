@@ -12,7 +12,7 @@ import yaml
 
 from evals.errors import EvalsError
 
-DEFAULT_POLICY_PATH = Path(__file__).resolve().parent / "default_gate_policy.yaml"
+DEFAULT_POLICY_PATH = Path(__file__).resolve().parent / "default_policy.yaml"
 _TOP_KEYS = {"alpha", "confidence", "fail_on_inconclusive", "fail_on_underpowered", "use_cases"}
 _RULE_KEYS = {"max_drop", "max_relative_drop", "required", "min_n", "planning_discordance"}
 

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from evals.decision.units import few_units_note
-from evals.page_kit import home_relative, page_html
 from evals.pairing import align_items, pair_samples
 from evals.run_spec import first_difference
 from evals.runs import RunFolderError, StoredRun
-from evals.sample_browser import input_text, raw_output, reference_text
+from evals.site.html import home_relative, page_html
+from evals.site.samples import input_text, raw_output, reference_text
 from evals.statistics import item_scores
 
 FLIPS_SHOWN = 200

@@ -25,8 +25,8 @@ from typing import Any
 
 from lm_eval.api.model import LM
 
+from evals.cache.store import NoStore, RequestStore, cache_enabled, request_key, requests_dir
 from evals.fingerprint import sha256_text
-from evals.request_store import NoStore, RequestStore, cache_enabled, request_key, requests_dir
 
 CACHED_METHODS = ("generate_until", "loglikelihood", "loglikelihood_rolling")
 log = logging.getLogger(__name__)

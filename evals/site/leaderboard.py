@@ -3,7 +3,7 @@
 A row is a variant's latest complete run for one run spec (model fingerprint, prompt mode, item
 limit and use-case set), so a single ``make eval`` run and a ``LIMIT`` run each appear. Every
 cell is what the run folder holds: the primary metric with its stored 95% interval, its n and
-the strongest trivial baseline on the same items. Marks come from :mod:`evals.ranking`: cells
+the strongest trivial baseline on the same items. Marks come from :mod:`evals.site.ranking`: cells
 are ranked only within a comparable group (same items and scoring), by the paired tests on
 shared items (Holm within the group); smoke runs are set apart and never lead, and a cell not
 above its trivial baseline is never crowned.
@@ -25,11 +25,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from evals.matrix import cell_summary
-from evals.page_kit import home_relative, page_html, sample_page_name, variant_page_name
-from evals.publish import PendingFamily
-from evals.ranking import SMALL_N, RankedCell, mean_rank, rank_columns
+from evals.matrix.verdicts import cell_summary
 from evals.runs import StoredRun, find_runs
+from evals.site.html import home_relative, page_html, sample_page_name, variant_page_name
+from evals.site.publish import PendingFamily
+from evals.site.ranking import SMALL_N, RankedCell, mean_rank, rank_columns
 
 CSV_FIELDS = ("variant", "objective", "backend", "prompt_mode", "limit", "families", "run",
               "created_utc", "use_case", "metric", "value", "ci_low", "ci_high", "n",
@@ -238,11 +238,11 @@ def write_leaderboard(
     """Write ``index.html``, ``leaderboard.json``, ``leaderboard.csv`` and one page per variant
     under ``site`` (the site folder, or its staged copy beside it) from every stored run (the
     caller holds the reports lock)."""
-    from evals.compare import attach_compare
-    from evals.publish import publish_gate_pages
     from evals.run_folder import atomic_write_text, write_json
-    from evals.sample_page import write_sample_pages
-    from evals.variant_page import write_variant_pages
+    from evals.site.compare import attach_compare
+    from evals.site.publish import publish_gate_pages
+    from evals.site.sample_page import write_sample_pages
+    from evals.site.variant_page import write_variant_pages
 
     runs = find_runs(runs_root)
     data = leaderboard_data(runs, family_links(reports_root), site, pending)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from evals.gate import GateResult, UseCaseVerdict, Verdict
+from evals.gate.decide import GateResult, UseCaseVerdict, Verdict
 from evals.run_folder import atomic_write_text, unique_folder, write_json
 
 _ICON = {
@@ -221,7 +221,7 @@ def write_gate_outputs(
     """Write the summary, JUnit, verdict and the run-vs-run page (linked from the summary, at
     ``link_base`` when the folder is published there); append the summary to
     ``$GITHUB_STEP_SUMMARY`` when set."""
-    from evals.diff_page import write_run_diff
+    from evals.site.diff_page import write_run_diff
 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {

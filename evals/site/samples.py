@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from evals.matrix import Column
+from evals.matrix.verdicts import Column
 from evals.statistics import item_scores, item_statistics
 
 MAX_OUTPUT_CHARS = 3000

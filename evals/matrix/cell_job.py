@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evals.cells import Cell
+from evals.matrix.cells import Cell
 from evals.run_folder import RESULTS_FILE, RunFolder
 
 FORWARDED_ENV_PREFIXES = ("EVALS_", "HF_", "TRANSFORMERS_", "VLLM_")
@@ -76,7 +76,7 @@ CellWork = Callable[[Cell], PackedRun]
 def evaluate_cell(cell: Cell, *, runs_root: Path, tasks_dir: Path, batch_size: int | str) -> Path:
     """Load the cell's model once and evaluate all its tasks; returns the finished run folder."""
     from evals.adapter import load_model, resolve_prompt_mode
-    from evals.matrix_build import renamed_model
+    from evals.matrix.build import renamed_model
     from evals.model_spec import parse_model_spec
     from evals.objective import parse_objective
     from evals.runner import RunSettings, run_evaluation

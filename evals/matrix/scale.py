@@ -1,6 +1,6 @@
 """A family's matrix on an executor: plan cells, run the missing ones, build from the run store.
 
-The matrix itself is always built the same way — :func:`evals.matrix_build.build_family` over
+The matrix itself is always built the same way — :func:`evals.matrix.build.build_family` over
 stored runs only — so a matrix computed on a pool or a Ray cluster is the one the ``local``
 executor writes, item by item. Cells already complete in the run store are skipped; a cell
 that fails (after ``retries``) is reported with its error and left out of the matrix as a
@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from evals.cell_job import CellJob, CellWork, driver_environment
-from evals.cells import Cell, plan_cells
-from evals.executors import CellOutcome, Executor, run_cells
-from evals.family import Family
-from evals.matrix_build import BuildOutcome, build_family
+from evals.matrix.build import BuildOutcome, build_family
+from evals.matrix.cell_job import CellJob, CellWork, driver_environment
+from evals.matrix.cells import Cell, plan_cells
+from evals.matrix.executors import CellOutcome, Executor, run_cells
+from evals.matrix.family import Family
 
 
 @dataclass(frozen=True)

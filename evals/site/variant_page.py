@@ -13,17 +13,17 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from evals.diff_page import not_comparable, write_run_diff
 from evals.errors import EvalsError
-from evals.page_kit import (
+from evals.results import few_units_of
+from evals.runs import RunFolderError, StoredRun
+from evals.site.diff_page import not_comparable, write_run_diff
+from evals.site.html import (
     diff_page_name,
     home_relative,
     page_html,
     sample_page_name,
     variant_page_name,
 )
-from evals.results import few_units_of
-from evals.runs import RunFolderError, StoredRun
 
 log = logging.getLogger(__name__)
 

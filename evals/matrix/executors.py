@@ -4,7 +4,7 @@
 * ``processes`` — a local pool of ``--jobs N`` worker processes
   (:class:`concurrent.futures.ProcessPoolExecutor`, spawned: no forked CUDA or torch state).
 * ``ray`` — each cell a Ray task holding the resources its variant declares
-  (:mod:`evals.executor_ray`; Ray is imported only when asked for).
+  (:mod:`evals.matrix.executor_ray`; Ray is imported only when asked for).
 
 Every executor only *submits* a cell's work and hands back a :class:`concurrent.futures.Future`;
 :func:`run_cells` is the one loop that keeps at most the executor's capacity in flight, retries
@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from evals.cell_job import CellWork, PackedRun, store_packed_run
-from evals.cells import Cell
 from evals.errors import EvalsError
+from evals.matrix.cell_job import CellWork, PackedRun, store_packed_run
+from evals.matrix.cells import Cell
 
 EXECUTORS = ("local", "processes", "ray")
 
@@ -100,7 +100,7 @@ def make_executor(name: str, *, jobs: int = 1) -> Executor:
     if name == "processes":
         return ProcessExecutor(jobs)
     if name == "ray":
-        from evals.executor_ray import RayExecutor
+        from evals.matrix.executor_ray import RayExecutor
 
         return RayExecutor()
     raise EvalsError(f"unknown executor {name!r}; use one of {', '.join(EXECUTORS)}")

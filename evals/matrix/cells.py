@@ -2,7 +2,7 @@
 
 A cell's identity is its run spec (:func:`evals.run_spec.build_run_spec`: model identity, task
 hashes, data, settings). The planner marks a cell complete when a finished run with that run spec
-is already in the run store (the same test :mod:`evals.matrix_build` uses to reuse a column), so
+is already in the run store (the same test :mod:`evals.matrix.build` uses to reuse a column), so
 a matrix interrupted anywhere resumes where it stopped and a new variant costs one cell.
 
 Planning loads no model: it predicts each variant's model part of the run spec
@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from evals.errors import EvalsError
-from evals.family import Family, Resources, Variant
 from evals.fingerprint import sha256_json
+from evals.matrix.family import Family, Resources, Variant
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class Cell:
 def plan_cells(family: Family, runs_root: Path, tasks_dir: Path) -> tuple[Cell, ...]:
     """The family's cells in matrix order, each marked with the stored run it can reuse."""
     from evals.adapter import pin_hub_revision, predicted_spec_part
-    from evals.matrix_build import default_mode, run_matches, variant_objective
+    from evals.matrix.build import default_mode, run_matches, variant_objective
     from evals.model_spec import parse_model_spec
     from evals.run_spec import build_run_spec
     from evals.runs import find_runs

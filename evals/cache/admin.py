@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from evals.cache.store import requests_dir
 from evals.fingerprint import cache_root
-from evals.request_store import requests_dir
 
 
 @dataclass(frozen=True)

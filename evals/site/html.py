@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from evals.runs import StoredRun
 
-ASSETS = Path(__file__).resolve().parent / "page_assets"
+ASSETS = Path(__file__).resolve().parent / "assets"
 
 
 def embed_json(value: Any) -> str:

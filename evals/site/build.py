@@ -1,5 +1,5 @@
 """The site: one self-contained HTML page per family, and the whole site written at once; the
-index is the leaderboard (:mod:`evals.leaderboard`), the page shell :mod:`evals.page_kit`.
+index is the leaderboard (:mod:`evals.site.leaderboard`), the page shell :mod:`evals.site.html`.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from evals.matrix import Column
-from evals.page_kit import home_relative, page_html, sample_page_name, variant_page_name
-from evals.ranking import SMALL_N
+from evals.matrix.verdicts import Column
 from evals.run_folder import atomic_write_text, reports_lock, staged_folder
-from evals.sample_browser import SAMPLE_CONTROLS, sample_browser_data
+from evals.site.html import home_relative, page_html, sample_page_name, variant_page_name
+from evals.site.ranking import SMALL_N
+from evals.site.samples import SAMPLE_CONTROLS, sample_browser_data
 
 
 def family_page(matrix: dict[str, Any], columns: Sequence[Column], suite: dict[str, Any]) -> str:
@@ -105,8 +105,8 @@ def write_site(
     beside the old one and replaces it only once complete, under the reports lock (so a
     concurrent build cannot write an index missing a family or a run, and a failed build
     leaves the previous site). Without ``runs_root`` the index reads ``reports/runs``."""
-    from evals.leaderboard import write_leaderboard
-    from evals.publish import pending_families, stored_matrices
+    from evals.site.leaderboard import write_leaderboard
+    from evals.site.publish import pending_families, stored_matrices
 
     site = reports_root / "site"
     suite = _suite()

@@ -5,7 +5,7 @@ page are rebuilt from the run folders its stored matrix names
 (``reports/families/<name>/matrix.json``), and the leaderboard reads the run store. A family
 file with no stored matrix, or none of whose runs is still stored, is listed as *not evaluated
 yet* with the command that would evaluate it, never published as an empty page. Which stored
-run serves which variant is decided once, by ``evals matrix`` (:mod:`evals.matrix_build`), the
+run serves which variant is decided once, by ``evals matrix`` (:mod:`evals.matrix.build`), the
 only command that resolves model specs.
 """
 
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.family import FamilyError, family_to_dict, load_family
-from evals.matrix import Column, build_matrix
+from evals.matrix.family import FamilyError, family_to_dict, load_family
+from evals.matrix.verdicts import Column, build_matrix
 from evals.runs import RunFolderError, StoredRun, load_run
 
 
@@ -177,7 +177,7 @@ def write_matrix_files(
     """A family's ``matrix.json`` and ``matrix.md`` (and, with ``latest``, the copies at
     ``reports/matrix.{json,md}`` that name the last family built); the caller holds the
     reports lock."""
-    from evals.matrix import matrix_markdown
+    from evals.matrix.verdicts import matrix_markdown
     from evals.run_folder import atomic_write_text, write_json
 
     family = matrix["family"]

@@ -24,16 +24,16 @@ from evals.adapter import (
     resolve_prompt_mode,
 )
 from evals.errors import EvalsError
-from evals.family import Family, Variant, family_to_dict
-from evals.matrix import Column, build_matrix
+from evals.matrix.family import Family, Variant, family_to_dict
+from evals.matrix.verdicts import Column, build_matrix
 from evals.model_spec import ModelSpec, parse_model_spec
 from evals.objective import Objective, objective_from_name, parse_objective
-from evals.publish import write_matrix_files
 from evals.run_folder import reports_lock
 from evals.run_spec import build_run_spec, first_difference
 from evals.runner import RunSettings, run_evaluation
 from evals.runs import RunFolderError, StoredRun, find_runs, load_run
-from evals.site import write_site
+from evals.site.build import write_site
+from evals.site.publish import write_matrix_files
 from evals.usecases import select_use_cases
 
 log = logging.getLogger(__name__)

@@ -43,7 +43,7 @@ from evals.decision.margin import (
 )
 from evals.decision.power import planning_se
 from evals.decision.units import few_units_note
-from evals.gate_policy import GatePolicy, UseCaseRule
+from evals.gate.policy import GatePolicy, UseCaseRule
 from evals.pairing import ComparisonError, pair_samples
 from evals.run_spec import first_difference
 from evals.runs import StoredRun

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from evals.errors import EvalsError
-from evals.matrix import Column
-from evals.page_kit import page_html, sample_page_name
+from evals.matrix.verdicts import Column
 from evals.runs import StoredRun
-from evals.sample_browser import SAMPLE_CONTROLS, sample_browser_data
+from evals.site.html import page_html, sample_page_name
+from evals.site.samples import SAMPLE_CONTROLS, sample_browser_data
 
 
 def prompt_messages(prompt: Any) -> list[dict[str, str]] | None:
@@ -77,7 +77,7 @@ def run_samples_data(run: StoredRun) -> dict[str, Any]:
 
 
 def run_samples_page(run: StoredRun, variant_page: str) -> str:
-    """The viewer's HTML (the browser of :mod:`evals.site`, one column)."""
+    """The viewer's HTML (the browser of :mod:`evals.site.build`, one column)."""
     data = run_samples_data(run)
     title = f"{run.variant} · samples"
     mode = escape(str(run.results.get("prompt_mode")))

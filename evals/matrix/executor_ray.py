@@ -7,7 +7,7 @@ in this process (``ray.init`` by the caller, as the tests do) is used and left r
 
 Every node needs this package and the same ``tasks/`` checkout (the cell's ``tasks_dir`` is
 the driver's path); nothing else is shared: a cell returns its run folder packed
-(:class:`evals.cell_job.PackedRun`) and the driver writes it into its run store.
+(:class:`evals.matrix.cell_job.PackedRun`) and the driver writes it into its run store.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import os
 from concurrent.futures import Future
 from typing import Any
 
-from evals.cell_job import CellWork, PackedRun
-from evals.cells import Cell
 from evals.errors import EvalsError
+from evals.matrix.cell_job import CellWork, PackedRun
+from evals.matrix.cells import Cell
 
 INSTALL_HINT = "pip install 'objective-evals[ray]' (or make install, which installs it)"
 
