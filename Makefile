@@ -211,7 +211,7 @@ pages: site
 	if [ -d reports/runs ]; then cp -r reports/runs "$(PAGES_OUT)/runs"; fi
 	printf '<!doctype html><meta http-equiv="refresh" content="0; url=site/index.html">' > "$(PAGES_OUT)/index.html"
 
-# Speed ratios measured in one run (docs/benchmarks.md): suite vs a plain transformers loop and
+# Speed ratios measured in one run (docs/performance.md): suite vs a plain transformers loop and
 # vs stock lm_eval, warm vs cold, matrix vs separate runs, scoring throughput.
 .PHONY: bench
 ONLY ?=

@@ -131,3 +131,14 @@ def test_no_private_name_is_imported_from_another_module() -> None:
             if module.startswith("evals") and _resolve(module, modules) != name:
                 offenders += [f"{name} takes {module}.{n}" for n in names if n.startswith("_")]
     assert offenders == []
+
+
+def test_the_readme_layout_names_every_package_and_loose_module() -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    layout = text[text.index("## Layout") :]
+    block = layout[layout.index("```\n") + 4 :]
+    block = block[: block.index("```")]
+    named = {word.strip(",") for line in block.splitlines() for word in line.split()[:4]}
+    rooms = {f"{p.name}/" for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    loose = {p.stem for p in PACKAGE.glob("*.py") if not p.stem.startswith("__")}
+    assert sorted((rooms | loose) - named) == []
