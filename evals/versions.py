@@ -4,6 +4,7 @@ spec)."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -41,12 +42,69 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
+def _dump(node: object) -> str:
+    """An AST as text, the same on every Python this suite supports: fields that are None or
+    empty (``type_params`` of 3.12, ``kind`` of a plain string) are left out."""
+    if isinstance(node, ast.AST):
+        fields = (f"{name}={_dump(value)}" for name in node._fields
+                  if (value := getattr(node, name, None)) not in (None, [])
+                  and name != "type_comment")  # fmt: skip
+        return f"{type(node).__name__}({' '.join(fields)})"
+    if isinstance(node, list):
+        return "[" + ",".join(_dump(item) for item in node) + "]"
+    return repr(node)
+
+
+_DOCUMENTED = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+            and isinstance(statement.value.value, str))  # fmt: skip
+
+
+def _own_module(name: str | None, level: int) -> bool:
+    return level > 0 or (name or "").split(".")[0] == "evals"
+
+
+def normalized_source(text: str) -> str:
+    """Python source as what it does: its syntax tree without comments, layout or docstrings,
+    with the suite's own imports reduced to the names they bring in (sorted), not the module
+    they come from. So a module moved to another package, reformatted or recommented keeps its
+    hash; a changed constant, condition or prompt string does not."""
+    tree = ast.parse(text)
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, _DOCUMENTED) and node.body and _is_docstring(node.body[0]):
+            node.body.pop(0)
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            kept = []
+            for statement in block:
+                if isinstance(statement, ast.ImportFrom) and _own_module(
+                    statement.module, statement.level
+                ):
+                    names.update(f"{a.name} as {a.asname}" if a.asname else a.name
+                                 for a in statement.names)  # fmt: skip
+                elif isinstance(statement, ast.Import) and all(
+                    _own_module(a.name, 0) for a in statement.names
+                ):
+                    names.update(a.asname or a.name.split(".")[-1] for a in statement.names)
+                else:
+                    kept.append(statement)
+            setattr(node, field, kept)
+    return _dump(tree) + "\nimports: " + ",".join(sorted(names))
+
+
 @cache
 def _source_hash(stamps: tuple[tuple[str, int, int], ...]) -> str:
-    """Hash of source files, memoised on (path, size, mtime): an edit gives a new hash."""
-    return sha256_text(
-        "".join(f"{Path(p).name}:{sha256_text(Path(p).read_text('utf-8'))}" for p, _, _ in stamps)
-    )
+    """Hash of source files by what they are (:func:`normalized_source`), in no particular order
+    and whatever their names or folders; memoised on (path, size, mtime)."""
+    digests = sorted(sha256_text(normalized_source(Path(p).read_text("utf-8")))
+                     for p, _, _ in stamps)  # fmt: skip
+    return sha256_text("".join(digests))
 
 
 def is_evaluate_module(path: Path) -> bool:

@@ -17,7 +17,7 @@ from evals.objective import Objective
 from evals.run_spec import build_run_spec, first_difference
 from evals.secrets import is_secret
 from evals.usecases import discover_use_cases, load_folder
-from evals.versions import code_sha256
+from evals.versions import code_sha256, normalized_source
 from tests.helpers import REPO
 
 
@@ -60,9 +60,50 @@ def test_scorer_code_is_part_of_a_result_identity(tmp_path: Path) -> None:
     shutil.copytree(REPO / "tasks" / "qa", tasks / "qa")
     before = code_sha256(tasks / "qa", "lm-eval")
     hooks = tasks / "qa" / "usecase.py"
-    hooks.write_text(hooks.read_text() + "\n# a scorer fix\n")
-    after = code_sha256(tasks / "qa", "lm-eval")
-    assert before != after
+    hooks.write_text(hooks.read_text() + "\n# a comment, nothing run\n")
+    assert code_sha256(tasks / "qa", "lm-eval") == before
+    hooks.write_text(hooks.read_text() + "\nSCORER_FIX = 1\n")
+    assert code_sha256(tasks / "qa", "lm-eval") != before
+
+
+MODULE = '''"""A scorer."""
+from evals.adapter import LoadedModel, PromptMode
+from evals.benchmarks.sources import records
+import json
+
+
+def score(x: int) -> float:
+    """One item's score."""
+    from evals.judge import Judge  # lazy
+    return json.loads(x) + 1  # plus one
+'''
+
+
+def test_a_moved_reformatted_or_recommented_module_keeps_its_hash() -> None:
+    """The code hash is of what the code does: a move into a package changes its own imports'
+    module paths (and their order), a formatter its layout; neither changes a score."""
+    moved = (
+        "from evals.benchmarks.sources import records\n"
+        "from evals.models.loading import PromptMode, LoadedModel\n"
+        "import json\n"
+        "def score(x: int) -> float:\n"
+        "    from ..engine.judge import Judge\n"
+        "    return (json.loads(x)\n"
+        "            + 1)\n"
+    )
+    assert normalized_source(moved) == normalized_source(MODULE)
+
+
+@pytest.mark.parametrize("change", [
+    ("+ 1", "+ 2"),  # a constant
+    ("json.loads(x)", "json.loads(x.strip())"),  # a call
+    ("import Judge", "import Judge, load_judge_prompts"),  # one more name of our own
+    ("import json", "import ujson as json"),  # another library's module
+    ("x: int", "y: int"),  # a parameter
+])  # fmt: skip
+def test_a_change_in_what_a_module_does_changes_its_hash(change: tuple[str, str]) -> None:
+    changed = MODULE.replace(*change)
+    assert changed != MODULE and normalized_source(changed) != normalized_source(MODULE)
 
 
 def _spec(**changes: Any) -> dict[str, Any]:
