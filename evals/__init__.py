@@ -17,45 +17,45 @@ _EXPORTS = {
     "DataError": "evals.errors",
     "Estimate": "evals.decision",
     "EvalsError": "evals.errors",
-    "LoadedModel": "evals.adapter",
-    "ModelSpec": "evals.model_spec",
+    "LoadedModel": "evals.models.loading",
+    "ModelSpec": "evals.models.spec",
     "ModelSpecError": "evals.errors",
-    "Objective": "evals.objective",
+    "Objective": "evals.models.objective",
     "PairedDifference": "evals.decision",
-    "PromptMode": "evals.adapter",
-    "RunOutcome": "evals.runner",
-    "RunSettings": "evals.runner",
+    "PromptMode": "evals.models.loading",
+    "RunOutcome": "evals.engine.runner",
+    "RunSettings": "evals.engine.runner",
     "TaskConfigError": "evals.errors",
     "UseCase": "evals.usecases",
-    "UseCaseResult": "evals.results",
-    "VariantIdentity": "evals.adapter",
+    "UseCaseResult": "evals.runs.results",
+    "VariantIdentity": "evals.models.loading",
     "discover_use_cases": "evals.usecases",
     "estimate": "evals.decision",
-    "load_model": "evals.adapter",
-    "load_results": "evals.run_folder",
-    "objective_from_name": "evals.objective",
+    "load_model": "evals.models.loading",
+    "load_results": "evals.runs.folder",
+    "objective_from_name": "evals.models.objective",
     "paired_difference": "evals.decision",
-    "parse_model_spec": "evals.model_spec",
-    "resolve_prompt_mode": "evals.adapter",
-    "run_evaluation": "evals.runner",
+    "parse_model_spec": "evals.models.spec",
+    "resolve_prompt_mode": "evals.models.loading",
+    "run_evaluation": "evals.engine.runner",
     "select_use_cases": "evals.usecases",
 }
 
 if TYPE_CHECKING:
-    from evals.adapter import (
+    from evals.decision import Estimate, PairedDifference, estimate, paired_difference
+    from evals.engine.runner import RunOutcome, RunSettings, run_evaluation
+    from evals.errors import BackendError, DataError, EvalsError, ModelSpecError, TaskConfigError
+    from evals.models.loading import (
         LoadedModel,
         PromptMode,
         VariantIdentity,
         load_model,
         resolve_prompt_mode,
     )
-    from evals.decision import Estimate, PairedDifference, estimate, paired_difference
-    from evals.errors import BackendError, DataError, EvalsError, ModelSpecError, TaskConfigError
-    from evals.model_spec import ModelSpec, parse_model_spec
-    from evals.objective import Objective, objective_from_name
-    from evals.results import UseCaseResult
-    from evals.run_folder import load_results
-    from evals.runner import RunOutcome, RunSettings, run_evaluation
+    from evals.models.objective import Objective, objective_from_name
+    from evals.models.spec import ModelSpec, parse_model_spec
+    from evals.runs.folder import load_results
+    from evals.runs.results import UseCaseResult
     from evals.usecases import UseCase, discover_use_cases, select_use_cases
 
 

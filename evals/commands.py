@@ -41,9 +41,9 @@ def apply_data_options(args: argparse.Namespace) -> None:
 
 
 def load_judge(args: argparse.Namespace):
-    from evals.adapter import load_model
-    from evals.judge import Judge
-    from evals.model_spec import parse_model_spec
+    from evals.engine.judge import Judge
+    from evals.models.loading import load_model
+    from evals.models.spec import parse_model_spec
 
     if not args.judge:
         return None
@@ -56,9 +56,9 @@ def serve_warm(
     args: argparse.Namespace, spec, use_cases, limit, objective, not_run: dict[str, str]
 ) -> bool:
     """A run that repeats a complete stored run exactly is served from it without loading the
-    model (:mod:`evals.warm`); False when there is none."""
-    from evals.table import format_table
-    from evals.warm import matching_run, serve_from
+    model (:mod:`evals.engine.warm`); False when there is none."""
+    from evals.engine.warm import matching_run, serve_from
+    from evals.runs.table import format_table
 
     found = matching_run(spec, use_cases, runs_root=Path(args.output), limit=limit,
                          prompt_mode=args.prompt_mode, objective=objective)  # fmt: skip
@@ -119,7 +119,7 @@ def print_eval_plan(args: argparse.Namespace, use_cases: list[Any]) -> int:
     """``evals eval --dry-run``: what the command would evaluate, how, and from which data,
     without loading a model, reading a data file or reaching a hub or server."""
     from evals.benchmarks.sources import resolve_source
-    from evals.model_spec import parse_model_spec
+    from evals.models.spec import parse_model_spec
 
     spec = parse_model_spec(args.model, args.model_args)
     source = resolve_source()
@@ -144,11 +144,11 @@ def print_eval_plan(args: argparse.Namespace, use_cases: list[Any]) -> int:
 
 
 def eval_command(args: argparse.Namespace) -> int:
-    from evals.adapter import load_model
-    from evals.model_spec import parse_model_spec
-    from evals.objective import parse_objective
-    from evals.runner import RunSettings, preflight, run_evaluation
-    from evals.table import format_table
+    from evals.engine.runner import RunSettings, preflight, run_evaluation
+    from evals.models.loading import load_model
+    from evals.models.objective import parse_objective
+    from evals.models.spec import parse_model_spec
+    from evals.runs.table import format_table
     from evals.usecases import select_use_cases
 
     use_cases = select_use_cases(
@@ -199,8 +199,8 @@ def gate_command(args: argparse.Namespace) -> int:
     from evals.gate.inputs import SpecSettings, gate_runs
     from evals.gate.policy import load_policy
     from evals.gate.report import default_out_folder, markdown_summary, write_gate_outputs
-    from evals.run_folder import output_error
-    from evals.run_spec import unknown_fields
+    from evals.runs.folder import output_error
+    from evals.runs.spec import unknown_fields
     from evals.usecases import discover_use_cases
 
     link_base = args.link_base.strip()
@@ -232,7 +232,7 @@ def gate_command(args: argparse.Namespace) -> int:
 
 
 def diff_command(args: argparse.Namespace) -> int:
-    from evals.runs import load_run
+    from evals.runs.store import load_run
     from evals.site.diff_page import write_run_diff
 
     baseline, candidate = load_run(Path(args.baseline)), load_run(Path(args.candidate))
@@ -346,7 +346,7 @@ def report_command(args: argparse.Namespace) -> int:
     (:mod:`evals.site.publish`); family files with nothing stored are listed as not evaluated
     yet."""
     from evals.matrix.build import BuildOutcome
-    from evals.run_folder import reports_lock
+    from evals.runs.folder import reports_lock
     from evals.site.build import write_site
     from evals.site.publish import (
         pending_families,
@@ -379,8 +379,8 @@ def plan_command(args: argparse.Namespace) -> int:
 
     margin = args.margin if args.margin is not None else None
     if args.runs:
-        from evals.pairing import align_items, pair_samples
-        from evals.runs import load_run
+        from evals.runs.pairing import align_items, pair_samples
+        from evals.runs.store import load_run
 
         first, second = (load_run(Path(p)) for p in args.runs)
         lines = []

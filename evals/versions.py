@@ -124,13 +124,17 @@ def code_sha256(folder: Path, kind: str) -> str:
     shared metric, reducer and data-converter modules, and the runner that drives it. Not the
     folder's ``evaluate`` module (:func:`is_evaluate_module`): no run calls it, so editing it
     leaves stored runs comparable."""
-    runner = PACKAGE / ("multiturn.py" if kind == "multiturn" else "lm_eval_tasks.py")
-    paths = (
+    engine = PACKAGE / "engine"
+    named = (PACKAGE / "statistics.py", PACKAGE / "data.py", engine / "judge.py",
+             engine / ("multiturn.py" if kind == "multiturn" else "lm_eval_tasks.py"))  # fmt: skip
+    missing = [str(p) for p in named if not p.is_file()]
+    if missing:  # a moved module must not drop out of the hash unseen
+        raise RuntimeError(f"the code hash names modules that are not there: {missing}")
+    files = [
         *sorted(p for p in folder.glob("*.py") if not is_evaluate_module(p)),
         *sorted((PACKAGE / "metrics").glob("*.py")),
         *sorted((PACKAGE / "benchmarks").glob("*.py")),
         *sorted((PACKAGE / "usecases").glob("*.py")),
-        PACKAGE / "statistics.py", PACKAGE / "judge.py", PACKAGE / "data.py", runner,
-    )  # fmt: skip
-    files = [p for p in paths if p.is_file()]
+        *named,
+    ]
     return _source_hash(tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files))

@@ -2,7 +2,7 @@
 
 Usage: ``python scripts/assemble_gemma.py [OUT]``
 (default OUT: ``<cache>/models/gemma-3-270m-Q4_K_M.gguf``, which the model spec
-``gemma-3-270m`` names: :func:`evals.model_spec.gemma_gguf_path`).
+``gemma-3-270m`` names: :func:`evals.models.spec.gemma_gguf_path`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from evals.model_spec import gemma_gguf_path as cached_gemma_path
+from evals.models.spec import gemma_gguf_path as cached_gemma_path
 
 
 def gemma_gguf_path(out: Path | None = None) -> Path:

@@ -77,9 +77,9 @@ def suite_vs_floor(limit: int, batch: int, rounds: int = 2) -> dict[str, float]:
     process, one loaded model; interleaved rounds, the fastest of each kept."""
     import torch
 
-    from evals.adapter import load_model
-    from evals.model_spec import parse_model_spec
-    from evals.runner import RunSettings, run_evaluation
+    from evals.engine.runner import RunSettings, run_evaluation
+    from evals.models.loading import load_model
+    from evals.models.spec import parse_model_spec
     from evals.usecases import select_use_cases
 
     os.environ["EVALS_REQUEST_CACHE"] = "off"
@@ -128,8 +128,8 @@ def suite_vs_lm_eval(limit: int, batch: int, rounds: int = 2) -> dict[str, float
     """Fresh-process wall time, ``evals eval`` vs ``lm_eval`` on the same task configs; runs
     interleaved (ours, stock, stock, ours, ...) and the fastest of each kept, as this machine's
     timings drift by tens of percent between runs."""
-    from evals.gguf_folder import converted_folder
-    from evals.model_spec import parse_model_spec
+    from evals.models.gguf import converted_folder
+    from evals.models.spec import parse_model_spec
 
     spec = parse_model_spec("")
     assert spec.gguf_path is not None
@@ -165,9 +165,9 @@ def suite_vs_lm_eval(limit: int, batch: int, rounds: int = 2) -> dict[str, float
 def warm_vs_cold(limit: int, batch: int) -> dict[str, float]:
     """A cold run and the same run again (request cache warm): evaluation time of fresh
     processes, and of two runs in one process (library imports already paid)."""
-    from evals.adapter import load_model
-    from evals.model_spec import parse_model_spec
-    from evals.runner import RunSettings, run_evaluation
+    from evals.engine.runner import RunSettings, run_evaluation
+    from evals.models.loading import load_model
+    from evals.models.spec import parse_model_spec
     from evals.usecases import select_use_cases
 
     cache = _fresh_cache("bench-warm-")

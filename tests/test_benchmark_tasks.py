@@ -15,7 +15,7 @@ from evals.benchmarks import REGISTRY, get_benchmark
 from evals.benchmarks.sources import DataSource, benchmark_records, provenance, resolve_source
 from evals.cli import main
 from evals.errors import DataError
-from evals.run_folder import RESULTS_FILE
+from evals.runs.folder import RESULTS_FILE
 from evals.usecases import discover_use_cases, read_suites, select_use_cases
 from tests.conftest import shared_data
 from tests.helpers import only_run

@@ -1,8 +1,8 @@
 """The bundled chat use case's checks: whole-word matching, the echo guard, and the data itself.
 
-The data tests run the real multi-turn runner (:func:`evals.multiturn.run_dialogues`) with a
+The data tests run the real multi-turn runner (:func:`evals.engine.multiturn.run_dialogues`) with a
 scripted "model" that answers from a fixed list, and pool the results with the run's own
-:func:`evals.results.estimate_metrics`: the numbers are the ones a run would report.
+:func:`evals.runs.results.estimate_metrics`: the numbers are the ones a run would report.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from evals.adapter import PromptMode
 from evals.data import read_jsonl
+from evals.engine.multiturn import run_dialogues
 from evals.fingerprint import sha256_json
-from evals.multiturn import run_dialogues
-from evals.results import estimate_metrics
+from evals.models.loading import PromptMode
+from evals.runs.results import estimate_metrics
 from evals.usecases import discover_use_cases
 
 CHAT = discover_use_cases()["chat"]

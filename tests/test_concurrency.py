@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from evals.cli import main
-from evals.run_folder import RESULTS_FILE, RunFolder
+from evals.runs.folder import RESULTS_FILE, RunFolder
 from tests.helpers import REPO, only_partial, only_run, run_folders
 
 LIMIT = "4"
@@ -163,7 +163,7 @@ def test_run_folders_created_at_once_are_distinct(
 _CONVERTER = """
 import os, sys, time
 from pathlib import Path
-import evals.gguf_folder as gguf
+import evals.models.gguf as gguf
 
 log, release = Path(sys.argv[2]), Path(sys.argv[3])
 
@@ -233,7 +233,7 @@ def test_report_writers_wait_for_the_reports_lock(tiny_chat_model: Path, tmp_pat
     shared report file; it writes them all once the lock is released."""
     from evals.matrix.build import build_family
     from evals.matrix.family import family_from_dict
-    from evals.run_folder import reports_lock
+    from evals.runs.folder import reports_lock
 
     reports = tmp_path / "reports"
     variants = [{"model": str(tiny_chat_model)}]

@@ -12,8 +12,8 @@ from evals.cli import main
 from evals.gate.decide import decide
 from evals.gate.policy import load_policy
 from evals.gate.report import markdown_summary, write_gate_outputs
-from evals.pairing import pair_samples
-from evals.runs import load_run
+from evals.runs.pairing import pair_samples
+from evals.runs.store import load_run
 from evals.site.diff_page import run_diff_data, word_diff, write_run_diff
 from tests.helpers import REPO
 from tests.site_helpers import (

@@ -238,7 +238,7 @@ def test_code_module_refuses_without_a_sandbox_unless_told(monkeypatch: pytest.M
 def test_chat_on_the_bundled_dialogues(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Reference replies pass every check (the oracle: 100); the trivial policies score what the
     run's baselines score; imperfect replies give the same numbers through both entry points."""
-    from evals.baselines import policy_statistics
+    from evals.engine.baselines import policy_statistics
     from evals.usecases import discover_use_cases
 
     path = TASKS_DIR / "chat" / "data" / "dialogues.jsonl"

@@ -10,8 +10,8 @@ import pytest
 
 from evals.matrix.family import family_from_dict
 from evals.matrix.verdicts import Column, build_matrix
-from evals.run_folder import write_json
-from evals.runs import load_run
+from evals.runs.folder import write_json
+from evals.runs.store import load_run
 from evals.site.build import write_site
 from evals.site.samples import reference_text
 from tests.site_helpers import ARTIFACTS, BROWSER_FLAGS, chromium, html_errors, write_run

@@ -10,11 +10,11 @@ from evals.decision import Estimate
 from evals.decision.units import FEW_UNITS, few_units_note, independent_units
 from evals.matrix.family import family_from_dict
 from evals.matrix.verdicts import Column, build_matrix, matrix_markdown
-from evals.results import UseCaseResult, few_units_of
-from evals.run_folder import write_json
-from evals.runs import load_run
+from evals.runs.folder import write_json
+from evals.runs.results import UseCaseResult, few_units_of
+from evals.runs.store import load_run
+from evals.runs.table import format_table
 from evals.site.build import write_site
-from evals.table import format_table
 from tests.site_helpers import BROWSER_FLAGS, chromium, write_run
 
 T0 = "2026-11-01T10:00:00+00:00"

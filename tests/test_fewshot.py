@@ -2,10 +2,10 @@
 
 Every lm-eval task of every unit from :func:`evals.usecases.discover_use_cases` — the bundled
 sets and the benchmarks, read from ../shared/data (skipped when absent) — is built through the
-project's own TaskManager (:func:`evals.lm_eval_tasks.task_manager`, as ``run_task`` builds it)
-in completion mode: ``num_fewshot`` is the unit's ``fewshot_completion`` and the few-shot seed
-is ``run_task``'s 1234. This is exactly what plain ``lm_eval --include_path tasks`` gets too,
-since the data hooks are the same.
+project's own TaskManager (:func:`evals.engine.lm_eval_tasks.task_manager`, as ``run_task``
+builds it) in completion mode: ``num_fewshot`` is the unit's ``fewshot_completion`` and the
+few-shot seed is ``run_task``'s 1234. This is exactly what plain
+``lm_eval --include_path tasks`` gets too, since the data hooks are the same.
 
 **What "the item's text" is.** Each item is identified by the text the model is asked about,
 compared after casefolding and collapsing whitespace:
@@ -39,8 +39,8 @@ import pytest
 
 from evals.benchmarks.sources import DataSource, benchmark_records
 from evals.data import read_jsonl
-from evals.lm_eval_tasks import task_manager
-from evals.multiturn import completion_transcript
+from evals.engine.lm_eval_tasks import task_manager
+from evals.engine.multiturn import completion_transcript
 from evals.usecases import UseCase, discover_use_cases
 from tests.conftest import shared_data
 

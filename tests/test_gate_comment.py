@@ -13,7 +13,7 @@ from evals.cli import main
 from evals.gate.decide import GateResult, decide
 from evals.gate.policy import load_policy
 from evals.gate.report import decimals, markdown_summary, write_gate_outputs
-from evals.runs import load_run
+from evals.runs.store import load_run
 from tests.site_helpers import ARTIFACTS, BROWSER_FLAGS, chromium, gate_example_runs
 
 BASE = "https://example.org/artifacts/pr-12"

@@ -32,9 +32,9 @@ from evals.gate.decide import (
     rule_for,
 )
 from evals.gate.policy import GatePolicy, UseCaseRule
-from evals.pairing import align_items, metric_values
-from evals.run_spec import RUN_SPEC_FILE
-from evals.runs import StoredRun
+from evals.runs.pairing import align_items, metric_values
+from evals.runs.spec import RUN_SPEC_FILE
+from evals.runs.store import StoredRun
 from evals.statistics import item_statistics
 
 ENTRY: dict[str, Any] = {"primary_metric": "accuracy", "primary_reducer": "mean"}

@@ -10,19 +10,19 @@ from typing import Any
 
 import pytest
 
-import evals.adapter
-import evals.model_spec
-import evals.runner
+import evals.engine.runner
+import evals.models.loading
+import evals.models.spec
 import evals.usecases
 from evals.cli import main
 from evals.gate.inputs import SpecSettings, gate_runs, names_run_folder, run_or_evaluate
-from evals.run_folder import RESULTS_FILE, SCHEMA_VERSION
-from evals.runs import RunFolderError
+from evals.runs.folder import RESULTS_FILE, SCHEMA_VERSION
+from evals.runs.store import RunFolderError
 
 
 def _finished_run(folder: Path, *, use_cases: tuple[str, ...], limit: int | None,
                   mode: str) -> Path:  # fmt: skip
-    """The least a finished run folder holds for :func:`evals.runs.load_run`."""
+    """The least a finished run folder holds for :func:`evals.runs.store.load_run`."""
     folder.mkdir(parents=True)
     results = {
         "schema_version": SCHEMA_VERSION, "complete": True, "model": {"name": folder.parent.name},
@@ -76,10 +76,10 @@ class _FakeEvaluation:
         self.calls: list[dict[str, Any]] = []
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(evals.model_spec, "parse_model_spec", self.parse)
-        monkeypatch.setattr(evals.adapter, "load_model", self.load)
+        monkeypatch.setattr(evals.models.spec, "parse_model_spec", self.parse)
+        monkeypatch.setattr(evals.models.loading, "load_model", self.load)
         monkeypatch.setattr(evals.usecases, "select_use_cases", self.select)
-        monkeypatch.setattr(evals.runner, "run_evaluation", self.run)
+        monkeypatch.setattr(evals.engine.runner, "run_evaluation", self.run)
 
     def parse(self, spec: str, model_args: str) -> Any:
         self.calls.append({"spec": spec, "model_args": model_args})

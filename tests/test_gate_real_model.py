@@ -81,8 +81,8 @@ def test_noisy_weights_are_a_regression(tmp_path: Path, monkeypatch: pytest.Monk
     sys.path.insert(0, str(REPO / "scripts"))
     from perturb_model import perturb
 
-    from evals.gguf_folder import converted_folder
-    from evals.model_spec import embedded_model_path
+    from evals.models.gguf import converted_folder
+    from evals.models.spec import embedded_model_path
 
     degraded = tmp_path / "SmolLM2-135M-Instruct-noise0.3"
     perturb(converted_folder(embedded_model_path()), degraded, noise=0.3, seed=0)

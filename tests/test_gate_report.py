@@ -20,7 +20,7 @@ from evals.gate.report import (
     verdict_json,
     write_gate_outputs,
 )
-from evals.runs import load_run
+from evals.runs.store import load_run
 from tests.site_helpers import gate_example_runs
 
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from evals.adapter import LoadedModel, VariantIdentity, load_model
 from evals.benchmarks.sources import DataSource
-from evals.judge import Judge, load_judge_prompts, parse_rating
-from evals.model_spec import parse_model_spec
-from evals.objective import Objective
-from evals.runner import RunSettings, run_evaluation
+from evals.engine.judge import Judge, load_judge_prompts, parse_rating
+from evals.engine.runner import RunSettings, run_evaluation
+from evals.models.loading import LoadedModel, VariantIdentity, load_model
+from evals.models.objective import Objective
+from evals.models.spec import parse_model_spec
 from evals.usecases import select_use_cases
 from tests.conftest import shared_data
 
@@ -110,8 +110,8 @@ def test_judged_run_scores_parsed_ratings_and_counts_the_rest(
 
 def test_table_says_unscored_instead_of_zero() -> None:
     from evals.decision import Estimate
-    from evals.results import UseCaseResult
-    from evals.table import format_table
+    from evals.runs.results import UseCaseResult
+    from evals.runs.table import format_table
 
     nan = float("nan")
     result = UseCaseResult(

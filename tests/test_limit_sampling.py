@@ -14,10 +14,10 @@ import pytest
 
 from evals.benchmarks.sources import DataSource
 from evals.cli import main
-from evals.limit import LIMIT_SEED, MEMO_FILE, draw, item_sample
-from evals.pairing import align_items
-from evals.run_spec import RUN_SPEC_FILE, build_run_spec, first_difference
-from evals.runs import load_run
+from evals.runs.limit import LIMIT_SEED, MEMO_FILE, draw, item_sample
+from evals.runs.pairing import align_items
+from evals.runs.spec import RUN_SPEC_FILE, build_run_spec, first_difference
+from evals.runs.store import load_run
 from evals.usecases import discover_use_cases, select_use_cases
 from tests.conftest import shared_data
 

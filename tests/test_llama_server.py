@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from evals.cli import main
-from evals.run_folder import RESULTS_FILE
+from evals.runs.folder import RESULTS_FILE
 from tests.helpers import only_run
 from tests.llama_server import MODEL_ALIAS, FaultProxy, LlamaServer
 

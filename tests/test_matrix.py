@@ -11,7 +11,7 @@ import pytest
 from evals.cli import main
 from evals.matrix.family import load_family
 from evals.matrix.verdicts import Column, build_matrix
-from evals.runs import load_run
+from evals.runs.store import load_run
 from tests.helpers import REPO
 from tests.site_helpers import chromium
 
@@ -215,7 +215,7 @@ def test_page_in_a_real_browser(built: dict, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     from evals.matrix.family import family_to_dict
-    from evals.run_folder import write_json
+    from evals.runs.folder import write_json
     from evals.site.build import write_site
 
     columns = _planted_columns(built, tmp_path / "runs")

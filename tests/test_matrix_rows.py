@@ -18,7 +18,7 @@ from evals.matrix.verdicts import (
     folklore_claim,
     matrix_markdown,
 )
-from evals.runs import StoredRun
+from evals.runs.store import StoredRun
 from evals.statistics import item_statistics
 
 N = 60

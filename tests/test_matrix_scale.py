@@ -150,8 +150,8 @@ def test_gpu_backend_arguments_pass_through_to_the_run_spec(tmp_path: Path) -> N
         "tensor_parallel_size=2,data_parallel_size=2,gpu_memory_utilization=0.9"
     )
     assert (vllm.resources.num_gpus, vllm.resources.num_cpus) == (4.0, 8.0)
-    from evals.adapter import predicted_spec_part
-    from evals.model_spec import parse_model_spec
+    from evals.models.loading import predicted_spec_part
+    from evals.models.spec import parse_model_spec
 
     part = predicted_spec_part(parse_model_spec(vllm.model, vllm.model_args))
     assert part["pinned"] and part["model_args"]["tensor_parallel_size"] in (2, "2")
@@ -239,14 +239,14 @@ def test_a_hub_revision_resolved_by_the_plan_is_the_one_workers_load(
 ) -> None:
     from dataclasses import replace
 
-    import evals.adapter
+    import evals.models.loading
 
     def hub_serves(spec):  # what the hub would answer: the commit it serves now
         if spec.source != "hub" or spec.model_args.get("revision"):
             return spec
         return replace(spec, model_args={**spec.model_args, "revision": "c0ffee"})
 
-    monkeypatch.setattr(evals.adapter, "pin_hub_revision", hub_serves)
+    monkeypatch.setattr(evals.models.loading, "pin_hub_revision", hub_serves)
     family = tmp_path / "hub.yaml"
     family.write_text("variants:\n  - model: HuggingFaceTB/SmolLM2-135M\n"
                       "    model_args: {dtype: bfloat16}\n")  # fmt: skip

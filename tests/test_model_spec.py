@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from evals.errors import ModelSpecError
-from evals.model_spec import EMBEDDED_NAME, parse_model_args, parse_model_spec
+from evals.models.spec import EMBEDDED_NAME, parse_model_args, parse_model_spec
 
 
 def test_default_is_the_embedded_gguf() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
 from evals.errors import ModelSpecError
-from evals.objective import Objective, objective_from_name, parse_objective
+from evals.models.objective import Objective, objective_from_name, parse_objective
 
 
 @pytest.mark.parametrize(

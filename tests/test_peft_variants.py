@@ -14,14 +14,14 @@ from types import ModuleType
 
 import pytest
 
-from evals.adapter import load_model, predicted_spec_part
 from evals.cli import main
 from evals.errors import ModelSpecError
-from evals.lora_train import LoraSettings, TrainResult, portable_config, train_lora
-from evals.model_identity import model_fingerprint
-from evals.model_spec import parse_model_spec
-from evals.objective import objective_from_name
-from evals.peft_adapter import adapter_sha256, card_field
+from evals.models.identity import model_fingerprint
+from evals.models.loading import load_model, predicted_spec_part
+from evals.models.lora_train import LoraSettings, TrainResult, portable_config, train_lora
+from evals.models.objective import objective_from_name
+from evals.models.peft import adapter_sha256, card_field
+from evals.models.spec import parse_model_spec
 from tests.helpers import REPO
 
 PAIRS = [

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from evals.cli import main
-from evals.run_folder import RESULTS_FILE
+from evals.runs.folder import RESULTS_FILE
 from evals.usecases import discover_use_cases
 from tests.helpers import REPO, only_partial, only_run
 

@@ -13,9 +13,9 @@ import pytest
 from evals.cli import main
 from evals.matrix.family import load_family
 from evals.matrix.verdicts import Column, build_matrix
-from evals.model_spec import GEMMA_ALIAS, parse_model_spec
-from evals.run_folder import write_json
-from evals.runs import load_run
+from evals.models.spec import GEMMA_ALIAS, parse_model_spec
+from evals.runs.folder import write_json
+from evals.runs.store import load_run
 from tests.helpers import REPO
 from tests.site_helpers import write_run
 
@@ -36,11 +36,11 @@ def bare_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     def refuse(*args: object, **kwargs: object) -> NoReturn:
         raise AssertionError("publishing touched a model")
 
-    import evals.adapter
     import evals.matrix.build
-    import evals.model_spec
+    import evals.models.loading
+    import evals.models.spec
 
-    for module in (evals.adapter, evals.matrix.build, evals.model_spec):
+    for module in (evals.models.loading, evals.matrix.build, evals.models.spec):
         for name in ("load_model", "predicted_spec_part", "parse_model_spec"):
             if hasattr(module, name):
                 monkeypatch.setattr(module, name, refuse)

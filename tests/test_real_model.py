@@ -13,7 +13,7 @@ import pytest
 
 from evals.cli import main
 from evals.fingerprint import cache_root
-from evals.run_folder import RESULTS_FILE
+from evals.runs.folder import RESULTS_FILE
 from tests.helpers import REPO, only_run
 
 pytestmark = pytest.mark.real_model

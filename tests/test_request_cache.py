@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from evals.adapter import load_model
 from evals.cache.store import RequestStore, request_key
-from evals.model_spec import parse_model_spec
-from evals.run_folder import RESULTS_FILE
+from evals.models.loading import load_model
+from evals.models.spec import parse_model_spec
+from evals.runs.folder import RESULTS_FILE
 from tests.conftest import build_tiny_gpt2
 from tests.helpers import REPO, only_run
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from evals.adapter import VariantIdentity, pin_hub_revision, predicted_spec_part
-from evals.model_identity import answer_args, model_fingerprint
-from evals.model_spec import parse_model_spec
-from evals.objective import Objective
-from evals.run_spec import build_run_spec, first_difference
+from evals.models.identity import answer_args, model_fingerprint
+from evals.models.loading import VariantIdentity, pin_hub_revision, predicted_spec_part
+from evals.models.objective import Objective
+from evals.models.spec import parse_model_spec
+from evals.runs.spec import build_run_spec, first_difference
 from evals.secrets import is_secret
 from evals.usecases import discover_use_cases, load_folder
 from evals.versions import code_sha256, normalized_source
@@ -67,14 +67,14 @@ def test_scorer_code_is_part_of_a_result_identity(tmp_path: Path) -> None:
 
 
 MODULE = '''"""A scorer."""
-from evals.adapter import LoadedModel, PromptMode
+from evals.models.loading import LoadedModel, PromptMode
 from evals.benchmarks.sources import records
 import json
 
 
 def score(x: int) -> float:
     """One item's score."""
-    from evals.judge import Judge  # lazy
+    from evals.engine.judge import Judge  # lazy
     return json.loads(x) + 1  # plus one
 '''
 
@@ -183,9 +183,9 @@ def test_without_the_hub_a_model_stays_unpinned_and_is_never_reused(
 def test_run_spec_is_written_before_the_first_request(
     tiny_chat_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import evals.runner as runner
-    from evals.adapter import load_model
-    from evals.runner import RunSettings, run_evaluation
+    import evals.engine.runner as runner
+    from evals.engine.runner import RunSettings, run_evaluation
+    from evals.models.loading import load_model
 
     seen: list[dict] = []
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from evals.cli import main
-from evals.limit import item_sample
-from evals.run_folder import RESULTS_FILE
+from evals.runs.folder import RESULTS_FILE
+from evals.runs.limit import item_sample
 from evals.usecases import discover_use_cases
 from tests.helpers import only_partial, only_run
 from tests.openai_stub import openai_stub

@@ -96,7 +96,7 @@ def test_interrupt_names_the_folder_and_how_to_resume(
     tiny_chat_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    import evals.runner as runner
+    import evals.engine.runner as runner
 
     def interrupted(*_: Any, **__: Any) -> None:
         raise KeyboardInterrupt

@@ -126,7 +126,7 @@ def test_chat_prompts_are_stored_and_shown_as_messages() -> None:
     import json
     from dataclasses import dataclass
 
-    from evals.lm_eval_tasks import prompt_as_sent
+    from evals.engine.lm_eval_tasks import prompt_as_sent
     from evals.site.sample_page import prompt_messages
 
     @dataclass

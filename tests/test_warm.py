@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-import evals.adapter
+import evals.models.loading
 from evals.cli import main
 from tests.helpers import REPO, newest_run, only_run
 
@@ -32,7 +32,7 @@ def test_a_warm_run_loads_no_model_and_repeats_the_results(
     def no_load(*_: Any, **__: Any) -> None:
         raise AssertionError("the model was loaded for a warm run")
 
-    monkeypatch.setattr(evals.adapter, "load_model", no_load)
+    monkeypatch.setattr(evals.models.loading, "load_model", no_load)
     assert main(_run(tiny_chat_model, runs)) == 0
     out = capsys.readouterr().out
     assert f"served from {first}: the same run spec, every answer stored; no model loaded" in out

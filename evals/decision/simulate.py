@@ -29,8 +29,8 @@ import numpy as np
 
 from evals.gate.decide import GateResult, UseCaseVerdict, decide
 from evals.gate.policy import GatePolicy, UseCaseRule
-from evals.run_spec import RUN_SPEC_FILE
-from evals.runs import StoredRun
+from evals.runs.spec import RUN_SPEC_FILE
+from evals.runs.store import StoredRun
 
 Scores = tuple[np.ndarray, np.ndarray, list[str] | None]
 ZERO_SHARE = 0.03

@@ -44,9 +44,9 @@ from evals.decision.margin import (
 from evals.decision.power import planning_se
 from evals.decision.units import few_units_note
 from evals.gate.policy import GatePolicy, UseCaseRule
-from evals.pairing import ComparisonError, pair_samples
-from evals.run_spec import first_difference
-from evals.runs import StoredRun
+from evals.runs.pairing import ComparisonError, pair_samples
+from evals.runs.spec import first_difference
+from evals.runs.store import StoredRun
 from evals.statistics import item_scores
 
 __all__ = [
@@ -207,7 +207,7 @@ class GateResult:
 def check_comparable(
     baseline: StoredRun, candidate: StoredRun, allow: tuple[str, ...] = ()
 ) -> None:
-    """Stop with one line naming the first run-spec field (:mod:`evals.run_spec`) on which the
+    """Stop with one line naming the first run-spec field (:mod:`evals.runs.spec`) on which the
     runs differ — anything but the model — unless ``allow`` names it; then the items."""
     for name in baseline.use_cases:
         if name not in candidate.use_cases:
@@ -217,7 +217,7 @@ def check_comparable(
     if found is not None:
         field, base, cand = found
         if field.rsplit(".", 1)[-1] == "limit" or ".sampling" in field:
-            # Two limits draw (almost) disjoint samples (evals.limit): allowing this field
+            # Two limits draw (almost) disjoint samples (evals.runs.limit): allowing this field
             # would only lead to the next sampling field, then to "different items".
             raise GateInputError(
                 f"not comparable: {field} differs (baseline {base!r}, candidate {cand!r}); "

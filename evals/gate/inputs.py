@@ -16,10 +16,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from evals.runs import StoredRun, load_run
+from evals.runs.store import StoredRun, load_run
 
 RUN_FOLDER_NAME = re.compile(r"\d{8}T\d{6}Z(-\d+)?(\.partial)?$")
-"""A run folder's name (:class:`evals.run_folder.RunFolder`), finished or not."""
+"""A run folder's name (:class:`evals.runs.folder.RunFolder`), finished or not."""
 
 
 @dataclass(frozen=True)
@@ -60,13 +60,13 @@ def names_run_folder(arg: str) -> bool:
 def run_or_evaluate(arg: str, settings: SpecSettings, like: StoredRun | None = None) -> StoredRun:
     """The run folder ``arg`` names, or the model spec ``arg`` evaluated now, with ``like``'s
     use cases, limit and prompt mode when given (else ``settings``'). Raises
-    :class:`evals.runs.RunFolderError` for a run folder that is missing or unfinished."""
+    :class:`evals.runs.store.RunFolderError` for a run folder that is missing or unfinished."""
     if names_run_folder(arg):
         return load_run(Path(arg).expanduser())
     # Imported here: a gate between two stored runs never loads lm-eval or a model stack.
-    from evals.adapter import load_model
-    from evals.model_spec import parse_model_spec
-    from evals.runner import RunSettings, run_evaluation
+    from evals.engine.runner import RunSettings, run_evaluation
+    from evals.models.loading import load_model
+    from evals.models.spec import parse_model_spec
     from evals.usecases import select_use_cases
 
     if like is not None:

@@ -10,7 +10,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from evals.gate.decide import GateResult, UseCaseVerdict, Verdict
-from evals.run_folder import atomic_write_text, unique_folder, write_json
+from evals.runs.folder import atomic_write_text, unique_folder, write_json
 
 _ICON = {
     Verdict.PASS: "✅",

@@ -1,7 +1,7 @@
 """Building a family's matrix: evaluate each variant (or reuse a matching stored run), aggregate,
 and write ``matrix.json``, ``matrix.md`` and the pages.
 
-A stored run is reused only when its run spec (:mod:`evals.run_spec`) is the one this variant
+A stored run is reused only when its run spec (:mod:`evals.runs.spec`) is the one this variant
 would write now: the same model identity (content hash or pinned revision, backend, every
 answer-changing argument, dtype) and, for every use case, the same task version, config, code,
 data, prompt mode, few-shot pool, generation settings, item limit and judge — so adding a
@@ -16,22 +16,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.adapter import (
+from evals.engine.runner import RunSettings, run_evaluation
+from evals.errors import EvalsError
+from evals.matrix.family import Family, Variant, family_to_dict
+from evals.matrix.verdicts import Column, build_matrix
+from evals.models.loading import (
     LoadedModel,
     PromptMode,
     load_model,
     predicted_spec_part,
     resolve_prompt_mode,
 )
-from evals.errors import EvalsError
-from evals.matrix.family import Family, Variant, family_to_dict
-from evals.matrix.verdicts import Column, build_matrix
-from evals.model_spec import ModelSpec, parse_model_spec
-from evals.objective import Objective, objective_from_name, parse_objective
-from evals.run_folder import reports_lock
-from evals.run_spec import build_run_spec, first_difference
-from evals.runner import RunSettings, run_evaluation
-from evals.runs import RunFolderError, StoredRun, find_runs, load_run
+from evals.models.objective import Objective, objective_from_name, parse_objective
+from evals.models.spec import ModelSpec, parse_model_spec
+from evals.runs.folder import reports_lock
+from evals.runs.spec import build_run_spec, first_difference
+from evals.runs.store import RunFolderError, StoredRun, find_runs, load_run
 from evals.site.build import write_site
 from evals.site.publish import write_matrix_files
 from evals.usecases import select_use_cases

@@ -4,7 +4,7 @@ Results travel back in the task's return value, never through a shared filesyste
 evaluates into a private temporary run store, packs the finished run folder
 (:class:`PackedRun`: its files as bytes) and returns it; the driver writes it into its own run
 store with :func:`store_packed_run` — as a ``.partial`` folder renamed when whole, exactly as a
-local run is written (:class:`evals.run_folder.RunFolder`). So a user without a shared
+local run is written (:class:`evals.runs.folder.RunFolder`). So a user without a shared
 filesystem (a Ray cluster of plain machines) needs nothing more than the driver's disk, and a
 driver killed while storing a run leaves only a ``.partial`` folder, which is never reused.
 """
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evals.matrix.cells import Cell
-from evals.run_folder import RESULTS_FILE, RunFolder
+from evals.runs.folder import RESULTS_FILE, RunFolder
 
 FORWARDED_ENV_PREFIXES = ("EVALS_", "HF_", "TRANSFORMERS_", "VLLM_")
 """Driver environment variables a worker evaluates under (data options, caches, offline mode)."""
@@ -75,11 +75,11 @@ CellWork = Callable[[Cell], PackedRun]
 
 def evaluate_cell(cell: Cell, *, runs_root: Path, tasks_dir: Path, batch_size: int | str) -> Path:
     """Load the cell's model once and evaluate all its tasks; returns the finished run folder."""
-    from evals.adapter import load_model, resolve_prompt_mode
+    from evals.engine.runner import RunSettings, run_evaluation
     from evals.matrix.build import renamed_model
-    from evals.model_spec import parse_model_spec
-    from evals.objective import parse_objective
-    from evals.runner import RunSettings, run_evaluation
+    from evals.models.loading import load_model, resolve_prompt_mode
+    from evals.models.objective import parse_objective
+    from evals.models.spec import parse_model_spec
     from evals.usecases import select_use_cases
 
     spec = parse_model_spec(cell.variant.model, cell.variant.model_args)

@@ -1,13 +1,13 @@
 """A matrix as cells: (variant, prompt mode, its group of tasks), one model load each.
 
-A cell's identity is its run spec (:func:`evals.run_spec.build_run_spec`: model identity, task
+A cell's identity is its run spec (:func:`evals.runs.spec.build_run_spec`: model identity, task
 hashes, data, settings). The planner marks a cell complete when a finished run with that run spec
 is already in the run store (the same test :mod:`evals.matrix.build` uses to reuse a column), so
 a matrix interrupted anywhere resumes where it stopped and a new variant costs one cell.
 
 Planning loads no model: it predicts each variant's model part of the run spec
-(:func:`evals.adapter.predicted_spec_part`) and hashes the tasks, so ``evals matrix --dry-run``
-works where neither the hub nor a GPU is reachable.
+(:func:`evals.models.loading.predicted_spec_part`) and hashes the tasks, so
+``evals matrix --dry-run`` works where neither the hub nor a GPU is reachable.
 """
 
 from __future__ import annotations
@@ -66,11 +66,11 @@ class Cell:
 
 def plan_cells(family: Family, runs_root: Path, tasks_dir: Path) -> tuple[Cell, ...]:
     """The family's cells in matrix order, each marked with the stored run it can reuse."""
-    from evals.adapter import pin_hub_revision, predicted_spec_part
     from evals.matrix.build import default_mode, run_matches, variant_objective
-    from evals.model_spec import parse_model_spec
-    from evals.run_spec import build_run_spec
-    from evals.runs import find_runs
+    from evals.models.loading import pin_hub_revision, predicted_spec_part
+    from evals.models.spec import parse_model_spec
+    from evals.runs.spec import build_run_spec
+    from evals.runs.store import find_runs
     from evals.usecases import select_use_cases
 
     use_cases = select_use_cases(family.tasks, tasks_dir)

@@ -69,7 +69,7 @@ class Variant:
     """One fine-tune of the family."""
 
     model: str
-    """Model spec (any form :func:`evals.model_spec.parse_model_spec` accepts)."""
+    """Model spec (any form :func:`evals.models.spec.parse_model_spec` accepts)."""
 
     name: str | None = None
     """Display name (None: the adapter's name for the spec)."""

@@ -23,10 +23,10 @@ from typing import Any
 
 from evals.decision.multiple import holm_adjust
 from evals.decision.power import POWER, items_needed, min_detectable
-from evals.objective import FOLKLORE_CLAIMS
-from evals.pairing import align_items, pair_samples
-from evals.results import few_units_of
-from evals.runs import StoredRun
+from evals.models.objective import FOLKLORE_CLAIMS
+from evals.runs.pairing import align_items, pair_samples
+from evals.runs.results import few_units_of
+from evals.runs.store import StoredRun
 
 
 def folklore(group: str) -> tuple[str, ...]:

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from evals.data import read_jsonl
+from evals.engine.multiturn import replay_turns
 from evals.errors import DataError
-from evals.multiturn import replay_turns
 from evals.statistics import REDUCERS
 
 CHAT_METRICS = ("turn_pass_rate", "dialogue_pass", "check_pass_rate", "invalid")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.matrix.verdicts import Column
-from evals.run_folder import atomic_write_text, reports_lock, staged_folder
+from evals.runs.folder import atomic_write_text, reports_lock, staged_folder
 from evals.site.html import home_relative, page_html, sample_page_name, variant_page_name
 from evals.site.ranking import SMALL_N
 from evals.site.samples import SAMPLE_CONTROLS, sample_browser_data

@@ -1,6 +1,6 @@
 """The leaderboard's "compare with…" picker: run-vs-run pages (:mod:`evals.site.diff_page`)
 written at build time for every pair of leaderboard rows that are comparable — the same use
-cases and the same run spec apart from the model (:func:`evals.run_spec.comparable_part`) — so
+cases and the same run spec apart from the model (:func:`evals.runs.spec.comparable_part`) — so
 any two comparable rows reach their diff in two clicks. A set of more than :data:`COMPARE_MAX`
 comparable rows gets no pages (their number grows with the square); the picker then names the
 command that writes one (``evals diff``)."""
@@ -14,8 +14,8 @@ from typing import Any
 
 from evals.errors import EvalsError
 from evals.fingerprint import sha256_json
-from evals.run_spec import comparable_part
-from evals.runs import RunFolderError, StoredRun
+from evals.runs.spec import comparable_part
+from evals.runs.store import RunFolderError, StoredRun
 from evals.site.diff_page import write_run_diff
 from evals.site.html import diff_page_name
 

@@ -1,6 +1,6 @@
 """The run-vs-run page: two comparable runs side by side.
 
-Per use case: the paired difference (candidate − baseline, :mod:`evals.pairing` and
+Per use case: the paired difference (candidate − baseline, :mod:`evals.runs.pairing` and
 :mod:`evals.decision`) with its interval and a verdict — the gate's own verdicts and bounds when
 the gate writes the page, else whether the 95% interval excludes 0 — and the items whose score
 changed, biggest loss first, with both outputs and a word-level diff. A pair that is not
@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from evals.decision.units import few_units_note
-from evals.pairing import align_items, pair_samples
-from evals.run_spec import first_difference
-from evals.runs import RunFolderError, StoredRun
+from evals.runs.pairing import align_items, pair_samples
+from evals.runs.spec import first_difference
+from evals.runs.store import RunFolderError, StoredRun
 from evals.site.html import home_relative, page_html
 from evals.site.samples import input_text, raw_output, reference_text
 from evals.statistics import item_scores
@@ -173,7 +173,7 @@ def write_run_diff(
     gate: Mapping[str, Mapping[str, Any]] | None = None, status: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Write the page; returns its data (``not_comparable`` set when the pair is not)."""
-    from evals.run_folder import atomic_write_text
+    from evals.runs.folder import atomic_write_text
 
     data = run_diff_data(baseline, candidate, gate, status)
     atomic_write_text(path, run_diff_page(data))

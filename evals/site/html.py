@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from evals.runs import StoredRun
+    from evals.runs.store import StoredRun
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 

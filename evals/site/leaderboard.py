@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.matrix.verdicts import cell_summary
-from evals.runs import StoredRun, find_runs
+from evals.runs.store import StoredRun, find_runs
 from evals.site.html import home_relative, page_html, sample_page_name, variant_page_name
 from evals.site.publish import PendingFamily
 from evals.site.ranking import SMALL_N, RankedCell, mean_rank, rank_columns
@@ -238,7 +238,7 @@ def write_leaderboard(
     """Write ``index.html``, ``leaderboard.json``, ``leaderboard.csv`` and one page per variant
     under ``site`` (the site folder, or its staged copy beside it) from every stored run (the
     caller holds the reports lock)."""
-    from evals.run_folder import atomic_write_text, write_json
+    from evals.runs.folder import atomic_write_text, write_json
     from evals.site.compare import attach_compare
     from evals.site.publish import publish_gate_pages
     from evals.site.sample_page import write_sample_pages

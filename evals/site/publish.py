@@ -20,7 +20,7 @@ from typing import Any
 
 from evals.matrix.family import FamilyError, family_to_dict, load_family
 from evals.matrix.verdicts import Column, build_matrix
-from evals.runs import RunFolderError, StoredRun, load_run
+from evals.runs.store import RunFolderError, StoredRun, load_run
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,7 @@ def write_matrix_files(
     ``reports/matrix.{json,md}`` that name the last family built); the caller holds the
     reports lock."""
     from evals.matrix.verdicts import matrix_markdown
-    from evals.run_folder import atomic_write_text, write_json
+    from evals.runs.folder import atomic_write_text, write_json
 
     family = matrix["family"]
     folder = reports_root / "families" / str(family["name"])
@@ -201,7 +201,7 @@ def publish_gate_pages(reports_root: Path, site_dir: Path) -> list[dict[str, Any
     (page, status, candidate, baseline), newest first."""
     import shutil
 
-    from evals.run_folder import slugify
+    from evals.runs.folder import slugify
 
     found = []
     for verdict_path in (reports_root / "gate").glob("*/gate-verdict.json"):

@@ -28,8 +28,8 @@ from evals.decision.multiple import holm_adjust
 from evals.decision.units import FEW_UNITS
 from evals.errors import EvalsError
 from evals.fingerprint import sha256_json
-from evals.pairing import align_items, pair_samples
-from evals.runs import RunFolderError, StoredRun
+from evals.runs.pairing import align_items, pair_samples
+from evals.runs.store import RunFolderError, StoredRun
 
 SMALL_N = 30
 """Below this many items a cell is a smoke run: set apart, never ranked."""

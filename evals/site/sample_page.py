@@ -13,7 +13,7 @@ from typing import Any
 
 from evals.errors import EvalsError
 from evals.matrix.verdicts import Column
-from evals.runs import StoredRun
+from evals.runs.store import StoredRun
 from evals.site.html import page_html, sample_page_name
 from evals.site.samples import SAMPLE_CONTROLS, sample_browser_data
 
@@ -93,7 +93,7 @@ def write_sample_pages(
     runs: Sequence[StoredRun], site_dir: Path, variant_pages: Mapping[str, str]
 ) -> dict[str, Path]:
     """One viewer per run under ``site_dir``; returns ``{run folder: path}``."""
-    from evals.run_folder import atomic_write_text
+    from evals.runs.folder import atomic_write_text
 
     paths = {}
     for run in runs:

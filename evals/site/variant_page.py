@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from evals.errors import EvalsError
-from evals.results import few_units_of
-from evals.runs import RunFolderError, StoredRun
+from evals.runs.results import few_units_of
+from evals.runs.store import RunFolderError, StoredRun
 from evals.site.diff_page import not_comparable, write_run_diff
 from evals.site.html import (
     diff_page_name,
@@ -110,7 +110,7 @@ def variant_page(data: Mapping[str, Any]) -> str:
 
 def write_variant_pages(runs: Sequence[StoredRun], site_dir: Path) -> dict[str, Path]:
     """One page per variant name under ``site_dir``; returns ``{variant: path}``."""
-    from evals.run_folder import atomic_write_text
+    from evals.runs.folder import atomic_write_text
 
     by_variant: dict[str, list[StoredRun]] = {}
     for run in runs:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from evals.objective import FOLKLORE_CLAIMS
+from evals.models.objective import FOLKLORE_CLAIMS
 
 Hook = Callable[..., Any]
 
@@ -135,7 +135,7 @@ class Completion:
 
 @dataclass(frozen=True)
 class DialogueHooks:
-    """What :mod:`evals.multiturn` calls for one multi-turn task."""
+    """What :mod:`evals.engine.multiturn` calls for one multi-turn task."""
 
     check_row: Hook
     turn_log: Hook
@@ -149,7 +149,7 @@ class DialogueHooks:
 
 @dataclass(frozen=True)
 class Dialogues:
-    """One multi-turn task (lm-eval has no multi-turn evaluation: :mod:`evals.multiturn`)."""
+    """One multi-turn task (lm-eval has no multi-turn evaluation: :mod:`evals.engine.multiturn`)."""
 
     name: str
     hooks: DialogueHooks
@@ -168,7 +168,8 @@ class Dialogues:
     primary_metric_without_judge: str | None = None
 
     def config(self) -> dict[str, Any]:
-        """The settings :mod:`evals.multiturn` reads, as a plain mapping (hashed into results)."""
+        """The settings :mod:`evals.engine.multiturn` reads, as a plain mapping (hashed into
+        results)."""
         out: dict[str, Any] = {
             "name": self.name,
             "context": self.context,

@@ -18,8 +18,9 @@ from typing import Any
 
 import yaml
 
-from evals.benchmarks.sources import DataSource, provenance, resolve_source
-from evals.errors import TaskConfigError
+from evals.benchmarks.sources import DataSource, benchmark_records, provenance, resolve_source
+from evals.data import read_jsonl
+from evals.errors import DataError, TaskConfigError
 from evals.fingerprint import sha256_file, sha256_json, sha256_text
 from evals.usecases.definition import Cluster, Dialogues, Sampling, Task, UseCaseDefinition
 
@@ -238,6 +239,22 @@ class UseCase:
         """The scored records of the primary task, read and checked by its loader."""
         dataset = self.primary_task.definition.loader(**self.task_metadata())
         return list(dataset["test"])
+
+    def load_dialogues(self) -> list[dict[str, Any]]:
+        """Every dialogue of a multi-turn use case: bundled JSONL, or a benchmark converted to
+        the dialogue schema, each row checked by its hooks (a ``LIMIT`` picks some of them:
+        :mod:`evals.runs.limit`)."""
+        assert self.dialogues is not None
+        hooks = self.dialogues.hooks
+        if self.benchmark:
+            assert self.data_source is not None
+            dialogues, _ = benchmark_records(self.benchmark, self.data_source)
+            for row in dialogues:
+                reason = hooks.check_row(row)
+                if reason:
+                    raise DataError(f"{self.benchmark}: dialogue {row.get('id')}: {reason}")
+            return dialogues
+        return read_jsonl(self.folder / self.config["data"], ("id", "turns"), hooks.check_row)
 
     @property
     def baselines(self) -> Callable[[list[dict[str, Any]]], dict[str, list[str]]] | None:

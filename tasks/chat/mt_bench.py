@@ -2,7 +2,7 @@
 ``mt_bench_101`` in ``usecase.py``); data from ``DATA_DIR`` (:mod:`evals.benchmarks.chat`).
 
 **With a judge** (``JUDGE=<spec>``): every turn is graded 1-10 with MT-Bench's single-answer
-prompts (:mod:`evals.judge`). MT-Bench turn 1 uses ``single-v1`` (``single-math-v1`` with the
+prompts (:mod:`evals.engine.judge`). MT-Bench turn 1 uses ``single-v1`` (``single-math-v1`` with the
 reference answer for math, reasoning and coding), turn 2 the ``-multi-turn`` templates with the
 whole exchange, as FastChat does. MT-Bench-101 has its own per-task GPT-4 prompts in OpenCompass,
 which are not in the published data; here each turn is graded with ``single-v1``, the question
@@ -24,8 +24,8 @@ from __future__ import annotations
 from typing import Any
 
 from evals.benchmarks.chat import NEEDS_REFERENCE
+from evals.engine.judge import JudgePrompt, JudgeRequest
 from evals.fingerprint import sha256_json
-from evals.judge import JudgePrompt, JudgeRequest
 from evals.metrics.rouge import rouge_scores
 
 

@@ -19,8 +19,7 @@ from typing import Any
 import pytest
 
 from evals.benchmarks.sources import DataSource
-from evals.multiturn import load_dialogues
-from evals.multiturn import replay_turns as _turn_logs
+from evals.engine.multiturn import replay_turns as _turn_logs
 from evals.usecases import UseCase, discover_use_cases
 from tests.conftest import shared_data
 from tests.helpers import REPO
@@ -80,7 +79,7 @@ def test_per_item_scores_are_unchanged(task: str) -> None:
     unit, definition = _unit(task)
     rows = ROWS[task]
     if definition is None:
-        dialogues = load_dialogues(unit)[:PER_TASK]
+        dialogues = unit.load_dialogues()[:PER_TASK]
         hooks = unit.dialogues.hooks  # type: ignore[union-attr]
         got = [
             hooks.dialogue_scores(_turn_logs(hooks, dialogues[r["doc_index"]], r["results"]))

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.adapter import LoadedModel
 from evals.errors import DataError
+from evals.models.loading import LoadedModel
 
 RATING = re.compile(r"\[\[(\d+(?:\.\d+)?)\]\]")
 DEFAULT_MAX_TOKENS = 512

@@ -12,7 +12,7 @@ a converted GGUF folder) are written under :func:`file_lock`. A file that cannot
 (permission denied, disk full, a file where a folder should be) raises
 :class:`evals.errors.OutputError` naming the path.
 
-What a run measured (the values written into ``results.json``) is :mod:`evals.results`.
+What a run measured (the values written into ``results.json``) is :mod:`evals.runs.results`.
 """
 
 from __future__ import annotations
@@ -166,7 +166,8 @@ def unique_folder(base: Path) -> Path:
 
 def _jsonable(value: Any) -> Any:
     """What ``json`` cannot write itself: result objects by their ``to_dict`` (such as
-    :class:`evals.results.UseCaseResult`), numpy values by ``tolist``, anything else as text."""
+    :class:`evals.runs.results.UseCaseResult`), numpy values by ``tolist``, anything else as
+    text."""
     if hasattr(value, "to_dict"):
         return value.to_dict()
     if hasattr(value, "tolist"):

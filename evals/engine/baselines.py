@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from evals.decision import Estimate, PairedDifference, estimate, paired_difference
-from evals.multiturn import replay_turns
+from evals.engine.multiturn import replay_turns
 from evals.statistics import item_statistics
 from evals.usecases import UseCase
 

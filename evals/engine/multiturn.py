@@ -6,7 +6,7 @@ plain ``User:``/``Assistant:`` transcript with a worked example dialogue in comp
 and the reply is appended to the history (``context: own``), or the dataset's own answer is
 (``context: golden``, MT-Bench-101). The use case's hooks score each reply (``turn_log``:
 verifiable checks, or a reference score); with a judge, every turn is then graded by it
-(``judge_requests``, :mod:`evals.judge`), and ``dialogue_scores`` pools a dialogue's turns.
+(``judge_requests``, :mod:`evals.engine.judge`), and ``dialogue_scores`` pools a dialogue's turns.
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from evals.adapter import LoadedModel, PromptMode
-from evals.benchmarks.sources import benchmark_records
 from evals.data import read_jsonl
+from evals.engine.judge import Judge, load_judge_prompts
+from evals.engine.lm_eval_tasks import prompt_as_sent
 from evals.errors import DataError
-from evals.judge import Judge, load_judge_prompts
-from evals.lm_eval_tasks import prompt_as_sent
+from evals.models.loading import LoadedModel, PromptMode
 from evals.usecases import DialogueHooks, UseCase
 
 log = logging.getLogger(__name__)
@@ -55,24 +54,6 @@ def completion_transcript(
     return "\n\n".join(p for p in parts if p)
 
 
-def load_dialogues(use_case: UseCase) -> list[dict[str, Any]]:
-    """Every dialogue of the use case: bundled JSONL, or a benchmark converted to the dialogue
-    schema (a ``LIMIT`` picks some of them: :mod:`evals.limit`)."""
-    assert use_case.dialogues is not None
-    hooks = use_case.dialogues.hooks
-    if use_case.benchmark:
-        assert use_case.data_source is not None
-        dialogues, _ = benchmark_records(use_case.benchmark, use_case.data_source)
-        for row in dialogues:
-            reason = hooks.check_row(row)
-            if reason:
-                raise DataError(f"{use_case.benchmark}: dialogue {row.get('id')}: {reason}")
-    else:
-        path = use_case.folder / use_case.config["data"]
-        dialogues = read_jsonl(path, ("id", "turns"), hooks.check_row)
-    return dialogues
-
-
 def run_dialogues(
     model: LoadedModel,
     use_case: UseCase,
@@ -86,7 +67,7 @@ def run_dialogues(
 
     assert use_case.dialogues is not None
     config, hooks = use_case.config, use_case.dialogues.hooks
-    every = load_dialogues(use_case)
+    every = use_case.load_dialogues()
     positions = list(range(len(every))) if items is None else sorted(items)
     dialogues = [every[p] for p in positions]
     golden = config.get("context", "own") == "golden"

@@ -17,11 +17,11 @@ from typing import Any
 
 from evals.errors import BackendError, ModelSpecError
 from evals.fingerprint import model_folder_hash, sha256_file, sha256_text
-from evals.gguf_folder import converted_folder
-from evals.model_identity import model_fingerprint, model_spec_part
-from evals.model_spec import ModelSpec
-from evals.objective import Objective, objective_from_name
-from evals.peft_adapter import PEFT_ARG, adapter_sha256
+from evals.models.gguf import converted_folder
+from evals.models.identity import model_fingerprint, model_spec_part
+from evals.models.objective import Objective, objective_from_name
+from evals.models.peft import PEFT_ARG, adapter_sha256
+from evals.models.spec import ModelSpec
 from evals.secrets import is_secret, redact_text, redact_value
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class VariantIdentity:
 
     @property
     def spec_part(self) -> dict[str, Any]:
-        """The ``model`` part of the run spec (:mod:`evals.run_spec`)."""
+        """The ``model`` part of the run spec (:mod:`evals.runs.spec`)."""
         return model_spec_part(
             backend=self.backend, model_hash=self.model_hash, model_args=self.model_args,
             chat_template_sha256=self.chat_template_sha256, local=self.local,

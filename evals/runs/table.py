@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from evals.decision.units import FEW_UNITS
-from evals.results import UseCaseResult
+from evals.runs.results import UseCaseResult
 
 _HEADER = ("use case", "primary metric", "score", "95% CI", "n", "trivial baseline",
            "above it?", "invalid", "mode", "time")  # fmt: skip

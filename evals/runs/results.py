@@ -1,5 +1,5 @@
 """What a run measured, per use case: :class:`UseCaseResult` and the intervals of its metrics
-from the per-item sample records. Where and how they are written is :mod:`evals.run_folder`."""
+from the per-item sample records. Where and how they are written is :mod:`evals.runs.folder`."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ class UseCaseResult:
 
     baselines: dict[str, Any] = field(default_factory=dict)
     """Trivial policies on the same items and the model's paired test against each
-    (:func:`evals.baselines.baseline_summary`)."""
+    (:func:`evals.engine.baselines.baseline_summary`)."""
 
     @property
     def few_units(self) -> str | None:

@@ -104,9 +104,7 @@ def scored_docs(use_case: Any) -> list[dict[str, Any]]:
     """The items a use case scores, in the order lm-eval (or the dialogue runner) numbers
     them: the primary task's test split, or the dialogues."""
     if use_case.kind == "multiturn":
-        from evals.multiturn import load_dialogues
-
-        return load_dialogues(use_case)
+        return use_case.load_dialogues()
     return use_case.load_test_docs()
 
 

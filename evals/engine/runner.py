@@ -10,22 +10,22 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from evals.adapter import (
+from evals.engine.baselines import baseline_summary, compare_to_baselines, policy_statistics
+from evals.engine.judge import Judge
+from evals.engine.lm_eval_tasks import run_task
+from evals.engine.multiturn import run_dialogues
+from evals.errors import BackendError, EvalsError, OutputError, is_file_error
+from evals.models.loading import (
     SERVER_TIMEOUT,
     LoadedModel,
     PromptMode,
     VariantIdentity,
     resolve_prompt_mode,
 )
-from evals.baselines import baseline_summary, compare_to_baselines, policy_statistics
-from evals.errors import BackendError, EvalsError, OutputError, is_file_error
-from evals.judge import Judge
-from evals.limit import item_sample
-from evals.lm_eval_tasks import run_task
-from evals.multiturn import run_dialogues
-from evals.results import UseCaseResult, estimate_metrics, sample_clusters
-from evals.run_folder import SCHEMA_VERSION, RunFolder, write_json
-from evals.run_spec import RUN_SPEC_FILE, build_run_spec
+from evals.runs.folder import SCHEMA_VERSION, RunFolder, write_json
+from evals.runs.limit import item_sample
+from evals.runs.results import UseCaseResult, estimate_metrics, sample_clusters
+from evals.runs.spec import RUN_SPEC_FILE, build_run_spec
 from evals.statistics import item_statistics, reducer_for
 from evals.usecases import UseCase
 from evals.versions import SUITE_NAME, lm_eval_version, suite_version
@@ -39,7 +39,7 @@ class RunSettings:
 
     limit: int | None = None
     """Score N items of each use case, a seeded sample spread over its clusters
-    (:mod:`evals.limit`); None: every item."""
+    (:mod:`evals.runs.limit`); None: every item."""
 
     prompt_mode: str | None = None
     """``completion`` / ``chat`` override (default: from the objective)."""
@@ -76,7 +76,7 @@ def evaluate_use_case(
     folder: RunFolder,
     judge: Judge | None = None,
 ) -> tuple[UseCaseResult, dict[str, Any]]:
-    """Run one use case (``limit``: on the items :func:`evals.limit.item_sample` draws); write
+    """Run one use case (``limit``: on the items :func:`evals.runs.limit.item_sample` draws); write
     its samples; return its result and lm-eval's raw keys."""
     started = time.perf_counter()
     sample = item_sample(use_case, limit)
@@ -172,13 +172,11 @@ def annotate_clusters(use_case: UseCase, records: list[dict[str, Any]]) -> None:
 def preflight(use_cases: list[UseCase]) -> None:
     """Read and check every data row of every use case before any model loads, so a bad row
     costs seconds, not a model load and the use cases before it (one line, exit 2)."""
-    from evals.multiturn import load_dialogues
-
     for use_case in use_cases:
         if use_case.definition.preflight is not None:  # e.g. code: a sandbox to run it in
             use_case.definition.preflight()
         if use_case.kind == "multiturn":
-            load_dialogues(use_case)
+            use_case.load_dialogues()
         else:
             use_case.primary_task.definition.loader(**use_case.task_metadata())
 

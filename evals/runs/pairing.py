@@ -12,7 +12,7 @@ import numpy as np
 
 from evals.decision import PairedDifference, paired_difference
 from evals.errors import EvalsError
-from evals.results import sample_clusters
+from evals.runs.results import sample_clusters
 from evals.statistics import item_statistics
 
 Record = Mapping[str, Any]
@@ -22,7 +22,7 @@ SCORE_RANGES: dict[str, tuple[float, float]] = {
     "dialogue_min_rating": (1.0, 10.0),
 }
 """Per-item score scales that are not 0–100: the judge's 1–10 rating (MT-Bench, MT-Bench-101;
-:func:`evals.judge.parse_rating` rejects anything outside it)."""
+:func:`evals.engine.judge.parse_rating` rejects anything outside it)."""
 
 PERCENT_RANGE = (0.0, 100.0)
 """Every other metric's per-item scale (accuracy, F1, ROUGE, pass rates: percent points)."""

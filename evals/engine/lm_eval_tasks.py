@@ -1,6 +1,6 @@
 """Single-turn use cases run by lm-eval itself: one ``simple_evaluate`` call per task on the
 already-loaded ``LM``, with lm-eval's own bootstrap switched off (ours runs on the samples).
-A ``LIMIT`` reaches lm-eval as the positions of the items drawn (:mod:`evals.limit`), its
+A ``LIMIT`` reaches lm-eval as the positions of the items drawn (:mod:`evals.runs.limit`), its
 ``samples`` argument; lm-eval's own ``limit`` would take the first N."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from evals.adapter import LoadedModel, PromptMode
+from evals.models.loading import LoadedModel, PromptMode
 from evals.usecases import Sampling, TaskSpec, UseCase
 
 log = logging.getLogger(__name__)

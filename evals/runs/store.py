@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from evals.errors import EvalsError
-from evals.run_folder import PARTIAL_RESULTS_FILE, RESULTS_FILE, SCHEMA_VERSION
-from evals.run_spec import RUN_SPEC_FILE
+from evals.runs.folder import PARTIAL_RESULTS_FILE, RESULTS_FILE, SCHEMA_VERSION
+from evals.runs.spec import RUN_SPEC_FILE
 
 
 class RunFolderError(EvalsError):
@@ -24,7 +24,7 @@ class StoredRun:
     """The run folder."""
 
     results: dict[str, Any]
-    """``results.json`` as written by :class:`evals.run_folder.RunFolder`."""
+    """``results.json`` as written by :class:`evals.runs.folder.RunFolder`."""
 
     _samples: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
 
@@ -35,7 +35,7 @@ class StoredRun:
 
     @property
     def run_spec(self) -> dict[str, Any]:
-        """The run's ``run_spec.json``: what makes it comparable (:mod:`evals.run_spec`)."""
+        """The run's ``run_spec.json``: what makes it comparable (:mod:`evals.runs.spec`)."""
         if "_run_spec" not in self.__dict__:
             path = self.folder / RUN_SPEC_FILE
             try:

@@ -1,9 +1,9 @@
 """Warm runs without loading the model.
 
-A run whose run spec (:mod:`evals.run_spec`) equals that of a complete stored run would ask
+A run whose run spec (:mod:`evals.runs.spec`) equals that of a complete stored run would ask
 every one of that run's requests again and get the same answers from the request cache: the
 weights need not be loaded at all (seconds here, minutes for a 70B model). Whether such a run
-exists is decided before loading, from the model spec alone (:func:`evals.adapter.
+exists is decided before loading, from the model spec alone (:func:`evals.models.loading.
 predicted_spec_part`: content hash or pinned revision, answer-changing arguments); the new run
 folder is a copy of the stored one with its own time stamp and ``served_from`` naming the
 original. Never for unpinned hub models, and not with ``EVALS_REQUEST_CACHE=off`` (which asks
@@ -19,15 +19,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from evals.adapter import PromptMode, VariantIdentity, predicted_spec_part, resolve_prompt_mode
 from evals.cache.store import cache_enabled
 from evals.decision import Estimate
-from evals.model_spec import ModelSpec
-from evals.objective import Objective
-from evals.results import UseCaseResult
-from evals.run_folder import RESULTS_FILE, RunFolder, write_json
-from evals.run_spec import RUN_SPEC_FILE, build_run_spec, first_difference
-from evals.runs import RunFolderError, StoredRun, find_runs
+from evals.models.loading import (
+    PromptMode,
+    VariantIdentity,
+    predicted_spec_part,
+    resolve_prompt_mode,
+)
+from evals.models.objective import Objective
+from evals.models.spec import ModelSpec
+from evals.runs.folder import RESULTS_FILE, RunFolder, write_json
+from evals.runs.results import UseCaseResult
+from evals.runs.spec import RUN_SPEC_FILE, build_run_spec, first_difference
+from evals.runs.store import RunFolderError, StoredRun, find_runs
 from evals.usecases import UseCase
 
 

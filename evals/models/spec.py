@@ -14,7 +14,7 @@ Accepted forms (``MODEL=`` in the Makefile, ``--model`` on the CLI):
 ``URL`` ending in ``/chat/completions``     the same, chosen by the path (``@model`` optional)
 ``BACKEND:key=value,...``                  lm-eval's own form (``hf:pretrained=...``, ``vllm:...``)
 ``path/to/adapter_folder``                 a PEFT adapter on the base its ``adapter_config.json``
-                                           names (:mod:`evals.peft_adapter`)
+                                           names (:mod:`evals.models.peft`)
 ========================================  =====================================================
 
 Any ``hf`` spec also takes a local adapter as ``MODEL_ARGS=peft=path/to/adapter_folder``.
@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.errors import ModelSpecError
-from evals.peft_adapter import (
+from evals.models.peft import (
     PEFT_ARG,
     adapter_base,
     adapter_name,
@@ -80,7 +80,7 @@ class ModelSpec:
 
     adapter_path: Path | None = None
     """A local PEFT adapter folder applied on top of the weights (lm-eval's ``peft=``); its
-    content hash joins the model hash (:mod:`evals.peft_adapter`)."""
+    content hash joins the model hash (:mod:`evals.models.peft`)."""
 
     @property
     def is_server(self) -> bool:

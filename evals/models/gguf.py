@@ -15,7 +15,7 @@ from pathlib import Path
 
 from evals.errors import ModelSpecError
 from evals.fingerprint import cache_root, sha256_file
-from evals.run_folder import file_lock, output_error
+from evals.runs.folder import file_lock, output_error
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The model part of a run spec (:mod:`evals.run_spec`): what answered, as the backend, the
+"""The model part of a run spec (:mod:`evals.runs.spec`): what answered, as the backend, the
 model's content identity and every backend argument that can change an answer; and its short
 hash, the request cache's namespace and the variant id."""
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evals.peft_adapter import ADAPTER_CONFIG, adapter_sha256
+from evals.models.peft import ADAPTER_CONFIG, adapter_sha256
 
 
 @dataclass(frozen=True)

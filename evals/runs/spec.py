@@ -12,7 +12,7 @@ Written as ``run_spec.json`` into every run folder before the first request. It 
   converter modules, the runner that drives it), data hash and provenance, prompt mode,
   few-shot count, few-shot pool hash and seed, generation settings, item limit and the sample
   it draws (``sampling``: method, seed, limit, items and clusters drawn, a hash of the
-  positions; None without a limit — :mod:`evals.limit`), judge;
+  positions; None without a limit — :mod:`evals.runs.limit`), judge;
 - ``versions``: this suite's version and git commit, lm-eval's version (recorded; lm-eval's is
   compared, the suite's own code is compared through the code hashes above).
 
@@ -29,8 +29,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from evals.fingerprint import sha256_file, sha256_json, sha256_text
-from evals.limit import item_sample
-from evals.model_identity import model_fingerprint
+from evals.models.identity import model_fingerprint
+from evals.runs.limit import item_sample
 from evals.versions import code_sha256, git_commit, lm_eval_version, suite_version
 
 RUN_SPEC_FILE = "run_spec.json"
