@@ -195,11 +195,11 @@ def eval_command(args: argparse.Namespace) -> int:
 
 
 def gate_command(args: argparse.Namespace) -> int:
+    from evals.files import output_error
     from evals.gate.decide import decide
     from evals.gate.inputs import SpecSettings, gate_runs
     from evals.gate.policy import load_policy
     from evals.gate.report import default_out_folder, markdown_summary, write_gate_outputs
-    from evals.runs.folder import output_error
     from evals.runs.spec import unknown_fields
     from evals.usecases import discover_use_cases
 
@@ -287,13 +287,17 @@ def matrix_command(args: argparse.Namespace) -> int:
         ))  # fmt: skip
     if args.dry_run or args.executor != "local" or args.jobs > 1:
         return scaled_matrix_command(args, family)
-    outcome = build_family(
-        family, runs_root=Path(args.output), reports_root=Path(args.reports),
-        tasks_dir=Path(args.tasks_dir), evaluate=True, batch_size=args.batch_size,
-        families_dir=Path(args.families),
-    )  # fmt: skip
-    print_build(outcome)
+    built = build_family(family, runs_root=Path(args.output), tasks_dir=Path(args.tasks_dir),
+                         evaluate=True, batch_size=args.batch_size)  # fmt: skip
+    print_build(_publish(built, args))
     return 0
+
+
+def _publish(outcome: BuildOutcome, args: argparse.Namespace) -> BuildOutcome:
+    from evals.site.build import publish_build
+
+    return publish_build(outcome, reports_root=Path(args.reports), runs_root=Path(args.output),
+                         families_dir=Path(args.families))  # fmt: skip
 
 
 INCOMPLETE_EXIT = 1
@@ -320,12 +324,9 @@ def scaled_matrix_command(args: argparse.Namespace, family: Family) -> int:
         )
     executor = make_executor("processes" if args.jobs > 1 and args.executor == "local"
                              else args.executor, jobs=args.jobs)  # fmt: skip
-    build = build_family_on(
-        executor, family, runs_root=runs_root, reports_root=Path(args.reports),
-        tasks_dir=tasks_dir, retries=args.retries, batch_size=args.batch_size,
-        families_dir=Path(args.families),
-    )  # fmt: skip
-    print_build(build.outcome)
+    build = build_family_on(executor, family, runs_root=runs_root, tasks_dir=tasks_dir,
+                            retries=args.retries, batch_size=args.batch_size)  # fmt: skip
+    print_build(_publish(build.outcome, args))
     for failure in build.failed:
         print(f"error: cell {failure.key} failed after {failure.attempts} attempt(s): "
               f"{failure.error}", file=sys.stderr)  # fmt: skip
@@ -345,8 +346,8 @@ def report_command(args: argparse.Namespace) -> int:
     (single and LIMIT runs included). No model is loaded or fingerprinted and no data set read
     (:mod:`evals.site.publish`); family files with nothing stored are listed as not evaluated
     yet."""
+    from evals.files import reports_lock
     from evals.matrix.build import BuildOutcome
-    from evals.runs.folder import reports_lock
     from evals.site.build import write_site
     from evals.site.publish import (
         pending_families,
@@ -366,7 +367,8 @@ def report_command(args: argparse.Namespace) -> int:
     for name, family in rebuilt.items():
         page = {f"page_{name}": paths.pop(f"page_{name}")} if f"page_{name}" in paths else {}
         reused = tuple(column.key for column in family.columns)
-        print_build(BuildOutcome(family.matrix, written[name] | page, (), reused))
+        columns = tuple(family.columns)
+        print_build(BuildOutcome(family.matrix, columns, written[name] | page, (), reused))
     print("\n".join(pending_lines(pending)) or "")
     if not rebuilt and not pending:
         print("no families found (families/*.yaml or reports/families/*/matrix.json)")

@@ -1,5 +1,6 @@
-"""Bundled task data: JSONL files checked against a use case's record schema, one clear error
-(file and line) for a bad row, returned as the ``datasets.DatasetDict`` lm-eval expects."""
+"""Reading task data: JSONL files checked against a use case's record schema, one clear error
+(file and line) for a bad row, returned as the ``datasets.DatasetDict`` lm-eval expects; and
+CoNLL column files (the NER benchmarks and ``evals score ner``)."""
 
 from __future__ import annotations
 
@@ -81,3 +82,48 @@ def load_splits(
         rows = read_jsonl(folder / filename, required, check)
         out[split] = datasets.Dataset.from_list(rows)
     return datasets.DatasetDict(out)
+
+
+Sentence = tuple[list[str], list[str]]
+
+
+def _text_lines(path: Path) -> list[str]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise DataError(f"cannot read {path}: {err}") from None
+    return [line.rstrip() for line in text.splitlines()]
+
+
+def is_iob_tag(tag: str) -> bool:
+    """An IOB2 (or IOBES) tag: ``O`` or a prefix and a type."""
+    return tag == "O" or (tag[:2] in ("B-", "I-", "E-", "S-") and len(tag) > 2)
+
+
+def read_conll(path: Path) -> list[Sentence]:
+    """Sentences of a CoNLL-style file: ``token ... tag`` per line, blank line between sentences
+    (``-DOCSTART-`` lines skipped); the tag is the last column."""
+    sentences: list[Sentence] = []
+    tokens: list[str] = []
+    tags: list[str] = []
+    for number, line in enumerate(_text_lines(path), start=1):
+        if not line.strip():
+            if tokens:
+                sentences.append((tokens, tags))
+            tokens, tags = [], []
+            continue
+        parts = line.split()
+        if parts[0] == "-DOCSTART-":
+            continue
+        if len(parts) < 2:
+            raise DataError(f"{path}:{number}: expected 'token ... tag', got {line.strip()!r}")
+        tag = parts[-1]
+        if not is_iob_tag(tag):
+            raise DataError(f"{path}:{number}: {tag!r} is not an IOB2 tag")
+        tokens.append(parts[0])
+        tags.append(tag)
+    if tokens:
+        sentences.append((tokens, tags))
+    if not sentences:
+        raise DataError(f"{path} holds no sentences")
+    return sentences

@@ -1,7 +1,7 @@
 """The gate's calibration table: at a true difference equal to minus the allowed drop (the
 boundary of both one-sided claims), how often :func:`evals.gate.decide.decide` says PASS (must be
 ≤ α: the non-inferiority test's size) and REGRESSION (≤ α: the regression test's size), per
-simulated design (:mod:`evals.decision.simulate`). Printed as the markdown table of
+simulated design (:mod:`evals.gate.simulate`). Printed as the markdown table of
 ``docs/statistics.md``.
 
     python scripts/gate_calibration.py [--sims 2000] [--only skewed]
@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from evals.decision.simulate import verdict_shares
+from evals.gate.simulate import verdict_shares
 
 ROWS = [
     ("pass-fail", 200, 2.0),

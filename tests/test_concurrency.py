@@ -231,9 +231,10 @@ def test_two_first_loads_of_one_gguf_convert_it_once(tmp_path: Path) -> None:
 def test_report_writers_wait_for_the_reports_lock(tiny_chat_model: Path, tmp_path: Path) -> None:
     """While another writer holds the reports lock, building a family's matrix writes no
     shared report file; it writes them all once the lock is released."""
+    from evals.files import reports_lock
     from evals.matrix.build import build_family
     from evals.matrix.family import family_from_dict
-    from evals.runs.folder import reports_lock
+    from evals.site.build import publish_build
 
     reports = tmp_path / "reports"
     variants = [{"model": str(tiny_chat_model)}]
@@ -242,8 +243,9 @@ def test_report_writers_wait_for_the_reports_lock(tiny_chat_model: Path, tmp_pat
     done: list[object] = []
 
     def build() -> None:
-        done.append(build_family(family, runs_root=tmp_path / "runs", reports_root=reports,
-                                 tasks_dir=REPO / "tasks", evaluate=False))  # fmt: skip
+        built = build_family(family, runs_root=tmp_path / "runs", tasks_dir=REPO / "tasks",
+                             evaluate=False)  # fmt: skip
+        done.append(publish_build(built, reports_root=reports, runs_root=tmp_path / "runs"))
 
     with reports_lock(reports):
         thread = threading.Thread(target=build)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from evals.files import write_json
 from evals.matrix.family import family_from_dict
 from evals.matrix.verdicts import Column, build_matrix
-from evals.runs.folder import write_json
 from evals.runs.store import load_run
 from evals.site.build import write_site
 from evals.site.samples import reference_text

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from evals.decision import Estimate
 from evals.decision.units import FEW_UNITS, few_units_note, independent_units
+from evals.files import write_json
 from evals.matrix.family import family_from_dict
 from evals.matrix.verdicts import Column, build_matrix, matrix_markdown
-from evals.runs.folder import write_json
 from evals.runs.results import UseCaseResult, few_units_of
 from evals.runs.store import load_run
 from evals.runs.table import format_table

@@ -12,8 +12,8 @@ import pytest
 from scipy.stats import binomtest, norm
 
 from evals.decision import holm_adjust, paired_difference
-from evals.decision.simulate import continuous, pass_fail, simulate_verdicts
 from evals.gate.decide import Verdict, classify, margin_test
+from evals.gate.simulate import continuous, pass_fail, simulate_verdicts
 from evals.statistics import item_statistics
 
 N_ITEMS = 200

@@ -84,9 +84,9 @@ def test_a_policy_number_that_is_not_finite_or_is_negative_is_bad_input(
 
 def test_few_clusters_are_named_beside_the_verdict(tmp_path: Path) -> None:
     """48 questions on 2 passages are 2 independent units, whatever n says."""
-    from evals.decision.simulate import stored_run
     from evals.gate.decide import decide
     from evals.gate.policy import GatePolicy
+    from evals.gate.simulate import stored_run
 
     def records(values: list[float], passages: int) -> list[dict]:
         return [{"doc_hash": f"h{i}", "item_id": str(i), "scores": {"f1": v},

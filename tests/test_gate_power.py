@@ -12,9 +12,9 @@ from scipy.stats import norm
 
 from evals.decision import paired_difference
 from evals.decision.power import POWER, planning_se
-from evals.decision.simulate import stored_run
 from evals.gate.decide import Verdict, classify, decide, margin_test
 from evals.gate.policy import GatePolicy, UseCaseRule
+from evals.gate.simulate import stored_run
 from evals.statistics import item_statistics
 
 

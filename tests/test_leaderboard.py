@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from evals.cli import main
-from evals.runs.folder import write_json
+from evals.files import write_json
 from evals.site.build import write_site
 from evals.site.html import home_relative
 from evals.site.ranking import SMALL_N

@@ -214,8 +214,8 @@ def test_folklore_map_is_the_readme_advice() -> None:
 def test_page_in_a_real_browser(built: dict, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
+    from evals.files import write_json
     from evals.matrix.family import family_to_dict
-    from evals.runs.folder import write_json
     from evals.site.build import write_site
 
     columns = _planted_columns(built, tmp_path / "runs")

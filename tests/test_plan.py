@@ -12,10 +12,10 @@ from scipy.stats import binomtest
 
 from evals.decision import paired_difference
 from evals.decision.power import paired_proportion_se
-from evals.decision.simulate import stored_run
 from evals.errors import EvalsError
 from evals.gate.decide import Verdict, decide
 from evals.gate.policy import GatePolicy, UseCaseRule
+from evals.gate.simulate import stored_run
 from evals.plan import plan_assumed, plan_measured
 from evals.statistics import item_statistics
 

@@ -11,10 +11,10 @@ from typing import NoReturn
 import pytest
 
 from evals.cli import main
+from evals.files import write_json
 from evals.matrix.family import load_family
 from evals.matrix.verdicts import Column, build_matrix
 from evals.models.spec import GEMMA_ALIAS, parse_model_spec
-from evals.runs.folder import write_json
 from evals.runs.store import load_run
 from tests.helpers import REPO
 from tests.site_helpers import write_run

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.runs.folder import write_json
+from evals.files import write_json
 from evals.site.build import write_site
 from tests.helpers import REPO
 from tests.site_helpers import ARTIFACTS, BROWSER_FLAGS, HOSTILE, chromium, write_run

@@ -1,4 +1,4 @@
-"""NER benchmarks (CoNLL column files with IOB2 tags, read by :func:`evals.score.read_conll`).
+"""NER benchmarks (CoNLL column files with IOB2 tags, read by :func:`evals.data.read_conll`).
 
 - **CoNLL-2003 English** (Tjong Kim Sang & De Meulder, 2003; test set ``eng.testb``, 3,453
   sentences; PER, ORG, LOC, MISC). Metric: entity-level micro F1 (conlleval / seqeval).
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.benchmarks import Benchmark, HubSource, Records, register
-from evals.score import read_conll
+from evals.data import read_conll
 
 CONLL_TYPES = ("PER", "ORG", "LOC", "MISC")
 WNUT_TYPES = ("person", "location", "group", "corporation", "creative-work", "product")

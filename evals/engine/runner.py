@@ -15,6 +15,7 @@ from evals.engine.judge import Judge
 from evals.engine.lm_eval_tasks import run_task
 from evals.engine.multiturn import run_dialogues
 from evals.errors import BackendError, EvalsError, OutputError, is_file_error
+from evals.files import write_json
 from evals.models.loading import (
     SERVER_TIMEOUT,
     LoadedModel,
@@ -22,7 +23,7 @@ from evals.models.loading import (
     VariantIdentity,
     resolve_prompt_mode,
 )
-from evals.runs.folder import SCHEMA_VERSION, RunFolder, write_json
+from evals.runs.folder import SCHEMA_VERSION, RunFolder
 from evals.runs.limit import item_sample
 from evals.runs.results import UseCaseResult, estimate_metrics, sample_clusters
 from evals.runs.spec import RUN_SPEC_FILE, build_run_spec

@@ -21,6 +21,7 @@ from typing import Any
 
 from evals.cache.store import cache_enabled
 from evals.decision import Estimate
+from evals.files import write_json
 from evals.models.loading import (
     PromptMode,
     VariantIdentity,
@@ -29,7 +30,7 @@ from evals.models.loading import (
 )
 from evals.models.objective import Objective
 from evals.models.spec import ModelSpec
-from evals.runs.folder import RESULTS_FILE, RunFolder, write_json
+from evals.runs.folder import RESULTS_FILE, RunFolder
 from evals.runs.results import UseCaseResult
 from evals.runs.spec import RUN_SPEC_FILE, build_run_spec, first_difference
 from evals.runs.store import RunFolderError, StoredRun, find_runs

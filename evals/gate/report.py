@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from evals.files import atomic_write_text, unique_folder, write_json
 from evals.gate.decide import GateResult, UseCaseVerdict, Verdict
-from evals.runs.folder import atomic_write_text, unique_folder, write_json
 
 _ICON = {
     Verdict.PASS: "✅",

@@ -29,11 +29,8 @@ from evals.models.loading import (
 )
 from evals.models.objective import Objective, objective_from_name, parse_objective
 from evals.models.spec import ModelSpec, parse_model_spec
-from evals.runs.folder import reports_lock
 from evals.runs.spec import build_run_spec, first_difference
 from evals.runs.store import RunFolderError, StoredRun, find_runs, load_run
-from evals.site.build import write_site
-from evals.site.publish import write_matrix_files
 from evals.usecases import select_use_cases
 
 log = logging.getLogger(__name__)
@@ -46,8 +43,11 @@ class BuildOutcome:
     matrix: dict[str, Any]
     """The matrix (as in ``matrix.json``)."""
 
+    columns: tuple[Column, ...]
+    """The stored run behind each column (what the family page shows item by item)."""
+
     paths: dict[str, Path]
-    """Files written."""
+    """Files written (none until :func:`evals.site.build.publish_build` writes them)."""
 
     evaluated: tuple[str, ...]
     """Column keys that needed a new evaluation."""
@@ -145,15 +145,14 @@ def build_family(
     family: Family,
     *,
     runs_root: Path,
-    reports_root: Path,
     tasks_dir: Path,
     evaluate: bool,
     batch_size: int | str = 8,
     alpha: float = 0.05,
-    families_dir: Path | None = None,
 ) -> BuildOutcome:
-    """Evaluate or reuse, aggregate, and write the family's matrix files and the site (whose
-    index lists the files of ``families_dir`` not evaluated yet)."""
+    """Evaluate or reuse each variant's run, and aggregate them into the family's matrix
+    (nothing is written here: :func:`evals.site.build.publish_build` writes the matrix files
+    and the site)."""
     columns, evaluated, reused, missing = resolve_columns(
         family, runs_root, tasks_dir, evaluate=evaluate, batch_size=batch_size
     )
@@ -163,12 +162,4 @@ def build_family(
     )
     matrix["family"] = family_to_dict(family)
     matrix["missing_columns"] = missing
-    # Other builds (``evals matrix``, ``evals report``) may write the same files now: the
-    # matrix files and the index that reads every family's matrix are written under one lock,
-    # so the pair matrix.json/matrix.md agree and the last index written includes every family.
-    with reports_lock(reports_root):
-        paths = write_matrix_files(reports_root, matrix, latest=True)
-        site = write_site(reports_root, {family.name: columns}, runs_root=runs_root,
-                          families_dir=families_dir, strict_families=False)  # fmt: skip
-    paths.update(site)
-    return BuildOutcome(matrix, paths, tuple(evaluated), tuple(reused))
+    return BuildOutcome(matrix, tuple(columns), {}, tuple(evaluated), tuple(reused))

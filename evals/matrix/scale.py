@@ -48,15 +48,14 @@ def build_family_on(
     family: Family,
     *,
     runs_root: Path,
-    reports_root: Path,
     tasks_dir: Path,
     retries: int = 1,
     batch_size: int | str = 8,
     work: CellWork | None = None,
     progress: bool = True,
-    families_dir: Path | None = None,
 ) -> ScaledBuild:
-    """Run the family's incomplete cells on ``executor``, then write the matrix files and site.
+    """Run the family's incomplete cells on ``executor``, then build the matrix from the run
+    store (written by :func:`evals.site.build.publish_build`).
 
     ``work`` replaces the real cell job (the scheduling bench's fake backend)."""
     cells = plan_cells(family, runs_root, tasks_dir)
@@ -68,9 +67,7 @@ def build_family_on(
                         progress=progress)  # fmt: skip
     finally:
         executor.close()
-    outcome = build_family(family, runs_root=runs_root, reports_root=reports_root,
-                           tasks_dir=tasks_dir, evaluate=False,
-                           families_dir=families_dir)  # fmt: skip
+    outcome = build_family(family, runs_root=runs_root, tasks_dir=tasks_dir, evaluate=False)
     evaluated = tuple(r.key for r in ran if r.folder is not None)
     reused = tuple(key for key in outcome.reused if key not in evaluated)
     outcome = replace(outcome, evaluated=evaluated, reused=reused)

@@ -14,8 +14,8 @@ import shutil
 from pathlib import Path
 
 from evals.errors import ModelSpecError
+from evals.files import file_lock, output_error
 from evals.fingerprint import cache_root, sha256_file
-from evals.runs.folder import file_lock, output_error
 
 log = logging.getLogger(__name__)
 

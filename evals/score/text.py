@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from evals.data import is_iob_tag, read_conll
 from evals.errors import DataError
 from evals.metrics.classification import label_statistics
 from evals.metrics.ner import entity_counts
@@ -25,8 +26,6 @@ from evals.statistics import REDUCERS, reducer_for
 
 log = logging.getLogger(__name__)
 
-Sentence = tuple[list[str], list[str]]
-
 
 def _lines(path: Path) -> list[str]:
     try:
@@ -34,40 +33,6 @@ def _lines(path: Path) -> list[str]:
     except (OSError, UnicodeDecodeError) as err:
         raise DataError(f"cannot read {path}: {err}") from None
     return [line.rstrip() for line in text.splitlines()]
-
-
-def _check_tag(tag: str) -> bool:
-    """An IOB2 (or IOBES) tag: ``O`` or a prefix and a type."""
-    return tag == "O" or (tag[:2] in ("B-", "I-", "E-", "S-") and len(tag) > 2)
-
-
-def read_conll(path: Path) -> list[Sentence]:
-    """Sentences of a CoNLL-style file: ``token ... tag`` per line, blank line between sentences
-    (``-DOCSTART-`` lines skipped); the tag is the last column."""
-    sentences: list[Sentence] = []
-    tokens: list[str] = []
-    tags: list[str] = []
-    for number, line in enumerate(_lines(path), start=1):
-        if not line.strip():
-            if tokens:
-                sentences.append((tokens, tags))
-            tokens, tags = [], []
-            continue
-        parts = line.split()
-        if parts[0] == "-DOCSTART-":
-            continue
-        if len(parts) < 2:
-            raise DataError(f"{path}:{number}: expected 'token ... tag', got {line.strip()!r}")
-        tag = parts[-1]
-        if not _check_tag(tag):
-            raise DataError(f"{path}:{number}: {tag!r} is not an IOB2 tag")
-        tokens.append(parts[0])
-        tags.append(tag)
-    if tokens:
-        sentences.append((tokens, tags))
-    if not sentences:
-        raise DataError(f"{path} holds no sentences")
-    return sentences
 
 
 def _summed(metric_stats: dict[str, list[list[float]]]) -> dict[str, float]:
@@ -91,7 +56,7 @@ def ner_result(
     for k, (gold, pred) in enumerate(zip(gold_tags, pred_tags, strict=True), start=1):
         if len(gold) != len(pred):
             raise DataError(f"sentence {k}: {len(pred)} predicted tags, {len(gold)} gold")
-        bad = next((t for t in (*gold, *pred) if not _check_tag(t)), None)
+        bad = next((t for t in (*gold, *pred) if not is_iob_tag(t)), None)
         if bad is not None:
             raise DataError(f"sentence {k}: {bad!r} is not an IOB2 tag")
         for metric, value in entity_counts(list(gold), list(pred), types).items():

@@ -5,13 +5,16 @@ index is the leaderboard (:mod:`evals.site.leaderboard`), the page shell :mod:`e
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from evals.files import atomic_write_text, reports_lock, staged_folder
+from evals.matrix.build import BuildOutcome
 from evals.matrix.verdicts import Column
-from evals.runs.folder import atomic_write_text, reports_lock, staged_folder
 from evals.site.html import home_relative, page_html, sample_page_name, variant_page_name
+from evals.site.publish import write_matrix_files
 from evals.site.ranking import SMALL_N
 from evals.site.samples import SAMPLE_CONTROLS, sample_browser_data
 
@@ -128,3 +131,24 @@ def write_site(
         runs = runs_root if runs_root is not None else reports_root / "runs"
         written.update(write_leaderboard(runs, reports_root, suite, stage, pending))
     return {key: site / path.relative_to(stage) for key, path in written.items()}
+
+
+def publish_build(
+    outcome: BuildOutcome,
+    *,
+    reports_root: Path,
+    runs_root: Path,
+    families_dir: Path | None = None,
+) -> BuildOutcome:
+    """Write a built family's matrix files and the site (whose index lists the files of
+    ``families_dir`` not evaluated yet); returns the outcome with the files written.
+
+    Other builds (``evals matrix``, ``evals report``) may write the same files now: the matrix
+    files and the index that reads every family's matrix are written under one lock, so the
+    pair matrix.json/matrix.md agree and the last index written includes every family."""
+    family = outcome.matrix["family"]["name"]
+    with reports_lock(reports_root):
+        paths = write_matrix_files(reports_root, outcome.matrix, latest=True)
+        paths.update(write_site(reports_root, {family: outcome.columns}, runs_root=runs_root,
+                                families_dir=families_dir, strict_families=False))  # fmt: skip
+    return replace(outcome, paths=paths)

@@ -173,7 +173,7 @@ def write_run_diff(
     gate: Mapping[str, Mapping[str, Any]] | None = None, status: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Write the page; returns its data (``not_comparable`` set when the pair is not)."""
-    from evals.runs.folder import atomic_write_text
+    from evals.files import atomic_write_text
 
     data = run_diff_data(baseline, candidate, gate, status)
     atomic_write_text(path, run_diff_page(data))

@@ -238,7 +238,7 @@ def write_leaderboard(
     """Write ``index.html``, ``leaderboard.json``, ``leaderboard.csv`` and one page per variant
     under ``site`` (the site folder, or its staged copy beside it) from every stored run (the
     caller holds the reports lock)."""
-    from evals.runs.folder import atomic_write_text, write_json
+    from evals.files import atomic_write_text, write_json
     from evals.site.compare import attach_compare
     from evals.site.publish import publish_gate_pages
     from evals.site.sample_page import write_sample_pages

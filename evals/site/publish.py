@@ -177,8 +177,8 @@ def write_matrix_files(
     """A family's ``matrix.json`` and ``matrix.md`` (and, with ``latest``, the copies at
     ``reports/matrix.{json,md}`` that name the last family built); the caller holds the
     reports lock."""
+    from evals.files import atomic_write_text, write_json
     from evals.matrix.verdicts import matrix_markdown
-    from evals.runs.folder import atomic_write_text, write_json
 
     family = matrix["family"]
     folder = reports_root / "families" / str(family["name"])
@@ -201,7 +201,7 @@ def publish_gate_pages(reports_root: Path, site_dir: Path) -> list[dict[str, Any
     (page, status, candidate, baseline), newest first."""
     import shutil
 
-    from evals.runs.folder import slugify
+    from evals.files import slugify
 
     found = []
     for verdict_path in (reports_root / "gate").glob("*/gate-verdict.json"):

@@ -93,7 +93,7 @@ def write_sample_pages(
     runs: Sequence[StoredRun], site_dir: Path, variant_pages: Mapping[str, str]
 ) -> dict[str, Path]:
     """One viewer per run under ``site_dir``; returns ``{run folder: path}``."""
-    from evals.runs.folder import atomic_write_text
+    from evals.files import atomic_write_text
 
     paths = {}
     for run in runs:

@@ -110,7 +110,7 @@ def variant_page(data: Mapping[str, Any]) -> str:
 
 def write_variant_pages(runs: Sequence[StoredRun], site_dir: Path) -> dict[str, Path]:
     """One page per variant name under ``site_dir``; returns ``{variant: path}``."""
-    from evals.runs.folder import atomic_write_text
+    from evals.files import atomic_write_text
 
     by_variant: dict[str, list[StoredRun]] = {}
     for run in runs:

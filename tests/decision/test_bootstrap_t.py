@@ -16,7 +16,7 @@ from scipy.stats import binomtest
 
 from evals.decision import paired_difference
 from evals.decision.paired import BOOTSTRAP_T, bootstrap_t
-from evals.decision.simulate import verdict_shares
+from evals.gate.simulate import verdict_shares
 from evals.statistics import item_statistics
 
 

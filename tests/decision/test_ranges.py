@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evals.decision.simulate import stored_run
 from evals.gate.decide import decide
 from evals.gate.policy import GatePolicy, UseCaseRule
+from evals.gate.simulate import stored_run
 from evals.runs.pairing import metric_range, pair_samples
 from evals.site.diff_page import run_diff_data
 

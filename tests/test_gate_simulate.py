@@ -1,4 +1,4 @@
-"""The calibration designs (evals/decision/simulate.py) are what they claim: each one's true
+"""The calibration designs (evals/gate/simulate.py) are what they claim: each one's true
 difference of means is the ``delta`` asked for, its scores stay on their scale, its clusters
 are the ones named. The calibration table in docs/statistics.md rests on these."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evals.decision.simulate import (
+from evals.gate.simulate import (
     DESIGNS,
     NOISE,
     ZERO_SHARE,
