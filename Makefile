@@ -140,6 +140,7 @@ tasks: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check evals tasks tests scripts
 	$(BIN)/ruff format --check evals tasks tests scripts
+	$(BIN)/mypy
 
 clean:
 	rm -rf reports/runs

@@ -81,7 +81,10 @@ class _Subcommands:
         self.action, self.parent = action, parent
 
     def add_parser(self, name: str, **kwargs: object) -> argparse.ArgumentParser:
-        return self.action.add_parser(name, parents=[self.parent], **kwargs)  # type: ignore[arg-type]
+        parser: argparse.ArgumentParser = self.action.add_parser(
+            name, parents=[self.parent], **kwargs
+        )
+        return parser
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,8 @@ from types import ModuleType
 def _stats() -> ModuleType:
     import scipy.stats
 
-    return scipy.stats
+    module: ModuleType = scipy.stats
+    return module
 
 
 def norm_ppf(q: float) -> float:

@@ -120,7 +120,8 @@ def gradient(reducer: str, totals: np.ndarray) -> np.ndarray:
     shifts = np.diag(steps)
     up = reduce(totals[None, :] + shifts)
     down = reduce(totals[None, :] - shifts)
-    return (up - down) / (2 * steps)
+    slope: np.ndarray = (up - down) / (2 * steps)
+    return slope
 
 
 def linearized_variance(units: np.ndarray, weights: np.ndarray) -> float:

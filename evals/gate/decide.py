@@ -44,7 +44,7 @@ from evals.decision.margin import (
 from evals.decision.power import planning_se
 from evals.decision.units import few_units_note
 from evals.gate.policy import GatePolicy, UseCaseRule
-from evals.runs.pairing import ComparisonError, pair_samples
+from evals.runs.pairing import ComparisonError, Pair, pair_samples
 from evals.runs.spec import first_difference
 from evals.runs.store import StoredRun
 from evals.statistics import item_scores
@@ -178,7 +178,7 @@ class GateResult:
         found = {v.verdict for v in self.verdicts}
         for weak in (Verdict.UNDERPOWERED, Verdict.INCONCLUSIVE):
             if weak in found:
-                return weak.value
+                return str(weak.value)
         return "PASS"
 
     @property
@@ -239,8 +239,12 @@ def check_comparable(
 
 
 def _losses(
-    pairs: list, base_item: np.ndarray, cand_item: np.ndarray, name: str, run: StoredRun
-) -> tuple:
+    pairs: list[Pair],
+    base_item: np.ndarray,
+    cand_item: np.ndarray,
+    name: str,
+    run: StoredRun,
+) -> tuple[Any, ...]:
     loss = base_item - cand_item
     order = [int(i) for i in np.argsort(-loss, kind="stable") if loss[i] > 0][:LOSSES_SHOWN]
     samples_file = run.use_cases[name]["samples_files"][0]

@@ -137,7 +137,7 @@ DESIGNS: dict[str, tuple[Callable[..., Scores], str]] = {
 """Design name → (generator, metric name the runs record)."""
 
 
-def _records(values: np.ndarray, metric: str, clusters: list[str] | None) -> list[dict]:
+def _records(values: np.ndarray, metric: str, clusters: list[str] | None) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for i, value in enumerate(values):
         record: dict[str, Any] = {"doc_hash": f"h{i}", "item_id": f"i{i}",
@@ -148,7 +148,9 @@ def _records(values: np.ndarray, metric: str, clusters: list[str] | None) -> lis
     return out
 
 
-def stored_run(folder: Path, use_case: str, metric: str, records: list[dict]) -> StoredRun:
+def stored_run(
+    folder: Path, use_case: str, metric: str, records: list[dict[str, Any]]
+) -> StoredRun:
     """A run held in memory (its run spec written to ``folder`` once)."""
     spec_path = folder / RUN_SPEC_FILE
     if not spec_path.is_file():

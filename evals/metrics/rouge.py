@@ -31,7 +31,7 @@ def _scorer():
 
 def split_sentences(text: str) -> str:
     """One sentence per line, for ROUGE-Lsum."""
-    lines = []
+    lines: list[str] = []
     for line in text.strip().splitlines():
         lines.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
     return "\n".join(lines)

@@ -100,7 +100,7 @@ def train_lora(
         target_modules=list(settings.target_modules) if settings.target_modules else None,
         task_type="CAUSAL_LM",
     )  # fmt: skip
-    model = get_peft_model(model, config)
+    model = get_peft_model(model, config)  # type: ignore[assignment]  # a PeftModel wraps it
     model.train()
 
     encoded = [chat_example(tokenizer, p, a) for p, a in pairs]

@@ -87,4 +87,5 @@ class RunFolder:
 def load_results(run_folder: Path) -> dict[str, Any]:
     """Read a finished run's ``results.json``."""
     path = run_folder / RESULTS_FILE
-    return json.loads(path.read_text(encoding="utf-8"))
+    results: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return results

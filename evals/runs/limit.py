@@ -103,9 +103,10 @@ class ItemSample:
 def scored_docs(use_case: Any) -> list[dict[str, Any]]:
     """The items a use case scores, in the order lm-eval (or the dialogue runner) numbers
     them: the primary task's test split, or the dialogues."""
-    if use_case.kind == "multiturn":
-        return use_case.load_dialogues()
-    return use_case.load_test_docs()
+    docs: list[dict[str, Any]] = (
+        use_case.load_dialogues() if use_case.kind == "multiturn" else use_case.load_test_docs()
+    )
+    return docs
 
 
 _SAMPLES: dict[str, ItemSample] = {}

@@ -16,6 +16,8 @@ from evals.runs.results import sample_clusters
 from evals.statistics import item_statistics
 
 Record = Mapping[str, Any]
+Pair = tuple[Record, Record]
+"""(a's record, b's record) of one item."""
 
 SCORE_RANGES: dict[str, tuple[float, float]] = {
     "rating": (1.0, 10.0),
@@ -38,13 +40,13 @@ class ComparisonError(EvalsError):
     not a number)."""
 
 
-def align_items(samples_a: Sequence[Record], samples_b: Sequence[Record]) -> list[tuple]:
+def align_items(samples_a: Sequence[Record], samples_b: Sequence[Record]) -> list[Pair]:
     """Pairs of sample records for the same item (by ``doc_hash``), in ``a``'s order."""
     by_hash = {s["doc_hash"]: s for s in samples_b}
     return [(s, by_hash[s["doc_hash"]]) for s in samples_a if s["doc_hash"] in by_hash]
 
 
-def metric_values(pairs: list[tuple], metric: str, side: int, where: str) -> np.ndarray:
+def metric_values(pairs: list[Pair], metric: str, side: int, where: str) -> np.ndarray:
     """Per-item statistics of ``metric`` from one side of aligned pairs; a missing or
     non-numeric value is bad input, named."""
     values = []
@@ -66,7 +68,7 @@ def metric_values(pairs: list[tuple], metric: str, side: int, where: str) -> np.
 class PairedItems:
     """The items two runs share, their statistics side by side, and the paired difference."""
 
-    pairs: list[tuple]
+    pairs: list[Pair]
     """(a's record, b's record) per shared item, in ``a``'s order."""
 
     stats_a: np.ndarray

@@ -116,7 +116,7 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: value}
 
 
-def comparable_part(spec: Mapping[str, Any], tasks: Sequence[str] | None = None) -> dict:
+def comparable_part(spec: Mapping[str, Any], tasks: Sequence[str] | None = None) -> dict[str, Any]:
     """What must agree for two results to be compared: everything but the model, for the
     given tasks (default: all of the spec's)."""
     chosen = spec["tasks"] if tasks is None else {t: spec["tasks"].get(t) for t in tasks}

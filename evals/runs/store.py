@@ -44,12 +44,14 @@ class StoredRun:
                 raise RunFolderError(f"{path} is missing: evaluate again") from None
             except (json.JSONDecodeError, UnicodeDecodeError) as err:
                 raise RunFolderError(f"{path} is corrupt ({err})") from None
-        return self.__dict__["_run_spec"]
+        spec: dict[str, Any] = self.__dict__["_run_spec"]
+        return spec
 
     @property
     def use_cases(self) -> dict[str, dict[str, Any]]:
         """Per-use-case result entries."""
-        return self.results["use_cases"]
+        entries: dict[str, dict[str, Any]] = self.results["use_cases"]
+        return entries
 
     def samples(self, use_case: str) -> list[dict[str, Any]]:
         """Sample records of a use case's primary task (the first samples file)."""

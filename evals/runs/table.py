@@ -87,12 +87,14 @@ def _notes(results: Sequence[UseCaseResult]) -> list[str]:
                 f"{r.use_case}: {unscored.value:.1f}% of items unscored "
                 + ("(no valid judgment)" if r.judge else "(no reference answer; set JUDGE=)")
             )
-        for name, share in r.metrics.items():  # e.g. qa's passage_truncated
-            if name.endswith("_truncated") and share.defined and share.value > 0:
-                count = round(share.value * share.n / 100)
+        for name, truncated in r.metrics.items():  # e.g. qa's passage_truncated
+            if name.endswith("_truncated") and truncated.defined and truncated.value > 0:
+                count = round(truncated.value * truncated.n / 100)
                 what = name.removesuffix("_truncated")
-                notes.append(f"{r.use_case}: {count} of {share.n} items had their {what} cut to "
-                             f"fit the prompt ({name}); the cut part was not shown")  # fmt: skip
+                notes.append(
+                    f"{r.use_case}: {count} of {truncated.n} items had their {what} cut to fit "
+                    f"the prompt ({name}); the cut part was not shown"
+                )
     notes.append(
         "trivial baseline: the strongest no-skill policy on the same items; above it: the model "
         "is significantly above every such policy (paired one-sided tests, alpha 0.05)"

@@ -39,7 +39,7 @@ class Broken(Gone):
     """The candidate's process wrote something that is not a message of the protocol."""
 
 
-def send(fd: int, message: object) -> None:
+def send(fd: int, message: Any) -> None:
     data = marshal.dumps(message)
     data = FRAME + len(data).to_bytes(4, "big") + data
     while data:
@@ -80,10 +80,12 @@ def candidate_encode(value: Any, objects: list[Any], depth: int = 0) -> Any:
                 for k, v in value.items()}  # fmt: skip
     if kind is type(os) and str(value.__name__).partition(".")[0] in sys.stdlib_module_names:
         return (MODULE, value.__name__)
-    for base in (bool, int, float, complex, str, bytes):
+    scalars: tuple[type[Any], ...] = (bool, int, float, complex, str, bytes)
+    for base in scalars:
         if isinstance(value, base):
             return base(value)
-    for base in (dict, list, tuple, set, frozenset):
+    containers: tuple[type[Any], ...] = (dict, list, tuple, set, frozenset)
+    for base in containers:
         if isinstance(value, base):
             items = dict.items(value) if base is dict else None
             if items is not None:

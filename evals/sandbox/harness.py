@@ -158,7 +158,9 @@ def harness_encode(value: Any) -> Any:
         return kind(harness_encode(v) for v in value)
     if kind is dict:
         return {harness_encode(k): harness_encode(v) for k, v in value.items()}
-    for base in (bool, int, float, complex, str, bytes, list, tuple, set, frozenset, dict):
+    bases: tuple[type[Any], ...] = (bool, int, float, complex, str, bytes, list, tuple, set,
+                                    frozenset, dict)  # fmt: skip
+    for base in bases:
         if isinstance(value, base):
             return harness_encode(dict(value) if base is dict else base(value))
     name = getattr(value, "__name__", None)

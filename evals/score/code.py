@@ -114,8 +114,8 @@ def code_result(
     outcomes = iter(run_programs(runnable, limits, sandbox, workers))
     records = []
     per_task: dict[str, list[int]] = {}
-    for (problem, completion), script in zip(pairs, programs, strict=True):
-        if script is None:
+    for (problem, completion), program in zip(pairs, programs, strict=True):
+        if program is None:
             status, reason, where = "invalid", "not valid Python: not run", ""
         else:
             outcome = next(outcomes)
