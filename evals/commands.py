@@ -24,8 +24,11 @@ log = logging.getLogger("evals")
 def apply_data_options(args: argparse.Namespace) -> None:
     """DATA_DIR / DATA_SOURCE / DATA_REVISION for every benchmark read in this process (the
     lm-eval data hooks and our runners both read them from the environment)."""
-    for option, variable in (("data_dir", "EVALS_DATA_DIR"), ("data_source", "EVALS_DATA_SOURCE"),
-                             ("data_revision", "EVALS_DATA_REVISION")):  # fmt: skip
+    for option, variable in (
+        ("data_dir", "EVALS_DATA_DIR"),
+        ("data_source", "EVALS_DATA_SOURCE"),
+        ("data_revision", "EVALS_DATA_REVISION"),
+    ):
         value = getattr(args, option, "")
         if value and option == "data_dir":
             try:
@@ -60,15 +63,23 @@ def serve_warm(
     from evals.engine.warm import matching_run, serve_from
     from evals.runs.table import format_table
 
-    found = matching_run(spec, use_cases, runs_root=Path(args.output), limit=limit,
-                         prompt_mode=args.prompt_mode, objective=objective)  # fmt: skip
+    found = matching_run(
+        spec,
+        use_cases,
+        runs_root=Path(args.output),
+        limit=limit,
+        prompt_mode=args.prompt_mode,
+        objective=objective,
+    )
     if found is None:
         return False
     run, mode = found
     folder, ident, results = serve_from(run, Path(args.output))
     print()
-    print(f"{ident.name}  objective={ident.objective.value}  prompt mode={mode.value}"
-          f"  fingerprint={ident.fingerprint}")  # fmt: skip
+    print(
+        f"{ident.name}  objective={ident.objective.value}  prompt mode={mode.value}"
+        f"  fingerprint={ident.fingerprint}"
+    )
     print(format_table(results))
     for name, reason in not_run.items():
         print(f"{name}: not run ({reason})")
@@ -123,13 +134,20 @@ def print_eval_plan(args: argparse.Namespace, use_cases: list[Any]) -> int:
 
     spec = parse_model_spec(args.model, args.model_args)
     source = resolve_source()
-    print(f"model: {redact_text(spec.raw) or 'default'} ({spec.source}, lm-eval backend "
-          f"{spec.backend}), variant {spec.name}")  # fmt: skip
+    print(
+        f"model: {redact_text(spec.raw) or 'default'} ({spec.source}, lm-eval backend "
+        f"{spec.backend}), variant {spec.name}"
+    )
     mode = args.prompt_mode or "from the objective and the chat template, when it loads"
     print(f"prompt mode: {mode}; objective: {args.objective or 'read from the name'}")
-    print(f"items per use case: {args.limit or 'all'}; batch size: {args.batch_size}"
-          + (f"; {args.samples} samples at temperature {args.temperature}"
-             if args.samples > 1 else ""))  # fmt: skip
+    print(
+        f"items per use case: {args.limit or 'all'}; batch size: {args.batch_size}"
+        + (
+            f"; {args.samples} samples at temperature {args.temperature}"
+            if args.samples > 1
+            else ""
+        )
+    )
     for use_case in use_cases:
         revision = f"revision {source.revision}" if source.revision else "head, pinned at run time"
         if not use_case.benchmark:
@@ -152,9 +170,12 @@ def eval_command(args: argparse.Namespace) -> int:
     from evals.usecases import select_use_cases
 
     use_cases = select_use_cases(
-        args.tasks, Path(args.tasks_dir), suite=args.suite or None, sampling=sampling(args),
+        args.tasks,
+        Path(args.tasks_dir),
+        suite=args.suite or None,
+        sampling=sampling(args),
         check_data=not args.dry_run,
-    )  # fmt: skip
+    )
     if args.dry_run:
         return print_eval_plan(args, use_cases)
     not_run: dict[str, str] = {}
@@ -209,15 +230,21 @@ def gate_command(args: argparse.Namespace) -> int:
     known = set(discover_use_cases(Path(args.tasks_dir)))
     policy = load_policy(Path(args.policy) if args.policy else None, known=known)
     settings = SpecSettings(
-        tasks_dir=Path(args.tasks_dir), tasks=args.tasks, suite=args.suite,
-        limit=args.limit or None, model_args=args.model_args, batch_size=args.batch_size,
+        tasks_dir=Path(args.tasks_dir),
+        tasks=args.tasks,
+        suite=args.suite,
+        limit=args.limit or None,
+        model_args=args.model_args,
+        batch_size=args.batch_size,
         runs_root=Path(args.output),
-    )  # fmt: skip
+    )
     baseline, candidate = gate_runs(args.baseline, args.candidate, settings)
     unknown = unknown_fields([baseline.run_spec, candidate.run_spec], args.allow_different)
     if unknown:
-        raise EvalsError(f"--allow-different {unknown[0]!r} names no run-spec field of these "
-                         "runs (e.g. generation, lm_eval, num_fewshot)")  # fmt: skip
+        raise EvalsError(
+            f"--allow-different {unknown[0]!r} names no run-spec field of these "
+            "runs (e.g. generation, lm_eval, num_fewshot)"
+        )
     result = decide(baseline, candidate, policy, tuple(args.allow_different))
     out = Path(args.out) if args.out else default_out_folder(result)
     try:
@@ -241,8 +268,10 @@ def diff_command(args: argparse.Namespace) -> int:
     print(f"run-vs-run page: {out}")
     if "not_comparable" in data:
         nc = data["not_comparable"]
-        raise EvalsError(f"not comparable: {nc['field']} differs (baseline {nc['baseline']}, "
-                         f"candidate {nc['candidate']}); the page says so")  # fmt: skip
+        raise EvalsError(
+            f"not comparable: {nc['field']} differs (baseline {nc['baseline']}, "
+            f"candidate {nc['candidate']}); the page says so"
+        )
     return 0
 
 
@@ -281,14 +310,22 @@ def matrix_command(args: argparse.Namespace) -> int:
     if args.limit:
         family = replace(family, limit=args.limit)
     if args.prompt_mode:  # for every variant whose entry names no prompt mode
-        family = replace(family, variants=tuple(
-            v if v.prompt_modes else replace(v, prompt_modes=(args.prompt_mode,))
-            for v in family.variants
-        ))  # fmt: skip
+        family = replace(
+            family,
+            variants=tuple(
+                v if v.prompt_modes else replace(v, prompt_modes=(args.prompt_mode,))
+                for v in family.variants
+            ),
+        )
     if args.dry_run or args.executor != "local" or args.jobs > 1:
         return scaled_matrix_command(args, family)
-    built = build_family(family, runs_root=Path(args.output), tasks_dir=Path(args.tasks_dir),
-                         evaluate=True, batch_size=args.batch_size)  # fmt: skip
+    built = build_family(
+        family,
+        runs_root=Path(args.output),
+        tasks_dir=Path(args.tasks_dir),
+        evaluate=True,
+        batch_size=args.batch_size,
+    )
     print_build(_publish(built, args))
     return 0
 
@@ -296,8 +333,12 @@ def matrix_command(args: argparse.Namespace) -> int:
 def _publish(outcome: BuildOutcome, args: argparse.Namespace) -> BuildOutcome:
     from evals.site.build import publish_build
 
-    return publish_build(outcome, reports_root=Path(args.reports), runs_root=Path(args.output),
-                         families_dir=Path(args.families))  # fmt: skip
+    return publish_build(
+        outcome,
+        reports_root=Path(args.reports),
+        runs_root=Path(args.output),
+        families_dir=Path(args.families),
+    )
 
 
 INCOMPLETE_EXIT = 1
@@ -322,14 +363,24 @@ def scaled_matrix_command(args: argparse.Namespace, family: Family) -> int:
             "revision where the hub cannot be asked): name a revision "
             "(org/name@<commit>) to run it on an executor, or run it locally"
         )
-    executor = make_executor("processes" if args.jobs > 1 and args.executor == "local"
-                             else args.executor, jobs=args.jobs)  # fmt: skip
-    build = build_family_on(executor, family, runs_root=runs_root, tasks_dir=tasks_dir,
-                            retries=args.retries, batch_size=args.batch_size)  # fmt: skip
+    executor = make_executor(
+        "processes" if args.jobs > 1 and args.executor == "local" else args.executor, jobs=args.jobs
+    )
+    build = build_family_on(
+        executor,
+        family,
+        runs_root=runs_root,
+        tasks_dir=tasks_dir,
+        retries=args.retries,
+        batch_size=args.batch_size,
+    )
     print_build(_publish(build.outcome, args))
     for failure in build.failed:
-        print(f"error: cell {failure.key} failed after {failure.attempts} attempt(s): "
-              f"{failure.error}", file=sys.stderr)  # fmt: skip
+        print(
+            f"error: cell {failure.key} failed after {failure.attempts} attempt(s): "
+            f"{failure.error}",
+            file=sys.stderr,
+        )
     if build.complete:
         return 0
     print(
@@ -359,10 +410,16 @@ def report_command(args: argparse.Namespace) -> int:
     runs, reports, families_dir = Path(args.output), Path(args.reports), Path(args.families)
     with reports_lock(reports):
         rebuilt = rebuild_stored_families(runs, reports, families_dir)
-        written = {name: write_matrix_files(reports, family.matrix, latest=False)
-                   for name, family in rebuilt.items()}  # fmt: skip
-        paths = write_site(reports, {name: family.columns for name, family in rebuilt.items()},
-                           runs_root=runs, families_dir=families_dir)  # fmt: skip
+        written = {
+            name: write_matrix_files(reports, family.matrix, latest=False)
+            for name, family in rebuilt.items()
+        }
+        paths = write_site(
+            reports,
+            {name: family.columns for name, family in rebuilt.items()},
+            runs_root=runs,
+            families_dir=families_dir,
+        )
         pending = pending_families(reports, families_dir)
     for name, family in rebuilt.items():
         page = {f"page_{name}": paths.pop(f"page_{name}")} if f"page_{name}" in paths else {}
@@ -392,18 +449,36 @@ def plan_command(args: argparse.Namespace) -> int:
             if not align_items(first.samples(name), second.samples(name)):
                 continue
             metric, reducer = entry["primary_metric"], entry["primary_reducer"]
-            diff = pair_samples(first.samples(name), second.samples(name), metric, reducer,
-                                (name, name)).difference  # fmt: skip
+            diff = pair_samples(
+                first.samples(name), second.samples(name), metric, reducer, (name, name)
+            ).difference
             se = diff.null_se(-margin) if margin is not None else diff.se
-            lines.append(plan_measured(se=se, n=diff.n, gap=args.gap, alpha=args.alpha,
-                                       power=args.power, comparisons=args.comparisons,
-                                       margin=margin, name=name))  # fmt: skip
+            lines.append(
+                plan_measured(
+                    se=se,
+                    n=diff.n,
+                    gap=args.gap,
+                    alpha=args.alpha,
+                    power=args.power,
+                    comparisons=args.comparisons,
+                    margin=margin,
+                    name=name,
+                )
+            )
         if not lines:
             raise EvalsError("the two runs share no use case with shared items")
     else:
-        lines = [plan_assumed(gap=args.gap, rate=args.rate, discordance=args.discordance,
-                              alpha=args.alpha, power=args.power, comparisons=args.comparisons,
-                              margin=margin)]  # fmt: skip
+        lines = [
+            plan_assumed(
+                gap=args.gap,
+                rate=args.rate,
+                discordance=args.discordance,
+                alpha=args.alpha,
+                power=args.power,
+                comparisons=args.comparisons,
+                margin=margin,
+            )
+        ]
     for line in lines:
         items = "no number of items (nothing varies)" if line.items is None else line.items
         print(f"{line.what}: {items} items  [{line.basis}]")
@@ -441,8 +516,9 @@ def score_command(args: argparse.Namespace) -> int:
     elif args.kind == "code":
         limits = score.code_limits(args.timeout)
         out = Path(args.out) if args.out else None
-        result = score.score_code(gold, pred, allow_unsafe=args.unsafe_no_sandbox, limits=limits,
-                                  out=out)  # fmt: skip
+        result = score.score_code(
+            gold, pred, allow_unsafe=args.unsafe_no_sandbox, limits=limits, out=out
+        )
     else:
         result = score.score_rouge(gold, pred, args.field, args.pred_field)
     print(json.dumps(result, ensure_ascii=False))

@@ -40,18 +40,31 @@ class OutputError(EvalsError):
     file where a folder should be): the message names the path and what the system said."""
 
 
-_FILE_ERRNOS = frozenset({
-    errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EISDIR,
-    errno.ENOTDIR, errno.EEXIST, errno.ENAMETOOLONG, errno.EMFILE, errno.ENFILE, errno.EFBIG,
-})  # fmt: skip
+_FILE_ERRNOS = frozenset(
+    {
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+        errno.EISDIR,
+        errno.ENOTDIR,
+        errno.EEXIST,
+        errno.ENAMETOOLONG,
+        errno.EMFILE,
+        errno.ENFILE,
+        errno.EFBIG,
+    }
+)
 _NETWORK_MODULES = ("requests", "urllib3", "httpx", "httpcore", "aiohttp", "openai")
 
 
 def is_file_error(err: OSError) -> bool:
     """Whether an ``OSError`` came from the filesystem (a named path, a full disk, a denied
     permission) rather than from a connection to a model server or a timeout."""
-    if isinstance(err, (ConnectionError, TimeoutError, socket.herror, socket.gaierror,
-                        ssl.SSLError)):  # fmt: skip
+    if isinstance(
+        err, (ConnectionError, TimeoutError, socket.herror, socket.gaierror, ssl.SSLError)
+    ):
         return False
     if type(err).__module__.split(".")[0] in _NETWORK_MODULES:  # e.g. requests' errors
         return False

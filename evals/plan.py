@@ -44,9 +44,15 @@ def _level(comparisons: int, alpha: float, margin: float | None) -> tuple[float,
 
 
 def plan_assumed(
-    *, gap: float, rate: float, discordance: float | None, alpha: float = 0.05,
-    power: float = POWER, comparisons: int = 1, margin: float | None = None,
-) -> PlanLine:  # fmt: skip
+    *,
+    gap: float,
+    rate: float,
+    discordance: float | None,
+    alpha: float = 0.05,
+    power: float = POWER,
+    comparisons: int = 1,
+    margin: float | None = None,
+) -> PlanLine:
     """Items for pass/fail scores around ``rate`` (percent)."""
     if not 0 < rate < 100:
         raise EvalsError(f"--rate must be between 0 and 100 (got {rate})")
@@ -66,9 +72,16 @@ def plan_assumed(
 
 
 def plan_measured(
-    *, se: float, n: int, gap: float, alpha: float = 0.05, power: float = POWER,
-    comparisons: int = 1, margin: float | None = None, name: str = "",
-) -> PlanLine:  # fmt: skip
+    *,
+    se: float,
+    n: int,
+    gap: float,
+    alpha: float = 0.05,
+    power: float = POWER,
+    comparisons: int = 1,
+    margin: float | None = None,
+    name: str = "",
+) -> PlanLine:
     """Items for the noise seen between two stored runs (``se`` at ``n`` shared items)."""
     level, sides = _level(comparisons, alpha, margin)
     target = margin if margin is not None else gap
@@ -79,8 +92,12 @@ def plan_measured(
 
 def _what(gap: float, margin: float | None, comparisons: int, alpha: float, power: float) -> str:
     if margin is not None:
-        return (f"gate: show an unchanged candidate within the allowed drop {margin:g} "
-                f"({100 * power:.0f}% power, one-sided alpha {alpha:g})")  # fmt: skip
+        return (
+            f"gate: show an unchanged candidate within the allowed drop {margin:g} "
+            f"({100 * power:.0f}% power, one-sided alpha {alpha:g})"
+        )
     holm = f", Holm over {comparisons}" if comparisons > 1 else ""
-    return (f"matrix: find a true gap of {gap:g} points ({100 * power:.0f}% power, "
-            f"two-sided alpha {alpha:g}{holm})")  # fmt: skip
+    return (
+        f"matrix: find a true gap of {gap:g} points ({100 * power:.0f}% power, "
+        f"two-sided alpha {alpha:g}{holm})"
+    )

@@ -25,9 +25,24 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 SECRET_WORDS = frozenset(
-    {"key", "apikey", "token", "password", "passwd", "secret", "authorization", "auth",
-     "header", "headers", "credential", "credentials", "cookie", "sig", "signature"}
-)  # fmt: skip
+    {
+        "key",
+        "apikey",
+        "token",
+        "password",
+        "passwd",
+        "secret",
+        "authorization",
+        "auth",
+        "header",
+        "headers",
+        "credential",
+        "credentials",
+        "cookie",
+        "sig",
+        "signature",
+    }
+)
 """An argument whose name has one of these as a word (``api_key``, ``hf_token``,
 ``Authorization``) is a secret: never written. ``tokenizer`` or ``max_tokens`` are not."""
 
@@ -122,8 +137,9 @@ def redact_value(value: Any) -> Any:
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, dict):
-        return {redact_text(k) if isinstance(k, str) else k: redact_value(v)
-                for k, v in value.items()}  # fmt: skip
+        return {
+            redact_text(k) if isinstance(k, str) else k: redact_value(v) for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [redact_value(v) for v in value]
     return value

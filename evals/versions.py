@@ -35,8 +35,13 @@ def lm_eval_version() -> str:
 def git_commit() -> str | None:
     """The checkout's commit, when this suite runs from a git checkout (else None)."""
     try:
-        out = subprocess.run(["git", "-C", str(PACKAGE), "rev-parse", "HEAD"], check=True,
-                             capture_output=True, text=True, timeout=10)  # fmt: skip
+        out = subprocess.run(
+            ["git", "-C", str(PACKAGE), "rev-parse", "HEAD"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None
@@ -46,9 +51,11 @@ def _dump(node: object) -> str:
     """An AST as text, the same on every Python this suite supports: fields that are None or
     empty (``type_params`` of 3.12, ``kind`` of a plain string) are left out."""
     if isinstance(node, ast.AST):
-        fields = (f"{name}={_dump(value)}" for name in node._fields
-                  if (value := getattr(node, name, None)) not in (None, [])
-                  and name != "type_comment")  # fmt: skip
+        fields = (
+            f"{name}={_dump(value)}"
+            for name in node._fields
+            if (value := getattr(node, name, None)) not in (None, []) and name != "type_comment"
+        )
         return f"{type(node).__name__}({' '.join(fields)})"
     if isinstance(node, list):
         return "[" + ",".join(_dump(item) for item in node) + "]"
@@ -59,8 +66,11 @@ _DOCUMENTED = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _is_docstring(statement: ast.stmt) -> bool:
-    return (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
-            and isinstance(statement.value.value, str))  # fmt: skip
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
 
 
 def _own_module(name: str | None, level: int) -> bool:
@@ -86,8 +96,9 @@ def normalized_source(text: str) -> str:
                 if isinstance(statement, ast.ImportFrom) and _own_module(
                     statement.module, statement.level
                 ):
-                    names.update(f"{a.name} as {a.asname}" if a.asname else a.name
-                                 for a in statement.names)  # fmt: skip
+                    names.update(
+                        f"{a.name} as {a.asname}" if a.asname else a.name for a in statement.names
+                    )
                 elif isinstance(statement, ast.Import) and all(
                     _own_module(a.name, 0) for a in statement.names
                 ):
@@ -102,8 +113,9 @@ def normalized_source(text: str) -> str:
 def _source_hash(stamps: tuple[tuple[str, int, int], ...]) -> str:
     """Hash of source files by what they are (:func:`normalized_source`), in no particular order
     and whatever their names or folders; memoised on (path, size, mtime)."""
-    digests = sorted(sha256_text(normalized_source(Path(p).read_text("utf-8")))
-                     for p, _, _ in stamps)  # fmt: skip
+    digests = sorted(
+        sha256_text(normalized_source(Path(p).read_text("utf-8"))) for p, _, _ in stamps
+    )
     return sha256_text("".join(digests))
 
 
@@ -125,8 +137,12 @@ def code_sha256(folder: Path, kind: str) -> str:
     folder's ``evaluate`` module (:func:`is_evaluate_module`): no run calls it, so editing it
     leaves stored runs comparable."""
     engine = PACKAGE / "engine"
-    named = (PACKAGE / "statistics.py", PACKAGE / "data.py", engine / "judge.py",
-             engine / ("multiturn.py" if kind == "multiturn" else "lm_eval_tasks.py"))  # fmt: skip
+    named = (
+        PACKAGE / "statistics.py",
+        PACKAGE / "data.py",
+        engine / "judge.py",
+        engine / ("multiturn.py" if kind == "multiturn" else "lm_eval_tasks.py"),
+    )
     missing = [str(p) for p in named if not p.is_file()]
     if missing:  # a moved module must not drop out of the hash unseen
         raise RuntimeError(f"the code hash names modules that are not there: {missing}")

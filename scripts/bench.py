@@ -65,8 +65,12 @@ def _evals(args: list[str], cache: Path, runs: Path | None = None) -> tuple[floa
     runs = runs or Path(tempfile.mkdtemp(prefix="bench-runs-"))
     before = set(runs.glob("*/*/results.json"))
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "evals", "eval", *args, "--output", str(runs)],
-                   env=env, check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "evals", "eval", *args, "--output", str(runs)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     wall = time.perf_counter() - started
     (results,) = set(runs.glob("*/*/results.json")) - before
     return wall, json.loads(results.read_text())
@@ -112,8 +116,13 @@ def suite_vs_floor(limit: int, batch: int, rounds: int = 2) -> dict[str, float]:
         for prompts, new_tokens in jobs:
             enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
             with torch.inference_mode():
-                out = hf.generate(**enc, max_new_tokens=new_tokens, min_new_tokens=new_tokens,
-                                  do_sample=False, pad_token_id=tok.pad_token_id)  # fmt: skip
+                out = hf.generate(
+                    **enc,
+                    max_new_tokens=new_tokens,
+                    min_new_tokens=new_tokens,
+                    do_sample=False,
+                    pad_token_id=tok.pad_token_id,
+                )
             tok.batch_decode(out[:, enc["input_ids"].shape[1] :], skip_special_tokens=True)
         floor.append(time.perf_counter() - started)
 
@@ -147,19 +156,44 @@ def suite_vs_lm_eval(limit: int, batch: int, rounds: int = 2) -> dict[str, float
     def run_stock() -> None:
         out = Path(tempfile.mkdtemp(prefix="bench-lm-eval-"))
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "lm_eval", "--model", "hf", "--model_args",
-                        f"pretrained={folder},dtype=float32", "--device", "cpu",
-                        "--include_path", str(ROOT / "tasks"), "--tasks", TASKS, "--limit",
-                        str(limit), "--batch_size", str(batch), "--apply_chat_template",
-                        "--output_path", str(out)], check=True, capture_output=True,
-                       env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "lm_eval",
+                "--model",
+                "hf",
+                "--model_args",
+                f"pretrained={folder},dtype=float32",
+                "--device",
+                "cpu",
+                "--include_path",
+                str(ROOT / "tasks"),
+                "--tasks",
+                TASKS,
+                "--limit",
+                str(limit),
+                "--batch_size",
+                str(batch),
+                "--apply_chat_template",
+                "--output_path",
+                str(out),
+            ],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         stock.append(time.perf_counter() - started)
 
     for k in range(rounds):
         for fn in (run_ours, run_stock) if k % 2 == 0 else (run_stock, run_ours):
             fn()
-    return {"suite_s": min(ours), "lm_eval_s": min(stock), "ratio": min(ours) / min(stock),
-            "suite_runs": len(ours)}  # fmt: skip
+    return {
+        "suite_s": min(ours),
+        "lm_eval_s": min(stock),
+        "ratio": min(ours) / min(stock),
+        "suite_runs": len(ours),
+    }
 
 
 def warm_vs_cold(limit: int, batch: int) -> dict[str, float]:
@@ -186,9 +220,14 @@ def warm_vs_cold(limit: int, batch: int) -> dict[str, float]:
         run_evaluation(model, select_use_cases(TASKS), settings)
         timings.append(time.perf_counter() - started)
     assert model.lm.stats.from_cache == model.lm.stats.computed
-    return {"cold_s": c, "warm_s": w, "in_process_cold_s": timings[0],
-            "in_process_warm_s": timings[1], "in_process_ratio": timings[1] / timings[0],
-            "ratio": w / c}  # fmt: skip
+    return {
+        "cold_s": c,
+        "warm_s": w,
+        "in_process_cold_s": timings[0],
+        "in_process_warm_s": timings[1],
+        "in_process_ratio": timings[1] / timings[0],
+        "ratio": w / c,
+    }
 
 
 def matrix_vs_separate(limit: int) -> dict[str, float]:
@@ -206,10 +245,27 @@ def matrix_vs_separate(limit: int) -> dict[str, float]:
     )
     env = {**os.environ, "EVALS_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "evals", "matrix", "--models",
-                    " ".join(str(f) for f in folders), "--tasks", TASKS, "--limit", str(limit),
-                    "--output", str(root / "runs"), "--reports", str(root / "reports")],
-                   env=env, check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "evals",
+            "matrix",
+            "--models",
+            " ".join(str(f) for f in folders),
+            "--tasks",
+            TASKS,
+            "--limit",
+            str(limit),
+            "--output",
+            str(root / "runs"),
+            "--reports",
+            str(root / "reports"),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     matrix = time.perf_counter() - started
     os.environ.pop("EVALS_REQUEST_CACHE")
     return {"matrix_s": matrix, "separate_s": separate, "ratio": matrix / separate}
@@ -252,8 +308,13 @@ def scoring_throughput(items: int = 10_000, resamples: int = 1000) -> dict[str, 
         values.append(float(reduce_mean(stats[idx].sum(axis=0))))
     np.quantile(values, [0.025, 0.975])
     loop = time.perf_counter() - started
-    return {"rouge_items_per_s": rouge, "ner_items_per_s": ner, "bootstrap_s": vectorized,
-            "bootstrap_loop_s": loop, "ratio": vectorized / loop}  # fmt: skip
+    return {
+        "rouge_items_per_s": rouge,
+        "ner_items_per_s": ner,
+        "bootstrap_s": vectorized,
+        "bootstrap_loop_s": loop,
+        "ratio": vectorized / loop,
+    }
 
 
 DEFAULT_EVAL_TARGET_S = 180.0
@@ -280,8 +341,10 @@ def sandbox_throughput() -> dict[str, float]:
     from evals.sandbox import Limits, run_programs
 
     rows = [json.loads(x) for x in (ROOT / "tasks/code/data/problems.jsonl").open()]
-    programs = [humaneval_case(r["prompt"], r["canonical_solution"], r["test"],
-                               r["entry_point"]) for r in rows]  # fmt: skip
+    programs = [
+        humaneval_case(r["prompt"], r["canonical_solution"], r["test"], r["entry_point"])
+        for r in rows
+    ]
     times: dict[str, list[float]] = {"bwrap": [], "none": []}
     for kind in ("bwrap", "none", "none", "bwrap"):
         started = time.perf_counter()
@@ -289,10 +352,12 @@ def sandbox_throughput() -> dict[str, float]:
         times[kind].append(time.perf_counter() - started)
         assert all(o.passed for o in outcomes), [o for o in outcomes if not o.passed][:1]
     sandboxed, plain = min(times["bwrap"]), min(times["none"])
-    return {"candidates_per_s": len(programs) / sandboxed,
-            "unsandboxed_per_s": len(programs) / plain,
-            "ms_per_candidate_2_cores": 1000 * sandboxed / len(programs),
-            "ratio": sandboxed / plain}  # fmt: skip
+    return {
+        "candidates_per_s": len(programs) / sandboxed,
+        "unsandboxed_per_s": len(programs) / plain,
+        "ms_per_candidate_2_cores": 1000 * sandboxed / len(programs),
+        "ratio": sandboxed / plain,
+    }
 
 
 def _scheduling(executor: str, smoke: bool = False) -> dict[str, float]:
@@ -315,33 +380,63 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--out", default="reports/bench.json")
     parser.add_argument("--only", default="", help="run the measures whose label contains this")
-    parser.add_argument("--smoke", action="store_true",
-                        help="every row at a tiny size (the test suite runs this so that the "
-                             "bench cannot rot); the figures mean nothing")  # fmt: skip
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="every row at a tiny size (the test suite runs this so that the "
+        "bench cannot rot); the figures mean nothing",
+    )
     args = parser.parse_args(argv)
     smoke = args.smoke
     limit = 1 if smoke else args.limit
     rows = (
-        ("default make eval (six use cases, embedded model, cold cache) / 180 s", "<= 1.0",
-         lambda: default_eval(1 if smoke else None)),
-        ("suite / transformers loop (same generations)", "<= 1.10",
-         lambda: suite_vs_floor(limit, args.batch_size, rounds=1 if smoke else 2)),
-        ("suite / stock lm_eval CLI (fresh processes)", "<= 1.0",
-         lambda: suite_vs_lm_eval(limit, args.batch_size, rounds=1 if smoke else 2)),
-        ("warm re-run / cold run (wall time, fresh processes)", "<= 0.05",
-         lambda: warm_vs_cold(limit, args.batch_size)),
+        (
+            "default make eval (six use cases, embedded model, cold cache) / 180 s",
+            "<= 1.0",
+            lambda: default_eval(1 if smoke else None),
+        ),
+        (
+            "suite / transformers loop (same generations)",
+            "<= 1.10",
+            lambda: suite_vs_floor(limit, args.batch_size, rounds=1 if smoke else 2),
+        ),
+        (
+            "suite / stock lm_eval CLI (fresh processes)",
+            "<= 1.0",
+            lambda: suite_vs_lm_eval(limit, args.batch_size, rounds=1 if smoke else 2),
+        ),
+        (
+            "warm re-run / cold run (wall time, fresh processes)",
+            "<= 0.05",
+            lambda: warm_vs_cold(limit, args.batch_size),
+        ),
         ("matrix of 3 variants / 3 separate runs", "< 1.0", lambda: matrix_vs_separate(limit)),
-        ("bootstrap 10k x 1000: vectorized / loop", "< 1.0",
-         lambda: scoring_throughput(200, 20) if smoke else scoring_throughput()),
-        ("code sandbox / unsandboxed subprocess (46 candidates, 2 at a time)", "report",
-         sandbox_throughput),
-        ("matrix scheduling, processes: wall / ideal (200 x 12, fake backend)",
-         "<= 1.2, overhead <= 1 s/cell", lambda: _scheduling("processes", smoke)),
-        ("matrix scheduling, local ray: wall / ideal (200 x 12, fake backend)",
-         "<= 1.2, overhead <= 1 s/cell", lambda: _scheduling("ray", smoke)),
-        ("leaderboard 500 x 17: max(weight / 2 MB, interactive / 1 s) in headless Chromium",
-         "< 1.0", lambda: _site(smoke)),
-    )  # fmt: skip
+        (
+            "bootstrap 10k x 1000: vectorized / loop",
+            "< 1.0",
+            lambda: scoring_throughput(200, 20) if smoke else scoring_throughput(),
+        ),
+        (
+            "code sandbox / unsandboxed subprocess (46 candidates, 2 at a time)",
+            "report",
+            sandbox_throughput,
+        ),
+        (
+            "matrix scheduling, processes: wall / ideal (200 x 12, fake backend)",
+            "<= 1.2, overhead <= 1 s/cell",
+            lambda: _scheduling("processes", smoke),
+        ),
+        (
+            "matrix scheduling, local ray: wall / ideal (200 x 12, fake backend)",
+            "<= 1.2, overhead <= 1 s/cell",
+            lambda: _scheduling("ray", smoke),
+        ),
+        (
+            "leaderboard 500 x 17: max(weight / 2 MB, interactive / 1 s) in headless Chromium",
+            "< 1.0",
+            lambda: _site(smoke),
+        ),
+    )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     measured: list[dict[str, Any]] = []

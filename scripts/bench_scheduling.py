@@ -43,8 +43,9 @@ class FakeBackend:
         files = []
         for task in cell.tasks:
             time.sleep(self.seconds_per_benchmark)
-            lines = "".join(json.dumps({"doc_id": i, "scores": {"acc": i % 2}}) + "\n"
-                            for i in range(50))  # fmt: skip
+            lines = "".join(
+                json.dumps({"doc_id": i, "scores": {"acc": i % 2}}) + "\n" for i in range(50)
+            )
             files.append((f"samples_{task}.jsonl", lines.encode()))
         results = {"model": {"name": cell.name}, "complete": True, "use_cases": {}}
         files.append(("results.json", json.dumps(results).encode()))
@@ -55,11 +56,20 @@ def fake_cells(variants: int, benchmarks: int) -> list[Cell]:
     """``variants`` cells of ``benchmarks`` tasks each (no model, no planner)."""
     tasks = tuple(f"bench{b:02d}" for b in range(benchmarks))
     return [
-        Cell(key=f"v{v:04d}|completion", variant=Variant(model=f"fake/v{v:04d}"),
-             name=f"v{v:04d}", objective="base", prompt_mode="completion", tasks=tasks,
-             limit=None, resources=Resources(), spec_id=f"{v:016x}", pinned=True)
+        Cell(
+            key=f"v{v:04d}|completion",
+            variant=Variant(model=f"fake/v{v:04d}"),
+            name=f"v{v:04d}",
+            objective="base",
+            prompt_mode="completion",
+            tasks=tasks,
+            limit=None,
+            resources=Resources(),
+            spec_id=f"{v:016x}",
+            pinned=True,
+        )
         for v in range(variants)
-    ]  # fmt: skip
+    ]
 
 
 def scheduling_overhead(
@@ -78,16 +88,21 @@ def scheduling_overhead(
         import ray
 
         paths = f"{ROOT}:{ROOT / 'scripts'}"
-        ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
-                 runtime_env={"env_vars": {"PYTHONPATH": paths}})  # fmt: skip
+        ray.init(
+            num_cpus=workers,
+            include_dashboard=False,
+            log_to_driver=False,
+            runtime_env={"env_vars": {"PYTHONPATH": paths}},
+        )
     store = Path(tempfile.mkdtemp(prefix="bench-scheduling-"))
     try:
         cells = fake_cells(variants, benchmarks)
         started = time.perf_counter()
         executor = make_executor(executor_name, jobs=workers)
         try:
-            outcomes = run_cells(cells, FakeBackend(seconds_per_benchmark), executor, store,
-                                 progress=False)  # fmt: skip
+            outcomes = run_cells(
+                cells, FakeBackend(seconds_per_benchmark), executor, store, progress=False
+            )
         finally:
             executor.close()
         wall = time.perf_counter() - started
@@ -120,9 +135,13 @@ def main() -> int:
     parser.add_argument("--seconds-per-benchmark", type=float, default=0.02)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    result = scheduling_overhead(args.executor, variants=args.variants,
-                                 benchmarks=args.benchmarks, workers=args.workers,
-                                 seconds_per_benchmark=args.seconds_per_benchmark)  # fmt: skip
+    result = scheduling_overhead(
+        args.executor,
+        variants=args.variants,
+        benchmarks=args.benchmarks,
+        workers=args.workers,
+        seconds_per_benchmark=args.seconds_per_benchmark,
+    )
     print(json.dumps(result, indent=2))
     return 0
 

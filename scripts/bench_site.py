@@ -34,23 +34,37 @@ def _store(runs: Path, variants: int, benchmarks: int) -> None:
         for b in range(benchmarks):
             value = rng.uniform(5, 95)
             use_cases[f"benchmark_{b:02d}"] = {
-                "primary_metric": "accuracy", "primary_reducer": "mean", "n": 500,
+                "primary_metric": "accuracy",
+                "primary_reducer": "mean",
+                "n": 500,
                 "primary": {"value": value, "ci_low": value - 4.2, "ci_high": value + 4.1},
-                "invalid_rate": 0.0, "metrics": {}, "num_fewshot": 0,
+                "invalid_rate": 0.0,
+                "metrics": {},
+                "num_fewshot": 0,
                 "samples_files": [f"samples_benchmark_{b:02d}.jsonl"],
-                "baselines": {"strongest": "majority", "above_all": value > 50,
-                              "policies": {"majority": {"score": {"value": 50.0}}}},
-            }  # fmt: skip
+                "baselines": {
+                    "strongest": "majority",
+                    "above_all": value > 50,
+                    "policies": {"majority": {"score": {"value": 50.0}}},
+                },
+            }
         folder = runs / f"variant-{v:03d}" / "20261101T100000Z"
         folder.mkdir(parents=True)
         results = {
-            "schema_version": SCHEMA_VERSION, "created_utc": "2026-11-01T10:00:00+00:00",
-            "prompt_mode": "chat" if v % 3 else "completion", "limit": None, "complete": True,
+            "schema_version": SCHEMA_VERSION,
+            "created_utc": "2026-11-01T10:00:00+00:00",
+            "prompt_mode": "chat" if v % 3 else "completion",
+            "limit": None,
+            "complete": True,
             "use_cases": use_cases,
-            "model": {"name": f"org/variant-{v:03d}-instruct", "objective": objectives[v % 4],
-                      "backend": ["hf", "llama-cpp", "openai-chat"][v % 3],
-                      "spec": f"org/variant-{v:03d}", "fingerprint": f"fp{v:05d}"},
-        }  # fmt: skip
+            "model": {
+                "name": f"org/variant-{v:03d}-instruct",
+                "objective": objectives[v % 4],
+                "backend": ["hf", "llama-cpp", "openai-chat"][v % 3],
+                "spec": f"org/variant-{v:03d}",
+                "fingerprint": f"fp{v:05d}",
+            },
+        }
         (folder / "results.json").write_text(json.dumps(results), encoding="utf-8")
         (folder / "run_spec.json").write_text("{}", encoding="utf-8")
 

@@ -16,53 +16,85 @@ from typing import Any
 import jsonschema
 import yaml
 
-EVENTS = ["push", "pull_request", "pull_request_target", "workflow_dispatch", "schedule",
-          "workflow_call", "workflow_run", "release", "merge_group"]  # fmt: skip
+EVENTS = [
+    "push",
+    "pull_request",
+    "pull_request_target",
+    "workflow_dispatch",
+    "schedule",
+    "workflow_call",
+    "workflow_run",
+    "release",
+    "merge_group",
+]
 _STEP = {
     "type": "object",
     "properties": {
-        "name": {"type": "string"}, "id": {"type": "string", "pattern": r"^[A-Za-z_][\w-]*$"},
+        "name": {"type": "string"},
+        "id": {"type": "string", "pattern": r"^[A-Za-z_][\w-]*$"},
         "if": {"type": ["string", "boolean"]},
         "uses": {"type": "string", "pattern": r"^(\./|docker://|[\w.-]+/[\w./-]+@[\w.-]+$)"},
-        "run": {"type": "string"}, "shell": {"type": "string"},
-        "with": {"type": "object"}, "env": {"type": "object"},
-        "working-directory": {"type": "string"}, "continue-on-error": {"type": "boolean"},
+        "run": {"type": "string"},
+        "shell": {"type": "string"},
+        "with": {"type": "object"},
+        "env": {"type": "object"},
+        "working-directory": {"type": "string"},
+        "continue-on-error": {"type": "boolean"},
         "timeout-minutes": {"type": "number"},
     },
     "additionalProperties": False,
     "oneOf": [{"required": ["uses"]}, {"required": ["run"]}],
-}  # fmt: skip
+}
 _JOB = {
     "type": "object",
     "properties": {
-        "name": {"type": "string"}, "runs-on": {"type": ["string", "array"]},
-        "needs": {"type": ["string", "array"]}, "if": {"type": ["string", "boolean"]},
+        "name": {"type": "string"},
+        "runs-on": {"type": ["string", "array"]},
+        "needs": {"type": ["string", "array"]},
+        "if": {"type": ["string", "boolean"]},
         "steps": {"type": "array", "items": _STEP, "minItems": 1},
-        "timeout-minutes": {"type": "number"}, "env": {"type": "object"},
-        "permissions": {}, "environment": {"type": ["string", "object"]},
-        "outputs": {"type": "object"}, "strategy": {"type": "object"},
-        "concurrency": {}, "defaults": {"type": "object"}, "services": {"type": "object"},
-        "container": {}, "continue-on-error": {"type": "boolean"},
+        "timeout-minutes": {"type": "number"},
+        "env": {"type": "object"},
+        "permissions": {},
+        "environment": {"type": ["string", "object"]},
+        "outputs": {"type": "object"},
+        "strategy": {"type": "object"},
+        "concurrency": {},
+        "defaults": {"type": "object"},
+        "services": {"type": "object"},
+        "container": {},
+        "continue-on-error": {"type": "boolean"},
     },
     "additionalProperties": False,
     "required": ["runs-on", "steps"],
-}  # fmt: skip
+}
 _ACCESS = {"enum": ["read", "write", "none"]}
 SCHEMA = {
     "type": "object",
     "properties": {
         "name": {"type": "string"},
-        "on": {"anyOf": [{"enum": EVENTS}, {"type": "array", "items": {"enum": EVENTS}},
-                         {"type": "object", "propertyNames": {"enum": EVENTS}}]},
-        "permissions": {"anyOf": [{"enum": ["read-all", "write-all"]},
-                                  {"type": "object", "additionalProperties": _ACCESS}]},
-        "env": {"type": "object"}, "concurrency": {}, "defaults": {"type": "object"},
+        "on": {
+            "anyOf": [
+                {"enum": EVENTS},
+                {"type": "array", "items": {"enum": EVENTS}},
+                {"type": "object", "propertyNames": {"enum": EVENTS}},
+            ]
+        },
+        "permissions": {
+            "anyOf": [
+                {"enum": ["read-all", "write-all"]},
+                {"type": "object", "additionalProperties": _ACCESS},
+            ]
+        },
+        "env": {"type": "object"},
+        "concurrency": {},
+        "defaults": {"type": "object"},
         "run-name": {"type": "string"},
         "jobs": {"type": "object", "minProperties": 1, "additionalProperties": _JOB},
     },
     "additionalProperties": False,
     "required": ["on", "jobs"],
-}  # fmt: skip
+}
 _EXPRESSION_STEP = re.compile(r"steps\.([A-Za-z_][\w-]*)\.")
 
 
@@ -86,8 +118,10 @@ def check_workflow(path: Path) -> list[str]:
         return [f"{path}: a workflow must be a mapping"]
     if True in raw:  # YAML 1.1 reads the key `on` as a boolean
         raw["on"] = raw.pop(True)
-    problems = [f"{path}: {'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
-                for e in jsonschema.Draft202012Validator(SCHEMA).iter_errors(raw)]  # fmt: skip
+    problems = [
+        f"{path}: {'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
+        for e in jsonschema.Draft202012Validator(SCHEMA).iter_errors(raw)
+    ]
     jobs = raw.get("jobs") if isinstance(raw.get("jobs"), dict) else {}
     for name, job in jobs.items():
         if not isinstance(job, dict):
@@ -106,8 +140,10 @@ def check_workflow(path: Path) -> list[str]:
                     problems.append(f"{path}: jobs/{name}/steps/{number}: unbalanced ${{{{ }}}}")
                 for ref in _EXPRESSION_STEP.findall(text):
                     if ref not in seen:
-                        problems.append(f"{path}: jobs/{name}/steps/{number}: steps.{ref} is "
-                                        "not an earlier step id")  # fmt: skip
+                        problems.append(
+                            f"{path}: jobs/{name}/steps/{number}: steps.{ref} is "
+                            "not an earlier step id"
+                        )
             if "id" in step:
                 if step["id"] in seen:
                     problems.append(f"{path}: jobs/{name}: step id {step['id']!r} twice")

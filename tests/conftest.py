@@ -91,16 +91,24 @@ def build_tiny_gpt2(
     )
     tok.train_from_iterator(_corpus(), trainer)
     tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token="<|endoftext|>", eos_token="<|im_end|>",
-        unk_token="<|endoftext|>", pad_token="<|endoftext|>",
-    )  # fmt: skip
+        tokenizer_object=tok,
+        bos_token="<|endoftext|>",
+        eos_token="<|im_end|>",
+        unk_token="<|endoftext|>",
+        pad_token="<|endoftext|>",
+    )
     if chat_template:
         tokenizer.chat_template = CHATML
     torch.manual_seed(seed)
     config = GPT2Config(
-        vocab_size=len(tokenizer), n_positions=2048, n_embd=32, n_layer=2, n_head=2,
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-    )  # fmt: skip
+        vocab_size=len(tokenizer),
+        n_positions=2048,
+        n_embd=32,
+        n_layer=2,
+        n_head=2,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
     model = GPT2LMHeadModel(config)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.generation_config.eos_token_id = tokenizer.eos_token_id
@@ -134,8 +142,13 @@ def _isolated_cache(
         monkeypatch.setenv("EVALS_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
-CLI_SETTINGS = ("EVALS_DATA_DIR", "EVALS_DATA_SOURCE", "EVALS_DATA_REVISION",
-                "EVALS_REUSE_UNPINNED", "EVALS_UNSAFE_NO_SANDBOX")  # fmt: skip
+CLI_SETTINGS = (
+    "EVALS_DATA_DIR",
+    "EVALS_DATA_SOURCE",
+    "EVALS_DATA_REVISION",
+    "EVALS_REUSE_UNPINNED",
+    "EVALS_UNSAFE_NO_SANDBOX",
+)
 """What ``evals`` sets in its own environment from its options; restored after every test, so a
 test that passes ``--unsafe-no-sandbox`` to an in-process ``main`` does not unsandbox the next."""
 

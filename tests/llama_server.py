@@ -51,9 +51,23 @@ class LlamaServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, wait_s: float = 120.0) -> None:
-        cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_gguf()),
-               "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", "4096",
-               "--n_threads", "2", "--model_alias", MODEL_ALIAS]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(embedded_gguf()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--n_ctx",
+            "4096",
+            "--n_threads",
+            "2",
+            "--model_alias",
+            MODEL_ALIAS,
+        ]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
@@ -129,9 +143,11 @@ class FaultProxy:
 
             def _forward(self, method: str, body: bytes | None) -> None:
                 request = urllib.request.Request(
-                    proxy.server.url + self.path, data=body, method=method,
+                    proxy.server.url + self.path,
+                    data=body,
+                    method=method,
                     headers={"Content-Type": "application/json"},
-                )  # fmt: skip
+                )
                 try:
                     with urllib.request.urlopen(request, timeout=600) as response:
                         self._reply(response.status, response.read())

@@ -56,8 +56,9 @@ def openai_stub(
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            requests.append({"path": self.path, "authorization": self.headers.get("Authorization"),
-                             **body})  # fmt: skip
+            requests.append(
+                {"path": self.path, "authorization": self.headers.get("Authorization"), **body}
+            )
             if fail_after is not None and len(requests) > fail_after:
                 self._send(503, {"error": "service unavailable"})
                 return

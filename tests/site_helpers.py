@@ -12,16 +12,38 @@ from evals.runs.folder import SCHEMA_VERSION
 from tests.helpers import REPO, require
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr"}  # fmt: skip
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 def write_run(
-    runs_root: Path, name: str, scores: dict[str, list[float]], *, created: str,
-    prompt_mode: str = "chat", limit: int | None = None, objective: str = "instruct",
-    backend: str = "hf", fingerprint: str | None = None, interval: tuple[float, float] = (5, 5),
-    outputs: dict[str, list[str]] | None = None, variant: str | None = None,
-) -> Path:  # fmt: skip
+    runs_root: Path,
+    name: str,
+    scores: dict[str, list[float]],
+    *,
+    created: str,
+    prompt_mode: str = "chat",
+    limit: int | None = None,
+    objective: str = "instruct",
+    backend: str = "hf",
+    fingerprint: str | None = None,
+    interval: tuple[float, float] = (5, 5),
+    outputs: dict[str, list[str]] | None = None,
+    variant: str | None = None,
+) -> Path:
     """A finished run folder: results.json (schema of this suite), run_spec.json, samples."""
     stamp = created.replace(":", "").replace("-", "")
     folder = runs_root / name / stamp
@@ -36,31 +58,70 @@ def write_run(
         texts = (outputs or {}).get(use_case) or [f"answer {i}" for i in range(len(values))]
         with (folder / f"samples_{use_case}.jsonl").open("w", encoding="utf-8") as handle:
             for i, (v, text) in enumerate(zip(values, texts, strict=True)):
-                handle.write(json.dumps({"doc_hash": f"{use_case}-{i}", "item_id": str(i),
-                                         "doc": {"question": f"q{i}"}, "target": "t",
-                                         "raw_output": text, "parsed": text,
-                                         "scores": {"accuracy": v}}) + "\n")  # fmt: skip
+                handle.write(
+                    json.dumps(
+                        {
+                            "doc_hash": f"{use_case}-{i}",
+                            "item_id": str(i),
+                            "doc": {"question": f"q{i}"},
+                            "target": "t",
+                            "raw_output": text,
+                            "parsed": text,
+                            "scores": {"accuracy": v},
+                        }
+                    )
+                    + "\n"
+                )
         use_cases[use_case] = {
-            "primary_metric": "accuracy", "primary_reducer": "mean", "n": len(values),
+            "primary_metric": "accuracy",
+            "primary_reducer": "mean",
+            "n": len(values),
             # An accuracy's interval stays within 0-100, as every real one does.
-            "primary": {"value": value, "ci_low": max(0.0, value - interval[0]),
-                        "ci_high": min(100.0, value + interval[1]), "n": len(values)},
-            "invalid_rate": 0.0, "metrics": {"accuracy": value}, "num_fewshot": 0,
-            "group": use_case, "data_sha256": "d", "task_version": "1",
-            "samples_files": [f"samples_{use_case}.jsonl"], "fingerprint": f"{name}-{use_case}",
-            "baselines": {"strongest": "majority", "above_all": value > 50,
-                          "policies": {"majority": {"score": {"value": 50.0}}}},
-        }  # fmt: skip
-    model = {"name": variant or name, "objective": objective, "backend": backend,
-             "spec": str(Path.home() / "models" / name), "fingerprint": fingerprint or name,
-             "model_hash": f"hash-{name}", "model_args": {}}  # fmt: skip
-    results = {"schema_version": SCHEMA_VERSION, "created_utc": created, "model": model,
-               "prompt_mode": prompt_mode, "limit": limit, "use_cases": use_cases,
-               "complete": True}  # fmt: skip
+            "primary": {
+                "value": value,
+                "ci_low": max(0.0, value - interval[0]),
+                "ci_high": min(100.0, value + interval[1]),
+                "n": len(values),
+            },
+            "invalid_rate": 0.0,
+            "metrics": {"accuracy": value},
+            "num_fewshot": 0,
+            "group": use_case,
+            "data_sha256": "d",
+            "task_version": "1",
+            "samples_files": [f"samples_{use_case}.jsonl"],
+            "fingerprint": f"{name}-{use_case}",
+            "baselines": {
+                "strongest": "majority",
+                "above_all": value > 50,
+                "policies": {"majority": {"score": {"value": 50.0}}},
+            },
+        }
+    model = {
+        "name": variant or name,
+        "objective": objective,
+        "backend": backend,
+        "spec": str(Path.home() / "models" / name),
+        "fingerprint": fingerprint or name,
+        "model_hash": f"hash-{name}",
+        "model_args": {},
+    }
+    results = {
+        "schema_version": SCHEMA_VERSION,
+        "created_utc": created,
+        "model": model,
+        "prompt_mode": prompt_mode,
+        "limit": limit,
+        "use_cases": use_cases,
+        "complete": True,
+    }
     (folder / "results.json").write_text(json.dumps(results), encoding="utf-8")
-    spec = {"model": {"name": name}, "fingerprint": fingerprint or name,
-            "tasks": {uc: {"limit": limit, "prompt_mode": prompt_mode} for uc in scores},
-            "versions": {"suite": "1"}}  # fmt: skip
+    spec = {
+        "model": {"name": name},
+        "fingerprint": fingerprint or name,
+        "tasks": {uc: {"limit": limit, "prompt_mode": prompt_mode} for uc in scores},
+        "versions": {"suite": "1"},
+    }
     (folder / "run_spec.json").write_text(json.dumps(spec), encoding="utf-8")
     return folder
 
@@ -114,8 +175,14 @@ def chromium() -> str:
     return path
 
 
-BROWSER_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+BROWSER_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = REPO / "reports" / "test-artifacts"
 
 
@@ -124,10 +191,24 @@ def gate_example_runs(tmp_path: Path) -> tuple[Path, Path]:
     regresses on 400 items, ner is unchanged on 40 items (underpowered)."""
     runs = tmp_path / "runs"
     t0, t1 = "2026-11-01T10:00:00+00:00", "2026-11-02T10:00:00+00:00"
-    baseline = write_run(runs, "base", {"sentiment": [100.0] * 380 + [0.0] * 20,
-                                        "qa": [100.0] * 320 + [0.0] * 80,
-                                        "ner": [100.0] * 20 + [0.0] * 20}, created=t0)  # fmt: skip
-    candidate = write_run(runs, "cand", {"sentiment": [100.0] * 400,
-                                         "qa": [100.0] * 260 + [0.0] * 140,
-                                         "ner": [100.0] * 20 + [0.0] * 20}, created=t1)  # fmt: skip
+    baseline = write_run(
+        runs,
+        "base",
+        {
+            "sentiment": [100.0] * 380 + [0.0] * 20,
+            "qa": [100.0] * 320 + [0.0] * 80,
+            "ner": [100.0] * 20 + [0.0] * 20,
+        },
+        created=t0,
+    )
+    candidate = write_run(
+        runs,
+        "cand",
+        {
+            "sentiment": [100.0] * 400,
+            "qa": [100.0] * 260 + [0.0] * 140,
+            "ner": [100.0] * 20 + [0.0] * 20,
+        },
+        created=t1,
+    )
     return baseline, candidate

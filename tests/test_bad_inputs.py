@@ -56,8 +56,19 @@ def test_family_tasks_may_be_a_yaml_list(tmp_path: Path) -> None:
 def test_a_model_named_dot_dot_stays_inside_the_run_store(tmp_path: Path) -> None:
     runs = tmp_path / "store" / "runs"
     with openai_stub(lambda body: "positive") as (url, _):
-        code = main(["eval", "--model", f"openai-chat:{url}@..", "--tasks", "sentiment",
-                     "--limit", "2", "--output", str(runs)])  # fmt: skip
+        code = main(
+            [
+                "eval",
+                "--model",
+                f"openai-chat:{url}@..",
+                "--tasks",
+                "sentiment",
+                "--limit",
+                "2",
+                "--output",
+                str(runs),
+            ]
+        )
     assert code == 0
     written = [p for p in (tmp_path / "store").rglob("results.json")]
     assert written and all(runs in p.parents for p in written)
@@ -78,8 +89,20 @@ def test_credentials_in_a_url_or_raw_spec_are_never_written_or_printed(
             f"local-chat-completions:base_url={url}/chat/completions,model=m2,api_key={secrets[2]}"
         )
         assert main(["eval", "-v", "--model", raw, *common]) == 0
-        assert main(["site", "--output", str(runs), "--reports", str(tmp_path / "reports"),
-                     "--families", str(tmp_path / "none")]) == 0  # fmt: skip
+        assert (
+            main(
+                [
+                    "site",
+                    "--output",
+                    str(runs),
+                    "--reports",
+                    str(tmp_path / "reports"),
+                    "--families",
+                    str(tmp_path / "none"),
+                ]
+            )
+            == 0
+        )
     assert len(requests) >= 4
     printed = capsys.readouterr()
     for secret in secrets:
@@ -94,9 +117,21 @@ def test_a_stalled_server_ends_in_one_line_naming_the_timeout(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with openai_stub(lambda body: "positive", stall=3.0) as (url, _):
-        code = main(["eval", "--model", f"openai-chat:{url}@slow", "--model-args",
-                     "timeout=1,max_retries=1", "--tasks", "sentiment", "--limit", "1",
-                     "--output", str(tmp_path)])  # fmt: skip
+        code = main(
+            [
+                "eval",
+                "--model",
+                f"openai-chat:{url}@slow",
+                "--model-args",
+                "timeout=1,max_retries=1",
+                "--tasks",
+                "sentiment",
+                "--limit",
+                "1",
+                "--output",
+                str(tmp_path),
+            ]
+        )
     assert code == 2
     err = _err(capsys)
     assert "MODEL_ARGS=timeout=SECONDS" in err and "Traceback" not in err
@@ -110,8 +145,19 @@ def test_server_specs_get_a_default_request_timeout() -> None:
 
 def test_a_reply_with_a_lone_surrogate_is_scored_and_stored(tmp_path: Path) -> None:
     with openai_stub(lambda body: "posi\ud800tive") as (url, _):
-        code = main(["eval", "--model", f"openai-chat:{url}@odd", "--tasks", "sentiment",
-                     "--limit", "2", "--output", str(tmp_path)])  # fmt: skip
+        code = main(
+            [
+                "eval",
+                "--model",
+                f"openai-chat:{url}@odd",
+                "--tasks",
+                "sentiment",
+                "--limit",
+                "2",
+                "--output",
+                str(tmp_path),
+            ]
+        )
     assert code == 0
     (samples,) = tmp_path.rglob("samples_sentiment.jsonl")
     first = json.loads(samples.read_text(encoding="utf-8").splitlines()[0])
@@ -122,8 +168,19 @@ def test_a_huge_reply_is_cut_before_it_is_stored(tmp_path: Path) -> None:
     from evals.cache.requests import MAX_REPLY_CHARS
 
     with openai_stub(lambda body: "x" * 5_000_000) as (url, _):
-        code = main(["eval", "--model", f"openai-chat:{url}@huge", "--tasks", "sentiment",
-                     "--limit", "2", "--output", str(tmp_path / "runs")])  # fmt: skip
+        code = main(
+            [
+                "eval",
+                "--model",
+                f"openai-chat:{url}@huge",
+                "--tasks",
+                "sentiment",
+                "--limit",
+                "2",
+                "--output",
+                str(tmp_path / "runs"),
+            ]
+        )
     assert code == 0
     run_bytes = sum(p.stat().st_size for p in (tmp_path / "runs").rglob("*") if p.is_file())
     assert run_bytes < 8 * 2 * MAX_REPLY_CHARS  # 2 items, a few copies of a capped reply each
@@ -211,8 +268,22 @@ def test_gate_rejects_an_unknown_allowance_and_an_unwritable_out(
 ) -> None:
     runs = tmp_path / "runs"
     with openai_stub(lambda body: "positive") as (url, _):
-        assert main(["eval", "--model", f"openai-chat:{url}@g", "--tasks", "sentiment",
-                     "--limit", "4", "--output", str(runs)]) == 0  # fmt: skip
+        assert (
+            main(
+                [
+                    "eval",
+                    "--model",
+                    f"openai-chat:{url}@g",
+                    "--tasks",
+                    "sentiment",
+                    "--limit",
+                    "4",
+                    "--output",
+                    str(runs),
+                ]
+            )
+            == 0
+        )
     run = only_run(runs)
     capsys.readouterr()
     gate = ["gate", "--candidate", str(run), "--baseline", str(run)]
@@ -228,8 +299,16 @@ def test_gate_rejects_an_unknown_allowance_and_an_unwritable_out(
 def test_matrix_of_chat_servers_runs_in_chat_mode_and_takes_prompt_mode(tmp_path: Path) -> None:
     with openai_stub(lambda body: "positive") as (url, _):
         models = f"openai-chat:{url}@a openai-chat:{url}@b"
-        common = ["--tasks", "sentiment", "--limit", "2", "--output", str(tmp_path / "runs"),
-                  "--reports", str(tmp_path / "reports")]  # fmt: skip
+        common = [
+            "--tasks",
+            "sentiment",
+            "--limit",
+            "2",
+            "--output",
+            str(tmp_path / "runs"),
+            "--reports",
+            str(tmp_path / "reports"),
+        ]
         assert main(["matrix", "--models", models, *common]) == 0
         assert main(["matrix", "--models", models, "--prompt-mode", "chat", *common]) == 0
     matrix = json.loads((tmp_path / "reports" / "matrix.json").read_text())

@@ -37,8 +37,10 @@ def _score(name: str, metric: str) -> dict[str, float]:
     unit = UNITS[name]
     reduce = REDUCERS[reducer_for(metric, unit.reducers)]
     records = [{"doc": d} for d in _docs(name)]
-    return {policy: float(reduce(stats.sum(axis=0)))
-            for policy, stats in policy_statistics(unit, records, metric).items()}  # fmt: skip
+    return {
+        policy: float(reduce(stats.sum(axis=0)))
+        for policy, stats in policy_statistics(unit, records, metric).items()
+    }
 
 
 @pytest.mark.parametrize("name", ["sentiment", "sst2"])
@@ -56,8 +58,9 @@ def test_tweet_eval_majority_has_a_third_macro_recall() -> None:
     assert _score("tweet_eval", "macro_recall")["majority"] == pytest.approx(100 / 3)
 
 
-@pytest.mark.parametrize(("name", "unanswerable"), [("qa", 16 / 64), ("squad_v2.0", 5945 / 11873),
-                                                     ("squad_v1.1", 0.0)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "unanswerable"), [("qa", 16 / 64), ("squad_v2.0", 5945 / 11873), ("squad_v1.1", 0.0)]
+)
 def test_always_unanswerable_scores_the_no_answer_share(name: str, unanswerable: float) -> None:
     counted = sum(not d["answers"] for d in _docs(name)) / len(_docs(name))
     assert counted == pytest.approx(unanswerable)
@@ -95,10 +98,15 @@ def test_lead_sentences_score_what_rouge_says(name: str, metric: str) -> None:
 def test_sentences_split_news_and_dialogue() -> None:
     hooks = UNITS["summarization"].module()
     assert hooks.sentences("It rained. Then it stopped! Was it over? Yes.") == [
-        "It rained.", "Then it stopped!", "Was it over?", "Yes."]  # fmt: skip
+        "It rained.",
+        "Then it stopped!",
+        "Was it over?",
+        "Yes.",
+    ]
     assert hooks.sentences("Amy: hi\nBob: hello there.\n") == ["Amy: hi", "Bob: hello there."]
     assert hooks.sentences("The U.S. economy grew 2.5 percent.") == [
-        "The U.S. economy grew 2.5 percent."]  # fmt: skip
+        "The U.S. economy grew 2.5 percent."
+    ]
 
 
 def test_above_baseline_only_when_significant() -> None:
@@ -127,15 +135,25 @@ def test_mt_bench_empty_and_echo_replies_against_the_reference_answers() -> None
 
 _SYSTEM = "You are a ship captain who speaks like a pirate and sails the seven seas"
 DIALOGUES = [
-    {"system": _SYSTEM, "turns": [
-        {"user": "Where do you sail",
-         "checks": [{"type": "not_echo"}, {"type": "contains_any", "values": ["seas"]}]},
-        {"user": "Tell me about the parrot named Polly on your ship",
-         "checks": [{"type": "recall", "values": ["polly"]}, {"type": "not_echo"}]},
-    ]},
-    {"turns": [{"user": "Say yes please",
-                "checks": [{"type": "contains_any", "values": ["yes"]}]}]},
-]  # fmt: skip
+    {
+        "system": _SYSTEM,
+        "turns": [
+            {
+                "user": "Where do you sail",
+                "checks": [{"type": "not_echo"}, {"type": "contains_any", "values": ["seas"]}],
+            },
+            {
+                "user": "Tell me about the parrot named Polly on your ship",
+                "checks": [{"type": "recall", "values": ["polly"]}, {"type": "not_echo"}],
+            },
+        ],
+    },
+    {
+        "turns": [
+            {"user": "Say yes please", "checks": [{"type": "contains_any", "values": ["yes"]}]}
+        ]
+    },
+]
 
 
 def test_chat_policies_are_scored_turn_by_turn_with_the_conversation_so_far() -> None:
@@ -209,13 +227,19 @@ def test_comparison_json_is_exact() -> None:
     assert c.to_dict() == {
         "policy": "majority",
         "score": estimate(policy).to_dict(),
-        "difference": {"value": 30.0, "se": diff.se, "n": 20, "units": 20,
-                       "method": "paired-proportions", "discordant": [0, 6],
-                       "lower_bound": diff.lower_bound(0.1)},
+        "difference": {
+            "value": 30.0,
+            "se": diff.se,
+            "n": 20,
+            "units": 20,
+            "method": "paired-proportions",
+            "discordant": [0, 6],
+            "lower_bound": diff.lower_bound(0.1),
+        },
         "p_value": diff.p_value(0.0, "greater"),
         "alpha": 0.1,
         "above": True,
-    }  # fmt: skip
+    }
     assert c.difference.lower_bound(0.1) != c.difference.lower_bound(0.05)
 
 
@@ -239,9 +263,13 @@ def test_summary_names_the_strongest_defined_policy() -> None:
     weak = item_statistics([100.0] * 4 + [0.0] * 16)
     strong = item_statistics([100.0] * 17 + [0.0] * 3)
     comparisons = compare_to_baselines(
-        model, {"unscored": undefined, "strong": strong, "weak": weak}, "mean")  # fmt: skip
+        model, {"unscored": undefined, "strong": strong, "weak": weak}, "mean"
+    )
     summary = baseline_summary(comparisons)
-    assert summary == {"policies": {c.policy: c.to_dict() for c in comparisons},
-                       "strongest": "strong", "above_all": False}  # fmt: skip
+    assert summary == {
+        "policies": {c.policy: c.to_dict() for c in comparisons},
+        "strongest": "strong",
+        "above_all": False,
+    }
     assert [c.above for c in comparisons] == [True, False, True]
     assert baseline_summary([]) == {"policies": {}, "strongest": None, "above_all": None}

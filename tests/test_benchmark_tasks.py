@@ -214,8 +214,19 @@ def test_a_benchmark_not_published_on_the_hub_says_so(hub_boundary: dict[str, An
 def real_run(tiny_chat_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = shared_data()
     runs = tmp_path_factory.mktemp("runs")
-    argv = ["eval", "--model", str(tiny_chat_model), "--suite", "real", "--limit", "3",
-            "--data-dir", str(data_dir), "--output", str(runs)]  # fmt: skip
+    argv = [
+        "eval",
+        "--model",
+        str(tiny_chat_model),
+        "--suite",
+        "real",
+        "--limit",
+        "3",
+        "--data-dir",
+        str(data_dir),
+        "--output",
+        str(runs),
+    ]
     assert main(argv) == 0
     return only_run(runs)
 
@@ -245,8 +256,10 @@ def test_benchmark_items_are_the_datasets_own(real_run: Path) -> None:
     sst2 = [
         json.loads(x) for x in (real_run / results["use_cases"]["sst2"]["samples_files"][0]).open()
     ]
-    dev = [line.split("\t")[0].strip() for line in
-           shared_data("sst2", "dev.tsv").read_text().splitlines()[1:]]  # fmt: skip
+    dev = [
+        line.split("\t")[0].strip()
+        for line in shared_data("sst2", "dev.tsv").read_text().splitlines()[1:]
+    ]
     for record in sst2:  # the row of GLUE's dev file it scored (a LIMIT draws rows anywhere)
         assert record["doc"]["text"] == dev[record["doc_id"]]
     assert "positive or negative" in sst2[0]["prompt"]
@@ -272,8 +285,11 @@ def test_golden_context_feeds_the_datasets_answers_not_the_models(real_run: Path
     samples = [json.loads(x) for x in (real_run / entry["samples_files"][0]).open()]
     first = samples[0]
     rows = shared_data("mt_bench_101", "mtbench101.jsonl").read_text().splitlines()
-    (dialogue,) = [row for row in map(json.loads, rows)  # the dataset's row it scored
-                   if first["item_id"] == f"mtbench101-{row['task']}-{row['id']}"]  # fmt: skip
+    (dialogue,) = [
+        row
+        for row in map(json.loads, rows)  # the dataset's row it scored
+        if first["item_id"] == f"mtbench101-{row['task']}-{row['id']}"
+    ]
     second_prompt = first["turns"][1]["prompt"]
     assert dialogue["history"][0]["bot"] in second_prompt
     reply = first["turns"][0]["raw_output"].strip()

@@ -16,10 +16,17 @@ from tests.helpers import SHARED_DATA
 # Scored items. The summarization files hold 10 more each (251, 250, 819, 500): their last 10
 # records are the few-shot pool, never scored (evals/benchmarks/summarization.py).
 EXPECTED_ROWS = {
-    "sst2": 872, "tweet_eval": 12284, "conll2003": 3453, "wnut17": 1287, "xsum": 241,
-    "cnn_dailymail": 240, "samsum": 809, "dialogsum": 490, "squad_v1.1": 10570,
+    "sst2": 872,
+    "tweet_eval": 12284,
+    "conll2003": 3453,
+    "wnut17": 1287,
+    "xsum": 241,
+    "cnn_dailymail": 240,
+    "samsum": 809,
+    "dialogsum": 490,
+    "squad_v1.1": 10570,
     "squad_v2.0": 11873,
-}  # fmt: skip
+}
 REQUIRED = {
     "sentiment": ("id", "text", "label"),
     "ner": ("id", "tokens", "tags"),

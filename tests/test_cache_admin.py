@@ -31,8 +31,17 @@ def test_truncated_cache_file_does_not_stop_a_run(
     tiny_chat_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("EVALS_CACHE_DIR", str(tmp_path / "cache"))
-    args = ["eval", "--model", str(tiny_chat_model), "--tasks", "sentiment", "--limit", "4",
-            "--output", str(tmp_path / "runs")]  # fmt: skip
+    args = [
+        "eval",
+        "--model",
+        str(tiny_chat_model),
+        "--tasks",
+        "sentiment",
+        "--limit",
+        "4",
+        "--output",
+        str(tmp_path / "runs"),
+    ]
     assert main(args) == 0
     first = json.loads(next((tmp_path / "runs").glob("*/*/results.json")).read_text())
     (db,) = (tmp_path / "cache" / "requests").glob("*.sqlite")
@@ -47,7 +56,9 @@ def test_truncated_cache_file_does_not_stop_a_run(
     assert main(args) == 0
     newest = next((tmp_path / "runs2").glob("*/*/results.json"))
     assert json.loads(newest.read_text())["requests"] == {
-        "from_cache": 0, "computed": first["requests"]["computed"]}  # fmt: skip
+        "from_cache": 0,
+        "computed": first["requests"]["computed"],
+    }
     assert list(db.parent.glob(db.name + ".corrupt-*"))
 
 

@@ -135,8 +135,10 @@ def not_echo(reply: str, history: list[dict[str, str]]) -> bool:
 
 
 USER = "My order number is 58213 and the parcel has not arrived after two weeks."
-HISTORY = [{"role": "system", "content": "You are a support agent for a parcel service."},
-           {"role": "user", "content": USER}]  # fmt: skip
+HISTORY = [
+    {"role": "system", "content": "You are a support agent for a parcel service."},
+    {"role": "user", "content": USER},
+]
 
 
 def test_not_echo_fails_copies_of_the_user_and_the_system_prompt() -> None:
@@ -161,8 +163,10 @@ def test_not_echo_threshold_is_half_of_the_words_in_runs_of_five() -> None:
     assert not not_echo(copied + " one two three four", HISTORY)  # 5 of 9: fails
     assert not_echo("my order number is", HISTORY)  # a run of 4 is not a copy
     # Runs may span the user's turns, which only a copy of them does.
-    history = [{"role": "user", "content": "Who are you?"},
-               {"role": "user", "content": "Where do you live?"}]  # fmt: skip
+    history = [
+        {"role": "user", "content": "Who are you?"},
+        {"role": "user", "content": "Where do you live?"},
+    ]
     assert not not_echo("Who are you?\nWhere do you live?", history)
 
 
@@ -298,14 +302,16 @@ KNOWN = ", ".join(HOOKS.CHECKS)
         ([{"checks": [{"type": "not_echo"}]}], "turn 1 has no user text"),
         ([_turn(), _turn(user="  ")], "turn 2 has no user text"),
         ([_turn(checks="not_echo")], f"turn 1: unknown check type None (known: {KNOWN})"),
-        ([_turn(checks=[{"type": "rhymes"}])],
-         f"turn 1: unknown check type 'rhymes' (known: {KNOWN})"),
+        (
+            [_turn(checks=[{"type": "rhymes"}])],
+            f"turn 1: unknown check type 'rhymes' (known: {KNOWN})",
+        ),
         ([_turn(checks=[{"type": "max_words"}])], "turn 1: check 'max_words' needs 'value'"),
         ([{"user": "Hi"}], "turn 1 has no checks"),
         ([_turn(checks=[])], "turn 1 has no checks"),
         ([_turn(reference=5)], "turn 1: reference must be a string"),
     ],
-)  # fmt: skip
+)
 def test_row_check_reasons(turns: Any, reason: str) -> None:
     assert HOOKS.check_row(_row(turns)) == reason
 

@@ -48,8 +48,11 @@ def test_unreachable_server_is_one_line(capsys: pytest.CaptureFixture[str]) -> N
 def test_no_traceback_from_the_real_command(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "evals", "eval", "--model", str(tmp_path / "nothing.gguf")],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"error: GGUF file not found: {tmp_path / 'nothing.gguf'}"
 

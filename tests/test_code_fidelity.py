@@ -50,10 +50,14 @@ def test_humaneval_canonical_solutions_pass_and_empty_bodies_fail() -> None:
     problems = _jsonl(shared_data("humaneval", "HumanEval.jsonl.gz"))
     assert len(problems) == 164
     names = [p["task_id"] for p in problems]
-    good = [humaneval_case(p["prompt"], p["canonical_solution"], p["test"], p["entry_point"])
-            for p in problems]  # fmt: skip
-    bad = [humaneval_case(p["prompt"], "    return None\n", p["test"], p["entry_point"])
-           for p in problems]  # fmt: skip
+    good = [
+        humaneval_case(p["prompt"], p["canonical_solution"], p["test"], p["entry_point"])
+        for p in problems
+    ]
+    bad = [
+        humaneval_case(p["prompt"], "    return None\n", p["test"], p["entry_point"])
+        for p in problems
+    ]
     statuses = _statuses(good + bad)
     assert _failures(names, statuses[:164], "passed") == []
     assert _failures(names, statuses[164:], "failed") == []
@@ -65,10 +69,14 @@ def test_mbpp_reference_code_passes_all_974_and_stubs_fail() -> None:
     assert len(tasks) == 974
     names = [str(t["task_id"]) for t in tasks]
     entries = [mbpp_entry(t["code"], t["test_list"]) for t in tasks]
-    good = [mbpp_case(t["code"], t["test_list"], t["test_setup_code"], e)
-            for t, e in zip(tasks, entries, strict=True)]  # fmt: skip
-    bad = [mbpp_case(stub_of(t["code"]), t["test_list"], t["test_setup_code"], e)
-           for t, e in zip(tasks, entries, strict=True)]  # fmt: skip
+    good = [
+        mbpp_case(t["code"], t["test_list"], t["test_setup_code"], e)
+        for t, e in zip(tasks, entries, strict=True)
+    ]
+    bad = [
+        mbpp_case(stub_of(t["code"]), t["test_list"], t["test_setup_code"], e)
+        for t, e in zip(tasks, entries, strict=True)
+    ]
     statuses = _statuses(good + bad)
     assert _failures(names, statuses[:974], "passed") == []
     assert _failures(names, statuses[974:], "failed") == []
@@ -78,8 +86,14 @@ def test_mbpp_reference_code_passes_all_974_and_stubs_fail() -> None:
 def test_mbpp_sanitized_reference_code_passes() -> None:
     tasks = json.loads(shared_data("mbpp", "sanitized-mbpp.json").read_text(encoding="utf-8"))
     assert len(tasks) == 427
-    programs = [mbpp_case("\n".join(t["test_imports"]) + "\n" + t["code"], t["test_list"],
-                          entry=mbpp_entry(t["code"], t["test_list"])) for t in tasks]  # fmt: skip
+    programs = [
+        mbpp_case(
+            "\n".join(t["test_imports"]) + "\n" + t["code"],
+            t["test_list"],
+            entry=mbpp_entry(t["code"], t["test_list"]),
+        )
+        for t in tasks
+    ]
     names = [str(t["task_id"]) for t in tasks]
     assert _failures(names, _statuses(programs), "passed") == []
 
@@ -91,12 +105,18 @@ def test_bundled_problems_pass_with_their_solutions_and_fail_with_wrong_ones() -
     assert len(problems) >= 40 and set(wrong) == {p["task_id"] for p in problems}
     assert [p["task_id"] for p in problems] == [f"bundled/{i}" for i in range(len(problems))]
     names = [p["task_id"] for p in problems]
-    good = [humaneval_case(p["prompt"], p["canonical_solution"], p["test"], p["entry_point"])
-            for p in problems]  # fmt: skip
-    bad = [humaneval_case(p["prompt"], wrong[p["task_id"]], p["test"], p["entry_point"])
-           for p in problems]  # fmt: skip
-    empty = [humaneval_case(p["prompt"], "    return None\n", p["test"], p["entry_point"])
-             for p in problems]  # fmt: skip
+    good = [
+        humaneval_case(p["prompt"], p["canonical_solution"], p["test"], p["entry_point"])
+        for p in problems
+    ]
+    bad = [
+        humaneval_case(p["prompt"], wrong[p["task_id"]], p["test"], p["entry_point"])
+        for p in problems
+    ]
+    empty = [
+        humaneval_case(p["prompt"], "    return None\n", p["test"], p["entry_point"])
+        for p in problems
+    ]
     statuses = _statuses(good + bad + empty)
     n = len(problems)
     assert _failures(names, statuses[:n], "passed") == []

@@ -73,7 +73,9 @@ def test_reference_solutions_pass_and_stubs_fail(hooks: tuple[ModuleType, list[P
         good = module.process_results(doc, [doc["solution"]])
         assert good == {"pass_at_1": 100.0, "invalid": 0.0}
         assert module.process_results(doc, ["    return None\n"]) == {
-            "pass_at_1": 0.0, "invalid": 0.0}  # fmt: skip
+            "pass_at_1": 0.0,
+            "invalid": 0.0,
+        }
         whole = doc["prompt"] + doc["solution"]
         assert module.outcome(doc, _fenced(whole))["status"] == "passed"  # a chat reply
         program = module.program(doc, doc["solution"])

@@ -93,9 +93,14 @@ def test_trivial_policies_score_exactly_their_baseline(name: str) -> None:
     ] == []
 
 
-DOC = {"id": "t", "prompt": 'def add(a, b):\n    """Sum."""\n', "solution": "    return a + b\n",
-       "test": "def check(candidate):\n    assert candidate(2, 3) == 5\n", "entry_point": "add",
-       "check": True}  # fmt: skip
+DOC = {
+    "id": "t",
+    "prompt": 'def add(a, b):\n    """Sum."""\n',
+    "solution": "    return a + b\n",
+    "test": "def check(candidate):\n    assert candidate(2, 3) == 5\n",
+    "entry_point": "add",
+    "check": True,
+}
 
 
 @pytest.mark.parametrize(
@@ -138,8 +143,22 @@ def test_no_sandbox_refuses_before_any_model_loads(monkeypatch: pytest.MonkeyPat
 def test_a_run_on_the_code_use_case_records_outcomes(tiny_chat_model: Path, tmp_path: Path) -> None:
     from evals.cli import main
 
-    assert main(["eval", "--model", str(tiny_chat_model), "--tasks", "code", "--limit", "3",
-                 "--output", str(tmp_path)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "eval",
+                "--model",
+                str(tiny_chat_model),
+                "--tasks",
+                "code",
+                "--limit",
+                "3",
+                "--output",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     (results,) = tmp_path.glob("*/*/results.json")
     code = json.loads(results.read_text())["use_cases"]["code"]
     assert code["primary_metric"] == "pass_at_1" and code["n"] == 3
@@ -152,7 +171,8 @@ def test_pass_at_k_from_several_replies_to_one_problem() -> None:
     """``SAMPLES=n``: the scorer gets n replies per item; pass@k is the unbiased estimator."""
     right, wrong = "    return a + b\n", "    return a - b\n"
     assert HOOKS.process_results(DOC, [[right] * 3 + [wrong] * 7]) == pytest.approx(
-        {"pass_at_1": 30.0, "pass_at_10": 100.0, "invalid": 0.0})  # fmt: skip
+        {"pass_at_1": 30.0, "pass_at_10": 100.0, "invalid": 0.0}
+    )
     scores = HOOKS.process_results(DOC, [[right] + [wrong] * 10 + [""]])
     assert scores["pass_at_1"] == pytest.approx(100 / 12)
     assert scores["pass_at_10"] == pytest.approx(100 * (1 - comb(11, 10) / comb(12, 10)))
@@ -170,9 +190,26 @@ def test_samples_at_a_temperature_are_scored_as_pass_at_k_and_cached_apart(
     from evals.cli import main
 
     def run(folder: str) -> tuple[dict, list[dict]]:
-        assert main(["eval", "--model", str(tiny_chat_model), "--tasks", "code", "--limit", "2",
-                     "--samples", "3", "--temperature", "1.0",
-                     "--output", str(tmp_path / folder)]) == 0  # fmt: skip
+        assert (
+            main(
+                [
+                    "eval",
+                    "--model",
+                    str(tiny_chat_model),
+                    "--tasks",
+                    "code",
+                    "--limit",
+                    "2",
+                    "--samples",
+                    "3",
+                    "--temperature",
+                    "1.0",
+                    "--output",
+                    str(tmp_path / folder),
+                ]
+            )
+            == 0
+        )
         (results,) = (tmp_path / folder).glob("*/*/results.json")
         samples = [json.loads(x) for x in (results.parent / "samples_code.jsonl").open()]
         return json.loads(results.read_text())["use_cases"]["code"], samples
@@ -194,11 +231,15 @@ def test_samples_at_a_temperature_are_scored_as_pass_at_k_and_cached_apart(
 
 @pytest.mark.parametrize(
     ("extra", "message"),
-    [(["--samples", "5"], "needs --temperature above 0"),
-     (["--samples", "5", "--temperature", "0.8", "--tasks", "ner"],
-      "apply to tasks scored from several replies per item .*not to ner"),
-     (["--samples", "0", "--temperature", "0.8"], "at least 1")],
-)  # fmt: skip
+    [
+        (["--samples", "5"], "needs --temperature above 0"),
+        (
+            ["--samples", "5", "--temperature", "0.8", "--tasks", "ner"],
+            "apply to tasks scored from several replies per item .*not to ner",
+        ),
+        (["--samples", "0", "--temperature", "0.8"], "at least 1"),
+    ],
+)
 def test_sampling_options_that_cannot_work_are_one_line(
     extra: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

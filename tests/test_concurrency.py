@@ -68,10 +68,28 @@ def test_two_runs_of_one_model_and_a_report_at_once(tiny_chat_model: Path, tmp_p
         "    prompt_modes: [chat]\n"
     )
     evals = [sys.executable, "-m", "evals"]
-    run = [*evals, "eval", "--model", str(tiny_chat_model), "--tasks", "sentiment,qa",
-           "--limit", LIMIT, "--output", str(runs)]  # fmt: skip
-    report = [*evals, "report", "--reports", str(reports), "--families", str(families),
-              "--output", str(runs)]  # fmt: skip
+    run = [
+        *evals,
+        "eval",
+        "--model",
+        str(tiny_chat_model),
+        "--tasks",
+        "sentiment,qa",
+        "--limit",
+        LIMIT,
+        "--output",
+        str(runs),
+    ]
+    report = [
+        *evals,
+        "report",
+        "--reports",
+        str(reports),
+        "--families",
+        str(families),
+        "--output",
+        str(runs),
+    ]
     procs = [
         subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for cmd in (run, run, report)
@@ -94,10 +112,36 @@ def test_two_runs_of_one_model_and_a_report_at_once(tiny_chat_model: Path, tmp_p
 
     # The matrix after both reuses one of the two runs (a report never resolves a family
     # file against models: it publishes stored matrices), and nothing is half written.
-    assert main(["matrix", "--family", str(families / "tiny.yaml"), "--reports", str(reports),
-                 "--output", str(runs), "--families", str(families)]) == 0  # fmt: skip
-    assert main(["report", "--reports", str(reports), "--families", str(families),
-                 "--output", str(runs)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "matrix",
+                "--family",
+                str(families / "tiny.yaml"),
+                "--reports",
+                str(reports),
+                "--output",
+                str(runs),
+                "--families",
+                str(families),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "report",
+                "--reports",
+                str(reports),
+                "--families",
+                str(families),
+                "--output",
+                str(runs),
+            ]
+        )
+        == 0
+    )
     matrix = json.loads((reports / "families" / "tiny" / "matrix.json").read_text())
     assert [c["key"] for c in matrix["columns"]] == ["tiny-gpt2-instruct|chat"]
     assert (reports / "site" / "index.html").read_text().rstrip().endswith("</html>")
@@ -195,12 +239,16 @@ def test_two_first_loads_of_one_gguf_convert_it_once(tmp_path: Path) -> None:
     command = [sys.executable, "-c", _CONVERTER, str(gguf), str(log), str(release)]
 
     def start() -> subprocess.Popen[str]:
-        return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+        return subprocess.Popen(
+            command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
 
     first = start()
-    _wait_for(lambda: "start" in log.read_text() or first.poll() is not None, 120,
-              "the first conversion to start")  # fmt: skip
+    _wait_for(
+        lambda: "start" in log.read_text() or first.poll() is not None,
+        120,
+        "the first conversion to start",
+    )
     second = start()
     # The second one either waits on the lock (right) or starts converting too (wrong).
     _wait_for(
@@ -238,20 +286,25 @@ def test_report_writers_wait_for_the_reports_lock(tiny_chat_model: Path, tmp_pat
 
     reports = tmp_path / "reports"
     variants = [{"model": str(tiny_chat_model)}]
-    family = family_from_dict({"name": "fam", "title": "Fam", "tasks": "sentiment",
-                               "variants": variants})  # fmt: skip
+    family = family_from_dict(
+        {"name": "fam", "title": "Fam", "tasks": "sentiment", "variants": variants}
+    )
     done: list[object] = []
 
     def build() -> None:
-        built = build_family(family, runs_root=tmp_path / "runs", tasks_dir=REPO / "tasks",
-                             evaluate=False)  # fmt: skip
+        built = build_family(
+            family, runs_root=tmp_path / "runs", tasks_dir=REPO / "tasks", evaluate=False
+        )
         done.append(publish_build(built, reports_root=reports, runs_root=tmp_path / "runs"))
 
     with reports_lock(reports):
         thread = threading.Thread(target=build)
         thread.start()
-        _wait_for(lambda: _blocked_on_flock(os.getpid()) or not thread.is_alive(), 60,
-                  "the build to reach the reports lock")  # fmt: skip
+        _wait_for(
+            lambda: _blocked_on_flock(os.getpid()) or not thread.is_alive(),
+            60,
+            "the build to reach the reports lock",
+        )
         assert thread.is_alive()
         assert not (reports / "matrix.json").exists()
         assert not (reports / "site" / "index.html").exists()
@@ -300,8 +353,19 @@ def _eval_failing_at_qa(model: Path, runs: Path, failure, monkeypatch, capsys) -
         return original(self, task, records)
 
     monkeypatch.setattr(RunFolder, "write_samples", write_samples)
-    code = main(["eval", "--model", str(model), "--tasks", "sentiment,qa", "--limit", LIMIT,
-                 "--output", str(runs)])  # fmt: skip
+    code = main(
+        [
+            "eval",
+            "--model",
+            str(model),
+            "--tasks",
+            "sentiment,qa",
+            "--limit",
+            LIMIT,
+            "--output",
+            str(runs),
+        ]
+    )
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     errors = [line for line in err if line.startswith("error:")]
     assert len(errors) == 1 and errors[0] == err[-1], err
@@ -329,9 +393,14 @@ def _permission_denied(folder: RunFolder, path: Path) -> None:
     ],
 )
 def test_unwritable_output_is_an_output_error_not_a_backend_failure(
-    failure, named: str, reason: str, tiny_chat_model: Path, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+    failure,
+    named: str,
+    reason: str,
+    tiny_chat_model: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code, line = _eval_failing_at_qa(tiny_chat_model, tmp_path, failure, monkeypatch, capsys)
     partial = only_partial(tmp_path)
     path = partial / "samples_qa.jsonl" if named == "samples" else partial
@@ -343,9 +412,11 @@ def test_unwritable_output_is_an_output_error_not_a_backend_failure(
 
 
 def test_a_dropped_connection_is_still_a_backend_failure(
-    tiny_chat_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tiny_chat_model: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     def reset(folder: RunFolder, path: Path) -> None:
         raise ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")
 
@@ -360,8 +431,19 @@ def test_runs_folder_that_is_a_file_is_one_line(
     """``--output`` names a file: exit 2 and one line naming the path, not an internal error."""
     runs = tmp_path / "runs"
     runs.write_text("not a folder\n")
-    code = main(["eval", "--model", str(tiny_chat_model), "--tasks", "sentiment", "--limit",
-                 LIMIT, "--output", str(runs)])  # fmt: skip
+    code = main(
+        [
+            "eval",
+            "--model",
+            str(tiny_chat_model),
+            "--tasks",
+            "sentiment",
+            "--limit",
+            LIMIT,
+            "--output",
+            str(runs),
+        ]
+    )
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     errors = [line for line in err if "error" in line]
     assert code == 2, err

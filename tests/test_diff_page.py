@@ -35,18 +35,30 @@ def _pair(tmp_path: Path, candidate_limit: int | None = None) -> tuple[Path, Pat
     cand_out = list(base_out)
     cand_out[3] = HOSTILE
     cand_out[7] = "the answer was 7 maybe"
-    baseline = write_run(runs, "base", {"qa": [100.0] * N, "ner": [50.0] * N}, created=T0,
-                         outputs={"qa": base_out})  # fmt: skip
+    baseline = write_run(
+        runs, "base", {"qa": [100.0] * N, "ner": [50.0] * N}, created=T0, outputs={"qa": base_out}
+    )
     qa = [100.0] * N
     qa[3], qa[7], qa[9] = 0.0, 50.0, 100.0
-    candidate = write_run(runs, "cand", {"qa": qa, "ner": [50.0] * N}, created=T1,
-                          outputs={"qa": cand_out}, limit=candidate_limit)  # fmt: skip
+    candidate = write_run(
+        runs,
+        "cand",
+        {"qa": qa, "ner": [50.0] * N},
+        created=T1,
+        outputs={"qa": cand_out},
+        limit=candidate_limit,
+    )
     return baseline, candidate
 
 
 def test_word_diff_keeps_shared_words_and_marks_the_rest() -> None:
     assert word_diff("the answer is 7", "the answer was 7 maybe") == [
-        ["=", "the answer "], ["-", "is"], ["+", "was"], ["=", " 7"], ["+", " maybe"]]  # fmt: skip
+        ["=", "the answer "],
+        ["-", "is"],
+        ["+", "was"],
+        ["=", " 7"],
+        ["+", " maybe"],
+    ]
     assert word_diff("", "") == []
 
 
@@ -56,11 +68,15 @@ def test_differences_are_the_decision_modules_and_flips_come_biggest_loss_first(
     baseline, candidate = (load_run(p) for p in _pair(tmp_path))
     data = run_diff_data(baseline, candidate)
     qa = next(u for u in data["use_cases"] if u["use_case"] == "qa")
-    diff = pair_samples(baseline.samples("qa"), candidate.samples("qa"), "accuracy", "mean",
-                        ("a", "b")).difference  # fmt: skip
+    diff = pair_samples(
+        baseline.samples("qa"), candidate.samples("qa"), "accuracy", "mean", ("a", "b")
+    ).difference
     assert qa["difference"] == diff.value and (qa["ci_low"], qa["ci_high"]) == diff.interval(0.95)
     assert qa["n"] == N and qa["verdict"] in {
-        "candidate higher", "candidate lower", "not separable"}  # fmt: skip
+        "candidate higher",
+        "candidate lower",
+        "not separable",
+    }
     assert [f["item_id"] for f in qa["flips"]] == ["3", "7"]
     assert qa["flips"][0]["candidate_output"] == HOSTILE
     ner = next(u for u in data["use_cases"] if u["use_case"] == "ner")
@@ -72,8 +88,9 @@ def test_a_pair_that_is_not_comparable_names_the_field(
 ) -> None:
     baseline, candidate = _pair(tmp_path, candidate_limit=40)
     out = tmp_path / "diff.html"
-    code = main(["diff", "--baseline", str(baseline), "--candidate", str(candidate),
-                 "--out", str(out)])  # fmt: skip
+    code = main(
+        ["diff", "--baseline", str(baseline), "--candidate", str(candidate), "--out", str(out)]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
     assert err[0].startswith("error: not comparable: tasks.")
@@ -198,6 +215,8 @@ def test_the_gate_page_shows_the_status_both_values_and_verdict_colours(tmp_path
     for v in result.verdicts:
         page = next(u for u in data["use_cases"] if u["use_case"] == v.use_case)
         assert (page["baseline_value"], page["candidate_value"]) == (
-            v.baseline.value, v.candidate.value)  # fmt: skip
+            v.baseline.value,
+            v.candidate.value,
+        )
     css = (REPO / "evals" / "site" / "assets" / "page.css").read_text()
     assert "td.verdict-REGRESSION" in css

@@ -102,8 +102,9 @@ def test_sentiment_on_sst2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert load("sentiment").compute(predictions=pred, references=gold) == expected
     assert 60 < expected["accuracy"] < 75
     for metric in ("macro_f1", "macro_recall"):  # --metric, as a config name and as an argument
-        only = cli(capsys, "sentiment", str(tmp_path / "gold"), str(tmp_path / "pred"),
-                   "--metric", metric)  # fmt: skip
+        only = cli(
+            capsys, "sentiment", str(tmp_path / "gold"), str(tmp_path / "pred"), "--metric", metric
+        )
         assert load("sentiment", metric).compute(predictions=pred, references=gold) == only
         assert load("sentiment").compute(predictions=pred, references=gold, metric=metric) == only
 
@@ -114,8 +115,9 @@ def test_qa_on_squad_v2_and_a_squad_v1_leaderboard_file(
     data = json.loads(shared_data("squad_v2.0", "dev-v2.0.reconstructed.json").read_text())
     subset = {"version": data["version"], "data": data["data"][:2]}
     qas = [qa for a in subset["data"] for p in a["paragraphs"] for qa in p["qas"]]
-    contexts = {qa["id"]: p["context"] for a in subset["data"] for p in a["paragraphs"]
-                for qa in p["qas"]}  # fmt: skip
+    contexts = {
+        qa["id"]: p["context"] for a in subset["data"] for p in a["paragraphs"] for qa in p["qas"]
+    }
     answers = {}
     for k, qa in enumerate(qas):  # right, no answer, a wrong span, a padded answer, right
         gold = qa["answers"][0]["text"] if qa["answers"] else ""
@@ -124,10 +126,16 @@ def test_qa_on_squad_v2_and_a_squad_v1_leaderboard_file(
     (tmp_path / "gold.json").write_text(json.dumps(subset))
     (tmp_path / "pred.json").write_text(json.dumps(answers))
     expected = cli(capsys, "squad", str(tmp_path / "gold.json"), str(tmp_path / "pred.json"))
-    references = [{"id": qa["id"], "answers": {"text": [a["text"] for a in qa["answers"]],
-                                               "answer_start": [a["answer_start"]
-                                                                for a in qa["answers"]]}}
-                  for qa in qas]  # fmt: skip
+    references = [
+        {
+            "id": qa["id"],
+            "answers": {
+                "text": [a["text"] for a in qa["answers"]],
+                "answer_start": [a["answer_start"] for a in qa["answers"]],
+            },
+        }
+        for qa in qas
+    ]
     predictions = [{"id": qa["id"], "prediction_text": answers[qa["id"]]} for qa in qas]
     result = load("qa").compute(predictions=predictions, references=references)
     assert result == expected and result["version"] == "2.0" and result["n"] == 626
@@ -139,13 +147,20 @@ def test_qa_on_squad_v2_and_a_squad_v1_leaderboard_file(
     gold_v1 = json.loads((root / "dev-v1.1.reconstructed.json").read_text())
     file_answers = json.loads((root / system).read_text())
     qas = [qa for a in gold_v1["data"] for p in a["paragraphs"] for qa in p["qas"]]
-    references = [{"id": qa["id"], "answers": {"text": [a["text"] for a in qa["answers"]],
-                                               "answer_start": [a["answer_start"]
-                                                                for a in qa["answers"]]}}
-                  for qa in qas]  # fmt: skip
+    references = [
+        {
+            "id": qa["id"],
+            "answers": {
+                "text": [a["text"] for a in qa["answers"]],
+                "answer_start": [a["answer_start"] for a in qa["answers"]],
+            },
+        }
+        for qa in qas
+    ]
     # A question the file does not answer gets "" here: 0 on v1.1, as a missing id is.
-    predictions = [{"id": qa["id"], "prediction_text": file_answers.get(qa["id"], "")}
-                   for qa in qas]  # fmt: skip
+    predictions = [
+        {"id": qa["id"], "prediction_text": file_answers.get(qa["id"], "")} for qa in qas
+    ]
     result = load("qa").compute(predictions=predictions, references=references)
     assert result == expected and result["n"] == 10570 and result["version"] == "1.1"
     published = json.loads((root / "expected_scores.json").read_text())["computed_here"][system]
@@ -160,8 +175,16 @@ def test_summarization_on_xsum_and_dialogsum(
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     preds = [row["system_summaries"]["BERTS2S"] for row in rows]
     (tmp_path / "preds.jsonl").write_text("".join(json.dumps({"s": p}) + "\n" for p in preds))
-    expected = cli(capsys, "rouge", str(path), str(tmp_path / "preds.jsonl"), "--field",
-                   "reference", "--pred-field", "s")  # fmt: skip
+    expected = cli(
+        capsys,
+        "rouge",
+        str(path),
+        str(tmp_path / "preds.jsonl"),
+        "--field",
+        "reference",
+        "--pred-field",
+        "s",
+    )
     refs = [row["reference"] for row in rows]
     result = load("summarization").compute(predictions=preds, references=refs)
     assert result == expected and result["n"] == 251
@@ -176,8 +199,9 @@ def test_summarization_on_xsum_and_dialogsum(
     preds = [" ".join(row["dialogue"].split()[:25]) for row in rows]  # a lead-25-words baseline
     (tmp_path / "refs.jsonl").write_text("".join(json.dumps({"r": m}) + "\n" for m in multi))
     (tmp_path / "lead.txt").write_text("\n".join(preds) + "\n")
-    expected = cli(capsys, "rouge", str(tmp_path / "refs.jsonl"), str(tmp_path / "lead.txt"),
-                   "--field", "r")  # fmt: skip
+    expected = cli(
+        capsys, "rouge", str(tmp_path / "refs.jsonl"), str(tmp_path / "lead.txt"), "--field", "r"
+    )
     assert load("summarization").compute(predictions=preds, references=multi) == expected
 
 
@@ -193,13 +217,18 @@ def test_code_on_humaneval(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         right = p["canonical_solution"]
         completions.append([[right, none], [right, right], [right, none], [none, stub]][k % 4])
     (tmp_path / "problems.jsonl").write_text("".join(json.dumps(p) + "\n" for p in problems))
-    samples = [{"task_id": p["task_id"], "completion": c}
-               for p, cs in zip(problems, completions, strict=True) for c in cs]  # fmt: skip
+    samples = [
+        {"task_id": p["task_id"], "completion": c}
+        for p, cs in zip(problems, completions, strict=True)
+        for c in cs
+    ]
     (tmp_path / "samples.jsonl").write_text("".join(json.dumps(s) + "\n" for s in samples))
-    expected = cli(capsys, "code", str(tmp_path / "problems.jsonl"),
-                   str(tmp_path / "samples.jsonl"))  # fmt: skip
-    references = [{key: p[key] for key in ("task_id", "prompt", "test", "entry_point")}
-                  for p in problems]  # fmt: skip
+    expected = cli(
+        capsys, "code", str(tmp_path / "problems.jsonl"), str(tmp_path / "samples.jsonl")
+    )
+    references = [
+        {key: p[key] for key in ("task_id", "prompt", "test", "entry_point")} for p in problems
+    ]
     result = load("code").compute(predictions=completions, references=references)
     assert result == expected
     assert result["pass_at_1"] == pytest.approx(100 * (5 * 0.5 + 5 * 1 + 5 * 0.5 + 5 * 0) / 20)
@@ -223,14 +252,21 @@ def test_the_evaluate_module_is_not_part_of_a_run_identity(tmp_path: Path) -> No
 
 def test_code_module_refuses_without_a_sandbox_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sandbox, "_bwrap_works", lambda: False)
-    problem = {"task_id": "t/0", "prompt": "def one():\n", "entry_point": "one",
-               "test": "def check(f):\n    assert f() == 1"}  # fmt: skip
+    problem = {
+        "task_id": "t/0",
+        "prompt": "def one():\n",
+        "entry_point": "one",
+        "test": "def check(f):\n    assert f() == 1",
+    }
     module = load("code")
     with pytest.raises(sandbox.SandboxUnavailable, match="--unsafe-no-sandbox"):
         module.compute(predictions=[["    return 1"]], references=[problem])
-    result = load("code").compute(predictions=[["    return 1", "    return 2"]],
-                                  references=[problem], unsafe_no_sandbox=True,
-                                  return_samples=True)  # fmt: skip
+    result = load("code").compute(
+        predictions=[["    return 1", "    return 2"]],
+        references=[problem],
+        unsafe_no_sandbox=True,
+        return_samples=True,
+    )
     assert result["sandbox"] == "none" and result["pass_at_1"] == 50.0
     assert [s["status"] for s in result["samples"]] == ["passed", "failed"]
 
@@ -249,11 +285,16 @@ def test_chat_on_the_bundled_dialogues(tmp_path: Path, capsys: pytest.CaptureFix
     results = {}
     for name, replies in (("oracle", oracle), ("echo_last", echo), ("mixed", mixed)):
         file = tmp_path / f"{name}.jsonl"
-        file.write_text("".join(json.dumps({"id": d["id"], "replies": r}) + "\n"
-                                for d, r in zip(dialogues, replies, strict=True)))  # fmt: skip
+        file.write_text(
+            "".join(
+                json.dumps({"id": d["id"], "replies": r}) + "\n"
+                for d, r in zip(dialogues, replies, strict=True)
+            )
+        )
         results[name] = cli(capsys, "chat", str(path), str(file))
-        module = load("chat").compute(predictions=replies,
-                                      references=[json.dumps(d) for d in dialogues])  # fmt: skip
+        module = load("chat").compute(
+            predictions=replies, references=[json.dumps(d) for d in dialogues]
+        )
         assert module == results[name], name
     assert results["oracle"]["turn_pass_rate"] == 100.0 == results["oracle"]["dialogue_pass"]
     assert results["oracle"]["n_dialogues"] == 25 and results["oracle"]["n_turns"] == 59
@@ -266,10 +307,12 @@ def test_chat_on_the_bundled_dialogues(tmp_path: Path, capsys: pytest.CaptureFix
 
 @pytest.mark.parametrize(
     ("replies", "message"),
-    [({"d1": ["a"]}, "no replies to 1 dialogue"),
-     ({"d1": ["a"], "d2": ["b", "c"], "zz": ["x"]}, "not in .*: zz"),
-     ({"d1": ["a", "b"], "d2": ["b", "c"]}, "dialogue d1: 1 user turns need 1 replies")],
-)  # fmt: skip
+    [
+        ({"d1": ["a"]}, "no replies to 1 dialogue"),
+        ({"d1": ["a"], "d2": ["b", "c"], "zz": ["x"]}, "not in .*: zz"),
+        ({"d1": ["a", "b"], "d2": ["b", "c"]}, "dialogue d1: 1 user turns need 1 replies"),
+    ],
+)
 def test_chat_bad_replies_are_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], replies: dict, message: str
 ) -> None:
@@ -278,13 +321,17 @@ def test_chat_bad_replies_are_one_line(
     dialogues = tmp_path / "d.jsonl"
     check = [{"type": "uppercase"}]
     dialogues.write_text(
-        json.dumps({"id": "d1", "turns": [{"user": "Hi", "checks": check}]}) + "\n"
-        + json.dumps({"id": "d2", "turns": [{"user": "A", "checks": check},
-                                            {"user": "B", "checks": check}]}) + "\n"
-    )  # fmt: skip
+        json.dumps({"id": "d1", "turns": [{"user": "Hi", "checks": check}]})
+        + "\n"
+        + json.dumps(
+            {"id": "d2", "turns": [{"user": "A", "checks": check}, {"user": "B", "checks": check}]}
+        )
+        + "\n"
+    )
     answers = tmp_path / "r.jsonl"
-    answers.write_text("".join(json.dumps({"id": k, "replies": v}) + "\n"
-                               for k, v in replies.items()))  # fmt: skip
+    answers.write_text(
+        "".join(json.dumps({"id": k, "replies": v}) + "\n" for k, v in replies.items())
+    )
     assert main(["score", "chat", str(dialogues), str(answers)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and re.search(message, err[0]), err

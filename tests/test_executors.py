@@ -74,8 +74,9 @@ def test_the_scheduling_bench_runs_its_cells_through_a_process_pool() -> None:
     """4 cells of 1 s each (two 0.5 s benchmarks) on 2 workers: ideally 2 s, 4 s one at a time.
     The cells must overlap (under 4 s: the pool's start and the run store get 2 s) and cannot
     beat the ideal (each cell sleeps its 1 s); the bench asserts every cell was stored."""
-    result = scheduling_overhead("processes", variants=4, benchmarks=2,
-                                 seconds_per_benchmark=0.5, workers=2)  # fmt: skip
+    result = scheduling_overhead(
+        "processes", variants=4, benchmarks=2, seconds_per_benchmark=0.5, workers=2
+    )
     assert result["cells"] == 4.0 and result["workers"] == 2.0 and result["ideal_s"] == 2.0
     assert 2.0 <= result["wall_s"] < 4.0, result
     assert result["ratio"] == pytest.approx(result["wall_s"] / 2.0)

@@ -23,9 +23,11 @@ LONG = "SmolLM2-135M-Instruct-with-a-long-name"
 def _family(tmp_path: Path, items: int = 40) -> Path:
     runs, reports = tmp_path / "runs", tmp_path / "reports"
     # qa: a and b tie (2 items apart of 40), c far below; ner: a clear winner.
-    spec = {"a": ([100.0] * 30 + [0.0] * 10, [100.0] * 36 + [0.0] * 4),
-            LONG: ([100.0] * 29 + [0.0] * 11, [0.0] * 40),
-            "c": ([100.0] * 4 + [0.0] * 36, [100.0] * 20 + [0.0] * 20)}  # fmt: skip
+    spec = {
+        "a": ([100.0] * 30 + [0.0] * 10, [100.0] * 36 + [0.0] * 4),
+        LONG: ([100.0] * 29 + [0.0] * 11, [0.0] * 40),
+        "c": ([100.0] * 4 + [0.0] * 36, [100.0] * 20 + [0.0] * 20),
+    }
     spec = {name: (qa[:items], ner[:items]) for name, (qa, ner) in spec.items()}
     columns = []
     for name, (qa, ner) in spec.items():
@@ -39,9 +41,13 @@ def _family(tmp_path: Path, items: int = 40) -> Path:
 
 
 def test_chat_reference_is_shown_as_checks_in_words() -> None:
-    record = {"turns": [], "target": [
-        [{"type": "contains_any", "values": ["Priya"]}, {"type": "max_words", "value": 6}],
-        [{"type": "recall", "values": ["teal"]}, {"type": "mystery", "x": 1}]]}  # fmt: skip
+    record = {
+        "turns": [],
+        "target": [
+            [{"type": "contains_any", "values": ["Priya"]}, {"type": "max_words", "value": 6}],
+            [{"type": "recall", "values": ["teal"]}, {"type": "mystery", "x": 1}],
+        ],
+    }
     assert reference_text(record) == (
         "Turn 1: mentions any of “Priya”; at most 6 words\n"
         'Turn 2: recalls any of “teal”; {"type": "mystery", "x": 1}'
@@ -147,8 +153,9 @@ def test_family_columns_link_their_evidence_and_the_page_fits_400px(tmp_path: Pa
         assert "hash-a" in hashes and f"hash-{LONG}" in hashes  # whole, not cut
         samples = page.locator("#provenance a.samples")
         assert samples.count() == 3
-        assert all((page_path.parent / (a.get_attribute("href") or "")).is_file()
-                   for a in samples.all())  # fmt: skip
+        assert all(
+            (page_path.parent / (a.get_attribute("href") or "")).is_file() for a in samples.all()
+        )
         assert page.evaluate("document.documentElement.scrollWidth") <= 400
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "family-400px.png"), full_page=True)

@@ -39,12 +39,24 @@ def test_the_note_starts_below_ten_units_whether_clusters_or_items() -> None:
 
 def _result(n: int, clusters: int | None, unit: str = "passage") -> UseCaseResult:
     return UseCaseResult(
-        use_case="qa", primary_metric="f1", primary_reducer="mean",
-        metrics={"f1": Estimate(50.0, 20.0, 80.0, n)}, invalid_rate=0.0, n=n,
-        prompt_mode="chat", num_fewshot=0, task_version="1", data_sha256="d",
-        config_sha256="c", generation={}, model_fingerprint="m", seconds=1.0, tasks=("qa",),
-        interval_unit=unit if clusters else "item", clusters=clusters,
-    )  # fmt: skip
+        use_case="qa",
+        primary_metric="f1",
+        primary_reducer="mean",
+        metrics={"f1": Estimate(50.0, 20.0, 80.0, n)},
+        invalid_rate=0.0,
+        n=n,
+        prompt_mode="chat",
+        num_fewshot=0,
+        task_version="1",
+        data_sha256="d",
+        config_sha256="c",
+        generation={},
+        model_fingerprint="m",
+        seconds=1.0,
+        tasks=("qa",),
+        interval_unit=unit if clusters else "item",
+        clusters=clusters,
+    )
 
 
 def test_the_table_says_few_clusters_beside_n_and_under_the_table() -> None:
@@ -79,8 +91,11 @@ def _runs(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def _family(runs: Path, reports: Path) -> list[Column]:
-    columns = [Column(f"{name}|chat", name, "instruct", "chat", load_run(folder))
-               for name in ("few", "many") for folder in (runs / name).iterdir()]  # fmt: skip
+    columns = [
+        Column(f"{name}|chat", name, "instruct", "chat", load_run(folder))
+        for name in ("few", "many")
+        for folder in (runs / name).iterdir()
+    ]
     matrix = build_matrix(columns, ["qa"])
     matrix["family"] = {"name": "fam", "title": "Fam", "variants": [], "tasks": "qa"}
     family_from_dict(matrix["family"])

@@ -134,8 +134,9 @@ LM_EVAL_TASKS = [
     if unit.kind == "lm-eval" and unit.fewshot_completion > 0
     for spec in unit.tasks
 ]
-ZERO_SHOT = [name for name, unit in UNITS.items()
-             if unit.kind == "lm-eval" and unit.fewshot_completion == 0]  # fmt: skip
+ZERO_SHOT = [
+    name for name, unit in UNITS.items() if unit.kind == "lm-eval" and unit.fewshot_completion == 0
+]
 
 
 @pytest.mark.parametrize("name", ZERO_SHOT)

@@ -63,8 +63,12 @@ def test_p_values_at_the_margin_are_never_smaller_than_uniform(tmp_path: Path) -
 @pytest.mark.parametrize(("kind", "sims"), [("pass-fail", 200), ("continuous", 50)])
 def test_power_two_standard_errors_past_the_margin(kind: str, sims: int, tmp_path: Path) -> None:
     rng = np.random.default_rng(23)
-    se = np.median([margin_test(paired_difference(*_pairs(rng, -MARGIN, kind)), MARGIN,
-                                ALPHA).null_se for _ in range(50)])  # fmt: skip
+    se = np.median(
+        [
+            margin_test(paired_difference(*_pairs(rng, -MARGIN, kind)), MARGIN, ALPHA).null_se
+            for _ in range(50)
+        ]
+    )
     verdicts = _decided(kind, -(MARGIN + 2 * se), sims, seed=24, folder=tmp_path)
     flagged = sum(v.verdict is Verdict.REGRESSION for v in verdicts)
     print(f"\npower at margin + 2·se ({MARGIN + 2 * se:.2f} points), {kind}: {flagged / sims:.3f}")
@@ -119,22 +123,25 @@ def test_holm_adjusts_across_use_cases() -> None:
     assert holm_adjust({"a": 0.01, "b": 0.04, "c": 0.03}) == pytest.approx(
         {"a": 0.03, "c": 0.06, "b": 0.06}
     )
-    test = margin_test(paired_difference(*_pairs(np.random.default_rng(3), -6.0, "continuous")),
-                       MARGIN, ALPHA)  # fmt: skip
+    test = margin_test(
+        paired_difference(*_pairs(np.random.default_rng(3), -6.0, "continuous")), MARGIN, ALPHA
+    )
     assert test.p_regression < ALPHA
     held = replace(test, p_regression_holm=0.06)
     assert classify(held, N_ITEMS, 20)[0] is not Verdict.REGRESSION
 
 
 def test_minimum_detectable_drop_includes_the_margin() -> None:
-    test = margin_test(paired_difference(*_pairs(np.random.default_rng(4), 0.0, "continuous")),
-                       MARGIN, ALPHA)  # fmt: skip
+    test = margin_test(
+        paired_difference(*_pairs(np.random.default_rng(4), 0.0, "continuous")), MARGIN, ALPHA
+    )
     one = test.min_detectable_drop(1)
     assert one == pytest.approx(MARGIN + (norm.ppf(0.95) + norm.ppf(0.8)) * test.null_se)
     assert test.min_detectable_drop(3) > one  # Holm's first step is stricter
 
 
 def test_too_few_items_is_underpowered() -> None:
-    test = margin_test(paired_difference(*_pairs(np.random.default_rng(5), 0.0, "continuous")),
-                       MARGIN, ALPHA)  # fmt: skip
+    test = margin_test(
+        paired_difference(*_pairs(np.random.default_rng(5), 0.0, "continuous")), MARGIN, ALPHA
+    )
     assert classify(test, 10, 20) == (Verdict.UNDERPOWERED, "only 10 items (policy min_n 20)")

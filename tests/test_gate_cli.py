@@ -36,8 +36,16 @@ def test_same_model_without_cache_is_deterministic_and_writes_ci_outputs(
     default, fails under ``fail_on_underpowered``, and turns into PASS with a wider margin."""
     monkeypatch.setenv("EVALS_REQUEST_CACHE", "off")
     out = tmp_path / "gate"
-    code = gate("--candidate", str(tiny_chat_model), "--baseline", str(baseline_run),
-                "--out", str(out), "--output", str(tmp_path / "runs"))  # fmt: skip
+    code = gate(
+        "--candidate",
+        str(tiny_chat_model),
+        "--baseline",
+        str(baseline_run),
+        "--out",
+        str(out),
+        "--output",
+        str(tmp_path / "runs"),
+    )
     assert code == 0
     verdict = json.loads((out / "gate-verdict.json").read_text())
     assert verdict["passed"] is True and verdict["status"] == "UNDERPOWERED"
@@ -53,8 +61,10 @@ def test_same_model_without_cache_is_deterministic_and_writes_ci_outputs(
     suite = ET.parse(out / "gate-junit.xml").getroot()
     assert suite.get("tests") == "2" and suite.get("failures") == "0"
     summary = (out / "gate-summary.md").read_text()
-    assert summary.startswith("## 🔍 Eval gate: not shown safe (UNDERPOWERED; exit 0: the "
-                              "policy does not fail on it) — 2 underpowered (")  # fmt: skip
+    assert summary.startswith(
+        "## 🔍 Eval gate: not shown safe (UNDERPOWERED; exit 0: the "
+        "policy does not fail on it) — 2 underpowered ("
+    )
     assert (
         "> **Underpowered:** sentiment (n=40" in summary
         or "> **Underpowered:** qa (n=40" in summary
@@ -64,12 +74,34 @@ def test_same_model_without_cache_is_deterministic_and_writes_ci_outputs(
 
     strict = tmp_path / "strict.yaml"
     strict.write_text("fail_on_underpowered: true\n")
-    assert gate("--candidate", str(baseline_run), "--baseline", str(baseline_run),
-                "--out", str(tmp_path / "strict"), "--policy", str(strict)) == 1  # fmt: skip
+    assert (
+        gate(
+            "--candidate",
+            str(baseline_run),
+            "--baseline",
+            str(baseline_run),
+            "--out",
+            str(tmp_path / "strict"),
+            "--policy",
+            str(strict),
+        )
+        == 1
+    )
     wide = tmp_path / "wide.yaml"
     wide.write_text("use_cases:\n  default: {max_drop: 40}\n  sentiment: {max_drop: 40}\n")
-    assert gate("--candidate", str(baseline_run), "--baseline", str(baseline_run),
-                "--out", str(tmp_path / "wide"), "--policy", str(wide)) == 0  # fmt: skip
+    assert (
+        gate(
+            "--candidate",
+            str(baseline_run),
+            "--baseline",
+            str(baseline_run),
+            "--out",
+            str(tmp_path / "wide"),
+            "--policy",
+            str(wide),
+        )
+        == 0
+    )
     wide_verdict = json.loads((tmp_path / "wide" / "gate-verdict.json").read_text())
     assert wide_verdict["status"] == "PASS"
     assert {u["verdict"] for u in wide_verdict["use_cases"]} == {"PASS"}
@@ -93,8 +125,16 @@ def test_degraded_outputs_are_a_regression(baseline_run: Path, tmp_path: Path) -
     out = tmp_path / "gate"
     policy = tmp_path / "policy.yaml"
     policy.write_text("use_cases:\n  default: {max_drop: 1.0, min_n: 10}\n")
-    code = gate("--candidate", str(candidate), "--baseline", str(baseline_run),
-                "--out", str(out), "--policy", str(policy))  # fmt: skip
+    code = gate(
+        "--candidate",
+        str(candidate),
+        "--baseline",
+        str(baseline_run),
+        "--out",
+        str(out),
+        "--policy",
+        str(policy),
+    )
     outcome = json.loads((out / "gate-verdict.json").read_text())
     verdict = {u["use_case"]: u for u in outcome["use_cases"]}
     assert code == 1 and outcome["passed"] is False
@@ -125,9 +165,13 @@ def test_degraded_outputs_are_a_regression(baseline_run: Path, tmp_path: Path) -
     ],
 )
 def test_runs_that_are_not_comparable_are_one_line_exit_2(
-    baseline_run: Path, tmp_path: Path, field: tuple | None, value: object, message: str,
+    baseline_run: Path,
+    tmp_path: Path,
+    field: tuple | None,
+    value: object,
+    message: str,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     """The run spec decides comparability: a scorer-code change, a prompt mode, a generation
     setting or the lm-eval version each stop the gate, naming the field."""
     candidate = tmp_path / baseline_run.name
@@ -142,19 +186,38 @@ def test_runs_that_are_not_comparable_are_one_line_exit_2(
             node = node[key]
         node[field[-1]] = value
         (candidate / "run_spec.json").write_text(json.dumps(spec))
-    assert gate("--candidate", str(candidate), "--baseline", str(baseline_run),
-                "--out", str(tmp_path / "g")) == 2  # fmt: skip
+    assert (
+        gate(
+            "--candidate",
+            str(candidate),
+            "--baseline",
+            str(baseline_run),
+            "--out",
+            str(tmp_path / "g"),
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and message in err and "\n" not in err
     if field is not None:
         assert err.endswith(f"to compare anyway: --allow-different {field[-1]}")
-        allowed = gate("--candidate", str(candidate), "--baseline", str(baseline_run),
-                       "--out", str(tmp_path / "g2"), "--allow-different", field[-1])  # fmt: skip
+        allowed = gate(
+            "--candidate",
+            str(candidate),
+            "--baseline",
+            str(baseline_run),
+            "--out",
+            str(tmp_path / "g2"),
+            "--allow-different",
+            field[-1],
+        )
         assert allowed == 0  # the same outputs: nothing regressed
         verdict = json.loads((tmp_path / "g2" / "gate-verdict.json").read_text())
         assert verdict["allowed_differences"] == [field[-1]]
-        assert "Compared although these run-spec fields differ" in (
-            tmp_path / "g2" / "gate-summary.md").read_text()  # fmt: skip
+        assert (
+            "Compared although these run-spec fields differ"
+            in (tmp_path / "g2" / "gate-summary.md").read_text()
+        )
 
 
 def test_bad_gate_input_is_one_line_exit_2(
@@ -172,8 +235,17 @@ def test_bad_gate_input_is_one_line_exit_2(
 
     policy = tmp_path / "p.yaml"
     policy.write_text("use_cases:\n  qa: {max_dorp: 1}\n")
-    assert gate("--candidate", str(baseline_run), "--baseline", str(baseline_run),
-                "--policy", str(policy)) == 2  # fmt: skip
+    assert (
+        gate(
+            "--candidate",
+            str(baseline_run),
+            "--baseline",
+            str(baseline_run),
+            "--policy",
+            str(policy),
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip()
     assert "unknown policy key 'max_dorp'" in err and "\n" not in err
 
@@ -183,9 +255,12 @@ def test_bad_gate_input_is_one_line_exit_2(
     [("NaN-ish", "has no numeric 'f1' (got 'NaN-ish')"), (None, "has no numeric 'f1' (got None)")],
 )
 def test_bad_sample_values_are_bad_input_not_a_regression(
-    baseline_run: Path, tmp_path: Path, value: object, message: str,
+    baseline_run: Path,
+    tmp_path: Path,
+    value: object,
+    message: str,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     candidate = tmp_path / baseline_run.name
     shutil.copytree(baseline_run, candidate)
     path = candidate / "samples_qa.jsonl"
@@ -195,8 +270,17 @@ def test_bad_sample_values_are_bad_input_not_a_regression(
     else:
         records[3]["scores"]["f1"] = value
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    assert gate("--candidate", str(candidate), "--baseline", str(baseline_run),
-                "--out", str(tmp_path / "g")) == 2  # fmt: skip
+    assert (
+        gate(
+            "--candidate",
+            str(candidate),
+            "--baseline",
+            str(baseline_run),
+            "--out",
+            str(tmp_path / "g"),
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: candidate qa: item ") and message in err and "\n" not in err
 
@@ -212,21 +296,37 @@ def test_bad_sample_values_are_bad_input_not_a_regression(
     ],
 )
 def test_policy_values_are_checked(
-    baseline_run: Path, tmp_path: Path, policy: str, message: str,
+    baseline_run: Path,
+    tmp_path: Path,
+    policy: str,
+    message: str,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     path = tmp_path / "policy.yaml"
     path.write_text(policy)
-    assert gate("--candidate", str(baseline_run), "--baseline", str(baseline_run),
-                "--policy", str(path), "--out", str(tmp_path / "g")) == 2  # fmt: skip
+    assert (
+        gate(
+            "--candidate",
+            str(baseline_run),
+            "--baseline",
+            str(baseline_run),
+            "--policy",
+            str(path),
+            "--out",
+            str(tmp_path / "g"),
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and message in err and "\n" not in err
 
 
 def test_an_internal_error_exits_3_not_1(
-    baseline_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    baseline_run: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     """A bug must never read as a regression in CI."""
     import evals.gate.decide
 
@@ -234,8 +334,14 @@ def test_an_internal_error_exits_3_not_1(
         raise ZeroDivisionError("planted bug")
 
     monkeypatch.setattr(evals.gate.decide, "decide", broken)
-    code = gate("--candidate", str(baseline_run), "--baseline", str(baseline_run),
-                "--out", str(tmp_path / "g"))  # fmt: skip
+    code = gate(
+        "--candidate",
+        str(baseline_run),
+        "--baseline",
+        str(baseline_run),
+        "--out",
+        str(tmp_path / "g"),
+    )
     err = capsys.readouterr().err.strip()
     assert code == 3 and "\n" not in err
     assert err.startswith("internal error: ZeroDivisionError: planted bug (traceback: ")

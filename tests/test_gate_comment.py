@@ -27,11 +27,16 @@ def _result(tmp_path: Path) -> GateResult:
 def test_the_first_line_is_the_verdict_and_regressions_come_first(tmp_path: Path) -> None:
     comment = markdown_summary(_result(tmp_path), diff_page="run-diff.html", link_base=BASE)
     lines = comment.splitlines()
-    assert lines[0] == ("## ❌ Eval gate: FAIL — 1 regression (qa); 1 underpowered (ner); "
-                        "1 improved (sentiment)")  # fmt: skip
-    table = [line for line in lines[: lines.index("<details><summary>Details: tests, allowed "
-                                                  "drops, reasons</summary>")]
-             if line.startswith("| ")]  # fmt: skip
+    assert lines[0] == (
+        "## ❌ Eval gate: FAIL — 1 regression (qa); 1 underpowered (ner); 1 improved (sentiment)"
+    )
+    table = [
+        line
+        for line in lines[
+            : lines.index("<details><summary>Details: tests, allowed drops, reasons</summary>")
+        ]
+        if line.startswith("| ")
+    ]
     assert table[0] == "| use case | baseline → candidate | Δ [bounds] | verdict |"
     assert [row.split(" | ")[0] for row in table[1:]] == ["| qa", "| ner", "| sentiment"]
     assert all(row.count(" | ") == 3 for row in table)  # four columns, the verdict the last
@@ -52,11 +57,33 @@ def test_numbers_are_rounded_and_links_resolve_from_a_comment(tmp_path: Path) ->
 
 def test_link_base_must_be_a_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     baseline, candidate = gate_example_runs(tmp_path)
-    code = main(["gate", "--baseline", str(baseline), "--candidate", str(candidate),
-                 "--out", str(tmp_path / "gate"), "--link-base", "artifacts/x"])  # fmt: skip
+    code = main(
+        [
+            "gate",
+            "--baseline",
+            str(baseline),
+            "--candidate",
+            str(candidate),
+            "--out",
+            str(tmp_path / "gate"),
+            "--link-base",
+            "artifacts/x",
+        ]
+    )
     assert code == 2 and "--link-base must be an http(s) URL" in capsys.readouterr().err
-    code = main(["gate", "--baseline", str(baseline), "--candidate", str(candidate),
-                 "--out", str(tmp_path / "gate"), "--link-base", BASE])  # fmt: skip
+    code = main(
+        [
+            "gate",
+            "--baseline",
+            str(baseline),
+            "--candidate",
+            str(candidate),
+            "--out",
+            str(tmp_path / "gate"),
+            "--link-base",
+            BASE,
+        ]
+    )
     summary = (tmp_path / "gate" / "gate-summary.md").read_text(encoding="utf-8")
     assert code == 1 and f"]({BASE}/run-diff.html)" in summary
 

@@ -41,8 +41,15 @@ ENTRY: dict[str, Any] = {"primary_metric": "accuracy", "primary_reducer": "mean"
 
 
 def _task_spec(name: str) -> dict[str, Any]:
-    return {"version": "1", "group": name, "config_sha256": "c", "prompt_mode": "chat",
-            "num_fewshot": 0, "generation": {"max_gen_toks": 8}, "data_sha256": "d"}  # fmt: skip
+    return {
+        "version": "1",
+        "group": name,
+        "config_sha256": "c",
+        "prompt_mode": "chat",
+        "num_fewshot": 0,
+        "generation": {"max_gen_toks": 8},
+        "data_sha256": "d",
+    }
 
 
 def _records(metric: str, values: list[Any], clusters: list[str] | None = None) -> list[dict]:
@@ -59,12 +66,17 @@ def _records(metric: str, values: list[Any], clusters: list[str] | None = None) 
     return records
 
 
-def _run(folder: Path, use_cases: dict[str, tuple[dict[str, Any], list[dict]]],
-         spec: dict[str, dict[str, Any]] | None = None) -> StoredRun:  # fmt: skip
+def _run(
+    folder: Path,
+    use_cases: dict[str, tuple[dict[str, Any], list[dict]]],
+    spec: dict[str, dict[str, Any]] | None = None,
+) -> StoredRun:
     """A run held in memory, ``{name: (entry overrides, sample records)}``; only its run spec
     is written to ``folder`` (``spec``: per use case, fields that differ from the default)."""
-    entries = {name: {**ENTRY, "samples_files": [f"samples_{name}.jsonl", "more.jsonl"], **extra}
-               for name, (extra, _) in use_cases.items()}  # fmt: skip
+    entries = {
+        name: {**ENTRY, "samples_files": [f"samples_{name}.jsonl", "more.jsonl"], **extra}
+        for name, (extra, _) in use_cases.items()
+    }
     results = {"prompt_mode": "chat", "use_cases": entries, "model": {"name": folder.name}}
     run_spec = {
         "model": {"backend": "hf", "model_hash": folder.name},
@@ -90,8 +102,10 @@ def test_runs_of_the_same_spec_and_items_are_comparable_whatever_the_model(tmp_p
 
 
 def test_a_use_case_missing_from_the_candidate_is_named(tmp_path: Path) -> None:
-    base = _run(tmp_path / "a", {"qa": ({}, _records("accuracy", [0.0])),
-                                 "ner": ({}, _records("accuracy", [0.0]))})  # fmt: skip
+    base = _run(
+        tmp_path / "a",
+        {"qa": ({}, _records("accuracy", [0.0])), "ner": ({}, _records("accuracy", [0.0]))},
+    )
     cand = _run(tmp_path / "b", {"qa": ({}, _records("accuracy", [0.0]))})
     with pytest.raises(GateInputError) as err:
         check_comparable(base, cand)
@@ -102,9 +116,14 @@ def test_a_use_case_missing_from_the_candidate_is_named(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("version", "2"), ("prompt_mode", "completion"), ("num_fewshot", 5),
-     ("generation", {"max_gen_toks": 8, "temperature": 1.0}), ("data_sha256", "e")],
-)  # fmt: skip
+    [
+        ("version", "2"),
+        ("prompt_mode", "completion"),
+        ("num_fewshot", 5),
+        ("generation", {"max_gen_toks": 8, "temperature": 1.0}),
+        ("data_sha256", "e"),
+    ],
+)
 def test_a_spec_field_that_differs_is_named_with_both_values_and_the_way_out(
     tmp_path: Path, field: str, value: Any
 ) -> None:
@@ -160,8 +179,10 @@ def test_items_are_paired_by_hash_in_the_first_runs_order() -> None:
 
 
 def test_metric_values_are_per_item_statistics() -> None:
-    pairs = [({"scores": {"m": 1}}, {"scores": {"m": 2.5}}),
-             ({"scores": {"m": 0}}, {"scores": {"m": 100.0}})]  # fmt: skip
+    pairs = [
+        ({"scores": {"m": 1}}, {"scores": {"m": 2.5}}),
+        ({"scores": {"m": 0}}, {"scores": {"m": 100.0}}),
+    ]
     assert metric_values(pairs, "m", 0, "w").tolist() == [[1.0, 1.0], [0.0, 1.0]]
     assert metric_values(pairs, "m", 1, "w").tolist() == [[2.5, 1.0], [100.0, 1.0]]
     vectors = [({"scores": {"f1": [1, 2, 3]}}, {}), ({"scores": {"f1": [0, 1.5, 2]}}, {})]
@@ -170,9 +191,21 @@ def test_metric_values_are_per_item_statistics() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    [None, "50", True, False, float("nan"), float("inf"), -float("inf"), [], [1.0, None],
-     [1.0, True], [float("nan"), 1.0], {"a": 1}],
-)  # fmt: skip
+    [
+        None,
+        "50",
+        True,
+        False,
+        float("nan"),
+        float("inf"),
+        -float("inf"),
+        [],
+        [1.0, None],
+        [1.0, True],
+        [float("nan"), 1.0],
+        {"a": 1},
+    ],
+)
 def test_a_missing_or_non_numeric_score_is_bad_input_named(value: Any) -> None:
     good = {"item_id": "ok", "scores": {"acc": 100.0}}
     bad = {"item_id": "q7", "scores": {"acc": value}}
@@ -210,27 +243,40 @@ def _runs(tmp_path: Path) -> tuple[StoredRun, StoredRun]:
     for passage, loss in enumerate((10, 20, 10, 5, 15, 10, 20, 5, 10, -5)):
         qa_cand[4 * passage + 1] -= loss  # the second question of each passage
     clusters = [f"p{i // 4}" for i in range(N)]
-    base = _run(tmp_path / "base", {
-        "sentiment": ({}, _records("accuracy", _pass_fail(range(30)))),
-        "ner": ({"primary_metric": "f1", "primary_reducer": "f1", "group": "extraction"},
-                _records("f1", _ner_counts([2, 1, 2, 0] * 10))),
-        "qa": ({"primary_metric": "f1"}, _records("f1", qa_base, clusters)),
-    })  # fmt: skip
-    cand = _run(tmp_path / "cand", {
-        "sentiment": ({}, _records("accuracy", _pass_fail(range(14, 30)))),
-        "ner": ({"primary_metric": "f1", "primary_reducer": "f1", "group": "extraction"},
-                _records("f1", _ner_counts([2, 2, 1, 0] * 10))),
-        "qa": ({"primary_metric": "f1"}, _records("f1", qa_cand, clusters)),
-    })  # fmt: skip
+    base = _run(
+        tmp_path / "base",
+        {
+            "sentiment": ({}, _records("accuracy", _pass_fail(range(30)))),
+            "ner": (
+                {"primary_metric": "f1", "primary_reducer": "f1", "group": "extraction"},
+                _records("f1", _ner_counts([2, 1, 2, 0] * 10)),
+            ),
+            "qa": ({"primary_metric": "f1"}, _records("f1", qa_base, clusters)),
+        },
+    )
+    cand = _run(
+        tmp_path / "cand",
+        {
+            "sentiment": ({}, _records("accuracy", _pass_fail(range(14, 30)))),
+            "ner": (
+                {"primary_metric": "f1", "primary_reducer": "f1", "group": "extraction"},
+                _records("f1", _ner_counts([2, 2, 1, 0] * 10)),
+            ),
+            "qa": ({"primary_metric": "f1"}, _records("f1", qa_cand, clusters)),
+        },
+    )
     return base, cand
 
 
 POLICY = GatePolicy(
-    alpha=0.1, confidence=0.9,
+    alpha=0.1,
+    confidence=0.9,
     default=UseCaseRule(max_drop=3.0, min_n=10, planning_discordance=0.0004),
-    rules={"sentiment": UseCaseRule(max_drop=5.0),
-           "extraction": UseCaseRule(max_relative_drop=0.25, required=False, min_n=N + 1)},
-)  # fmt: skip
+    rules={
+        "sentiment": UseCaseRule(max_drop=5.0),
+        "extraction": UseCaseRule(max_relative_drop=0.25, required=False, min_n=N + 1),
+    },
+)
 
 
 def test_decide_compares_every_use_case_of_the_baseline_exactly(tmp_path: Path) -> None:
@@ -238,12 +284,17 @@ def test_decide_compares_every_use_case_of_the_baseline_exactly(tmp_path: Path) 
     result = decide(base, cand, POLICY)
     assert [v.use_case for v in result.verdicts] == ["sentiment", "ner", "qa"]
     assert (result.baseline, result.candidate, result.policy) == (base, cand, POLICY)
-    spec = {"sentiment": ("accuracy", "mean", None), "ner": ("f1", "f1", None),
-            "qa": ("f1", "mean", [f"p{i // 4}" for i in range(N)])}  # fmt: skip
+    spec = {
+        "sentiment": ("accuracy", "mean", None),
+        "ner": ("f1", "f1", None),
+        "qa": ("f1", "mean", [f"p{i // 4}" for i in range(N)]),
+    }
     diffs, ests = {}, {}
     for name, (metric, reducer, clusters) in spec.items():
-        stats = [item_statistics([s["scores"][metric] for s in run.samples(name)])
-                 for run in (base, cand)]  # fmt: skip
+        stats = [
+            item_statistics([s["scores"][metric] for s in run.samples(name)])
+            for run in (base, cand)
+        ]
         diffs[name] = paired_difference(*stats, reducer, clusters=clusters)
         ests[name] = [estimate(s, reducer, clusters=clusters, confidence=0.9) for s in stats]
     margins = {"sentiment": 5.0, "ner": 0.25 * ests["ner"][0].value, "qa": 3.0}
@@ -254,16 +305,26 @@ def test_decide_compares_every_use_case_of_the_baseline_exactly(tmp_path: Path) 
         diff = diffs[name]
         metric, reducer, clusters = spec[name]
         base_stats = item_statistics([s["scores"][metric] for s in base.samples(name)])
-        planned = planning_se(base_stats, reducer, clusters, score_range=100.0,
-                              margin=margins[name],
-                              discordance=verdict.rule.planning_discordance,
-                              pass_fail=diff.discordant is not None)  # fmt: skip
+        planned = planning_se(
+            base_stats,
+            reducer,
+            clusters,
+            score_range=100.0,
+            margin=margins[name],
+            discordance=verdict.rule.planning_discordance,
+            pass_fail=diff.discordant is not None,
+        )
         assert verdict.test == MarginTest(
-            difference=diff, margin=margins[name], alpha=0.1, holm_level=levels[name],
-            p_regression=raw[name], p_regression_holm=adjusted[name],
+            difference=diff,
+            margin=margins[name],
+            alpha=0.1,
+            holm_level=levels[name],
+            p_regression=raw[name],
+            p_regression_holm=adjusted[name],
             p_noninferior=diff.p_value(-margins[name], "greater"),
-            p_superior=diff.p_value(0.0, "greater"), design_se=planned,
-        )  # fmt: skip
+            p_superior=diff.p_value(0.0, "greater"),
+            design_se=planned,
+        )
         assert (verdict.baseline, verdict.candidate) == tuple(ests[name])
         assert verdict.comparisons == 3 and verdict.n == N
         assert (verdict.verdict, verdict.reason) == classify(verdict.test, N, verdict.rule.min_n)
@@ -281,7 +342,10 @@ def test_decide_compares_every_use_case_of_the_baseline_exactly(tmp_path: Path) 
     }
     assert by_name["ner"].reason == f"only {N} items (policy min_n {N + 1})"
     assert {v.use_case: v.metric for v in result.verdicts} == {
-        "sentiment": "accuracy", "ner": "f1", "qa": "f1"}  # fmt: skip
+        "sentiment": "accuracy",
+        "ner": "f1",
+        "qa": "f1",
+    }
     assert (result.passed, result.status, result.exit_code) == (False, "FAIL", 1)
 
 
@@ -292,8 +356,12 @@ def test_biggest_losses_are_the_largest_drops_of_the_candidate_in_its_samples(
     by_name = {v.use_case: v for v in decide(base, cand, POLICY).verdicts}
 
     def loss(item: int, b: float, c: float, name: str = "qa") -> dict[str, Any]:
-        return {"item_id": f"i{item}", "baseline": b, "candidate": c,
-                "samples": f"{tmp_path}/cand/samples_{name}.jsonl"}  # fmt: skip
+        return {
+            "item_id": f"i{item}",
+            "baseline": b,
+            "candidate": c,
+            "samples": f"{tmp_path}/cand/samples_{name}.jsonl",
+        }
 
     # 20 lost on items 5 and 25 (in item order), then 15 on item 17; 10 lost on four more.
     assert by_name["qa"].biggest_losses == (
@@ -370,9 +438,10 @@ def test_decide_stops_on_incomparable_runs_unless_the_difference_is_allowed(
 
 
 def test_rules_are_looked_up_by_benchmark_then_group_then_default() -> None:
-    policy = GatePolicy(default=UseCaseRule(max_drop=9.0),
-                        rules={"sst2": UseCaseRule(max_drop=1.0),
-                               "sentiment": UseCaseRule(max_drop=4.0)})  # fmt: skip
+    policy = GatePolicy(
+        default=UseCaseRule(max_drop=9.0),
+        rules={"sst2": UseCaseRule(max_drop=1.0), "sentiment": UseCaseRule(max_drop=4.0)},
+    )
     assert rule_for(policy, "sst2", {"group": "sentiment"}).max_drop == 1.0
     assert rule_for(policy, "tweet_eval", {"group": "sentiment"}).max_drop == 4.0
     assert rule_for(policy, "sentiment", {}).max_drop == 4.0
@@ -393,10 +462,15 @@ def test_margin_test_alone_is_its_own_holm_family() -> None:
     diff = _diff(6, 2)
     test = margin_test(diff, 2.0, 0.05)
     assert test == MarginTest(
-        difference=diff, margin=2.0, alpha=0.05, holm_level=0.05,
-        p_regression=diff.p_value(-2.0, "less"), p_regression_holm=diff.p_value(-2.0, "less"),
-        p_noninferior=diff.p_value(-2.0, "greater"), p_superior=diff.p_value(0.0, "greater"),
-    )  # fmt: skip
+        difference=diff,
+        margin=2.0,
+        alpha=0.05,
+        holm_level=0.05,
+        p_regression=diff.p_value(-2.0, "less"),
+        p_regression_holm=diff.p_value(-2.0, "less"),
+        p_noninferior=diff.p_value(-2.0, "greater"),
+        p_superior=diff.p_value(0.0, "greater"),
+    )
     held = margin_test(diff, 2.0, 0.05, p_regression_holm=0.5, holm_level=0.01)
     assert (held.p_regression_holm, held.holm_level) == (0.5, 0.01)
     assert held.p_regression == test.p_regression
@@ -410,8 +484,14 @@ def test_margin_test_to_dict_is_exact() -> None:
     detectable = 2.0 + (norm.ppf(1 - 0.05 / 3) + norm.ppf(0.8)) * se
     assert test.to_dict(3) == {
         "statistic": "paired-proportions",
-        "difference": {"value": -4.0, "se": diff.se, "n": 100, "units": 100,
-                       "method": "paired-proportions", "discordant": [6, 2]},
+        "difference": {
+            "value": -4.0,
+            "se": diff.se,
+            "n": 100,
+            "units": 100,
+            "method": "paired-proportions",
+            "discordant": [6, 2],
+        },
         "null": -2.0,
         "p_regression": diff.p_value(-2.0, "less"),
         "p_regression_holm": 0.3,
@@ -423,11 +503,10 @@ def test_margin_test_to_dict_is_exact() -> None:
         "design_se": se,
         "power_no_change": pytest.approx(power, rel=1e-12),
         "min_detectable_drop": pytest.approx(detectable, rel=1e-12),
-    }  # fmt: skip
+    }
     assert test.upper_bound != diff.upper_bound(0.05)
     assert test.min_detectable_drop(0) == test.min_detectable_drop(1)
-    assert test.min_detectable_drop(1) == pytest.approx(2.0 + (norm.ppf(0.95) + norm.ppf(0.8))
-                                                        * se)  # fmt: skip
+    assert test.min_detectable_drop(1) == pytest.approx(2.0 + (norm.ppf(0.95) + norm.ppf(0.8)) * se)
 
 
 def test_null_se_with_nothing_differing_at_zero_margin_takes_one_items_drop() -> None:
@@ -453,20 +532,35 @@ def _verdict(verdict: Verdict, required: bool = True) -> UseCaseVerdict:
     test = margin_test(diff, 2.0, 0.05)
     est = estimate(item_statistics([100.0] * 80 + [0.0] * 20))
     return UseCaseVerdict(
-        use_case="qa", metric="f1", baseline=est, candidate=est, test=test, comparisons=2,
-        rule=UseCaseRule(max_drop=2.0, required=required), verdict=verdict, reason="why",
+        use_case="qa",
+        metric="f1",
+        baseline=est,
+        candidate=est,
+        test=test,
+        comparisons=2,
+        rule=UseCaseRule(max_drop=2.0, required=required),
+        verdict=verdict,
+        reason="why",
         biggest_losses=({"item_id": "x"},),
-    )  # fmt: skip
+    )
 
 
 def test_use_case_verdict_to_dict_is_exact() -> None:
     v = _verdict(Verdict.INCONCLUSIVE)
     assert v.to_dict() == {
-        "use_case": "qa", "metric": "f1", "n": 100, "baseline": v.baseline.to_dict(),
-        "candidate": v.candidate.to_dict(), "test": v.test.to_dict(2), "margin": 2.0,
-        "required": True, "verdict": "INCONCLUSIVE", "reason": "why",
-        "min_detectable_drop": v.test.min_detectable_drop(2), "biggest_losses": [{"item_id": "x"}],
-    }  # fmt: skip
+        "use_case": "qa",
+        "metric": "f1",
+        "n": 100,
+        "baseline": v.baseline.to_dict(),
+        "candidate": v.candidate.to_dict(),
+        "test": v.test.to_dict(2),
+        "margin": 2.0,
+        "required": True,
+        "verdict": "INCONCLUSIVE",
+        "reason": "why",
+        "min_detectable_drop": v.test.min_detectable_drop(2),
+        "biggest_losses": [{"item_id": "x"}],
+    }
     assert v.min_detectable == v.test.min_detectable_drop(2) != v.test.min_detectable_drop(1)
     assert v.baseline.to_dict()["value"] == 80.0
     assert _verdict(Verdict.PASS, required=False).to_dict()["required"] is False
@@ -478,8 +572,9 @@ def test_use_case_verdict_to_dict_is_exact() -> None:
 def test_which_verdicts_fail_the_gate(
     verdict: Verdict, fail_on_underpowered: bool, fail_on_inconclusive: bool
 ) -> None:
-    policy = GatePolicy(fail_on_underpowered=fail_on_underpowered,
-                        fail_on_inconclusive=fail_on_inconclusive)  # fmt: skip
+    policy = GatePolicy(
+        fail_on_underpowered=fail_on_underpowered, fail_on_inconclusive=fail_on_inconclusive
+    )
     expected = (
         verdict is Verdict.REGRESSION
         or (verdict is Verdict.UNDERPOWERED and fail_on_underpowered)
@@ -580,9 +675,13 @@ def test_pass_and_improved_reasons_and_their_strict_boundaries() -> None:
 def test_underpowered_and_inconclusive_reasons() -> None:
     weak = margin_test(_diff(2, 2, 40), 3.0, 0.05)
     assert weak.power_no_change == pytest.approx(0.1437, abs=1e-4)
-    assert classify(weak, 40, 20) == (Verdict.UNDERPOWERED, (
-        "these items cannot detect a drop of the allowed size: 40 items show no drop beyond 3 "
-        "only 14% of the time even with no change"))  # fmt: skip
+    assert classify(weak, 40, 20) == (
+        Verdict.UNDERPOWERED,
+        (
+            "these items cannot detect a drop of the allowed size: 40 items show no drop beyond 3 "
+            "only 14% of the time even with no change"
+        ),
+    )
     strong = _test(p_regression_holm=0.5, p_noninferior=0.5, p_superior=0.5)
     assert strong.power_no_change >= POWER
     low, high = strong.difference.lower_bound(0.05), strong.difference.upper_bound(0.05)

@@ -21,8 +21,18 @@ def _runs(tmp_path: Path, base: list[float], cand: list[float]) -> tuple[Path, P
 
 
 def _gate(baseline: Path, candidate: Path, out: Path, *extra: str) -> int:
-    return main(["gate", "--baseline", str(baseline), "--candidate", str(candidate),
-                 "--out", str(out), *extra])  # fmt: skip
+    return main(
+        [
+            "gate",
+            "--baseline",
+            str(baseline),
+            "--candidate",
+            str(candidate),
+            "--out",
+            str(out),
+            *extra,
+        ]
+    )
 
 
 def test_a_fifty_point_drop_on_16_items_fails_the_gate_under_the_shipped_policy(
@@ -61,12 +71,14 @@ def test_too_few_items_with_no_drop_shown_is_not_shown_safe_not_a_pass(tmp_path:
         ("use_cases:\n  default: {max_drop: -2}\n", "max_drop must not be negative"),
         ("use_cases:\n  default: {min_n: .inf}\n", "min_n must be a finite number"),
         ("use_cases:\n  default: {min_n: -1}\n", "min_n must not be negative"),
-        ("use_cases:\n  sentiment: {max_relative_drop: .nan}\n",
-         "max_relative_drop must be a finite number"),
+        (
+            "use_cases:\n  sentiment: {max_relative_drop: .nan}\n",
+            "max_relative_drop must be a finite number",
+        ),
         ("alpha: .nan\n", "alpha must be a finite number"),
         ("confidence: -.inf\n", "confidence must be a finite number"),
     ],
-)  # fmt: skip
+)
 def test_a_policy_number_that_is_not_finite_or_is_negative_is_bad_input(
     tmp_path: Path, policy: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -89,22 +101,39 @@ def test_few_clusters_are_named_beside_the_verdict(tmp_path: Path) -> None:
     from evals.gate.simulate import stored_run
 
     def records(values: list[float], passages: int) -> list[dict]:
-        return [{"doc_hash": f"h{i}", "item_id": str(i), "scores": {"f1": v},
-                 "cluster": f"p{i % passages}"} for i, v in enumerate(values)]  # fmt: skip
+        return [
+            {
+                "doc_hash": f"h{i}",
+                "item_id": str(i),
+                "scores": {"f1": v},
+                "cluster": f"p{i % passages}",
+            }
+            for i, v in enumerate(values)
+        ]
 
     base = [float(10 * (i % 7)) for i in range(48)]
     cand = [v - (5.0 if i % 3 else 0.0) for i, v in enumerate(base)]
     for passages, noted in ((2, True), (9, True), (10, False), (48, False)):
-        runs = [stored_run(tmp_path / f"{side}{passages}", "qa", "f1", records(v, passages))
-                for side, v in (("b", base), ("c", cand))]  # fmt: skip
+        runs = [
+            stored_run(tmp_path / f"{side}{passages}", "qa", "f1", records(v, passages))
+            for side, v in (("b", base), ("c", cand))
+        ]
         (verdict,) = decide(*runs, GatePolicy()).verdicts
         # The same words as the table and the pages (stored_run names no unit: "cluster").
         note = f"; few clusters: {passages} clusters for 48 items"
         assert verdict.reason.endswith(note) is noted, verdict.reason
     # Unclustered items are their own units: 6 of them are few too (before: no note).
-    six = [stored_run(tmp_path / f"six{side}", "qa", "f1",
-                      [{"doc_hash": f"h{i}", "item_id": str(i), "scores": {"f1": v}}
-                       for i, v in enumerate(values[:6])])
-           for side, values in (("b", base), ("c", cand))]  # fmt: skip
+    six = [
+        stored_run(
+            tmp_path / f"six{side}",
+            "qa",
+            "f1",
+            [
+                {"doc_hash": f"h{i}", "item_id": str(i), "scores": {"f1": v}}
+                for i, v in enumerate(values[:6])
+            ],
+        )
+        for side, values in (("b", base), ("c", cand))
+    ]
     (verdict,) = decide(*six, GatePolicy()).verdicts
     assert verdict.reason.endswith("; few clusters: 6 items, each its own"), verdict.reason

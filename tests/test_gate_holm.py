@@ -84,8 +84,10 @@ def test_the_reviewed_case_two_use_cases_at_p_030_and_040() -> None:
     for name, p in (("a", 0.030), ("b", 0.040)):
         diff = PairedDifference(value=0.0, se=se, n=200, units=200, method="linearized-t")
         t = float(t_dist.ppf(p, 199))
-        family[name] = (PairedDifference(value=-2.0 + t * se, se=se, n=200, units=200,
-                                          method=diff.method), 2.0)  # fmt: skip
+        family[name] = (
+            PairedDifference(value=-2.0 + t * se, se=se, n=200, units=200, method=diff.method),
+            2.0,
+        )
     tests = holm_margin_tests(family, ALPHA)
     for name, p in (("a", 0.030), ("b", 0.040)):
         test = tests[name]
@@ -99,8 +101,10 @@ def test_the_reviewed_case_two_use_cases_at_p_030_and_040() -> None:
 def test_holm_levels_decide_exactly_what_adjusted_p_values_decide(seed: int) -> None:
     rng = np.random.default_rng(seed)
     for _ in range(200):
-        p = {f"h{i}": float(rng.uniform(0, 0.1) ** rng.uniform(0.5, 2))
-             for i in range(int(rng.integers(1, 7)))}  # fmt: skip
+        p = {
+            f"h{i}": float(rng.uniform(0, 0.1) ** rng.uniform(0.5, 2))
+            for i in range(int(rng.integers(1, 7)))
+        }
         levels, adjusted = holm_levels(p, ALPHA), holm_adjust(p)
         for key in p:
             assert (p[key] < levels[key]) == (adjusted[key] < ALPHA)

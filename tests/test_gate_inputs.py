@@ -20,14 +20,19 @@ from evals.runs.folder import RESULTS_FILE, SCHEMA_VERSION
 from evals.runs.store import RunFolderError
 
 
-def _finished_run(folder: Path, *, use_cases: tuple[str, ...], limit: int | None,
-                  mode: str) -> Path:  # fmt: skip
+def _finished_run(
+    folder: Path, *, use_cases: tuple[str, ...], limit: int | None, mode: str
+) -> Path:
     """The least a finished run folder holds for :func:`evals.runs.store.load_run`."""
     folder.mkdir(parents=True)
     results = {
-        "schema_version": SCHEMA_VERSION, "complete": True, "model": {"name": folder.parent.name},
-        "prompt_mode": mode, "limit": limit, "use_cases": {name: {} for name in use_cases},
-    }  # fmt: skip
+        "schema_version": SCHEMA_VERSION,
+        "complete": True,
+        "model": {"name": folder.parent.name},
+        "prompt_mode": mode,
+        "limit": limit,
+        "use_cases": {name: {} for name in use_cases},
+    }
     (folder / RESULTS_FILE).write_text(json.dumps(results))
     return folder
 
@@ -46,9 +51,16 @@ def test_a_run_folder_name_is_a_stored_run_even_when_missing(arg: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "arg", ["default", "hf:gpt2", "HuggingFaceTB/SmolLM2-135M-Instruct", "models/x.gguf",
-            "runs/m/20260101T0000Z", "runs/m/20260101T000000Z-042137.tmp"],
-)  # fmt: skip
+    "arg",
+    [
+        "default",
+        "hf:gpt2",
+        "HuggingFaceTB/SmolLM2-135M-Instruct",
+        "models/x.gguf",
+        "runs/m/20260101T0000Z",
+        "runs/m/20260101T000000Z-042137.tmp",
+    ],
+)
 def test_anything_else_that_is_not_a_folder_is_a_model_spec(arg: str) -> None:
     assert not names_run_folder(arg)
 
@@ -94,12 +106,14 @@ class _FakeEvaluation:
         return tasks.split(",") if tasks else ["sentiment", "qa"]
 
     def run(self, model: str, use_cases: list[str], settings: Any) -> _Outcome:
-        self.calls[-1].update(limit=settings.limit, prompt_mode=settings.prompt_mode,
-                              runs_root=settings.runs_root)  # fmt: skip
+        self.calls[-1].update(
+            limit=settings.limit, prompt_mode=settings.prompt_mode, runs_root=settings.runs_root
+        )
         folder = settings.runs_root / model / f"20260101T00000{len(self.calls)}Z-000000"
         mode = settings.prompt_mode or "chat"
-        return _Outcome(_finished_run(folder, use_cases=tuple(use_cases), limit=settings.limit,
-                                      mode=mode))  # fmt: skip
+        return _Outcome(
+            _finished_run(folder, use_cases=tuple(use_cases), limit=settings.limit, mode=mode)
+        )
 
 
 @pytest.fixture
@@ -110,14 +124,19 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> _FakeEvaluation:
 
 
 def _settings(fake: _FakeEvaluation, **changes: Any) -> SpecSettings:
-    values: dict[str, Any] = {"tasks_dir": Path("tasks-here"), "runs_root": fake.runs_root,
-                              "model_args": "dtype=float32", "batch_size": 4}  # fmt: skip
+    values: dict[str, Any] = {
+        "tasks_dir": Path("tasks-here"),
+        "runs_root": fake.runs_root,
+        "model_args": "dtype=float32",
+        "batch_size": 4,
+    }
     return SpecSettings(**(values | changes))
 
 
 def test_a_stored_run_is_read_not_evaluated(fake: _FakeEvaluation, tmp_path: Path) -> None:
-    folder = _finished_run(tmp_path / "m" / "20260101T000000Z-000001", use_cases=("qa",),
-                           limit=10, mode="completion")  # fmt: skip
+    folder = _finished_run(
+        tmp_path / "m" / "20260101T000000Z-000001", use_cases=("qa",), limit=10, mode="completion"
+    )
     run = run_or_evaluate(str(folder), _settings(fake))
     assert run.folder == folder and list(run.use_cases) == ["qa"]
     assert fake.calls == []
@@ -138,10 +157,16 @@ def test_a_baseline_spec_uses_the_settings(fake: _FakeEvaluation) -> None:
     run = run_or_evaluate("org/base", settings)
     (call,) = fake.calls
     assert call == {
-        "spec": "org/base", "model_args": "dtype=float32", "batch_size": 4, "tasks": "qa,ner",
-        "tasks_dir": Path("tasks-here"), "suite": "standard", "limit": 25, "prompt_mode": None,
+        "spec": "org/base",
+        "model_args": "dtype=float32",
+        "batch_size": 4,
+        "tasks": "qa,ner",
+        "tasks_dir": Path("tasks-here"),
+        "suite": "standard",
+        "limit": 25,
+        "prompt_mode": None,
         "runs_root": fake.runs_root,
-    }  # fmt: skip
+    }
     assert list(run.use_cases) == ["qa", "ner"]
 
 
@@ -172,8 +197,9 @@ def test_two_specs_evaluate_the_baseline_first(fake: _FakeEvaluation) -> None:
 def test_the_cli_reports_a_missing_run_folder_in_one_line(
     fake: _FakeEvaluation, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    present = _finished_run(tmp_path / "b" / "20260101T000000Z-000001", use_cases=("qa",),
-                            limit=None, mode="chat")  # fmt: skip
+    present = _finished_run(
+        tmp_path / "b" / "20260101T000000Z-000001", use_cases=("qa",), limit=None, mode="chat"
+    )
     missing = tmp_path / "c" / "20260101T000000Z-000002"
     code = main(["gate", "--candidate", str(missing), "--baseline", str(present)])
     assert code == 2

@@ -11,8 +11,10 @@ from evals.gate.policy import PolicyError, load_policy
 
 def test_rules_are_found_by_benchmark_then_use_case(tmp_path: Path) -> None:
     path = tmp_path / "policy.yaml"
-    path.write_text("use_cases:\n  default: {max_drop: 3}\n  sentiment: {max_drop: 4}\n"
-                    "  sst2: {max_drop: 1}\n  mt_bench: {max_drop: 0.25}\n")  # fmt: skip
+    path.write_text(
+        "use_cases:\n  default: {max_drop: 3}\n  sentiment: {max_drop: 4}\n"
+        "  sst2: {max_drop: 1}\n  mt_bench: {max_drop: 0.25}\n"
+    )
     policy = load_policy(path, known={"sentiment", "sst2", "tweet_eval", "mt_bench", "qa"})
     assert policy.rule("sst2", "sentiment").max_drop == 1.0
     assert policy.rule("tweet_eval", "sentiment").max_drop == 4.0

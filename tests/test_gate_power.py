@@ -22,8 +22,7 @@ def _neither_shown() -> object:
     """A test that shows neither a drop beyond 2 nor its absence."""
     same = [100.0] * 150 + [0.0] * 50
     other = [0.0] * 10 + [100.0] * 140 + [100.0] * 6 + [0.0] * 44
-    test = margin_test(paired_difference(item_statistics(same), item_statistics(other)), 2.0,
-                       0.05)  # fmt: skip
+    test = margin_test(paired_difference(item_statistics(same), item_statistics(other)), 2.0, 0.05)
     assert test.p_regression_holm >= 0.05 and test.p_noninferior >= 0.05
     return test
 
@@ -48,18 +47,22 @@ def test_every_candidate_against_one_baseline_gets_the_same_power(tmp_path: Path
     rng = np.random.default_rng(50)
     n = 300
     base = np.where(rng.random(n) < 0.7, 100.0, 0.0)
-    records = [{"doc_hash": f"h{i}", "item_id": str(i), "scores": {"accuracy": v}}
-               for i, v in enumerate(base)]  # fmt: skip
+    records = [
+        {"doc_hash": f"h{i}", "item_id": str(i), "scores": {"accuracy": v}}
+        for i, v in enumerate(base)
+    ]
     baseline = stored_run(tmp_path / "base", "sentiment", "accuracy", records)
     policy = GatePolicy(default=UseCaseRule(max_drop=5.0))
     powers, detectable, labels = set(), set(), set()
     for _ in range(30):
         flips = rng.random(n) < rng.uniform(0.02, 0.4)
         cand = np.where(flips, 100.0 - base, base)
-        cand_records = [{**r, "scores": {"accuracy": float(v)}}
-                        for r, v in zip(records, cand, strict=True)]  # fmt: skip
-        (verdict,) = decide(baseline, stored_run(tmp_path / "c", "sentiment", "accuracy",
-                                                 cand_records), policy).verdicts  # fmt: skip
+        cand_records = [
+            {**r, "scores": {"accuracy": float(v)}} for r, v in zip(records, cand, strict=True)
+        ]
+        (verdict,) = decide(
+            baseline, stored_run(tmp_path / "c", "sentiment", "accuracy", cand_records), policy
+        ).verdicts
         powers.add(verdict.test.power_no_change)
         detectable.add(verdict.min_detectable)
         if verdict.verdict in (Verdict.UNDERPOWERED, Verdict.INCONCLUSIVE):
@@ -80,12 +83,14 @@ def test_planning_se_from_the_baseline_or_the_policy() -> None:
     assert unrelated == pytest.approx(100 * np.sqrt(2 * 0.7 * 0.3 / 99))
     stated = planning_se(stats, "mean", None, score_range=100.0, margin=2.0, discordance=0.1)
     assert stated == pytest.approx(100 * np.sqrt(0.1 / 100))
-    floor = planning_se(stats, "mean", None, score_range=100.0, margin=20.0,
-                        discordance=0.01, pass_fail=True)  # fmt: skip
+    floor = planning_se(
+        stats, "mean", None, score_range=100.0, margin=20.0, discordance=0.01, pass_fail=True
+    )
     assert floor == pytest.approx(np.sqrt(20 * 80 / 100))
     ratings = item_statistics([5.0, 6.0] * 40)
-    assert planning_se(ratings, "mean", None, score_range=9.0, margin=0.25,
-                       discordance=0.01) == pytest.approx(9 * np.sqrt(0.01 / 80))  # fmt: skip
+    assert planning_se(
+        ratings, "mean", None, score_range=9.0, margin=0.25, discordance=0.01
+    ) == pytest.approx(9 * np.sqrt(0.01 / 80))
 
 
 def test_a_baseline_without_spread_between_units_still_plans_some_noise() -> None:

@@ -45,9 +45,21 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def run_gate(ws: dict[str, Path], candidate: str, name: str) -> tuple[int, dict]:
     out = ws["root"] / name
-    code = main(["gate", "--candidate", candidate, "--baseline", str(ws["baseline"]),
-                 "--policy", str(ws["policy"]), "--out", str(out),
-                 "--output", str(ws["runs"])])  # fmt: skip
+    code = main(
+        [
+            "gate",
+            "--candidate",
+            candidate,
+            "--baseline",
+            str(ws["baseline"]),
+            "--policy",
+            str(ws["policy"]),
+            "--out",
+            str(out),
+            "--output",
+            str(ws["runs"]),
+        ]
+    )
     return code, json.loads((out / "gate-verdict.json").read_text())
 
 
@@ -90,13 +102,19 @@ def test_noisy_weights_are_a_regression(tmp_path: Path, monkeypatch: pytest.Monk
     runs = tmp_path / "runs"
     monkeypatch.setenv("EVALS_REQUEST_CACHE", "off")  # computed, not replayed
     assert main(["eval", "--tasks", "summarization", "--limit", LIMIT, "--output", str(runs)]) == 0
-    ws = {"root": tmp_path, "policy": tmp_path / "policy.yaml", "runs": runs,
-          "baseline": only_run(runs)}  # fmt: skip
+    ws = {
+        "root": tmp_path,
+        "policy": tmp_path / "policy.yaml",
+        "runs": runs,
+        "baseline": only_run(runs),
+    }
     code, verdict = run_gate(ws, str(degraded), "degraded")
     assert [u["use_case"] for u in verdict["use_cases"]] == ["summarization"]
     by_case = {u["use_case"]: u for u in verdict["use_cases"]}
-    print("\ndegraded − baseline:", {k: round(u["test"]["difference"]["value"], 2)
-                                     for k, u in by_case.items()})  # fmt: skip
+    print(
+        "\ndegraded − baseline:",
+        {k: round(u["test"]["difference"]["value"], 2) for k, u in by_case.items()},
+    )
     print("verdicts:", {k: u["verdict"] for k, u in by_case.items()})
     assert code == 1 and verdict["passed"] is False
     assert by_case["summarization"]["verdict"] == "REGRESSION"

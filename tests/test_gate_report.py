@@ -56,7 +56,10 @@ def test_the_verdict_json_is_the_results_own(tmp_path: Path) -> None:
     result = _result(tmp_path)
     data = verdict_json(result)
     assert (data["passed"], data["status"], data["exit_code"]) == (
-        result.passed, result.status, result.exit_code)  # fmt: skip
+        result.passed,
+        result.status,
+        result.exit_code,
+    )
     assert data["passed"] is False and data["exit_code"] == 1
     assert data["policy"] == result.policy.source and data["allowed_differences"] == []
     assert data["baseline"]["folder"] == str(result.baseline.folder)
@@ -65,9 +68,13 @@ def test_the_verdict_json_is_the_results_own(tmp_path: Path) -> None:
     page = gate_verdicts_for_page(result)
     for v in result.verdicts:
         assert page[v.use_case] == {
-            "verdict": v.verdict.value, "reason": v.reason, "lower": v.test.lower_bound,
-            "upper": v.test.upper_bound, "baseline": v.baseline.value,
-            "candidate": v.candidate.value}  # fmt: skip
+            "verdict": v.verdict.value,
+            "reason": v.reason,
+            "lower": v.test.lower_bound,
+            "upper": v.test.upper_bound,
+            "baseline": v.baseline.value,
+            "candidate": v.candidate.value,
+        }
 
 
 def _details_rows(summary: str) -> dict[str, list[str]]:
@@ -103,13 +110,18 @@ def test_the_details_give_every_statistic_of_each_decision(tmp_path: Path) -> No
 
 def test_a_regression_comes_first_and_an_allowed_difference_is_said(tmp_path: Path) -> None:
     result = _result(tmp_path)
-    rows = [line for line in markdown_summary(result).split("<details>")[0].splitlines()
-            if line.startswith("| ") and "→" in line and "use case" not in line]  # fmt: skip
-    order = [next(v for v in result.verdicts if line.startswith(f"| {v.use_case} |"))
-             for line in rows]  # fmt: skip
+    rows = [
+        line
+        for line in markdown_summary(result).split("<details>")[0].splitlines()
+        if line.startswith("| ") and "→" in line and "use case" not in line
+    ]
+    order = [
+        next(v for v in result.verdicts if line.startswith(f"| {v.use_case} |")) for line in rows
+    ]
     assert order[0].verdict is Verdict.REGRESSION and len(order) == 3
-    allowed = GateResult(result.verdicts, result.policy, result.baseline, result.candidate,
-                         ("lm_eval",))  # fmt: skip
+    allowed = GateResult(
+        result.verdicts, result.policy, result.baseline, result.candidate, ("lm_eval",)
+    )
     assert "fields differ** (`--allow-different`): lm_eval." in markdown_summary(allowed)
     assert "--allow-different" not in markdown_summary(result)
 

@@ -31,8 +31,12 @@ def test_only_run_is_the_one_finished_folder_and_names_what_else_is_there(tmp_pa
 def test_newest_run_and_run_folders_order_by_start_time(tmp_path: Path) -> None:
     with pytest.raises(AssertionError, match="no finished run folder"):
         newest_run(tmp_path)
-    _folders(tmp_path, "b/20260101T000000Z-000009", "a/20260102T000000Z-000001",
-             "a/20260103T000000Z-000001.partial")  # fmt: skip
+    _folders(
+        tmp_path,
+        "b/20260101T000000Z-000009",
+        "a/20260102T000000Z-000001",
+        "a/20260103T000000Z-000001.partial",
+    )
     assert newest_run(tmp_path) == tmp_path / "a" / "20260102T000000Z-000001"
     assert [p.parent.name for p in run_folders(tmp_path)] == ["b", "a"]
     assert [p.name for p in run_folders(tmp_path, partial=True)] == [

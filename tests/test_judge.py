@@ -64,9 +64,14 @@ def test_reference_guided_templates_for_math_reasoning_and_coding() -> None:
 def test_golden_context_is_shown_to_the_judge() -> None:
     unit = select_use_cases("mt_bench_101", data_source=DataSource("local", shared_data()))[0]
     hooks = unit.dialogues.hooks
-    dialogue = {"id": "g", "category": "CM", "turns": [
-        {"user": "U1", "golden": "G1", "reference": "G1"},
-        {"user": "U2", "golden": "G2", "reference": "G2"}]}  # fmt: skip
+    dialogue = {
+        "id": "g",
+        "category": "CM",
+        "turns": [
+            {"user": "U1", "golden": "G1", "reference": "G1"},
+            {"user": "U2", "golden": "G2", "reference": "G2"},
+        ],
+    }
     requests = hooks.judge_requests(dialogue, _turns("M1", "M2"), _prompts())
     assert [r.template for r in requests] == ["single-v1", "single-v1"]
     assert "G1" in requests[1].user and "U2" in requests[1].user and "M2" in requests[1].user
@@ -115,14 +120,27 @@ def test_table_says_unscored_instead_of_zero() -> None:
 
     nan = float("nan")
     result = UseCaseResult(
-        use_case="mt_bench", primary_metric="rating", primary_reducer="mean",
-        metrics={"rating": Estimate(nan, nan, nan, 3),
-                 "unparseable_judgments": Estimate(100.0, 100.0, 100.0, 3),
-                 "unscored": Estimate(100.0, 100.0, 100.0, 3)},
-        invalid_rate=0.0, n=3, prompt_mode="chat", num_fewshot=0, task_version="1.0",
-        data_sha256="d", config_sha256="c", generation={}, model_fingerprint="m", seconds=1.0,
-        tasks=("mt_bench",), judge={"name": "judge-x", "fingerprint": "f"},
-    )  # fmt: skip
+        use_case="mt_bench",
+        primary_metric="rating",
+        primary_reducer="mean",
+        metrics={
+            "rating": Estimate(nan, nan, nan, 3),
+            "unparseable_judgments": Estimate(100.0, 100.0, 100.0, 3),
+            "unscored": Estimate(100.0, 100.0, 100.0, 3),
+        },
+        invalid_rate=0.0,
+        n=3,
+        prompt_mode="chat",
+        num_fewshot=0,
+        task_version="1.0",
+        data_sha256="d",
+        config_sha256="c",
+        generation={},
+        model_fingerprint="m",
+        seconds=1.0,
+        tasks=("mt_bench",),
+        judge={"name": "judge-x", "fingerprint": "f"},
+    )
     table = format_table([result])
     row = next(line for line in table.splitlines() if line.startswith("mt_bench "))
     assert " - " in row and "no scored item" in row and "0.0  [" not in row

@@ -127,8 +127,12 @@ def test_no_smoke_run_and_no_below_baseline_cell_leads(tmp_path: Path) -> None:
     assert rows["good"]["cells"]["qa"]["vs_leader"] == "leader"
     # ner: both below their trivial baseline (50): nobody is crowned, the higher neither
     assert {rows[v]["cells"]["ner"]["vs_leader"] for v in ("good", "weak")} == {"no_leader"}
-    leaders = [(v, uc) for v, r in rows.items() for uc, c in r["cells"].items()
-               if c["vs_leader"] == "leader"]  # fmt: skip
+    leaders = [
+        (v, uc)
+        for v, r in rows.items()
+        for uc, c in r["cells"].items()
+        if c["vs_leader"] == "leader"
+    ]
     assert leaders == [("good", "qa")]
     assert [r["variant"] for r in _data(reports)["rows"]][-1] == "smoke"  # listed apart, last
 
@@ -161,8 +165,9 @@ def test_few_passages_make_a_cell_small_and_other_limits_rank_apart(tmp_path: Pa
 def test_csv_and_json_hold_the_same_numbers(tmp_path: Path) -> None:
     runs, reports = _site(tmp_path)
     write_run(runs, "alpha", {"qa": [100.0, 0.0] * 20, "ner": [50.0] * 40}, created=T0)
-    write_run(runs, "beta", {"qa": [0.0] * 40}, created=T0, objective="base",
-              prompt_mode="completion")  # fmt: skip
+    write_run(
+        runs, "beta", {"qa": [0.0] * 40}, created=T0, objective="base", prompt_mode="completion"
+    )
     write_site(reports, {}, runs_root=runs)
     data = _data(reports)
     lines = list(csv.DictReader(io.StringIO((reports / "site" / "leaderboard.csv").read_text())))
@@ -180,9 +185,14 @@ def test_family_pages_stay_linked_after_another_family_is_built(tmp_path: Path) 
     runs, reports = _site(tmp_path)
     write_run(runs, "alpha", {"qa": [100.0] * 40}, created=T0)
     for name in ("older", "newer"):
-        write_json(reports / "families" / name / "matrix.json", {
-            "family": {"name": name, "title": f"{name} family"}, "rows": [],
-            "columns": [{"fingerprint": "alpha", "prompt_mode": "chat"}]})  # fmt: skip
+        write_json(
+            reports / "families" / name / "matrix.json",
+            {
+                "family": {"name": name, "title": f"{name} family"},
+                "rows": [],
+                "columns": [{"fingerprint": "alpha", "prompt_mode": "chat"}],
+            },
+        )
     write_site(reports, {}, runs_root=runs)
     data = _data(reports)
     assert [f["page"] for f in data["families"]] == ["newer.html", "older.html"]
@@ -211,8 +221,15 @@ def test_evals_site_builds_from_an_empty_and_a_filled_store(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     runs, reports = _site(tmp_path)
-    args = ["site", "--output", str(runs), "--reports", str(reports),
-            "--families", str(tmp_path / "no-families")]  # fmt: skip
+    args = [
+        "site",
+        "--output",
+        str(runs),
+        "--reports",
+        str(reports),
+        "--families",
+        str(tmp_path / "no-families"),
+    ]
     assert main(args) == 0
     assert _data(reports)["rows"] == []
     write_run(runs, "alpha", {"qa": [100.0] * 4}, created=T0, limit=4)
@@ -226,14 +243,27 @@ def test_objective_and_family_badge_come_from_the_family_not_the_command(tmp_pat
     """Before: one variant read "base" on its family run and "instruct" on a `make eval` run,
     and a smoke run of the same model carried the family's badge."""
     runs, reports = _site(tmp_path)
-    in_matrix = write_run(runs, "m", {"qa": [100.0] * 40}, created=T0, objective="base",
-                          fingerprint="fp")  # fmt: skip
-    write_run(runs, "m", {"qa": [100.0] * 5}, created=T1, limit=5, objective="instruct",
-              fingerprint="fp")  # fmt: skip
-    write_json(reports / "families" / "fam" / "matrix.json", {
-        "family": {"name": "fam", "title": "fam"}, "rows": [],
-        "columns": [{"fingerprint": "fp", "prompt_mode": "chat", "objective": "base",
-                     "run_folder": str(in_matrix)}]})  # fmt: skip
+    in_matrix = write_run(
+        runs, "m", {"qa": [100.0] * 40}, created=T0, objective="base", fingerprint="fp"
+    )
+    write_run(
+        runs, "m", {"qa": [100.0] * 5}, created=T1, limit=5, objective="instruct", fingerprint="fp"
+    )
+    write_json(
+        reports / "families" / "fam" / "matrix.json",
+        {
+            "family": {"name": "fam", "title": "fam"},
+            "rows": [],
+            "columns": [
+                {
+                    "fingerprint": "fp",
+                    "prompt_mode": "chat",
+                    "objective": "base",
+                    "run_folder": str(in_matrix),
+                }
+            ],
+        },
+    )
     write_site(reports, {}, runs_root=runs)
     rows = {r["limit"]: r for r in _data(reports)["rows"]}
     assert rows[None]["objective"] == rows[5]["objective"] == "base"

@@ -21,8 +21,13 @@ from evals.runs.store import load_run
 from evals.usecases import discover_use_cases, select_use_cases
 from tests.conftest import shared_data
 
-MODEL_PART = {"backend": "hf", "model_hash": "h", "pinned": True, "model_args": {},
-              "chat_template_sha256": None}  # fmt: skip
+MODEL_PART = {
+    "backend": "hf",
+    "model_hash": "h",
+    "pinned": True,
+    "model_args": {},
+    "chat_template_sha256": None,
+}
 
 
 def _keys(sizes: list[int]) -> list[str]:
@@ -126,8 +131,17 @@ def two_runs(tiny_chat_model: Path, tmp_path_factory: pytest.TempPathFactory) ->
     folders = []
     for name in ("first", "second"):
         runs = tmp_path_factory.mktemp(name)
-        argv = ["eval", "--model", str(tiny_chat_model), "--tasks", "qa,chat,sentiment",
-                "--limit", "8", "--output", str(runs)]  # fmt: skip
+        argv = [
+            "eval",
+            "--model",
+            str(tiny_chat_model),
+            "--tasks",
+            "qa,chat,sentiment",
+            "--limit",
+            "8",
+            "--output",
+            str(runs),
+        ]
         assert main(argv) == 0
         (folder,) = [p for p in runs.glob("*/*") if p.is_dir()]
         folders.append(folder)
@@ -146,8 +160,10 @@ def test_a_limit_run_scores_its_recorded_sample_on_every_task(two_runs: list[Pat
         assert sorted(r["doc_id"] for r in records) == list(sample.positions)
     qa = run.use_cases["qa"]
     assert qa["n"] == 8 and qa["interval"]["clusters"] == 8  # the first 8 were 2 passages
-    choice = [json.loads(line) for line in (two_runs[0] / "samples_sentiment_choice.jsonl")
-              .read_text().splitlines()]  # fmt: skip
+    choice = [
+        json.loads(line)
+        for line in (two_runs[0] / "samples_sentiment_choice.jsonl").read_text().splitlines()
+    ]
     assert {r["doc_hash"] for r in choice} == {r["doc_hash"] for r in run.samples("sentiment")}
 
 

@@ -43,11 +43,32 @@ def proxy(server: LlamaServer) -> Iterator[FaultProxy]:
         server.start()
 
 
-def _eval(proxy: FaultProxy, kind: str, runs: Path, *, tasks: str = "qa", limit: int = LIMIT,
-          args: str = "max_retries=4,timeout=30") -> int:  # fmt: skip
-    return main(["eval", "--model", f"openai-{kind}:{proxy.base_url}@{MODEL_ALIAS}",
-                 "--model-args", args, "--tasks", tasks, "--limit", str(limit),
-                 "--batch-size", "1", "--output", str(runs)])  # fmt: skip
+def _eval(
+    proxy: FaultProxy,
+    kind: str,
+    runs: Path,
+    *,
+    tasks: str = "qa",
+    limit: int = LIMIT,
+    args: str = "max_retries=4,timeout=30",
+) -> int:
+    return main(
+        [
+            "eval",
+            "--model",
+            f"openai-{kind}:{proxy.base_url}@{MODEL_ALIAS}",
+            "--model-args",
+            args,
+            "--tasks",
+            tasks,
+            "--limit",
+            str(limit),
+            "--batch-size",
+            "1",
+            "--output",
+            str(runs),
+        ]
+    )
 
 
 def _run(runs: Path) -> tuple[dict[str, Any], dict[str, list[Any]]]:

@@ -19,12 +19,34 @@ from tests.helpers import TASKS_DIR
 def test_plain_lm_eval_cli_runs_a_task_folder(tiny_chat_model: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "lm_eval", "--model", "hf",
-         "--model_args", f"pretrained={tiny_chat_model},dtype=float32",
-         "--include_path", str(TASKS_DIR / "ner"), "--tasks", "ner", "--limit", "3",
-         "--device", "cpu", "--num_fewshot", "2", "--output_path", str(out), "--log_samples"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "lm_eval",
+            "--model",
+            "hf",
+            "--model_args",
+            f"pretrained={tiny_chat_model},dtype=float32",
+            "--include_path",
+            str(TASKS_DIR / "ner"),
+            "--tasks",
+            "ner",
+            "--limit",
+            "3",
+            "--device",
+            "cpu",
+            "--num_fewshot",
+            "2",
+            "--output_path",
+            str(out),
+            "--log_samples",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = json.loads(next(out.rglob("results_*.json")).read_text())
     ner = results["results"]["ner"]
@@ -65,13 +87,37 @@ def test_plain_lm_eval_cli_runs_a_real_benchmark_from_metadata(
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVALS_DATA")}
     proc = subprocess.run(
-        [sys.executable, "-m", "lm_eval", "--model", "hf",
-         "--model_args", f"pretrained={tiny_chat_model},dtype=float32",
-         "--include_path", str(TASKS_DIR), "--tasks", "sst2,wnut17", "--limit", "3",
-         "--metadata", json.dumps({"data_dir": str(data_dir)}),
-         "--device", "cpu", "--num_fewshot", "1", "--output_path", str(out), "--log_samples"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "lm_eval",
+            "--model",
+            "hf",
+            "--model_args",
+            f"pretrained={tiny_chat_model},dtype=float32",
+            "--include_path",
+            str(TASKS_DIR),
+            "--tasks",
+            "sst2,wnut17",
+            "--limit",
+            "3",
+            "--metadata",
+            json.dumps({"data_dir": str(data_dir)}),
+            "--device",
+            "cpu",
+            "--num_fewshot",
+            "1",
+            "--output_path",
+            str(out),
+            "--log_samples",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        check=False,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = json.loads(next(out.rglob("results_*.json")).read_text())
     assert {"accuracy,none", "macro_f1,none"} <= set(results["results"]["sst2"])

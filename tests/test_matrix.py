@@ -30,8 +30,15 @@ def built(
         f"  - model: {tiny_chat_model}\n"
         f"  - model: {tiny_base_model}\n    prompt_modes: [completion]\n"
     )
-    args = ["matrix", "--family", str(family), "--output", str(root / "runs"),
-            "--reports", str(root / "reports")]  # fmt: skip
+    args = [
+        "matrix",
+        "--family",
+        str(family),
+        "--output",
+        str(root / "runs"),
+        "--reports",
+        str(root / "reports"),
+    ]
     assert main(args) == 0
     return {"root": root, "family": family, "args": args}
 
@@ -40,7 +47,9 @@ def test_matrix_files_and_reuse(built: dict, capsys: pytest.CaptureFixture[str])
     reports = built["root"] / "reports"
     matrix = json.loads((reports / "matrix.json").read_text())
     assert [c["key"] for c in matrix["columns"]] == [
-        "tiny-gpt2-instruct|chat", "tiny-gpt2|completion"]  # fmt: skip
+        "tiny-gpt2-instruct|chat",
+        "tiny-gpt2|completion",
+    ]
     assert [r["use_case"] for r in matrix["rows"]] == ["sentiment", "qa"]
     for row in matrix["rows"]:
         assert set(row["cells"]) == {c["key"] for c in matrix["columns"]}
@@ -66,8 +75,17 @@ def test_report_rebuilds_without_running_a_model(
 ) -> None:
     reports = built["root"] / "reports"
     (reports / "site" / "tiny.html").unlink()
-    code = main(["report", "--output", str(built["root"] / "runs"), "--reports", str(reports),
-                 "--families", str(built["root"] / "none")])  # fmt: skip
+    code = main(
+        [
+            "report",
+            "--output",
+            str(built["root"] / "runs"),
+            "--reports",
+            str(reports),
+            "--families",
+            str(built["root"] / "none"),
+        ]
+    )
     assert code == 0 and (reports / "site" / "tiny.html").is_file()
     assert "evaluated: 0, reused: 2" in capsys.readouterr().out
 
@@ -77,18 +95,30 @@ def test_adding_a_variant_costs_one_evaluation(
 ) -> None:
     family = built["root"] / "tiny3.yaml"
     text = built["family"].read_text().replace("name: tiny\n", "name: tiny3\n")
-    family.write_text(text + f"  - model: {tiny_chat_model}\n    prompt_modes: [completion]\n"
-                      "    name: tiny-gpt2-instruct\n")  # fmt: skip
+    family.write_text(
+        text + f"  - model: {tiny_chat_model}\n    prompt_modes: [completion]\n"
+        "    name: tiny-gpt2-instruct\n"
+    )
     capsys.readouterr()
-    args = ["matrix", "--family", str(family), "--output", str(built["root"] / "runs"),
-            "--reports", str(built["root"] / "reports")]  # fmt: skip
+    args = [
+        "matrix",
+        "--family",
+        str(family),
+        "--output",
+        str(built["root"] / "runs"),
+        "--reports",
+        str(built["root"] / "reports"),
+    ]
     assert main(args) == 0
     assert "evaluated: 1, reused: 2" in capsys.readouterr().out
 
 
 def _copy_run(built: dict, tmp_path: Path, mode: str, name: str) -> Path:
-    folder = next(p for p in sorted((built["root"] / "runs").glob("*/*")) if p.is_dir()
-                  and load_run(p).results["prompt_mode"] == mode)  # fmt: skip
+    folder = next(
+        p
+        for p in sorted((built["root"] / "runs").glob("*/*"))
+        if p.is_dir() and load_run(p).results["prompt_mode"] == mode
+    )
     copy = tmp_path / name / folder.name
     shutil.copytree(folder, copy)
     return copy
@@ -122,11 +152,17 @@ def _planted_columns(built: dict, tmp_path: Path) -> list[Column]:
     records = [json.loads(line) for line in path.open()]
     records[0]["raw_output"] = HOSTILE
     # A program's run as the code use case records it: the page shows code and test outcome.
-    records[1]["parsed"] = {"code": "def f():\n    while True: pass", "status": "timeout",
-                            "detail": HOSTILE, "sandbox": "bwrap"}  # fmt: skip
+    records[1]["parsed"] = {
+        "code": "def f():\n    while True: pass",
+        "status": "timeout",
+        "detail": HOSTILE,
+        "sandbox": "bwrap",
+    }
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    return [_column(chat, "tiny-gpt2-instruct|chat", "instruct"),
-            _column(base, "tiny-gpt2|completion", "base")]  # fmt: skip
+    return [
+        _column(chat, "tiny-gpt2-instruct|chat", "instruct"),
+        _column(base, "tiny-gpt2|completion", "base"),
+    ]
 
 
 def test_winner_when_it_beats_every_variant_and_folklore_is_checked(
@@ -166,8 +202,10 @@ def test_a_tie_says_what_the_items_can_resolve(built: dict, tmp_path: Path) -> N
     assert row["winner"] is None and row["agreement"] == "tie"
     res = row["resolution"]
     assert res["n"] == 8 and res["min_detectable"] > 10 and res["items_for_gap"] > 8
-    assert row["verdict"] == (f"tie (n=8 resolves ≥ {res['min_detectable']:.1f} points; "
-                              f"{res['items_for_gap']} items would resolve 10)")  # fmt: skip
+    assert row["verdict"] == (
+        f"tie (n=8 resolves ≥ {res['min_detectable']:.1f} points; "
+        f"{res['items_for_gap']} items would resolve 10)"
+    )
 
 
 def test_every_variant_is_tested_and_extra_modes_are_controls(built: dict, tmp_path: Path) -> None:
@@ -205,9 +243,14 @@ def test_folklore_map_is_the_readme_advice() -> None:
     }
     groups = ("summarization", "qa", "sentiment", "ner", "chat", "code", "poetry")
     assert {g: folklore(g) for g in groups} == {
-        "summarization": ("base", "instruct"), "qa": ("base",), "sentiment": ("instruct",),
-        "ner": ("instruct",), "chat": ("chat",), "code": ("code",), "poetry": (),
-    }  # fmt: skip
+        "summarization": ("base", "instruct"),
+        "qa": ("base",),
+        "sentiment": ("instruct",),
+        "ner": ("instruct",),
+        "chat": ("chat",),
+        "code": ("code",),
+        "poetry": (),
+    }
 
 
 @pytest.mark.browser
@@ -224,8 +267,14 @@ def test_page_in_a_real_browser(built: dict, tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     write_json(reports / "families" / "tiny" / "matrix.json", matrix)
     page_path = write_site(reports, {"tiny": columns})["page_tiny"]
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+    flags = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium(), args=flags)
         page = browser.new_page(viewport={"width": 1280, "height": 1200})

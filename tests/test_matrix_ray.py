@@ -25,16 +25,23 @@ def _ray() -> Any:
     try:
         import ray
     except ImportError:
-        require(False, "Ray is not installed (pip install 'objective-evals[ray]'; `make install` "
-                       "installs the ray extra)")  # fmt: skip
+        require(
+            False,
+            "Ray is not installed (pip install 'objective-evals[ray]'; `make install` "
+            "installs the ray extra)",
+        )
     return ray
 
 
 @pytest.fixture(scope="session")
 def ray_cluster() -> Iterator[Any]:
     ray = _ray()
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": str(REPO)}})  # fmt: skip
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={"env_vars": {"PYTHONPATH": str(REPO)}},
+    )
     yield ray
     ray.shutdown()
 
@@ -47,10 +54,12 @@ def test_ray_matrix_equals_local_and_a_failing_cell_is_reported(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    broken = (f"  - model: {tiny_base_model}\n    name: broken\n"
-              "    model_args: {dtype: not-a-dtype}\n    prompt_modes: [completion]\n"
-              f"  - model: {tiny_chat_model}\n    name: on-a-gpu\n"
-              "    resources: {num_gpus: 1}\n    prompt_modes: [completion]\n")  # fmt: skip
+    broken = (
+        f"  - model: {tiny_base_model}\n    name: broken\n"
+        "    model_args: {dtype: not-a-dtype}\n    prompt_modes: [completion]\n"
+        f"  - model: {tiny_chat_model}\n    name: on-a-gpu\n"
+        "    resources: {num_gpus: 1}\n    prompt_modes: [completion]\n"
+    )
     family = tiny_family(tmp_path, tiny_chat_model, tiny_base_model, extra=broken)
     assert main(matrix_args(family, tmp_path, "--executor", "ray", "--retries", "0")) == 1
     captured = capsys.readouterr()

@@ -25,20 +25,33 @@ N = 60
 
 
 def _run(name: str, accuracy: list[float]) -> StoredRun:
-    records = [{"doc_hash": f"item-{i}", "item_id": str(i), "scores": {"accuracy": v}}
-               for i, v in enumerate(accuracy)]  # fmt: skip
+    records = [
+        {"doc_hash": f"item-{i}", "item_id": str(i), "scores": {"accuracy": v}}
+        for i, v in enumerate(accuracy)
+    ]
     value = sum(accuracy) / len(accuracy)
     entry: dict[str, Any] = {
-        "primary_metric": "accuracy", "primary_reducer": "mean", "n": len(accuracy),
+        "primary_metric": "accuracy",
+        "primary_reducer": "mean",
+        "n": len(accuracy),
         "primary": {"value": value, "ci_low": value - 5, "ci_high": value + 5},
-        "invalid_rate": 0.0, "metrics": {}, "num_fewshot": 0, "group": "sentiment",
-        "data_sha256": "d", "task_version": "1", "samples_files": ["samples_sentiment.jsonl"],
-        "baselines": {"strongest": "majority", "above_all": True,
-                      "policies": {"majority": {"score": {"value": 50.0}}}},
-    }  # fmt: skip
+        "invalid_rate": 0.0,
+        "metrics": {},
+        "num_fewshot": 0,
+        "group": "sentiment",
+        "data_sha256": "d",
+        "task_version": "1",
+        "samples_files": ["samples_sentiment.jsonl"],
+        "baselines": {
+            "strongest": "majority",
+            "above_all": True,
+            "policies": {"majority": {"score": {"value": 50.0}}},
+        },
+    }
     model = {"fingerprint": name, "model_hash": name, "spec": name, "backend": "hf"}
-    return StoredRun(Path(name), {"model": model, "use_cases": {"sentiment": entry}},
-                     {"sentiment": records})  # fmt: skip
+    return StoredRun(
+        Path(name), {"model": model, "use_cases": {"sentiment": entry}}, {"sentiment": records}
+    )
 
 
 def _column(key: str, accuracy: list[float], objective: str, designated: bool = True) -> Column:
@@ -52,8 +65,11 @@ def right(k: int) -> list[float]:
 
 
 def test_winner_needs_every_comparison_after_holm() -> None:
-    columns = [_column("a|chat", right(50), "instruct"), _column("b|chat", right(30), "chat"),
-               _column("c|completion", right(20), "base")]  # fmt: skip
+    columns = [
+        _column("a|chat", right(50), "instruct"),
+        _column("b|chat", right(30), "chat"),
+        _column("c|completion", right(20), "base"),
+    ]
     row = build_matrix(columns, ["sentiment"])["rows"][0]
     raw = {c["a"]: c["p_value"] for c in row["comparisons"]}
     for other, k in (("b|chat", 30), ("c|completion", 20)):
@@ -64,8 +80,11 @@ def test_winner_needs_every_comparison_after_holm() -> None:
 
 
 def test_one_close_rival_makes_a_tie_even_when_the_rest_are_far_behind() -> None:
-    columns = [_column("a|chat", right(50), "instruct"), _column("b|chat", right(48), "chat"),
-               _column("c|completion", right(5), "base")]  # fmt: skip
+    columns = [
+        _column("a|chat", right(50), "instruct"),
+        _column("b|chat", right(48), "chat"),
+        _column("c|completion", right(5), "base"),
+    ]
     row = build_matrix(columns, ["sentiment"])["rows"][0]
     significant = {c["a"]: c["significant"] for c in row["comparisons"]}
     assert significant == {"b|chat": False, "c|completion": True}
@@ -75,8 +94,10 @@ def test_one_close_rival_makes_a_tie_even_when_the_rest_are_far_behind() -> None
     assert res["against"] == "b|chat" and res["n"] == N
     assert res["min_detectable"] == pytest.approx(min_detectable(diff.se, 0.025, sides=2))
     assert res["items_for_gap"] == items_needed(diff.se, N, 10.0, 0.025, sides=2)
-    assert row["verdict"] == (f"tie (n={N} resolves ≥ {res['min_detectable']:.1f} points; "
-                              f"{res['items_for_gap']} items would resolve 10)")  # fmt: skip
+    assert row["verdict"] == (
+        f"tie (n={N} resolves ≥ {res['min_detectable']:.1f} points; "
+        f"{res['items_for_gap']} items would resolve 10)"
+    )
 
 
 def test_identical_variants_tie_and_say_the_outputs_do_not_differ() -> None:
@@ -94,9 +115,11 @@ def test_identical_variants_tie_and_say_the_outputs_do_not_differ() -> None:
 
 
 def test_controls_never_compete_and_are_compared_with_their_variant() -> None:
-    columns = [_column("a|chat", right(30), "instruct"),
-               _column("a|completion", right(59), "instruct", designated=False),
-               _column("b|completion", right(10), "base")]  # fmt: skip
+    columns = [
+        _column("a|chat", right(30), "instruct"),
+        _column("a|completion", right(59), "instruct", designated=False),
+        _column("b|completion", right(10), "base"),
+    ]
     matrix = build_matrix(columns, ["sentiment"])
     row = matrix["rows"][0]
     assert row["ranking"] == ["a|chat", "b|completion"] and row["best"] == "a|chat"
@@ -121,12 +144,19 @@ def test_one_variant_has_nothing_to_compare() -> None:
 def _entry(accuracy: list[float], **extra: Any) -> dict[str, Any]:
     value = sum(accuracy) / len(accuracy)
     return {
-        "primary_metric": "accuracy", "primary_reducer": "mean", "n": len(accuracy),
+        "primary_metric": "accuracy",
+        "primary_reducer": "mean",
+        "n": len(accuracy),
         "primary": {"value": value, "ci_low": value - 5, "ci_high": value + 5},
-        "invalid_rate": 1.5, "metrics": {"accuracy": value}, "num_fewshot": 3,
-        "fingerprint": "fp", "interval": "wilson", "data_sha256": "d", "task_version": "1",
+        "invalid_rate": 1.5,
+        "metrics": {"accuracy": value},
+        "num_fewshot": 3,
+        "fingerprint": "fp",
+        "interval": "wilson",
+        "data_sha256": "d",
+        "task_version": "1",
         **extra,
-    }  # fmt: skip
+    }
 
 
 def _multi_run(name: str, use_cases: dict[str, tuple[list[float], dict[str, Any]]]) -> StoredRun:
@@ -138,15 +168,25 @@ def _multi_run(name: str, use_cases: dict[str, tuple[list[float], dict[str, Any]
             {"doc_hash": f"item-{i}", "item_id": str(i), "scores": {"accuracy": v}}
             for i, v in enumerate(accuracy)
         ]
-    model = {"fingerprint": f"fp-{name}", "model_hash": f"sha-{name}", "spec": f"hf:{name}",
-             "backend": "hf"}  # fmt: skip
+    model = {
+        "fingerprint": f"fp-{name}",
+        "model_hash": f"sha-{name}",
+        "spec": f"hf:{name}",
+        "backend": "hf",
+    }
     results = {"model": model, "use_cases": entries, "created_utc": f"2026-01-0{len(name)}"}
     return StoredRun(Path("runs") / name, results, samples)
 
 
-SST2 = {"group": "sentiment", "dataset": {"benchmark": "sst2"},
-        "baselines": {"strongest": "majority", "above_all": True,
-                      "policies": {"majority": {"score": {"value": 50.0}}}}}  # fmt: skip
+SST2 = {
+    "group": "sentiment",
+    "dataset": {"benchmark": "sst2"},
+    "baselines": {
+        "strongest": "majority",
+        "above_all": True,
+        "policies": {"majority": {"score": {"value": 50.0}}},
+    },
+}
 
 
 def _matrix_columns() -> list[Column]:
@@ -159,28 +199,48 @@ def _matrix_columns() -> list[Column]:
     a = _multi_run("a", {"sst2": (right(50), SST2), "qa": (right(40), {})})
     control = _multi_run("ac", {"sst2": (right(59), SST2), "ner": (right(5), no_policy)})
     c = _multi_run("chat", {"chat": (right(7), {})})
-    return [Column("b|completion", "b", "base", "completion", b),
-            Column("a|chat", "a", "instruct", "chat", a),
-            Column("a|completion", "a", "instruct", "completion", control, designated=False),
-            Column("c|chat", "c", "chat", "chat", c)]  # fmt: skip
+    return [
+        Column("b|completion", "b", "base", "completion", b),
+        Column("a|chat", "a", "instruct", "chat", a),
+        Column("a|completion", "a", "instruct", "completion", control, designated=False),
+        Column("c|chat", "c", "chat", "chat", c),
+    ]
 
 
 def _comparison(a: str, b: str, right_a: int, right_b: int) -> dict[str, Any]:
     diff = paired_difference(item_statistics(right(right_a)), item_statistics(right(right_b)))
     low, high = diff.interval(0.95)
-    return {"a": a, "b": b, "difference": diff.value, "ci_low": low, "ci_high": high,
-            "se": diff.se, "n": N, "units": N, "method": "paired-proportions",
-            "p_value": diff.p_value(0.0, "two-sided")}  # fmt: skip
+    return {
+        "a": a,
+        "b": b,
+        "difference": diff.value,
+        "ci_low": low,
+        "ci_high": high,
+        "se": diff.se,
+        "n": N,
+        "units": N,
+        "method": "paired-proportions",
+        "p_value": diff.p_value(0.0, "two-sided"),
+    }
 
 
 def test_column_json_names_the_run_and_its_role() -> None:
     columns = _matrix_columns()
     assert columns[2].to_dict() == {
-        "key": "a|completion", "label": "a (completion)", "variant": "a",
-        "objective": "instruct", "prompt_mode": "completion", "designated": False,
-        "role": "control", "run_folder": str(Path("runs") / "ac"), "created_utc": "2026-01-02",
-        "fingerprint": "fp-ac", "model_hash": "sha-ac", "spec": "hf:ac", "backend": "hf",
-    }  # fmt: skip
+        "key": "a|completion",
+        "label": "a (completion)",
+        "variant": "a",
+        "objective": "instruct",
+        "prompt_mode": "completion",
+        "designated": False,
+        "role": "control",
+        "run_folder": str(Path("runs") / "ac"),
+        "created_utc": "2026-01-02",
+        "fingerprint": "fp-ac",
+        "model_hash": "sha-ac",
+        "spec": "hf:ac",
+        "backend": "hf",
+    }
     assert columns[1].to_dict()["role"] == "competitor"
 
 
@@ -192,84 +252,130 @@ def test_every_row_of_the_matrix_is_exact() -> None:
     assert matrix == {
         "alpha": 0.05,
         "correction": "holm within each row (best vs every other variant)",
-        "folklore_claims": {"base": ["summarization", "text generation", "QA"],
-                            "instruct": ["extraction", "sentiment", "NER", "summarization"],
-                            "chat": ["dialogue"], "code": ["code"]},
+        "folklore_claims": {
+            "base": ["summarization", "text generation", "QA"],
+            "instruct": ["extraction", "sentiment", "NER", "summarization"],
+            "chat": ["dialogue"],
+            "code": ["code"],
+        },
         "columns": [c.to_dict() for c in columns],
-    }  # fmt: skip
+    }
     assert [r["use_case"] for r in rows] == ["sst2", "qa", "ner", "chat"]  # no run has code
     sst2, qa, ner, chat = rows
 
     def cell(accuracy: list[float], baseline: bool) -> dict[str, Any]:
         value = sum(accuracy) / N
-        return {"value": value, "ci_low": value - 5, "ci_high": value + 5, "n": N, "few": None,
-                "invalid_rate": 1.5, "metrics": {"accuracy": value}, "num_fewshot": 3,
-                "fingerprint": "fp", "interval": "wilson",
-                "baseline": {"policy": "majority", "value": 50.0, "above_all": True}
-                if baseline else None}  # fmt: skip
+        return {
+            "value": value,
+            "ci_low": value - 5,
+            "ci_high": value + 5,
+            "n": N,
+            "few": None,
+            "invalid_rate": 1.5,
+            "metrics": {"accuracy": value},
+            "num_fewshot": 3,
+            "fingerprint": "fp",
+            "interval": "wilson",
+            "baseline": {"policy": "majority", "value": 50.0, "above_all": True}
+            if baseline
+            else None,
+        }
 
     versus_b = {**_comparison("b|completion", "a|chat", 20, 50)}
     versus_b["p_adjusted"] = versus_b["p_value"]
     versus_b["significant"] = True
     b_diff = paired_difference(item_statistics(right(20)), item_statistics(right(50)))
     assert sst2 == {
-        "use_case": "sst2", "metric": "accuracy",
-        "cells": {"b|completion": cell(right(20), True), "a|chat": cell(right(50), True),
-                  "a|completion": cell(right(59), True)},
-        "ranking": ["a|chat", "b|completion"], "best": "a|chat", "runner_up": "b|completion",
+        "use_case": "sst2",
+        "metric": "accuracy",
+        "cells": {
+            "b|completion": cell(right(20), True),
+            "a|chat": cell(right(50), True),
+            "a|completion": cell(right(59), True),
+        },
+        "ranking": ["a|chat", "b|completion"],
+        "best": "a|chat",
+        "runner_up": "b|completion",
         "comparisons": [versus_b],
         "controls": [_comparison("a|chat", "a|completion", 50, 59)],
-        "winner": "a|chat", "winner_objective": "instruct", "group": "sentiment",
-        "dataset": "sst2", "folklore": ["instruct"], "folklore_claim": "sentiment: instruct",
-        "data_sha256": "d", "task_version": "1", "agreement": "agrees",
-        "resolution": {"n": N, "min_detectable": min_detectable(b_diff.se, 0.05, sides=2),
-                       "gap": 8.0, "power": 0.8, "against": "b|completion",
-                       "items_for_gap": items_needed(b_diff.se, N, 8.0, 0.05, sides=2)},
+        "winner": "a|chat",
+        "winner_objective": "instruct",
+        "group": "sentiment",
+        "dataset": "sst2",
+        "folklore": ["instruct"],
+        "folklore_claim": "sentiment: instruct",
+        "data_sha256": "d",
+        "task_version": "1",
+        "agreement": "agrees",
+        "resolution": {
+            "n": N,
+            "min_detectable": min_detectable(b_diff.se, 0.05, sides=2),
+            "gap": 8.0,
+            "power": 0.8,
+            "against": "b|completion",
+            "items_for_gap": items_needed(b_diff.se, N, 8.0, 0.05, sides=2),
+        },
         "verdict": "a|chat wins (beats every other variant, Holm)",
-    }  # fmt: skip
+    }
     assert sst2["controls"][0]["difference"] == pytest.approx(15.0)
     # qa: b's score is undefined, so a ranks first; the instruct winner is not the folklore's.
     assert (qa["ranking"], qa["winner"], qa["group"], qa["dataset"]) == (
-        ["a|chat", "b|completion"], "a|chat", "qa", None)  # fmt: skip
+        ["a|chat", "b|completion"],
+        "a|chat",
+        "qa",
+        None,
+    )
     assert (qa["folklore"], qa["folklore_claim"], qa["agreement"]) == (
-        ["base"], "qa: base", "disagrees")  # fmt: skip
+        ["base"],
+        "qa: base",
+        "disagrees",
+    )
     assert qa["cells"]["a|chat"]["baseline"] is None and qa["controls"] == []
     # ner: only a control ran it: no competitor, nothing compared.
     assert (ner["ranking"], ner["best"], ner["runner_up"], ner["winner"]) == ([], None, None, None)
     assert (ner["comparisons"], ner["controls"], ner["resolution"]) == ([], [], {})
     assert ner["cells"]["a|completion"]["baseline"] is None
     assert (ner["verdict"], ner["agreement"], ner["winner_objective"]) == (
-        "one variant: nothing to compare", "tie", None)  # fmt: skip
+        "one variant: nothing to compare",
+        "tie",
+        None,
+    )
     assert (chat["best"], chat["runner_up"], chat["folklore"]) == ("c|chat", None, ["chat"])
 
 
 def test_the_markdown_table_is_exact() -> None:
     matrix = build_matrix(_matrix_columns(), ["sst2", "qa", "ner", "chat"])
     qa_verdict = "a|chat wins (beats every other variant, Holm)"
-    assert matrix_markdown(matrix, "Variants") == "\n".join([
-        "## Variants",
-        "",
-        "| use case | metric | b (completion) | a (chat) | a (completion) [control] | c (chat) "
-        "| verdict | folklore | agreement |",
-        "|---|---|---|---|---|---|---|---|---|",
-        "| sst2 | accuracy | 33.3 [28.3, 38.3] n=60 (trivial 50.0) "
-        "| 83.3 [78.3, 88.3] n=60 (trivial 50.0) **★** | 98.3 [93.3, 103.3] n=60 (trivial 50.0) "
-        "| — | a|chat wins (beats every other variant, Holm) | sentiment: instruct | agrees |",
-        f"| qa | accuracy | — | 66.7 [61.7, 71.7] n=60 **★** | — | — | {qa_verdict} "
-        "| qa: base | disagrees |",
-        "| ner | accuracy | — | — | 8.3 [3.3, 13.3] n=60 | — | one variant: nothing to compare "
-        "| ner: instruct | tie |",
-        "| chat | accuracy | — | — | — | 11.7 [6.7, 16.7] n=60 | one variant: nothing to compare "
-        "| chat: chat | tie |",
-        "",
-        "Cells: primary metric [95% interval] n= items (trivial: the strongest no-skill policy on "
-        "the same items). ★ = winner: the best variant beats every other variant on shared items "
-        "(paired test, Holm within the row, alpha 0.05). [control] = an extra prompt mode of a "
-        "variant, compared with its designated mode, never a competitor. Folklore: base: "
-        "summarization, text generation, QA; instruct: extraction, sentiment, NER, "
-        "summarization; chat: dialogue; code: code.",
-        "",
-    ])  # fmt: skip
+    assert matrix_markdown(matrix, "Variants") == "\n".join(
+        [
+            "## Variants",
+            "",
+            "| use case | metric | b (completion) | a (chat) | a (completion) [control] | c (chat) "
+            "| verdict | folklore | agreement |",
+            "|---|---|---|---|---|---|---|---|---|",
+            "| sst2 | accuracy | 33.3 [28.3, 38.3] n=60 (trivial 50.0) "
+            "| 83.3 [78.3, 88.3] n=60 (trivial 50.0) **★** "
+            "| 98.3 [93.3, 103.3] n=60 (trivial 50.0) "
+            "| — | a|chat wins (beats every other variant, Holm) | sentiment: instruct | agrees |",
+            f"| qa | accuracy | — | 66.7 [61.7, 71.7] n=60 **★** | — | — | {qa_verdict} "
+            "| qa: base | disagrees |",
+            "| ner | accuracy | — | — | 8.3 [3.3, 13.3] n=60 | — "
+            "| one variant: nothing to compare "
+            "| ner: instruct | tie |",
+            "| chat | accuracy | — | — | — | 11.7 [6.7, 16.7] n=60 "
+            "| one variant: nothing to compare "
+            "| chat: chat | tie |",
+            "",
+            "Cells: primary metric [95% interval] n= items (trivial: the strongest no-skill policy "
+            "on the same items). ★ = winner: the best variant beats every other variant on shared "
+            "items "
+            "(paired test, Holm within the row, alpha 0.05). [control] = an extra prompt mode of a "
+            "variant, compared with its designated mode, never a competitor. Folklore: base: "
+            "summarization, text generation, QA; instruct: extraction, sentiment, NER, "
+            "summarization; chat: dialogue; code: code.",
+            "",
+        ]
+    )
 
 
 def test_markdown_of_an_older_matrix_without_roles_treats_columns_as_competitors() -> None:
@@ -278,10 +384,12 @@ def test_markdown_of_an_older_matrix_without_roles_treats_columns_as_competitors
         del column["designated"]
     matrix["rows"][0]["cells"]["b|completion"]["baseline"]["value"] = None
     head, _, row = matrix_markdown(matrix).splitlines()[2:5]
-    assert head == ("| use case | metric | b (completion) | a (chat) | verdict | folklore "
-                    "| agreement |")  # fmt: skip
-    assert row.startswith("| sst2 | accuracy | 33.3 [28.3, 38.3] n=60 | 83.3 [78.3, 88.3] n=60 "
-                          "(trivial 50.0) **★** |")  # fmt: skip
+    assert head == (
+        "| use case | metric | b (completion) | a (chat) | verdict | folklore | agreement |"
+    )
+    assert row.startswith(
+        "| sst2 | accuracy | 33.3 [28.3, 38.3] n=60 | 83.3 [78.3, 88.3] n=60 (trivial 50.0) **★** |"
+    )
 
 
 def test_a_winner_must_be_ahead_on_the_shared_items_not_only_in_its_reported_score() -> None:
@@ -320,8 +428,9 @@ def test_clustered_items_widen_the_comparison() -> None:
             sample["cluster"] = f"passage-{i // 6}"
     (comparison,) = build_matrix(columns, ["sentiment"])["rows"][0]["comparisons"]
     clusters = [f"passage-{i // 6}" for i in range(N)]
-    diff = paired_difference(item_statistics(right(15)), item_statistics(right(45)),
-                             clusters=clusters)  # fmt: skip
+    diff = paired_difference(
+        item_statistics(right(15)), item_statistics(right(45)), clusters=clusters
+    )
     assert comparison["units"] == 10 and comparison["method"] == "linearized-t"
     assert comparison["se"] == diff.se and comparison["p_value"] == diff.p_value(0.0)
 
@@ -351,7 +460,10 @@ def test_a_use_case_without_a_folklore_claim() -> None:
         column.run.use_cases["sentiment"]["group"] = "translation"
     row = build_matrix(columns, ["sentiment"])["rows"][0]
     assert (row["group"], row["folklore"], row["folklore_claim"]) == (
-        "translation", [], "translation: no folklore claim")  # fmt: skip
+        "translation",
+        [],
+        "translation: no folklore claim",
+    )
 
 
 def test_identical_continuous_scores_are_compared_without_spread() -> None:
@@ -391,8 +503,11 @@ def test_holm_turns_a_row_of_raw_wins_into_a_tie() -> None:
     correction) it wins. A matrix judged on raw p-values would name it."""
     best = right(40)
     rival = [0.0] * 5 + best[5:]
-    columns = [_column("a|chat", best, "instruct"), _column("b|chat", rival, "chat"),
-               _column("c|completion", list(rival), "base")]  # fmt: skip
+    columns = [
+        _column("a|chat", best, "instruct"),
+        _column("b|chat", rival, "chat"),
+        _column("c|completion", list(rival), "base"),
+    ]
     row = build_matrix(columns, ["sentiment"])["rows"][0]
     assert all(c["p_value"] < 0.05 <= c["p_adjusted"] for c in row["comparisons"])
     assert row["winner"] is None and row["agreement"] == "tie"

@@ -37,8 +37,16 @@ def comparable(matrix: dict[str, Any]) -> dict[str, Any]:
 
 
 def matrix_args(family: Path, root: Path, *more: str) -> list[str]:
-    return ["matrix", "--family", str(family), "--output", str(root / "runs"),
-            "--reports", str(root / "reports"), *more]  # fmt: skip
+    return [
+        "matrix",
+        "--family",
+        str(family),
+        "--output",
+        str(root / "runs"),
+        "--reports",
+        str(root / "reports"),
+        *more,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +103,10 @@ def test_process_pool_matrix_equals_local_and_a_failing_cell_is_reported(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    broken = (f"  - model: {tiny_base_model}\n    name: broken\n"
-              "    model_args: {dtype: not-a-dtype}\n    prompt_modes: [completion]\n")  # fmt: skip
+    broken = (
+        f"  - model: {tiny_base_model}\n    name: broken\n"
+        "    model_args: {dtype: not-a-dtype}\n    prompt_modes: [completion]\n"
+    )
     family = tiny_family(tmp_path, tiny_chat_model, tiny_base_model, extra=broken)
     args = matrix_args(family, tmp_path, "--jobs", "2", "--retries", "1")
     assert main(args) == 1  # incomplete: the broken cell failed, twice
@@ -171,8 +181,16 @@ def test_real_families_plan_without_a_hub(
     family: str, cells: int, gpu_cells: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = REPO / "families" / f"{family}.yaml"
-    args = ["matrix", "--family", str(path), "--output", str(tmp_path / "runs"),
-            "--reports", str(tmp_path / "reports"), "--dry-run"]  # fmt: skip
+    args = [
+        "matrix",
+        "--family",
+        str(path),
+        "--output",
+        str(tmp_path / "runs"),
+        "--reports",
+        str(tmp_path / "reports"),
+        "--dry-run",
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert f"{cells} cells, 0 reused, {cells} to run" in out
@@ -184,25 +202,34 @@ def test_real_families_plan_without_a_hub(
 
 @pytest.mark.slow
 def test_a_driver_killed_mid_matrix_resumes_with_only_the_missing_cells(
-    tiny_chat_model: Path, tiny_base_model: Path, tmp_path: Path,
+    tiny_chat_model: Path,
+    tiny_base_model: Path,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     import os
     import signal
     import subprocess
     import sys
     import time
 
-    extra = (f"  - model: {tiny_chat_model}\n    prompt_modes: [completion]\n"
-             f"  - model: {tiny_base_model}\n    name: tiny-gpt2-chat-mode\n"
-             "    objective: instruct\n    prompt_modes: [completion]\n"
-             "    model_args: {max_length: 512}\n")  # fmt: skip
+    extra = (
+        f"  - model: {tiny_chat_model}\n    prompt_modes: [completion]\n"
+        f"  - model: {tiny_base_model}\n    name: tiny-gpt2-chat-mode\n"
+        "    objective: instruct\n    prompt_modes: [completion]\n"
+        "    model_args: {max_length: 512}\n"
+    )
     family = tiny_family(tmp_path, tiny_chat_model, tiny_base_model, extra=extra)
     args = matrix_args(family, tmp_path, "--executor", "processes", "--retries", "0")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    driver = subprocess.Popen([sys.executable, "-m", "evals", *args], cwd=REPO, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)  # fmt: skip
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "evals", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     runs = tmp_path / "runs"
     deadline = time.monotonic() + 600  # only so a broken build cannot hang the suite
     while not list(runs.glob("*/*/results.json")) and driver.poll() is None:
@@ -248,8 +275,9 @@ def test_a_hub_revision_resolved_by_the_plan_is_the_one_workers_load(
 
     monkeypatch.setattr(evals.models.loading, "pin_hub_revision", hub_serves)
     family = tmp_path / "hub.yaml"
-    family.write_text("variants:\n  - model: HuggingFaceTB/SmolLM2-135M\n"
-                      "    model_args: {dtype: bfloat16}\n")  # fmt: skip
+    family.write_text(
+        "variants:\n  - model: HuggingFaceTB/SmolLM2-135M\n    model_args: {dtype: bfloat16}\n"
+    )
     (cell,) = plan_cells(load_family(family), tmp_path / "runs", REPO / "tasks")
     assert cell.pinned and cell.variant.model_args == "dtype=bfloat16,revision=c0ffee"
     assert cell.variant.model == "HuggingFaceTB/SmolLM2-135M" and cell.name == "SmolLM2-135M"

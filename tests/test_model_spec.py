@@ -44,16 +44,28 @@ def test_hub_id_with_revision() -> None:
 @pytest.mark.parametrize(
     ("raw", "backend", "url"),
     [
-        ("openai-chat:http://127.0.0.1:8000/v1@smol-chat", "local-chat-completions",
-         "http://127.0.0.1:8000/v1/chat/completions"),
-        ("openai-completions:http://127.0.0.1:8000/v1/@smol", "local-completions",
-         "http://127.0.0.1:8000/v1/completions"),
-        ("http://localhost:8080/v1/chat/completions@m", "local-chat-completions",
-         "http://localhost:8080/v1/chat/completions"),
-        ("http://localhost:8080/v1/completions@m", "local-completions",
-         "http://localhost:8080/v1/completions"),
+        (
+            "openai-chat:http://127.0.0.1:8000/v1@smol-chat",
+            "local-chat-completions",
+            "http://127.0.0.1:8000/v1/chat/completions",
+        ),
+        (
+            "openai-completions:http://127.0.0.1:8000/v1/@smol",
+            "local-completions",
+            "http://127.0.0.1:8000/v1/completions",
+        ),
+        (
+            "http://localhost:8080/v1/chat/completions@m",
+            "local-chat-completions",
+            "http://localhost:8080/v1/chat/completions",
+        ),
+        (
+            "http://localhost:8080/v1/completions@m",
+            "local-completions",
+            "http://localhost:8080/v1/completions",
+        ),
     ],
-)  # fmt: skip
+)
 def test_server_specs(raw: str, backend: str, url: str) -> None:
     spec = parse_model_spec(raw)
     assert spec.source == "server" and spec.backend == backend

@@ -139,11 +139,13 @@ def test_sentiment_gold_label_fed_back_scores_full_marks(name: str) -> None:
 @pytest.mark.parametrize(
     "name",
     [
-        *(pytest.param(n, marks=pytest.mark.fidelity)  # whole real test sets: seconds each
-          for n in ("xsum", "cnn_dailymail", "samsum", "dialogsum")),
+        *(
+            pytest.param(n, marks=pytest.mark.fidelity)  # whole real test sets: seconds each
+            for n in ("xsum", "cnn_dailymail", "samsum", "dialogsum")
+        ),
         "summarization",
     ],
-)  # fmt: skip
+)
 def test_summarization_reference_fed_back_scores_full_marks(name: str) -> None:
     """Each reference (all three of DialogSum's) scores 100 on the task's primary ROUGE."""
     primary = UNITS[name].primary_metric

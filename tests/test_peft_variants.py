@@ -25,11 +25,18 @@ from evals.models.spec import parse_model_spec
 from tests.helpers import REPO
 
 PAIRS = [
-    (f"Classify the sentiment of the text as positive or negative.\n\nText: {text}\nSentiment:",
-     label)
-    for text, label in [("a great film", "positive"), ("dull and slow", "negative"),
-                        ("I loved it", "positive"), ("a waste of time", "negative")] * 2
-]  # fmt: skip
+    (
+        f"Classify the sentiment of the text as positive or negative.\n\nText: {text}\nSentiment:",
+        label,
+    )
+    for text, label in [
+        ("a great film", "positive"),
+        ("dull and slow", "negative"),
+        ("I loved it", "positive"),
+        ("a waste of time", "negative"),
+    ]
+    * 2
+]
 
 
 def _train(base: Path, out: Path, seed: int) -> TrainResult:
@@ -40,8 +47,10 @@ def _train(base: Path, out: Path, seed: int) -> TrainResult:
 @pytest.fixture(scope="module")
 def adapters(tiny_chat_model: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     root = tmp_path_factory.mktemp("adapters")
-    return [_train(tiny_chat_model, root / name, seed).adapter
-            for name, seed in (("lora-a", 0), ("lora-b", 1), ("lora-a-again", 0))]  # fmt: skip
+    return [
+        _train(tiny_chat_model, root / name, seed).adapter
+        for name, seed in (("lora-a", 0), ("lora-b", 1), ("lora-a-again", 0))
+    ]
 
 
 def test_training_is_seeded_and_writes_a_loss_curve(adapters: list[Path]) -> None:
@@ -72,8 +81,9 @@ def test_the_adapter_hash_is_part_of_the_identity(
 ) -> None:
     first = adapters[0]
     parts = [predicted_spec_part(parse_model_spec(str(a))) for a in adapters]
-    assert parts[0]["model_hash"].startswith(predicted_spec_part(
-        parse_model_spec(str(tiny_chat_model)))["model_hash"] + "+peft:")  # fmt: skip
+    assert parts[0]["model_hash"].startswith(
+        predicted_spec_part(parse_model_spec(str(tiny_chat_model)))["model_hash"] + "+peft:"
+    )
     assert model_fingerprint(parts[0]) != model_fingerprint(parts[1])  # retrained: another model
     assert parts[0] == parts[2]  # same weights at another path: the same model
     assert "peft" not in parts[0]["model_args"]
@@ -88,8 +98,17 @@ def test_an_adapter_variant_evaluates_a_use_case(adapters: list[Path], tmp_path:
     fingerprints = []
     for adapter in adapters[:2]:
         out = tmp_path / adapter.name
-        args = ["eval", "--model", str(adapter), "--tasks", "sentiment", "--limit", "2",
-                "--output", str(out)]  # fmt: skip
+        args = [
+            "eval",
+            "--model",
+            str(adapter),
+            "--tasks",
+            "sentiment",
+            "--limit",
+            "2",
+            "--output",
+            str(out),
+        ]
         assert main(args) == 0
         result = json.loads(next(out.glob("*/*/results.json")).read_text())
         assert result["model"]["name"] == f"tiny-gpt2-instruct+{adapter.name}"
@@ -99,22 +118,33 @@ def test_an_adapter_variant_evaluates_a_use_case(adapters: list[Path], tmp_path:
 
 
 def test_a_family_of_adapters_runs_as_a_matrix_and_a_retrained_one_is_rerun(
-    adapters: list[Path], tiny_chat_model: Path, tmp_path: Path,
+    adapters: list[Path],
+    tiny_chat_model: Path,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     first, other = (shutil.copytree(a, tmp_path / a.name) for a in adapters[:2])
     family = tmp_path / "lora.yaml"
     family.write_text(
         "name: lora\ntasks: sentiment\nlimit: 2\nvariants:\n"
         f"  - model: {tiny_chat_model}\n  - model: {first}\n  - model: {other}\n"
     )
-    args = ["matrix", "--family", str(family), "--output", str(tmp_path / "runs"),
-            "--reports", str(tmp_path / "reports")]  # fmt: skip
+    args = [
+        "matrix",
+        "--family",
+        str(family),
+        "--output",
+        str(tmp_path / "runs"),
+        "--reports",
+        str(tmp_path / "reports"),
+    ]
     assert main(args) == 0
     matrix = json.loads((tmp_path / "reports" / "matrix.json").read_text())
     assert [c["key"] for c in matrix["columns"]] == [
-        "tiny-gpt2-instruct|chat", "tiny-gpt2-instruct+lora-a|chat",
-        "tiny-gpt2-instruct+lora-b|chat"]  # fmt: skip
+        "tiny-gpt2-instruct|chat",
+        "tiny-gpt2-instruct+lora-a|chat",
+        "tiny-gpt2-instruct+lora-b|chat",
+    ]
     capsys.readouterr()
     # lora-a retrained with another seed: its column is evaluated again, the others reused
     _train(tiny_chat_model, first, seed=2)
@@ -161,8 +191,10 @@ def test_training_pairs_are_the_use_cases_chat_prompts_and_targets(tmp_path: Pat
         "Peter NNP B-NP B-PER\nBlackburn NNP I-NP I-PER\n\n"
     )
     pairs = _script().pairs_for("ner", tmp_path, seed=0, count=2)
-    docs = [{"tokens": ["EU", "rejects", "German"], "tags": ["B-ORG", "O", "B-MISC"]},
-            {"tokens": ["Peter", "Blackburn"], "tags": ["B-PER", "I-PER"]}]  # fmt: skip
+    docs = [
+        {"tokens": ["EU", "rejects", "German"], "tags": ["B-ORG", "O", "B-MISC"]},
+        {"tokens": ["Peter", "Blackburn"], "tags": ["B-PER", "I-PER"]},
+    ]
     assert sorted(pairs) == sorted((doc_to_text(d), doc_to_target(d)) for d in docs)
     assert json.loads(dict(pairs)[doc_to_text(docs[1])]) == [
         {"text": "Peter Blackburn", "type": "PER"}
@@ -172,8 +204,12 @@ def test_training_pairs_are_the_use_cases_chat_prompts_and_targets(tmp_path: Pat
 def test_train_variants_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
     script = REPO / "scripts" / "train_variants.py"
     for args in (["--only", "poetry"], []):
-        run = subprocess.run([sys.executable, str(script), "--data-dir", str(tmp_path), *args],
-                             capture_output=True, text=True, timeout=120)  # fmt: skip
+        run = subprocess.run(
+            [sys.executable, str(script), "--data-dir", str(tmp_path), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1, run.stderr
 
 
@@ -197,8 +233,17 @@ def test_a_committed_adapter_runs_on_the_embedded_model(
 ) -> None:
     monkeypatch.delenv("EVALS_CACHE_DIR")  # reuse the converted embedded model
     adapter = FAMILY / "ner"
-    args = ["eval", "--model", str(adapter), "--tasks", "ner", "--limit", "2",
-            "--output", str(tmp_path)]  # fmt: skip
+    args = [
+        "eval",
+        "--model",
+        str(adapter),
+        "--tasks",
+        "ner",
+        "--limit",
+        "2",
+        "--output",
+        str(tmp_path),
+    ]
     assert main(args) == 0
     result = json.loads(next(tmp_path.glob("*/*/results.json")).read_text())
     assert result["model"]["model_hash"].endswith("+peft:" + adapter_sha256(adapter))

@@ -89,8 +89,19 @@ def test_samples_are_complete_for_the_matrix_and_gate(chat_run: Path) -> None:
 def test_base_model_runs_in_completion_mode_with_few_shot(
     tiny_base_model: Path, tmp_path: Path
 ) -> None:
-    assert run_cli("--model", str(tiny_base_model), "--tasks", "qa,chat", "--limit", "3",
-                   "--output", str(tmp_path)) == 0  # fmt: skip
+    assert (
+        run_cli(
+            "--model",
+            str(tiny_base_model),
+            "--tasks",
+            "qa,chat",
+            "--limit",
+            "3",
+            "--output",
+            str(tmp_path),
+        )
+        == 0
+    )
     folder = only_run(tmp_path)
     results = json.loads((folder / RESULTS_FILE).read_text())
     assert results["model"]["objective"] == "base" and results["prompt_mode"] == "completion"
@@ -133,8 +144,18 @@ def test_bad_data_stops_before_any_run_and_a_failure_midway_keeps_finished_use_c
     lines[2] = '{"id": "broken", "context": "x"'
     bad.write_text("\n".join(lines) + "\n")
     runs = tmp_path / "runs"
-    args = ("--model", str(tiny_chat_model), "--tasks", "sentiment,qa", "--limit", "2",
-            "--tasks-dir", str(tasks), "--output", str(runs))  # fmt: skip
+    args = (
+        "--model",
+        str(tiny_chat_model),
+        "--tasks",
+        "sentiment,qa",
+        "--limit",
+        "2",
+        "--tasks-dir",
+        str(tasks),
+        "--output",
+        str(runs),
+    )
     assert run_cli(*args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("error: ") and f"{bad}:3: not valid JSON" in err[-1]
@@ -144,9 +165,16 @@ def test_bad_data_stops_before_any_run_and_a_failure_midway_keeps_finished_use_c
     hooks = tasks / "qa" / "usecase.py"
     scorer = '    """Per-item EM/F1 and the answerable / unanswerable split."""\n'
     assert hooks.read_text().count(scorer) == 1
-    hooks.write_text(hooks.read_text().replace(scorer, scorer + (
-        "    from evals.errors import DataError\n\n"
-        "    raise DataError('planted scorer failure')\n")))  # fmt: skip
+    hooks.write_text(
+        hooks.read_text().replace(
+            scorer,
+            scorer
+            + (
+                "    from evals.errors import DataError\n\n"
+                "    raise DataError('planted scorer failure')\n"
+            ),
+        )
+    )
     assert run_cli(*args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     errors = [line for line in err if line.startswith("error:")]

@@ -77,11 +77,18 @@ def test_a_gate_plan_gives_its_power_through_decide(tmp_path: Path) -> None:
     shown = 0
     for _ in range(sims):
         a, b = _pass_fail(rng, line.items, 0.075, 0.075)
-        records = [[{"doc_hash": f"h{i}", "item_id": str(i), "scores": {"accuracy": v}}
-                    for i, v in enumerate(side)] for side in (a, b)]  # fmt: skip
-        (verdict,) = decide(stored_run(tmp_path / "a", "sentiment", "accuracy", records[0]),
-                            stored_run(tmp_path / "b", "sentiment", "accuracy", records[1]),
-                            policy).verdicts  # fmt: skip
+        records = [
+            [
+                {"doc_hash": f"h{i}", "item_id": str(i), "scores": {"accuracy": v}}
+                for i, v in enumerate(side)
+            ]
+            for side in (a, b)
+        ]
+        (verdict,) = decide(
+            stored_run(tmp_path / "a", "sentiment", "accuracy", records[0]),
+            stored_run(tmp_path / "b", "sentiment", "accuracy", records[1]),
+            policy,
+        ).verdicts
         shown += verdict.verdict in (Verdict.PASS, Verdict.IMPROVED)
         assert verdict.test.power_no_change == pytest.approx(0.8, abs=0.01)
     print(f"\ngate plan: n={line.items}, P(PASS) {shown / sims:.3f}")
@@ -96,19 +103,27 @@ def test_a_measured_plan_agrees_with_the_assumed_one_for_the_same_noise(
     """The se two runs show on n pass/fail items with a share d differing is the se the
     assumed plan uses for d: both plans must then ask for the same items, whatever n was."""
     share = 0.3
-    assumed = plan_assumed(gap=10, rate=50, discordance=share, comparisons=comparisons,
-                           margin=margin)  # fmt: skip
+    assumed = plan_assumed(
+        gap=10, rate=50, discordance=share, comparisons=comparisons, margin=margin
+    )
     for n in (40, 400):
-        measured = plan_measured(se=paired_proportion_se(n, share), n=n, gap=10,
-                                 comparisons=comparisons, margin=margin, name="qa")  # fmt: skip
+        measured = plan_measured(
+            se=paired_proportion_se(n, share),
+            n=n,
+            gap=10,
+            comparisons=comparisons,
+            margin=margin,
+            name="qa",
+        )
         assert measured.items is not None and abs(measured.items - assumed.items) <= 1
         assert measured.what == assumed.what
         assert (
             measured.basis
             == f"qa: se {paired_proportion_se(n, share):.2f} measured on {n} shared items"
         )
-    noisier = plan_measured(se=2 * paired_proportion_se(40, share), n=40, gap=10,
-                            comparisons=comparisons, margin=margin)  # fmt: skip
+    noisier = plan_measured(
+        se=2 * paired_proportion_se(40, share), n=40, gap=10, comparisons=comparisons, margin=margin
+    )
     assert noisier.items is not None and assumed.items is not None
     assert noisier.items >= 4 * assumed.items - 4  # items grow with the variance
     assert plan_measured(se=0.0, n=40, gap=10).items is None  # nothing varies: no number

@@ -48,8 +48,15 @@ def bare_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _site_args(root: Path, families: Path) -> list[str]:
-    return ["site", "--output", str(root / "runs"), "--reports", str(root / "reports"),
-            "--families", str(families)]  # fmt: skip
+    return [
+        "site",
+        "--output",
+        str(root / "runs"),
+        "--reports",
+        str(root / "reports"),
+        "--families",
+        str(families),
+    ]
 
 
 def _index_data(root: Path) -> dict:
@@ -67,7 +74,8 @@ def test_site_on_a_bare_machine_lists_the_shipped_families_as_not_evaluated_yet(
     shipped = {load_family(p).name: p for p in (REPO / "families").glob("*.yaml")}
     assert {"offline-demo", "smollm2"} <= set(shipped)
     assert {p["name"]: p["command"] for p in data["pending"]} == {
-        name: f"make matrix FAMILY={path}" for name, path in shipped.items()}  # fmt: skip
+        name: f"make matrix FAMILY={path}" for name, path in shipped.items()
+    }
     assert data["families"] == [] and sorted(r["variant"] for r in data["rows"]) == [
         "alpha",
         "beta",
@@ -82,8 +90,14 @@ def _stored_family(root: Path, name: str, folder: Path) -> None:
     run = load_run(folder)
     column = Column(f"{run.variant}|chat", run.variant, "instruct", "chat", run)
     matrix = build_matrix([column], ["qa"])
-    matrix["family"] = {"name": name, "title": f"{name} family", "note": "", "tasks": "",
-                        "limit": None, "variants": []}  # fmt: skip
+    matrix["family"] = {
+        "name": name,
+        "title": f"{name} family",
+        "note": "",
+        "tasks": "",
+        "limit": None,
+        "variants": [],
+    }
     matrix["missing_columns"] = []
     write_json(root / "reports" / "families" / name / "matrix.json", matrix)
 
@@ -116,8 +130,9 @@ def test_a_build_that_fails_midway_leaves_the_previous_site(
     bare_machine: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     runs, reports = bare_machine / "runs", bare_machine / "reports"
-    _stored_family(bare_machine, "a-good", write_run(runs, "alpha", {"qa": [100.0] * 40},
-                                                     created=T0))  # fmt: skip
+    _stored_family(
+        bare_machine, "a-good", write_run(runs, "alpha", {"qa": [100.0] * 40}, created=T0)
+    )
     broken = write_run(runs, "beta", {"qa": [0.0] * 40}, created=T0)
     _stored_family(bare_machine, "b-broken", broken)
     args = _site_args(bare_machine, bare_machine / "no-families")
@@ -161,8 +176,12 @@ def test_gate_pages_are_published_and_linked_from_the_index(bare_machine: Path) 
     write_gate_outputs(result, bare_machine / "reports" / "gate" / "cand-vs-base")
     assert main(_site_args(bare_machine, bare_machine / "no-families")) == 0
     (link,) = _index_data(bare_machine)["gates"]
-    assert link == {"page": "gate-cand-vs-base.html", "status": result.status,
-                    "candidate": "cand", "baseline": "base"}  # fmt: skip
+    assert link == {
+        "page": "gate-cand-vs-base.html",
+        "status": result.status,
+        "candidate": "cand",
+        "baseline": "base",
+    }
     page = (bare_machine / "reports" / "site" / link["page"]).read_text(encoding="utf-8")
     assert f"Gate: <strong>{result.status}</strong>" in page
 

@@ -52,10 +52,24 @@ def test_embedded_model_runs_every_use_case(tmp_path: Path) -> None:
 def test_second_run_reuses_the_converted_folder(tmp_path: Path) -> None:
     assert any((cache_root() / "gguf").glob("*/config.json"))
     proc = subprocess.run(
-        [sys.executable, "-m", "evals", "eval", "--tasks", "sentiment", "--limit", "2",
-         "--output", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, check=False, cwd=REPO,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "evals",
+            "eval",
+            "--tasks",
+            "sentiment",
+            "--limit",
+            "2",
+            "--output",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=REPO,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Converting and de-quantizing" not in proc.stderr
     assert "run folder:" in proc.stdout

@@ -85,9 +85,22 @@ TOTAL = 2 * LIMIT  # LIMIT summaries + LIMIT answers, one generation each
 
 
 def _eval_cmd(model: Path, runs: Path, batch_size: int) -> list[str]:
-    return [sys.executable, "-m", "evals", "eval", "--model", str(model),
-            "--tasks", "summarization,qa", "--limit", str(LIMIT),
-            "--batch-size", str(batch_size), "--output", str(runs)]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "evals",
+        "eval",
+        "--model",
+        str(model),
+        "--tasks",
+        "summarization,qa",
+        "--limit",
+        str(LIMIT),
+        "--batch-size",
+        str(batch_size),
+        "--output",
+        str(runs),
+    ]
 
 
 def _env(cache: Path) -> dict[str, str]:
@@ -139,9 +152,13 @@ def uninterrupted(
     def run(batch_size: int) -> tuple[Path, Path]:
         if batch_size not in done:
             root = tmp_path_factory.mktemp(f"uninterrupted-bs{batch_size}")
-            result = subprocess.run(_eval_cmd(talkative_model, root / "runs", batch_size),
-                                    env=_env(root / "cache"), capture_output=True, text=True,
-                                    timeout=600)  # fmt: skip
+            result = subprocess.run(
+                _eval_cmd(talkative_model, root / "runs", batch_size),
+                env=_env(root / "cache"),
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             assert result.returncode == 0, result.stderr[-2000:]
             folder = only_run(root / "runs")
             assert _requests(folder) == {"from_cache": 0, "computed": TOTAL}
@@ -164,8 +181,12 @@ def test_kill_dash_nine_then_resume_matches_an_uninterrupted_run(
     batch_size: int,
 ) -> None:
     cache, runs = tmp_path / "cache", tmp_path / "runs"
-    proc = subprocess.Popen(_eval_cmd(talkative_model, runs, batch_size), env=_env(cache),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        _eval_cmd(talkative_model, runs, batch_size),
+        env=_env(cache),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 300
     while _stored(cache) < 8 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
@@ -179,8 +200,13 @@ def test_kill_dash_nine_then_resume_matches_an_uninterrupted_run(
     assert 8 <= kept < LIMIT
     assert not [p for p in runs.glob("*/*") if not p.name.endswith(".partial")]
 
-    resumed = subprocess.run(_eval_cmd(talkative_model, runs, batch_size), env=_env(cache),
-                             capture_output=True, text=True, timeout=600)  # fmt: skip
+    resumed = subprocess.run(
+        _eval_cmd(talkative_model, runs, batch_size),
+        env=_env(cache),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     folder = only_run(runs, leftover_partials=True)  # beside the killed run's .partial folder
     assert _requests(folder) == {"from_cache": kept, "computed": TOTAL - kept}
@@ -209,8 +235,13 @@ def test_resume_after_a_kill_inside_a_batch_matches_an_uninterrupted_run(
     assert kept == TOTAL // 3
 
     runs = tmp_path / "runs"
-    resumed = subprocess.run(_eval_cmd(talkative_model, runs, 8), env=_env(cache),
-                             capture_output=True, text=True, timeout=600)  # fmt: skip
+    resumed = subprocess.run(
+        _eval_cmd(talkative_model, runs, 8),
+        env=_env(cache),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     folder = only_run(runs, leftover_partials=True)  # beside the killed run's .partial folder
     assert _requests(folder) == {"from_cache": kept, "computed": TOTAL - kept}

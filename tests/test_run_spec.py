@@ -23,11 +23,16 @@ from tests.helpers import REPO
 
 def _identity(**changes: Any) -> VariantIdentity:
     values: dict[str, Any] = {
-        "name": "m", "objective": Objective.BASE, "objective_source": "name",
-        "has_chat_template": False, "spec": "m.gguf", "backend": "hf",
+        "name": "m",
+        "objective": Objective.BASE,
+        "objective_source": "name",
+        "has_chat_template": False,
+        "spec": "m.gguf",
+        "backend": "hf",
         "model_args": {"pretrained": "/cache/a/gguf/x", "dtype": "float32"},
-        "model_hash": "f" * 64, "local": True,
-    }  # fmt: skip
+        "model_hash": "f" * 64,
+        "local": True,
+    }
     return VariantIdentity(**(values | changes))
 
 
@@ -44,13 +49,24 @@ def test_local_identity_depends_on_the_files_not_their_location() -> None:
 
 
 def test_secrets_and_operational_arguments_never_enter_the_spec() -> None:
-    args = {"api_key": "K", "openai_api_key": "K", "auth_token": "K", "password": "K",
-            "Authorization": "K", "headers": {"x": "K"}, "max_retries": 3, "timeout": 9,
-            "batch_size": 8, "temperature": 0.0, "pretrained": "p"}  # fmt: skip
+    args = {
+        "api_key": "K",
+        "openai_api_key": "K",
+        "auth_token": "K",
+        "password": "K",
+        "Authorization": "K",
+        "headers": {"x": "K"},
+        "max_retries": 3,
+        "timeout": 9,
+        "batch_size": 8,
+        "temperature": 0.0,
+        "pretrained": "p",
+    }
     assert answer_args(args) == {"pretrained": "p", "temperature": 0.0}
     assert all(is_secret(k) for k in ("api_key", "hf_token", "PASSWORD", "client_secret"))
-    assert not any(is_secret(k) for k in ("tokenizer", "max_tokens", "tokenized_requests",
-                                          "keyword", "monkey"))  # fmt: skip
+    assert not any(
+        is_secret(k) for k in ("tokenizer", "max_tokens", "tokenized_requests", "keyword", "monkey")
+    )
     assert is_secret("apiKey") and is_secret("X-Api-Key")
 
 
@@ -94,13 +110,16 @@ def test_a_moved_reformatted_or_recommented_module_keeps_its_hash() -> None:
     assert normalized_source(moved) == normalized_source(MODULE)
 
 
-@pytest.mark.parametrize("change", [
-    ("+ 1", "+ 2"),  # a constant
-    ("json.loads(x)", "json.loads(x.strip())"),  # a call
-    ("import Judge", "import Judge, load_judge_prompts"),  # one more name of our own
-    ("import json", "import ujson as json"),  # another library's module
-    ("x: int", "y: int"),  # a parameter
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("+ 1", "+ 2"),  # a constant
+        ("json.loads(x)", "json.loads(x.strip())"),  # a call
+        ("import Judge", "import Judge, load_judge_prompts"),  # one more name of our own
+        ("import json", "import ujson as json"),  # another library's module
+        ("x: int", "y: int"),  # a parameter
+    ],
+)
 def test_a_change_in_what_a_module_does_changes_its_hash(change: tuple[str, str]) -> None:
     changed = MODULE.replace(*change)
     assert changed != MODULE and normalized_source(changed) != normalized_source(MODULE)
@@ -108,10 +127,19 @@ def test_a_change_in_what_a_module_does_changes_its_hash(change: tuple[str, str]
 
 def _spec(**changes: Any) -> dict[str, Any]:
     units = discover_use_cases()
-    model = {"backend": "hf", "model_hash": "h", "pinned": True, "model_args": {},
-             "chat_template_sha256": None}  # fmt: skip
-    spec = build_run_spec(model, [units["qa"], units["sentiment"]], prompt_mode="completion",
-                          limit=changes.pop("limit", 8))  # fmt: skip
+    model = {
+        "backend": "hf",
+        "model_hash": "h",
+        "pinned": True,
+        "model_args": {},
+        "chat_template_sha256": None,
+    }
+    spec = build_run_spec(
+        model,
+        [units["qa"], units["sentiment"]],
+        prompt_mode="completion",
+        limit=changes.pop("limit", 8),
+    )
     return spec
 
 
@@ -189,8 +217,9 @@ def test_run_spec_is_written_before_the_first_request(
 
     seen: list[dict] = []
 
-    def first_use_case(model: Any, use_case: Any, mode: Any, limit: Any, folder: Any,
-                       judge: Any = None) -> Any:  # fmt: skip
+    def first_use_case(
+        model: Any, use_case: Any, mode: Any, limit: Any, folder: Any, judge: Any = None
+    ) -> Any:
         seen.append(json.loads((folder.path / "run_spec.json").read_text()))
         raise KeyboardInterrupt  # stop before any request
 

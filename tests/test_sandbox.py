@@ -42,8 +42,9 @@ needs_groups = pytest.mark.skipif(
 )
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="one uid per slot needs root")
 
-LIMITS = Limits(wall_seconds=6, cpu_seconds=3, memory_mb=512, processes=16, file_size_mb=4,
-                disk_mb=16)  # fmt: skip
+LIMITS = Limits(
+    wall_seconds=6, cpu_seconds=3, memory_mb=512, processes=16, file_size_mb=4, disk_mb=16
+)
 SECRET = "sk-planted-7c1e9a"
 
 
@@ -434,8 +435,9 @@ def test_only_the_harness_line_with_the_token_counts() -> None:
     forged = b"guess\tpassed\t\n\x00\xff garbage\n"
     assert verdict(forged, "t0k", 0, False) == ("exited", "exit code 0 before the tests finished")
     assert verdict(forged + b"t0k\tfailed\tAssertionError\n", "t0k", 0, False) == (
-        "failed", "AssertionError"
-    )  # fmt: skip
+        "failed",
+        "AssertionError",
+    )
     assert verdict(b"t0k\tpassed\t\n", "t0k", -9, True) == ("passed", "")  # tests ended in time
     assert verdict(b"t0k\tnonsense\t\n", "t0k", 0, False)[0] == "exited"
     assert verdict(b"t0k\tfailed\tx\n", "t0k", 0, False, oom=True)[0] == "memory"

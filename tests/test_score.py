@@ -34,8 +34,10 @@ def test_squad_v2_is_detected_and_gold_scores_100(
     data = json.loads(gold.read_text())
     predictions = {
         qa["id"]: (qa["answers"][0]["text"] if qa["answers"] else "")
-        for article in data["data"] for p in article["paragraphs"] for qa in p["qas"]
-    }  # fmt: skip
+        for article in data["data"]
+        for p in article["paragraphs"]
+        for qa in p["qas"]
+    }
     pred = tmp_path / "pred.json"
     pred.write_text(json.dumps(predictions))
     code, result = score(capsys, "squad", str(gold), str(pred))

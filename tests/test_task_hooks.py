@@ -48,13 +48,18 @@ def test_single_turn_hooks_score_any_output(name: str, output: str) -> None:
 def test_chat_checks_score_any_output(output: str) -> None:
     hooks = USE_CASES["chat"].module()
     every_check = [
-        {"type": "contains_any", "values": ["a"]}, {"type": "absent", "values": ["b"]},
-        {"type": "recall", "values": ["5", "14:35"]}, {"type": "not_echo"},
-        {"type": "persona", "values": ["dear reader"]}, {"type": "max_words", "value": 5},
+        {"type": "contains_any", "values": ["a"]},
+        {"type": "absent", "values": ["b"]},
+        {"type": "recall", "values": ["5", "14:35"]},
+        {"type": "not_echo"},
+        {"type": "persona", "values": ["dear reader"]},
+        {"type": "max_words", "value": 5},
         {"type": "starts_with", "value": "Yes"},
-        {"type": "ends_with", "value": "?"}, {"type": "json_object", "keys": ["k"]},
-        {"type": "bullet_list", "min_items": 2}, {"type": "uppercase"},
-    ]  # fmt: skip
+        {"type": "ends_with", "value": "?"},
+        {"type": "json_object", "keys": ["k"]},
+        {"type": "bullet_list", "min_items": 2},
+        {"type": "uppercase"},
+    ]
     assert {c["type"] for c in every_check} == set(hooks.CHECKS)
     history = [{"role": "user", "content": output}, {"role": "assistant", "content": output}]
     results = hooks.run_checks(every_check, output, history)
@@ -81,15 +86,27 @@ SUMMARIZATION = USE_CASES["summarization"].module()
 CHAT = USE_CASES["chat"].module()
 
 _BAD_ROWS = [
-    (SENTIMENT, {"id": "1", "text": "Great!", "label": "happy"},
-     "label 'happy' is not one of negative, neutral, positive"),
-    (NER, {"id": "1", "tokens": ["Bob"], "tags": ["B-PERSON"]},
-     "tag 'B-PERSON' is not IOB2 over PER, ORG, LOC, MISC"),
-    (QA, {"id": "1", "context": "c", "question": "q", "answers": "c"},
-     "answers must be a list (empty for an unanswerable question)"),
-    (SUMMARIZATION, {"id": "1", "document": "d", "summaries": []},
-     "summaries must be a non-empty list of non-empty strings"),
-]  # fmt: skip
+    (
+        SENTIMENT,
+        {"id": "1", "text": "Great!", "label": "happy"},
+        "label 'happy' is not one of negative, neutral, positive",
+    ),
+    (
+        NER,
+        {"id": "1", "tokens": ["Bob"], "tags": ["B-PERSON"]},
+        "tag 'B-PERSON' is not IOB2 over PER, ORG, LOC, MISC",
+    ),
+    (
+        QA,
+        {"id": "1", "context": "c", "question": "q", "answers": "c"},
+        "answers must be a list (empty for an unanswerable question)",
+    ),
+    (
+        SUMMARIZATION,
+        {"id": "1", "document": "d", "summaries": []},
+        "summaries must be a non-empty list of non-empty strings",
+    ),
+]
 
 
 @pytest.mark.parametrize(("hooks", "row", "reason"), _BAD_ROWS)
@@ -108,12 +125,21 @@ def test_a_bad_bundled_row_is_one_error_naming_file_line_and_reason(
 
 @pytest.mark.parametrize(
     ("hooks", "loaders"),
-    [(SENTIMENT, {"load_sst2": "sst2", "load_tweet_eval": "tweet_eval"}),
-     (NER, {"load_conll2003": "conll2003", "load_wnut17": "wnut17"}),
-     (QA, {"load_squad_v1": "squad_v1.1", "load_squad_v2": "squad_v2.0"}),
-     (SUMMARIZATION, {"load_xsum": "xsum", "load_cnn_dailymail": "cnn_dailymail",
-                      "load_samsum": "samsum", "load_dialogsum": "dialogsum"})],
-)  # fmt: skip
+    [
+        (SENTIMENT, {"load_sst2": "sst2", "load_tweet_eval": "tweet_eval"}),
+        (NER, {"load_conll2003": "conll2003", "load_wnut17": "wnut17"}),
+        (QA, {"load_squad_v1": "squad_v1.1", "load_squad_v2": "squad_v2.0"}),
+        (
+            SUMMARIZATION,
+            {
+                "load_xsum": "xsum",
+                "load_cnn_dailymail": "cnn_dailymail",
+                "load_samsum": "samsum",
+                "load_dialogsum": "dialogsum",
+            },
+        ),
+    ],
+)
 def test_each_benchmark_loader_asks_for_its_own_benchmark(
     hooks: Any, loaders: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -132,31 +158,44 @@ def test_label_set_rows_and_scores() -> None:
     assert labels.check({"label": "bad", "text": "  "}) == "text is empty"
     assert labels.check({"label": "bad", "text": 5}) == "text is empty"
     assert labels.scores("good", "bad", prefix="x_") == {
-        "x_accuracy": 0.0, "x_macro_f1": [0.0, 0.0, 1.0, 0.0, 0.0, 1.0],
-        "x_macro_recall": [0.0, 0.0, 1.0, 0.0, 0.0, 1.0]}  # fmt: skip
+        "x_accuracy": 0.0,
+        "x_macro_f1": [0.0, 0.0, 1.0, 0.0, 0.0, 1.0],
+        "x_macro_recall": [0.0, 0.0, 1.0, 0.0, 0.0, 1.0],
+    }
     assert labels.parse_output({}, "Good, not bad") == "good"
 
 
 def test_tweet_eval_scores_macro_recall_and_the_bundled_set_does_not() -> None:
     doc = {"text": "meh", "label": "neutral"}
     assert SENTIMENT.tweet_eval_process_results(doc, ["Neutral."]) == {
-        "accuracy": 100.0, "macro_f1": [0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0],
-        "macro_recall": [0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0], "invalid": 0.0}  # fmt: skip
+        "accuracy": 100.0,
+        "macro_f1": [0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0],
+        "macro_recall": [0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0],
+        "invalid": 0.0,
+    }
     assert SENTIMENT.process_results(doc, ["no idea"]) == {
-        "accuracy": 0.0, "macro_f1": [0.0] * 7 + [1.0, 0.0], "invalid": 100.0}  # fmt: skip
+        "accuracy": 0.0,
+        "macro_f1": [0.0] * 7 + [1.0, 0.0],
+        "invalid": 100.0,
+    }
 
 
 def test_sentiment_choice_and_aggregations() -> None:
     doc = {"label": "positive"}
     assert SENTIMENT.label_index(doc) == 2 and SENTIMENT.label_index({"label": "negative"}) == 0
     scores = SENTIMENT.process_results_choice(doc, [(-3.0, False), (-2.5, False), (-0.5, True)])
-    assert scores == {"choice_accuracy": 100.0,
-                      "choice_macro_f1": [0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0]}  # fmt: skip
+    assert scores == {
+        "choice_accuracy": 100.0,
+        "choice_macro_f1": [0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0],
+    }
     wrong = SENTIMENT.process_results_choice(doc, [(-0.1, False), (-2.5, False), (-0.5, True)])
     assert wrong["choice_accuracy"] == 0.0
     # two classes, per item one-hot [tp_a, tp_b, predicted_a, predicted_b, gold_a, gold_b]
-    items = [[1.0, 0.0, 1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 1.0, 0.0, 0.0, 1.0],
-             [0.0, 1.0, 0.0, 1.0, 0.0, 1.0]]  # fmt: skip
+    items = [
+        [1.0, 0.0, 1.0, 0.0, 1.0, 0.0],
+        [0.0, 0.0, 1.0, 0.0, 0.0, 1.0],
+        [0.0, 1.0, 0.0, 1.0, 0.0, 1.0],
+    ]
     assert SENTIMENT.aggregate_macro_f1(items) == pytest.approx(100 * (2 / 3 + 2 / 3) / 2)
     assert SENTIMENT.aggregate_macro_recall(items) == pytest.approx(100 * (1 + 0.5) / 2)
 
@@ -176,16 +215,21 @@ def test_entity_task_row_checks() -> None:
 
 
 def test_ner_prompt_and_reference_answer() -> None:
-    doc = {"tokens": ["Anna", "moved", "to", "Zürich", "Nord", "."],
-           "tags": ["B-PER", "O", "O", "B-LOC", "I-LOC", "O"]}  # fmt: skip
+    doc = {
+        "tokens": ["Anna", "moved", "to", "Zürich", "Nord", "."],
+        "tags": ["B-PER", "O", "O", "B-LOC", "I-LOC", "O"],
+    }
     assert (
         NER.doc_to_text(doc)
         == f"{NER.INSTRUCTION}\n\nSentence: Anna moved to Zürich Nord .\nEntities:"
     )
-    assert NER.gold_entities(doc) == [{"text": "Anna", "type": "PER"},
-                                      {"text": "Zürich Nord", "type": "LOC"}]  # fmt: skip
+    assert NER.gold_entities(doc) == [
+        {"text": "Anna", "type": "PER"},
+        {"text": "Zürich Nord", "type": "LOC"},
+    ]
     assert NER.doc_to_target(doc) == (
-        '[{"text": "Anna", "type": "PER"}, {"text": "Zürich Nord", "type": "LOC"}]')  # fmt: skip
+        '[{"text": "Anna", "type": "PER"}, {"text": "Zürich Nord", "type": "LOC"}]'
+    )
     assert NER.baselines([doc, doc]) == {"no_entities": ["[]", "[]"]}
 
 
@@ -194,7 +238,10 @@ def test_ner_parse_and_score_with_an_unaligned_listing() -> None:
     output = '[{"text": "Anna", "type": "person"}, {"text": "Paris", "type": "LOC"}]'
     assert NER.parse_output(doc, output) == {
         "entities": [{"text": "Anna", "type": "PER"}, {"text": "Paris", "type": "LOC"}],
-        "tags": ["B-PER", "O", "O", "O"], "unaligned": ["LOC"], "format_ok": True}  # fmt: skip
+        "tags": ["B-PER", "O", "O", "O"],
+        "unaligned": ["LOC"],
+        "format_ok": True,
+    }
     scores = NER.process_results(doc, [output])
     assert scores["f1"] == [1.0, 2.0, 2.0] and scores["f1_LOC"] == [0.0, 1.0, 0.0]
     assert (scores["unaligned"], scores["invalid"]) == (100.0, 0.0)
@@ -225,9 +272,16 @@ def test_qa_prompt_target_and_clusters() -> None:
 
 @pytest.mark.parametrize(
     ("output", "expected"),
-    [("   ", ""), ("'Bo Li'", "Bo Li"), ("Xerxes", "Xerxes"), ("Malcolm X.", "Malcolm X"),
-     ("answer: Bo", "Bo"), ("A: Bo", "Bo"), ('"Bo"', "Bo")],
-)  # fmt: skip
+    [
+        ("   ", ""),
+        ("'Bo Li'", "Bo Li"),
+        ("Xerxes", "Xerxes"),
+        ("Malcolm X.", "Malcolm X"),
+        ("answer: Bo", "Bo"),
+        ("A: Bo", "Bo"),
+        ('"Bo"', "Bo"),
+    ],
+)
 def test_qa_answer_spans_as_parsed(output: str, expected: str) -> None:
     assert QA.parse_output({"context": "Bo won."}, output) == expected
 
@@ -240,19 +294,30 @@ def test_qa_no_answer_phrase_without_a_passage_is_no_answer() -> None:
 def test_qa_scores_and_invalid_outputs() -> None:
     answerable = {"context": "Bo won.", "answers": ["Bo"]}
     assert QA.process_results(answerable, ["Bo"]) == {
-        "exact_match": 100.0, "f1": 100.0, "has_answer_f1": [100.0, 1.0],
-        "no_answer_accuracy": [0.0, 0.0], "invalid": 0.0, "passage_truncated": 0.0}  # fmt: skip
+        "exact_match": 100.0,
+        "f1": 100.0,
+        "has_answer_f1": [100.0, 1.0],
+        "no_answer_accuracy": [0.0, 0.0],
+        "invalid": 0.0,
+        "passage_truncated": 0.0,
+    }
     unanswerable = {"context": "Bo won.", "answers": []}
     assert QA.process_results(unanswerable, [" \n "]) == {
-        "exact_match": 100.0, "f1": 100.0, "has_answer_f1": [0.0, 0.0],
-        "no_answer_accuracy": [100.0, 1.0], "invalid": 100.0,
-        "passage_truncated": 0.0}  # fmt: skip
+        "exact_match": 100.0,
+        "f1": 100.0,
+        "has_answer_f1": [0.0, 0.0],
+        "no_answer_accuracy": [100.0, 1.0],
+        "invalid": 100.0,
+        "passage_truncated": 0.0,
+    }
 
 
 def test_qa_baselines_are_no_answer_and_the_first_sentence() -> None:
     docs = [{"context": "Bo won the race. Then he left! Later, rain."}, {"context": "One line"}]
-    assert QA.baselines(docs) == {"unanswerable": ["unanswerable", "unanswerable"],
-                                  "first_sentence": ["Bo won the race.", "One line"]}  # fmt: skip
+    assert QA.baselines(docs) == {
+        "unanswerable": ["unanswerable", "unanswerable"],
+        "first_sentence": ["Bo won the race.", "One line"],
+    }
 
 
 # summarization
@@ -266,10 +331,11 @@ def test_summarization_rows_prompts_and_targets() -> None:
     assert check({"summaries": ["ok"]}) is None
     doc = {"document": "A: hi\nB: yo", "summaries": ["They greet.", "Hi."]}
     assert SUMMARIZATION.doc_to_text(doc) == (
-        "Summarize the article in one sentence.\n\nArticle: A: hi\nB: yo\nSummary:")  # fmt: skip
+        "Summarize the article in one sentence.\n\nArticle: A: hi\nB: yo\nSummary:"
+    )
     assert SUMMARIZATION.dialogue_doc_to_text(doc) == (
-        "Summarize the dialogue in one or two sentences.\n\nDialogue:\nA: hi\nB: yo\n"
-        "Summary:")  # fmt: skip
+        "Summarize the dialogue in one or two sentences.\n\nDialogue:\nA: hi\nB: yo\nSummary:"
+    )
     assert SUMMARIZATION.doc_to_target(doc) == "They greet."
 
 

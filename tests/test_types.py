@@ -14,6 +14,7 @@ from tests.helpers import REPO
 
 @pytest.mark.slow
 def test_mypy_passes() -> None:
-    done = subprocess.run([sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True,
-                          text=True, timeout=900)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True, text=True, timeout=900
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]

@@ -25,8 +25,9 @@ DAYS = ["2026-11-01T10:00:00+00:00", "2026-11-02T10:00:00+00:00", "2026-11-03T10
 def _store(tmp_path: Path) -> tuple[Path, Path]:
     runs, reports = tmp_path / "runs", tmp_path / "reports"
     for day, k in zip(DAYS, (10, 25, 35), strict=True):
-        write_run(runs, "alpha", {"qa": [100.0] * k + [0.0] * (40 - k), "ner": [50.0] * 40},
-                  created=day)  # fmt: skip
+        write_run(
+            runs, "alpha", {"qa": [100.0] * k + [0.0] * (40 - k), "ner": [50.0] * 40}, created=day
+        )
     write_run(runs, "alpha", {"qa": [100.0] * 4}, created=DAYS[2], limit=4)
     write_run(runs, "other", {"qa": [0.0] * 4}, created=DAYS[0], variant=HOSTILE)
     write_site(reports, {}, runs_root=runs)
@@ -80,8 +81,10 @@ def test_variant_page_in_a_real_browser(tmp_path: Path) -> None:
         assert page.url.endswith(variant_page_name("alpha"))
         # One chart per run spec: the three full runs on one axis, the LIMIT run on its own.
         charts = page.locator("#history-chart figure.history-spec")
-        assert charts.locator("figcaption").all_inner_texts() == ["chat · all items",
-                                                                  "chat · limit 4"]  # fmt: skip
+        assert charts.locator("figcaption").all_inner_texts() == [
+            "chat · all items",
+            "chat · limit 4",
+        ]
         full = charts.first.locator("g.series[data-use-case='qa']")
         assert (
             full.locator("circle.point").count() == 3 and full.locator("line.interval").count() == 3

@@ -16,14 +16,26 @@ from tests.helpers import REPO, newest_run, only_run
 
 
 def _run(model: Path, out: Path, *extra: str) -> list[str]:
-    return ["eval", "--model", str(model), "--tasks", "sentiment,qa", "--limit", "6",
-            "--output", str(out), *extra]  # fmt: skip
+    return [
+        "eval",
+        "--model",
+        str(model),
+        "--tasks",
+        "sentiment,qa",
+        "--limit",
+        "6",
+        "--output",
+        str(out),
+        *extra,
+    ]
 
 
 def test_a_warm_run_loads_no_model_and_repeats_the_results(
-    tiny_chat_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tiny_chat_model: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     runs = tmp_path / "runs"
     assert main(_run(tiny_chat_model, runs)) == 0
     first = only_run(runs)
@@ -46,8 +58,12 @@ def test_a_warm_run_loads_no_model_and_repeats_the_results(
     for changed in (["--limit", "5"], ["--prompt-mode", "completion"]):
         args = _run(tiny_chat_model, runs)
         args[args.index("--limit")] = "--limit"
-        assert main([*args[:-4], *changed, *args[-2:]] if changed[0] == "--limit"
-                    else [*args, *changed]) == 3  # fmt: skip
+        assert (
+            main(
+                [*args[:-4], *changed, *args[-2:]] if changed[0] == "--limit" else [*args, *changed]
+            )
+            == 3
+        )
         assert "the model was loaded for a warm run" in capsys.readouterr().err
 
 
@@ -81,7 +97,8 @@ def test_a_warm_run_process_imports_no_model_or_scoring_library(
         f"code = main({_run(tiny_chat_model, runs)!r})\n"
         f"print(json.dumps([code, [m for m in {HEAVY!r} if m in sys.modules]]))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          cwd=REPO, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=300
+    )
     assert "served from" in done.stdout, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [0, []]

@@ -20,8 +20,9 @@ GOOD_JOB = "jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ec
 
 
 def _check(*paths: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(CHECK), *map(str, paths)], capture_output=True,
-                          text=True, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, str(CHECK), *map(str, paths)], capture_output=True, text=True, check=False
+    )
 
 
 def test_both_workflows_pass_the_static_check() -> None:
@@ -34,20 +35,31 @@ def test_both_workflows_pass_the_static_check() -> None:
     ("text", "expected"),
     [
         ("on: push\njobs:\n  a:\n    steps:\n      - run: echo\n", "'runs-on' is a required"),
-        ("on: push\njobs:\n  a:\n    runs-on: x\n    needs: b\n    steps:\n      - run: echo\n",
-         "needs: no job 'b'"),
-        ("on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: actions/checkout\n",
-         "does not match"),
-        ("on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo ${{ x\n",
-         "unbalanced"),
-        ("on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n"
-         "      - run: echo ${{ steps.later.outputs.y }}\n      - id: later\n        run: echo\n",
-         "steps.later is not an earlier step id"),
+        (
+            "on: push\njobs:\n  a:\n    runs-on: x\n    needs: b\n    steps:\n      - run: echo\n",
+            "needs: no job 'b'",
+        ),
+        (
+            "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: actions/checkout\n",
+            "does not match",
+        ),
+        (
+            "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo ${{ x\n",
+            "unbalanced",
+        ),
+        (
+            "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n"
+            "      - run: echo ${{ steps.later.outputs.y }}\n"
+            "      - id: later\n        run: echo\n",
+            "steps.later is not an earlier step id",
+        ),
         ("on: pushed\n" + GOOD_JOB, "on: 'pushed' is not valid"),
-        ("on: push\n" + GOOD_JOB.replace("- run: echo", "- run: a\n        uses: b/c@v1"),
-         "is valid under each of"),
+        (
+            "on: push\n" + GOOD_JOB.replace("- run: echo", "- run: a\n        uses: b/c@v1"),
+            "is valid under each of",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_broken_workflow_fails_with_a_line_naming_the_problem(
     tmp_path: Path, text: str, expected: str
 ) -> None:
@@ -66,8 +78,9 @@ def _planned(target: str, *extra: str) -> str:
     # environment and add "Entering/Leaving directory" lines: the plan is read without them.
     env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
     argv = ["make", "-n", "--no-print-directory", target, "VENV=/nonexistent/venv", *extra]
-    return subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True,
-                          check=True).stdout  # fmt: skip
+    return subprocess.run(
+        argv, cwd=REPO, env=env, capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_the_first_command_installs_what_it_needs_and_nothing_more() -> None:
@@ -82,8 +95,13 @@ def test_the_first_command_installs_what_it_needs_and_nothing_more() -> None:
 
 def test_the_test_command_installs_the_sandbox_browser_model_and_server() -> None:
     plan = _planned("test")
-    for needed in ("apt_install.sh bwrap", "apt_install.sh chromium", "llama-cpp-python",
-                   ".[dev,ray]", "assemble_gemma.py"):  # fmt: skip
+    for needed in (
+        "apt_install.sh bwrap",
+        "apt_install.sh chromium",
+        "llama-cpp-python",
+        ".[dev,ray]",
+        "assemble_gemma.py",
+    ):
         assert needed in plan, needed
 
 
@@ -117,8 +135,11 @@ def test_mutation_testing_runs_weekly_and_on_demand_and_keeps_mutmuts_records() 
 
 
 def test_ci_is_the_readmes_two_commands() -> None:
-    commands = [line.strip() for line in (REPO / ".ci" / "run").read_text().splitlines()
-                if line.strip() and not line.lstrip().startswith("#")]  # fmt: skip
+    commands = [
+        line.strip()
+        for line in (REPO / ".ci" / "run").read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     assert [c for c in commands if c.startswith("make")] == ["make eval", "make test"]
     assert not [c for c in commands if "apt-get" in c or "pip " in c]
 
@@ -126,8 +147,9 @@ def test_ci_is_the_readmes_two_commands() -> None:
 def _stub_bin(folder: Path, *names: str) -> Path:
     folder.mkdir()
     for name in names:
-        real = subprocess.run(["bash", "-c", f"command -v {name}"], capture_output=True,
-                              text=True, check=True).stdout.strip()  # fmt: skip
+        real = subprocess.run(
+            ["bash", "-c", f"command -v {name}"], capture_output=True, text=True, check=True
+        ).stdout.strip()
         (folder / name).symlink_to(real)
     return folder
 
@@ -138,8 +160,12 @@ def test_apt_install_installs_the_package_where_it_can(tmp_path: Path) -> None:
     (bin_dir / "apt-get").write_text(f'#!/bin/bash\necho "$*" >> {log}\n')
     (bin_dir / "apt-get").chmod(0o755)
     script = REPO / "scripts" / "apt_install.sh"
-    result = subprocess.run(["bash", str(script), "no-such-tool", "some-package", "a test"],
-                            env={"PATH": str(bin_dir)}, capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        ["bash", str(script), "no-such-tool", "some-package", "a test"],
+        env={"PATH": str(bin_dir)},
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0
     if subprocess.run(["id", "-u"], capture_output=True, text=True).stdout.strip() == "0":
         assert "install -y -qq some-package" in log.read_text()
@@ -150,8 +176,12 @@ def test_apt_install_installs_the_package_where_it_can(tmp_path: Path) -> None:
 def test_apt_install_says_what_to_install_where_it_cannot(tmp_path: Path) -> None:
     bin_dir = _stub_bin(tmp_path / "bin", "id")
     script = REPO / "scripts" / "apt_install.sh"
-    result = subprocess.run(["/bin/bash", str(script), "no-such-tool", "some-package", "a test"],
-                            env={"PATH": str(bin_dir)}, capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        ["/bin/bash", str(script), "no-such-tool", "some-package", "a test"],
+        env={"PATH": str(bin_dir)},
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0
     assert result.stdout.strip() == (
         "note: no-such-tool is not installed: a test needs it "

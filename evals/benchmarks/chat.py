@@ -50,11 +50,16 @@ def _mt_bench(data_dir: Path) -> Records:
         if not isinstance(turns, list) or not turns:
             raise DataError(f"{folder / 'question.jsonl'}: question {qid} has no turns")
         refs = references.get(qid, [])
-        records.append({
-            "id": f"mtbench-{qid}", "category": str(row["category"]),
-            "turns": [{"user": str(q), **({"reference": str(refs[k])} if k < len(refs) else {})}
-                      for k, q in enumerate(turns)],
-        })  # fmt: skip
+        records.append(
+            {
+                "id": f"mtbench-{qid}",
+                "category": str(row["category"]),
+                "turns": [
+                    {"user": str(q), **({"reference": str(refs[k])} if k < len(refs) else {})}
+                    for k, q in enumerate(turns)
+                ],
+            }
+        )
     return round_robin(records, "category")
 
 
@@ -65,23 +70,42 @@ def _mt_bench_101(data_dir: Path) -> Records:
         history = row.get("history")
         if not isinstance(history, list) or not history:
             raise DataError(f"{path}: dialogue {row.get('id')} has no history")
-        records.append({
-            "id": f"mtbench101-{row['task']}-{row['id']}", "category": str(row["task"]),
-            "turns": [{"user": str(t["user"]), "golden": str(t["bot"]), "reference": str(t["bot"])}
-                      for t in history],
-        })  # fmt: skip
+        records.append(
+            {
+                "id": f"mtbench101-{row['task']}-{row['id']}",
+                "category": str(row["task"]),
+                "turns": [
+                    {"user": str(t["user"]), "golden": str(t["bot"]), "reference": str(t["bot"])}
+                    for t in history
+                ],
+            }
+        )
     return round_robin(records, "category")
 
 
-MT_BENCH = register(Benchmark(
-    "mt_bench", "chat", "test",
-    ("mt_bench/question.jsonl", "mt_bench/reference_answer/gpt-4.jsonl",
-     "mt_bench/judge_prompts.jsonl"),
-    "github.com/lm-sys/FastChat, fastchat/llm_judge/data/mt_bench", "rating", _mt_bench,
-))  # fmt: skip
-MT_BENCH_101 = register(Benchmark(
-    "mt_bench_101", "chat", "test",
-    ("mt_bench_101/mtbench101.jsonl", "mt_bench/judge_prompts.jsonl"),
-    "github.com/open-compass/opencompass, data/subjective/mtbench101.jsonl", "rating",
-    _mt_bench_101,
-))  # fmt: skip
+MT_BENCH = register(
+    Benchmark(
+        "mt_bench",
+        "chat",
+        "test",
+        (
+            "mt_bench/question.jsonl",
+            "mt_bench/reference_answer/gpt-4.jsonl",
+            "mt_bench/judge_prompts.jsonl",
+        ),
+        "github.com/lm-sys/FastChat, fastchat/llm_judge/data/mt_bench",
+        "rating",
+        _mt_bench,
+    )
+)
+MT_BENCH_101 = register(
+    Benchmark(
+        "mt_bench_101",
+        "chat",
+        "test",
+        ("mt_bench_101/mtbench101.jsonl", "mt_bench/judge_prompts.jsonl"),
+        "github.com/open-compass/opencompass, data/subjective/mtbench101.jsonl",
+        "rating",
+        _mt_bench_101,
+    )
+)

@@ -31,9 +31,14 @@ MBPP_TEST_IDS = range(11, 511)
 
 def humaneval_record(row: dict[str, Any]) -> dict[str, Any]:
     """A HumanEval-format problem (also the bundled problems' format) as a record."""
-    return {"id": str(row["task_id"]), "prompt": row["prompt"],
-            "solution": row["canonical_solution"], "test": row["test"],
-            "entry_point": row["entry_point"], "check": True}  # fmt: skip
+    return {
+        "id": str(row["task_id"]),
+        "prompt": row["prompt"],
+        "solution": row["canonical_solution"],
+        "test": row["test"],
+        "entry_point": row["entry_point"],
+        "check": True,
+    }
 
 
 def _humaneval(data_dir: Path) -> Records:
@@ -58,9 +63,14 @@ def mbpp_record(row: dict[str, Any]) -> dict[str, Any]:
     entry = next((name for name in called if name in defined), defined[0] if defined else "")
     setup = str(row.get("test_setup_code") or "").replace("\r\n", "\n").strip()
     prompt = f'"""\n{str(row["text"]).strip()}\n' + "\n".join(tests) + '\n"""\n'
-    return {"id": f"mbpp/{row['task_id']}", "prompt": prompt, "solution": code,
-            "test": (setup + "\n" if setup else "") + "\n".join(tests), "entry_point": entry,
-            "check": False}  # fmt: skip
+    return {
+        "id": f"mbpp/{row['task_id']}",
+        "prompt": prompt,
+        "solution": code,
+        "test": (setup + "\n" if setup else "") + "\n".join(tests),
+        "entry_point": entry,
+        "check": False,
+    }
 
 
 def _mbpp_rows(data_dir: Path) -> list[dict[str, Any]]:
@@ -91,16 +101,30 @@ def _hub_mbpp(dataset: Any) -> Records:
     return [mbpp_record(dict(row)) for row in dataset]
 
 
-HUMANEVAL = register(Benchmark(
-    "humaneval", "code", "test", (HUMANEVAL_FILE,), "github.com/openai/human-eval (data/)",
-    "pass_at_1", _humaneval,
-    fewshot_pool="none: zero-shot, as published",
-    hub=HubSource("openai/openai_humaneval", None, "test", _hub_humaneval),
-))  # fmt: skip
+HUMANEVAL = register(
+    Benchmark(
+        "humaneval",
+        "code",
+        "test",
+        (HUMANEVAL_FILE,),
+        "github.com/openai/human-eval (data/)",
+        "pass_at_1",
+        _humaneval,
+        fewshot_pool="none: zero-shot, as published",
+        hub=HubSource("openai/openai_humaneval", None, "test", _hub_humaneval),
+    )
+)
 
-MBPP = register(Benchmark(
-    "mbpp", "code", "test (ids 11-510)", (MBPP_FILE,),
-    "github.com/google-research/google-research (mbpp/)", "pass_at_1", _mbpp(MBPP_TEST_IDS),
-    fewshot_pool="none: zero-shot",
-    hub=HubSource("google-research-datasets/mbpp", "full", "test", _hub_mbpp),
-))  # fmt: skip
+MBPP = register(
+    Benchmark(
+        "mbpp",
+        "code",
+        "test (ids 11-510)",
+        (MBPP_FILE,),
+        "github.com/google-research/google-research (mbpp/)",
+        "pass_at_1",
+        _mbpp(MBPP_TEST_IDS),
+        fewshot_pool="none: zero-shot",
+        hub=HubSource("google-research-datasets/mbpp", "full", "test", _hub_mbpp),
+    )
+)

@@ -36,33 +36,51 @@ def _hub_rows(prefix: str) -> Any:
     def convert(dataset: Any) -> Records:
         names = dataset.features["ner_tags"].feature.names
         return [
-            {"id": f"{prefix}-{i:05d}", "tokens": list(row["tokens"]),
-             "tags": [names[t] for t in row["ner_tags"]]}
+            {
+                "id": f"{prefix}-{i:05d}",
+                "tokens": list(row["tokens"]),
+                "tags": [names[t] for t in row["ner_tags"]],
+            }
             for i, row in enumerate(dataset, start=1)
             if row["tokens"]
-        ]  # fmt: skip
+        ]
 
     return convert
 
 
-CONLL2003 = register(Benchmark(
-    "conll2003", "ner", "test", ("conll2003/eng.testb",),
-    "the CoNLL-2003 shared task (Reuters RCV1)", "f1",
-    lambda d: _conll_records(d / "conll2003" / "eng.testb", "conll"), labels=CONLL_TYPES,
-    fewshot=lambda d: _conll_records(d / "conll2003" / "eng.testa", "conll-dev"),
-    fewshot_files=("conll2003/eng.testa",),
-    fewshot_pool="dev set eng.testa, less sentences that are also test sentences",
-    hub=HubSource("eriktks/conll2003", None, "test", _hub_rows("conll"),
-                  fewshot_split="validation"),
-))  # fmt: skip
-WNUT17 = register(Benchmark(
-    "wnut17", "ner", "test", ("wnut17/emerging.test.annotated",),
-    "github.com/leondz/emerging_entities_17", "f1",
-    lambda d: _conll_records(d / "wnut17" / "emerging.test.annotated", "wnut17"),
-    labels=WNUT_TYPES,
-    fewshot=lambda d: _conll_records(d / "wnut17" / "emerging.dev.conll", "wnut17-dev"),
-    fewshot_files=("wnut17/emerging.dev.conll",),
-    fewshot_pool="dev set emerging.dev.conll",
-    hub=HubSource("leondz/wnut_17", None, "test", _hub_rows("wnut17"),
-                  fewshot_split="validation"),
-))  # fmt: skip
+CONLL2003 = register(
+    Benchmark(
+        "conll2003",
+        "ner",
+        "test",
+        ("conll2003/eng.testb",),
+        "the CoNLL-2003 shared task (Reuters RCV1)",
+        "f1",
+        lambda d: _conll_records(d / "conll2003" / "eng.testb", "conll"),
+        labels=CONLL_TYPES,
+        fewshot=lambda d: _conll_records(d / "conll2003" / "eng.testa", "conll-dev"),
+        fewshot_files=("conll2003/eng.testa",),
+        fewshot_pool="dev set eng.testa, less sentences that are also test sentences",
+        hub=HubSource(
+            "eriktks/conll2003", None, "test", _hub_rows("conll"), fewshot_split="validation"
+        ),
+    )
+)
+WNUT17 = register(
+    Benchmark(
+        "wnut17",
+        "ner",
+        "test",
+        ("wnut17/emerging.test.annotated",),
+        "github.com/leondz/emerging_entities_17",
+        "f1",
+        lambda d: _conll_records(d / "wnut17" / "emerging.test.annotated", "wnut17"),
+        labels=WNUT_TYPES,
+        fewshot=lambda d: _conll_records(d / "wnut17" / "emerging.dev.conll", "wnut17-dev"),
+        fewshot_files=("wnut17/emerging.dev.conll",),
+        fewshot_pool="dev set emerging.dev.conll",
+        hub=HubSource(
+            "leondz/wnut_17", None, "test", _hub_rows("wnut17"), fewshot_split="validation"
+        ),
+    )
+)

@@ -42,32 +42,48 @@ def _squad(path: Path) -> Records:
         for paragraph in article["paragraphs"]:
             for qa in paragraph["qas"]:
                 answers = [] if qa.get("is_impossible") else [a["text"] for a in qa["answers"]]
-                records.append({
-                    "id": qa["id"], "title": article.get("title", ""),
-                    "context": paragraph["context"], "question": qa["question"],
-                    "answers": list(dict.fromkeys(answers)),
-                })  # fmt: skip
+                records.append(
+                    {
+                        "id": qa["id"],
+                        "title": article.get("title", ""),
+                        "context": paragraph["context"],
+                        "question": qa["question"],
+                        "answers": list(dict.fromkeys(answers)),
+                    }
+                )
     return records
 
 
 def _hub_rows(dataset: Any) -> Records:
     return [
-        {"id": row["id"], "title": row.get("title", ""), "context": row["context"],
-         "question": row["question"], "answers": list(dict.fromkeys(row["answers"]["text"]))}
+        {
+            "id": row["id"],
+            "title": row.get("title", ""),
+            "context": row["context"],
+            "question": row["question"],
+            "answers": list(dict.fromkeys(row["answers"]["text"])),
+        }
         for row in dataset
-    ]  # fmt: skip
+    ]
 
 
 def _register_squad(version: str, hub_id: str) -> Benchmark:
     relative = f"squad_v{version}/dev-v{version}.reconstructed.json"
-    return register(Benchmark(
-        f"squad_v{version}", "qa", "dev", (relative,),
-        f"rajpurkar.github.io/SQuAD-explorer (dev-v{version}.json)", "f1",
-        lambda d: _squad(d / relative),
-        fewshot=_bundled_fewshot, fewshot_bundled=(FEWSHOT,),
-        fewshot_pool="the bundled QA examples (tasks/qa/data/fewshot.jsonl), not SQuAD",
-        hub=HubSource(hub_id, None, "validation", _hub_rows, fewshot_split="train"),
-    ))  # fmt: skip
+    return register(
+        Benchmark(
+            f"squad_v{version}",
+            "qa",
+            "dev",
+            (relative,),
+            f"rajpurkar.github.io/SQuAD-explorer (dev-v{version}.json)",
+            "f1",
+            lambda d: _squad(d / relative),
+            fewshot=_bundled_fewshot,
+            fewshot_bundled=(FEWSHOT,),
+            fewshot_pool="the bundled QA examples (tasks/qa/data/fewshot.jsonl), not SQuAD",
+            hub=HubSource(hub_id, None, "validation", _hub_rows, fewshot_split="train"),
+        )
+    )
 
 
 SQUAD_V11 = _register_squad("1.1", "rajpurkar/squad")

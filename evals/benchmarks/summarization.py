@@ -48,48 +48,100 @@ def _samsum(data_dir: Path) -> Records:
 def _dialogsum(data_dir: Path) -> Records:
     rows = read_rows(data_dir / "dialogsum" / "dialogsum.test.jsonl")
     return [
-        {"id": row["fname"], "document": row["dialogue"],
-         "summaries": [row[k] for k in ("summary1", "summary2", "summary3") if row.get(k)]}
+        {
+            "id": row["fname"],
+            "document": row["dialogue"],
+            "summaries": [row[k] for k in ("summary1", "summary2", "summary3") if row.get(k)],
+        }
         for row in rows
-    ]  # fmt: skip
+    ]
 
 
 def _hub_rows(document: str, summary: str, prefix: str) -> Any:
     def convert(dataset: Any) -> Records:
         return [
-            {"id": str(row.get("id") or f"{prefix}-{i:05d}"), "document": row[document],
-             "summaries": [row[summary]]}
+            {
+                "id": str(row.get("id") or f"{prefix}-{i:05d}"),
+                "document": row[document],
+                "summaries": [row[summary]],
+            }
             for i, row in enumerate(dataset, start=1)
             if str(row[summary]).strip()
-        ]  # fmt: skip
+        ]
 
     return convert
 
 
-XSUM = register(Benchmark(
-    "xsum", "summarization", "test", ("xsum/frank_xsum_test_sample.jsonl",),
-    "github.com/artidoro/frank (XSum test sample)", "rougeL",
-    lambda d: _frank(d / "xsum" / "frank_xsum_test_sample.jsonl"),
-    fewshot_holdout=HOLDOUT, fewshot_pool=POOL,
-    hub=HubSource("EdinburghNLP/xsum", None, "test", _hub_rows("document", "summary", "xsum"),
-                  fewshot_split="train"),
-))  # fmt: skip
-CNN_DM = register(Benchmark(
-    "cnn_dailymail", "summarization", "test", ("cnn_dailymail/frank_cnndm_test_sample.jsonl",),
-    "github.com/artidoro/frank (CNN/DM test sample)", "rougeLsum",
-    lambda d: _frank(d / "cnn_dailymail" / "frank_cnndm_test_sample.jsonl"),
-    fewshot_holdout=HOLDOUT, fewshot_pool=POOL,
-    hub=HubSource("abisee/cnn_dailymail", "3.0.0", "test",
-                  _hub_rows("article", "highlights", "cnndm"), fewshot_split="train"),
-))  # fmt: skip
-SAMSUM = register(Benchmark(
-    "samsum", "summarization", "test", ("samsum/test.jsonl",), "the SAMSum corpus (Samsung R&D)",
-    "rougeLsum", _samsum, fewshot_holdout=HOLDOUT, fewshot_pool=POOL,
-    hub=HubSource("Samsung/samsum", None, "test", _hub_rows("dialogue", "summary", "samsum"),
-                  fewshot_split="train"),
-))  # fmt: skip
-DIALOGSUM = register(Benchmark(
-    "dialogsum", "summarization", "test", ("dialogsum/dialogsum.test.jsonl",),
-    "github.com/cylnlp/dialogsum", "rougeL", _dialogsum, fewshot_holdout=HOLDOUT,
-    fewshot_pool=POOL,
-))  # fmt: skip
+XSUM = register(
+    Benchmark(
+        "xsum",
+        "summarization",
+        "test",
+        ("xsum/frank_xsum_test_sample.jsonl",),
+        "github.com/artidoro/frank (XSum test sample)",
+        "rougeL",
+        lambda d: _frank(d / "xsum" / "frank_xsum_test_sample.jsonl"),
+        fewshot_holdout=HOLDOUT,
+        fewshot_pool=POOL,
+        hub=HubSource(
+            "EdinburghNLP/xsum",
+            None,
+            "test",
+            _hub_rows("document", "summary", "xsum"),
+            fewshot_split="train",
+        ),
+    )
+)
+CNN_DM = register(
+    Benchmark(
+        "cnn_dailymail",
+        "summarization",
+        "test",
+        ("cnn_dailymail/frank_cnndm_test_sample.jsonl",),
+        "github.com/artidoro/frank (CNN/DM test sample)",
+        "rougeLsum",
+        lambda d: _frank(d / "cnn_dailymail" / "frank_cnndm_test_sample.jsonl"),
+        fewshot_holdout=HOLDOUT,
+        fewshot_pool=POOL,
+        hub=HubSource(
+            "abisee/cnn_dailymail",
+            "3.0.0",
+            "test",
+            _hub_rows("article", "highlights", "cnndm"),
+            fewshot_split="train",
+        ),
+    )
+)
+SAMSUM = register(
+    Benchmark(
+        "samsum",
+        "summarization",
+        "test",
+        ("samsum/test.jsonl",),
+        "the SAMSum corpus (Samsung R&D)",
+        "rougeLsum",
+        _samsum,
+        fewshot_holdout=HOLDOUT,
+        fewshot_pool=POOL,
+        hub=HubSource(
+            "Samsung/samsum",
+            None,
+            "test",
+            _hub_rows("dialogue", "summary", "samsum"),
+            fewshot_split="train",
+        ),
+    )
+)
+DIALOGSUM = register(
+    Benchmark(
+        "dialogsum",
+        "summarization",
+        "test",
+        ("dialogsum/dialogsum.test.jsonl",),
+        "github.com/cylnlp/dialogsum",
+        "rougeL",
+        _dialogsum,
+        fewshot_holdout=HOLDOUT,
+        fewshot_pool=POOL,
+    )
+)

@@ -53,13 +53,19 @@ def _request_entry(path: Path) -> CacheEntry:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
             answers = int(db.execute("SELECT COUNT(*) FROM answers").fetchone()[0])
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
-            row = (db.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
-                   if "meta" in tables else None)  # fmt: skip
+            row = (
+                db.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
+                if "meta" in tables
+                else None
+            )
             model = str(row[0]) if row else "?"
     except sqlite3.DatabaseError:
         model = "? (unreadable)"
-    size = sum(_size(path.with_name(path.name + s)) for s in ("", "-wal", "-shm")
-               if path.with_name(path.name + s).exists())  # fmt: skip
+    size = sum(
+        _size(path.with_name(path.name + s))
+        for s in ("", "-wal", "-shm")
+        if path.with_name(path.name + s).exists()
+    )
     return CacheEntry(path, "requests", model, size, answers, path.stat().st_mtime)
 
 
@@ -69,8 +75,11 @@ def entries() -> list[CacheEntry]:
     gguf = cache_root() / "gguf"
     if gguf.is_dir():
         for folder in sorted(p for p in gguf.iterdir() if p.is_dir()):
-            found.append(CacheEntry(folder, "gguf", folder.name[:16], _size(folder), None,
-                                    folder.stat().st_mtime))  # fmt: skip
+            found.append(
+                CacheEntry(
+                    folder, "gguf", folder.name[:16], _size(folder), None, folder.stat().st_mtime
+                )
+            )
     return found
 
 
@@ -89,8 +98,9 @@ def info_lines() -> list[str]:
     for e in found:
         age = (time.time() - e.modified) / 86400
         held = f", {e.answers} answers" if e.answers is not None else ""
-        lines.append(f"  {e.kind:8s} {_human(e.size):>9s}  {age:5.1f} days  {e.model}{held}  "
-                     f"{e.path.name}")  # fmt: skip
+        lines.append(
+            f"  {e.kind:8s} {_human(e.size):>9s}  {age:5.1f} days  {e.model}{held}  {e.path.name}"
+        )
     return lines
 
 

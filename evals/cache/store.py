@@ -55,8 +55,12 @@ class RequestStore:
         if db is not None:
             db.close()
         aside = set_aside(self.path)
-        log.warning("request cache %s is unreadable (%s); moved aside to %s, recomputing",
-                    self.path, err, aside)  # fmt: skip
+        log.warning(
+            "request cache %s is unreadable (%s); moved aside to %s, recomputing",
+            self.path,
+            err,
+            aside,
+        )
         return self._open(self.path, self.label)
 
     @staticmethod

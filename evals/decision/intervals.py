@@ -79,9 +79,14 @@ class Estimate:
         def number(x: float) -> float | None:
             return None if np.isnan(x) else x
 
-        return {"value": number(self.value), "ci_low": number(self.ci_low),
-                "ci_high": number(self.ci_high), "n": self.n, "method": self.method,
-                "clusters": self.clusters}  # fmt: skip
+        return {
+            "value": number(self.value),
+            "ci_low": number(self.ci_low),
+            "ci_high": number(self.ci_high),
+            "n": self.n,
+            "method": self.method,
+            "clusters": self.clusters,
+        }
 
 
 def cluster_sums(stats: np.ndarray, clusters: Sequence[str] | None) -> np.ndarray:
@@ -226,8 +231,14 @@ def estimate(
                 if clustered and clusters is not None
                 else None
             )
-            return estimate(stats[scored], reducer, clusters=kept, iterations=iterations,
-                            confidence=confidence, seed=seed)  # fmt: skip
+            return estimate(
+                stats[scored],
+                reducer,
+                clusters=kept,
+                iterations=iterations,
+                confidence=confidence,
+                seed=seed,
+            )
     value = float(reduce(stats.sum(axis=0)))
     units = cluster_sums(stats, clusters if clustered else None)
     if units.shape[0] < 2 or iterations <= 0:

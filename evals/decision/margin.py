@@ -157,19 +157,23 @@ def margin_test(
     :attr:`MarginTest.design_se`)."""
     p_regression = diff.p_value(-margin, "less")
     return MarginTest(
-        difference=diff, margin=margin, alpha=alpha,
+        difference=diff,
+        margin=margin,
+        alpha=alpha,
         holm_level=alpha if holm_level is None else holm_level,
         p_regression=p_regression,
         p_regression_holm=p_regression if p_regression_holm is None else p_regression_holm,
         p_noninferior=diff.p_value(-margin, "greater"),
-        p_superior=diff.p_value(0.0, "greater"), design_se=design_se,
-    )  # fmt: skip
+        p_superior=diff.p_value(0.0, "greater"),
+        design_se=design_se,
+    )
 
 
 def holm_margin_tests(
-    family: dict[str, tuple[PairedDifference, float]], alpha: float,
+    family: dict[str, tuple[PairedDifference, float]],
+    alpha: float,
     design_se: dict[str, float] | None = None,
-) -> dict[str, MarginTest]:  # fmt: skip
+) -> dict[str, MarginTest]:
     """The decision statistic of every use case of one gate (``{name: (Δ, allowed drop)}``):
     the regression p-values Holm-adjusted across them, each upper bound at the level Holm's
     step-down decided that use case at (:func:`evals.decision.multiple.holm_levels`), so the
@@ -178,6 +182,14 @@ def holm_margin_tests(
     adjusted = holm_adjust(p_values)
     levels = holm_levels(p_values, alpha)
     planned = design_se or {}
-    return {name: margin_test(diff, margin, alpha, p_regression_holm=adjusted[name],
-                              holm_level=levels[name], design_se=planned.get(name))
-            for name, (diff, margin) in family.items()}  # fmt: skip
+    return {
+        name: margin_test(
+            diff,
+            margin,
+            alpha,
+            p_regression_holm=adjusted[name],
+            holm_level=levels[name],
+            design_se=planned.get(name),
+        )
+        for name, (diff, margin) in family.items()
+    }

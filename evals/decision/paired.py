@@ -109,8 +109,11 @@ class PairedDifference:
             # The bootstrap-t p-value, (#{t* at least as extreme} + 1) / (B + 1); a claim
             # needs both tests (module docstring). Beyond every draw, the bootstrap can only
             # say "below 1/(B + 1)": the t-test's p-value stands there.
-            beyond = int(np.searchsorted(draws, t, side="right")) if alternative == "less" else (
-                len(draws) - int(np.searchsorted(draws, t, side="left")))  # fmt: skip
+            beyond = (
+                int(np.searchsorted(draws, t, side="right"))
+                if alternative == "less"
+                else (len(draws) - int(np.searchsorted(draws, t, side="left")))
+            )
             if beyond > 0:
                 p = max(p, (beyond + 1) / (len(draws) + 1))
         return p
@@ -195,9 +198,14 @@ class PairedDifference:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
-        return {"value": self.value, "se": self.se, "n": self.n, "units": self.units,
-                "method": self.method,
-                "discordant": list(self.discordant) if self.discordant else None}  # fmt: skip
+        return {
+            "value": self.value,
+            "se": self.se,
+            "n": self.n,
+            "units": self.units,
+            "method": self.method,
+            "discordant": list(self.discordant) if self.discordant else None,
+        }
 
 
 BOOTSTRAP_T = 1999
@@ -301,5 +309,6 @@ def paired_difference(
     if se < 1e-9 * max(1.0, float(np.abs(joined).max(initial=0.0))):
         se = 0.0  # identical units: what is left is the numerical gradient's rounding
     pseudo = tuple(float(x) for x in units.shape[0] * (units @ weights))
-    return PairedDifference(value, se, n, int(units.shape[0]), "linearized-t",
-                            score_range=score_range, pseudo=pseudo)  # fmt: skip
+    return PairedDifference(
+        value, se, n, int(units.shape[0]), "linearized-t", score_range=score_range, pseudo=pseudo
+    )

@@ -54,9 +54,15 @@ def power_at(difference: float, se: float, alpha: float, *, sides: int = 1) -> f
 
 
 def planning_se(
-    stats: np.ndarray, reducer: str, clusters: Sequence[str] | None, *, score_range: float,
-    margin: float, discordance: float | None = None, pass_fail: bool = False,
-) -> float:  # fmt: skip
+    stats: np.ndarray,
+    reducer: str,
+    clusters: Sequence[str] | None,
+    *,
+    score_range: float,
+    margin: float,
+    discordance: float | None = None,
+    pass_fail: bool = False,
+) -> float:
     """The standard error of Δ̂ a comparison on these items is planned with — from the design,
     never from the candidate, so every candidate against one baseline on the same items gets
     the same power and the same UNDERPOWERED label:

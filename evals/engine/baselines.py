@@ -56,10 +56,14 @@ class BaselineComparison:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         low = self.difference.lower_bound(self.alpha)
-        return {"policy": self.policy, "score": self.score.to_dict(),
-                "difference": {**self.difference.to_dict(), "lower_bound": low},
-                "p_value": self.p_value, "alpha": self.alpha,
-                "above": self.above}  # fmt: skip
+        return {
+            "policy": self.policy,
+            "score": self.score.to_dict(),
+            "difference": {**self.difference.to_dict(), "lower_bound": low},
+            "p_value": self.p_value,
+            "alpha": self.alpha,
+            "above": self.above,
+        }
 
 
 def policy_statistics(
@@ -86,10 +90,11 @@ def policy_statistics(
         return {}
     docs = [r["doc"] for r in records]
     return {
-        policy: item_statistics([scorer(doc, [out])[metric] for doc, out in zip(docs, outs,
-                                                                                 strict=True)])
+        policy: item_statistics(
+            [scorer(doc, [out])[metric] for doc, out in zip(docs, outs, strict=True)]
+        )
         for policy, outs in outputs_for(docs).items()
-    }  # fmt: skip
+    }
 
 
 def compare_to_baselines(

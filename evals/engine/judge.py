@@ -95,8 +95,11 @@ class Judge:
 
     def identity(self) -> dict[str, Any]:
         """Who judged (recorded with the results), and how."""
-        return {**self.model.identity.to_dict(), "fingerprint": self.model.identity.fingerprint,
-                "max_tokens": self.max_tokens}  # fmt: skip
+        return {
+            **self.model.identity.to_dict(),
+            "fingerprint": self.model.identity.fingerprint,
+            "max_tokens": self.max_tokens,
+        }
 
     def _prompt(self, request: JudgeRequest) -> Any:
         """The judge's prompt as its backend takes it: what ``apply_chat_template`` returns

@@ -104,10 +104,14 @@ def run_dialogues(
             context = turn["golden"] if golden else reply
             histories[i].append({"role": "assistant", "content": context})
             turn_logs[i].append(
-                {"turn": t + 1, "user": turn["user"], "prompt": prompt_as_sent(prompt),
-                 "raw_output": output,
-                 **hooks.turn_log(dialogues[i], t, reply, histories[i])}
-            )  # fmt: skip
+                {
+                    "turn": t + 1,
+                    "user": turn["user"],
+                    "prompt": prompt_as_sent(prompt),
+                    "raw_output": output,
+                    **hooks.turn_log(dialogues[i], t, reply, histories[i]),
+                }
+            )
     if judge is not None:
         _grade(judge, use_case, hooks, dialogues, turn_logs)
     return [

@@ -127,12 +127,16 @@ def evaluate_use_case(
         invalid_rate = metrics.pop(use_case.invalid_metric).value
     primary_reducer = reducer_for(primary, use_case.reducers)
     clusters = sample_clusters(primary_records)
-    comparisons = compare_to_baselines(
-        item_statistics([r["scores"][primary] for r in primary_records]),
-        policy_statistics(use_case, primary_records, primary),
-        primary_reducer,
-        clusters,
-    ) if primary_records and primary in metrics else []  # fmt: skip
+    comparisons = (
+        compare_to_baselines(
+            item_statistics([r["scores"][primary] for r in primary_records]),
+            policy_statistics(use_case, primary_records, primary),
+            primary_reducer,
+            clusters,
+        )
+        if primary_records and primary in metrics
+        else []
+    )
     result = UseCaseResult(
         use_case=use_case.name,
         primary_metric=primary,
@@ -157,7 +161,7 @@ def evaluate_use_case(
         interval_unit=use_case.cluster.unit if clusters and use_case.cluster else "item",
         clusters=len(set(clusters)) if clusters else None,
         baselines=baseline_summary(comparisons),
-    )  # fmt: skip
+    )
     return result, lm_eval_keys
 
 
@@ -190,8 +194,13 @@ def run_evaluation(
     mode = resolve_prompt_mode(model.identity, settings.prompt_mode)
     folder = RunFolder(settings.runs_root, model.identity.name)
     judge = settings.judge.identity() if settings.judge is not None else None
-    spec = build_run_spec(model.identity.spec_part, use_cases, prompt_mode=mode.value,
-                          limit=settings.limit, judge=judge)  # fmt: skip
+    spec = build_run_spec(
+        model.identity.spec_part,
+        use_cases,
+        prompt_mode=mode.value,
+        limit=settings.limit,
+        judge=judge,
+    )
     write_json(folder.path / RUN_SPEC_FILE, spec)  # before the first request
     started = time.perf_counter()
     document: dict[str, Any] = {

@@ -39,12 +39,17 @@ from evals.usecases import UseCase
 
 def _identity(model: dict[str, Any]) -> VariantIdentity:
     return VariantIdentity(
-        name=model["name"], objective=Objective(model["objective"]),
-        objective_source=model["objective_source"], has_chat_template=model["has_chat_template"],
-        spec=model["spec"], backend=model["backend"], model_args=dict(model["model_args"]),
-        model_hash=model["model_hash"], chat_template_sha256=model["chat_template_sha256"],
+        name=model["name"],
+        objective=Objective(model["objective"]),
+        objective_source=model["objective_source"],
+        has_chat_template=model["has_chat_template"],
+        spec=model["spec"],
+        backend=model["backend"],
+        model_args=dict(model["model_args"]),
+        model_hash=model["model_hash"],
+        chat_template_sha256=model["chat_template_sha256"],
         local=bool(model.get("local", False)),
-    )  # fmt: skip
+    )
 
 
 def _estimate(raw: dict[str, Any]) -> Estimate:
@@ -53,28 +58,44 @@ def _estimate(raw: dict[str, Any]) -> Estimate:
     def number(x: Any) -> float:
         return nan if x is None else float(x)
 
-    return Estimate(number(raw["value"]), number(raw["ci_low"]), number(raw["ci_high"]),
-                    int(raw["n"]), str(raw.get("method", "bca")), raw.get("clusters"))  # fmt: skip
+    return Estimate(
+        number(raw["value"]),
+        number(raw["ci_low"]),
+        number(raw["ci_high"]),
+        int(raw["n"]),
+        str(raw.get("method", "bca")),
+        raw.get("clusters"),
+    )
 
 
 def result_from_dict(entry: dict[str, Any]) -> UseCaseResult:
     """A use case's result as ``results.json`` stores it, read back (for the table)."""
     interval = entry.get("interval") or {}
     return UseCaseResult(
-        use_case=entry["use_case"], primary_metric=entry["primary_metric"],
+        use_case=entry["use_case"],
+        primary_metric=entry["primary_metric"],
         primary_reducer=entry["primary_reducer"],
         metrics={k: _estimate(v) for k, v in entry["metrics"].items()},
-        invalid_rate=float(entry["invalid_rate"]), n=int(entry["n"]),
-        prompt_mode=entry["prompt_mode"], num_fewshot=int(entry["num_fewshot"]),
-        task_version=entry["task_version"], data_sha256=entry["data_sha256"],
-        config_sha256=entry["config_sha256"], generation=dict(entry["generation"]),
-        model_fingerprint=entry["model_fingerprint"], seconds=0.0,
-        tasks=tuple(entry["tasks"]), samples_files=tuple(entry["samples_files"]),
-        skipped_tasks=dict(entry.get("skipped_tasks") or {}), group=entry.get("group", ""),
-        dataset=dict(entry.get("dataset") or {}), judge=entry.get("judge"),
-        interval_unit=str(interval.get("unit", "item")), clusters=interval.get("clusters"),
+        invalid_rate=float(entry["invalid_rate"]),
+        n=int(entry["n"]),
+        prompt_mode=entry["prompt_mode"],
+        num_fewshot=int(entry["num_fewshot"]),
+        task_version=entry["task_version"],
+        data_sha256=entry["data_sha256"],
+        config_sha256=entry["config_sha256"],
+        generation=dict(entry["generation"]),
+        model_fingerprint=entry["model_fingerprint"],
+        seconds=0.0,
+        tasks=tuple(entry["tasks"]),
+        samples_files=tuple(entry["samples_files"]),
+        skipped_tasks=dict(entry.get("skipped_tasks") or {}),
+        group=entry.get("group", ""),
+        dataset=dict(entry.get("dataset") or {}),
+        judge=entry.get("judge"),
+        interval_unit=str(interval.get("unit", "item")),
+        clusters=interval.get("clusters"),
         baselines=dict(entry.get("baselines") or {}),
-    )  # fmt: skip
+    )
 
 
 def matching_run(
@@ -121,12 +142,14 @@ def serve_from(run: StoredRun, runs_root: Path) -> tuple[Path, VariantIdentity, 
             shutil.copy2(path, folder.path / path.name)
     results = json.loads(json.dumps(run.results))
     answered = sum((run.results.get("requests") or {}).values())
-    results.update({
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "served_from": str(run.folder),
-        "requests": {"from_cache": answered, "computed": 0},
-        "timings": {"model_load_seconds": 0.0, "evaluation_seconds": 0.0},
-    })  # fmt: skip
+    results.update(
+        {
+            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "served_from": str(run.folder),
+            "requests": {"from_cache": answered, "computed": 0},
+            "timings": {"model_load_seconds": 0.0, "evaluation_seconds": 0.0},
+        }
+    )
     write_json(folder.path / RUN_SPEC_FILE, run.run_spec)
     path = folder.finish(results)
     outcomes = tuple(result_from_dict(e) for e in results["use_cases"].values())

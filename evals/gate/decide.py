@@ -50,9 +50,18 @@ from evals.runs.store import StoredRun
 from evals.statistics import item_scores
 
 __all__ = [
-    "GateInputError", "GateResult", "MarginTest", "UseCaseVerdict", "Verdict",
-    "check_comparable", "classify", "decide", "holm_margin_tests", "margin_test", "rule_for",
-]  # fmt: skip
+    "GateInputError",
+    "GateResult",
+    "MarginTest",
+    "UseCaseVerdict",
+    "Verdict",
+    "check_comparable",
+    "classify",
+    "decide",
+    "holm_margin_tests",
+    "margin_test",
+    "rule_for",
+]
 """The verdict table and its statistic live in :mod:`evals.decision.margin`; named here too,
 since the gate is where they are used."""
 
@@ -194,8 +203,10 @@ class GateResult:
         regressed = [v.use_case for v in self.verdicts if v.verdict is Verdict.REGRESSION]
         notes = [f"REGRESSION in optional {', '.join(regressed)}"] if regressed else []
         if weak:
-            return (f"not shown safe ({', '.join(weak + notes)}; exit 0: the policy does not "
-                    "fail on it)")  # fmt: skip
+            return (
+                f"not shown safe ({', '.join(weak + notes)}; exit 0: the policy does not "
+                "fail on it)"
+            )
         return f"PASS ({notes[0]})" if notes else "PASS"
 
     @property
@@ -212,8 +223,9 @@ def check_comparable(
     for name in baseline.use_cases:
         if name not in candidate.use_cases:
             raise GateInputError(f"use case {name} is in the baseline but not in the candidate run")
-    found = first_difference(baseline.run_spec, candidate.run_spec,
-                             tasks=list(baseline.use_cases), allow=allow)  # fmt: skip
+    found = first_difference(
+        baseline.run_spec, candidate.run_spec, tasks=list(baseline.use_cases), allow=allow
+    )
     if found is not None:
         field, base, cand = found
         if field.rsplit(".", 1)[-1] == "limit" or ".sampling" in field:
@@ -274,30 +286,49 @@ def decide(
     partial: dict[str, dict[str, Any]] = {}
     for name, entry in baseline.use_cases.items():
         metric, reducer = entry["primary_metric"], entry["primary_reducer"]
-        paired = pair_samples(baseline.samples(name), candidate.samples(name), metric, reducer,
-                              (f"baseline {name}", f"candidate {name}"))  # fmt: skip
+        paired = pair_samples(
+            baseline.samples(name),
+            candidate.samples(name),
+            metric,
+            reducer,
+            (f"baseline {name}", f"candidate {name}"),
+        )
         pairs, stats_b, stats_c = paired.pairs, paired.stats_a, paired.stats_b
         clusters, diff = paired.clusters, paired.difference
         rule = rule_for(policy, name, entry)
         base_est = estimate(stats_b, reducer, clusters=clusters, confidence=policy.confidence)
         margin = rule.margin(base_est.value if base_est.defined else 0.0)
-        design_se = planning_se(stats_b, reducer, clusters, score_range=diff.score_range,
-                                margin=margin, discordance=rule.planning_discordance,
-                                pass_fail=diff.discordant is not None)  # fmt: skip
+        design_se = planning_se(
+            stats_b,
+            reducer,
+            clusters,
+            score_range=diff.score_range,
+            margin=margin,
+            discordance=rule.planning_discordance,
+            pass_fail=diff.discordant is not None,
+        )
         interval = entry.get("interval")  # older entries: none, or a name
         unit = str(interval.get("unit") or "cluster") if isinstance(interval, dict) else "cluster"
         partial[name] = {
-            "design_se": design_se, "unit": unit,
-            "metric": metric, "diff": diff, "rule": rule, "margin": margin,
+            "design_se": design_se,
+            "unit": unit,
+            "metric": metric,
+            "diff": diff,
+            "rule": rule,
+            "margin": margin,
             "baseline": base_est,
-            "candidate": estimate(stats_c, reducer, clusters=clusters,
-                                  confidence=policy.confidence),
-            "losses": _losses(pairs, item_scores(stats_b, reducer),
-                              item_scores(stats_c, reducer), name, candidate),
-        }  # fmt: skip
-    tests = holm_margin_tests({name: (p["diff"], p["margin"]) for name, p in partial.items()},
-                              policy.alpha,
-                              {name: p["design_se"] for name, p in partial.items()})  # fmt: skip
+            "candidate": estimate(
+                stats_c, reducer, clusters=clusters, confidence=policy.confidence
+            ),
+            "losses": _losses(
+                pairs, item_scores(stats_b, reducer), item_scores(stats_c, reducer), name, candidate
+            ),
+        }
+    tests = holm_margin_tests(
+        {name: (p["diff"], p["margin"]) for name, p in partial.items()},
+        policy.alpha,
+        {name: p["design_se"] for name, p in partial.items()},
+    )
     verdicts = []
     for name, p in partial.items():
         test = tests[name]
@@ -306,9 +337,16 @@ def decide(
         reason += f"; {note}" if note else ""
         verdicts.append(
             UseCaseVerdict(
-                use_case=name, metric=p["metric"], baseline=p["baseline"],
-                candidate=p["candidate"], test=test, comparisons=len(partial), rule=p["rule"],
-                verdict=verdict, reason=reason, biggest_losses=p["losses"],
+                use_case=name,
+                metric=p["metric"],
+                baseline=p["baseline"],
+                candidate=p["candidate"],
+                test=test,
+                comparisons=len(partial),
+                rule=p["rule"],
+                verdict=verdict,
+                reason=reason,
+                biggest_losses=p["losses"],
             )
-        )  # fmt: skip
+        )
     return GateResult(tuple(verdicts), policy, baseline, candidate, allow)

@@ -107,8 +107,10 @@ def _number(value: Any, where: str, *, integer: bool = False) -> float:
 def _reject_unknown(raw: dict[str, Any], known: set[str], where: str) -> None:
     unknown = set(raw) - known
     if unknown:
-        raise PolicyError(f"{where}: unknown policy key {sorted(unknown)[0]!r} "
-                          f"(known: {', '.join(sorted(known))})")  # fmt: skip
+        raise PolicyError(
+            f"{where}: unknown policy key {sorted(unknown)[0]!r} "
+            f"(known: {', '.join(sorted(known))})"
+        )
 
 
 def _rule(raw: Any, base: UseCaseRule, where: str) -> UseCaseRule:
@@ -126,10 +128,9 @@ def _rule(raw: Any, base: UseCaseRule, where: str) -> UseCaseRule:
         required=_bool(values["required"], f"{where}.required"),
         min_n=int(_number(values["min_n"], f"{where}.min_n", integer=True)),
         planning_discordance=(
-            None if planning is None
-            else _number(planning, f"{where}.planning_discordance")
+            None if planning is None else _number(planning, f"{where}.planning_discordance")
         ),
-    )  # fmt: skip
+    )
     if rule.planning_discordance is not None and not 0 < rule.planning_discordance <= 1:
         raise PolicyError(f"{where}: planning_discordance must be in (0, 1]")
     if rule.max_drop < 0 or (
@@ -161,8 +162,10 @@ def load_policy(path: Path | None = None, known: set[str] | None = None) -> Gate
     }
     unknown = sorted(set(rules) - known) if known is not None else []
     if unknown:
-        raise PolicyError(f"{path}: use_cases.{unknown[0]} names no use case or benchmark "
-                          f"(known: {', '.join(sorted(known or ()))})")  # fmt: skip
+        raise PolicyError(
+            f"{path}: use_cases.{unknown[0]} names no use case or benchmark "
+            f"(known: {', '.join(sorted(known or ()))})"
+        )
     alpha = _number(raw.get("alpha", 0.05), f"{path}: alpha")
     confidence = _number(raw.get("confidence", 0.95), f"{path}: confidence")
     if not (0 < alpha < 1 and 0 < confidence < 1):

@@ -37,17 +37,26 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-_ORDER = (Verdict.REGRESSION, Verdict.UNDERPOWERED, Verdict.INCONCLUSIVE, Verdict.IMPROVED,
-          Verdict.PASS)  # fmt: skip
+_ORDER = (
+    Verdict.REGRESSION,
+    Verdict.UNDERPOWERED,
+    Verdict.INCONCLUSIVE,
+    Verdict.IMPROVED,
+    Verdict.PASS,
+)
 """Rows in the comment: what fails or is unknown first."""
 
 
 def _headline(result: GateResult) -> str:
     """The comment's first line: the verdict, and what caused it."""
-    counts = {verdict: [v.use_case for v in result.verdicts if v.verdict is verdict]
-              for verdict in _ORDER}  # fmt: skip
-    parts = [f"{len(names)} {verdict.value.lower()} ({', '.join(names)})"
-             for verdict, names in counts.items() if names]  # fmt: skip
+    counts = {
+        verdict: [v.use_case for v in result.verdicts if v.verdict is verdict] for verdict in _ORDER
+    }
+    parts = [
+        f"{len(names)} {verdict.value.lower()} ({', '.join(names)})"
+        for verdict, names in counts.items()
+        if names
+    ]
     icon = "❌" if not result.passed else "✅" if result.headline == "PASS" else "🔍"
     return f"## {icon} Eval gate: {result.headline} — {'; '.join(parts) or 'nothing compared'}"
 
@@ -57,10 +66,15 @@ def _underpowered_note(result: GateResult) -> list[str]:
     weak = [v for v in result.verdicts if v.verdict is Verdict.UNDERPOWERED]
     if not weak:
         return []
-    names = ", ".join(f"{v.use_case} (n={v.n}, detects drops ≥ "
-                      f"{v.min_detectable:.{decimals(v.n)}f})" for v in weak)  # fmt: skip
-    fails = " and fails the gate (policy fail_on_underpowered)" if (
-        result.policy.fail_on_underpowered) else ""  # fmt: skip
+    names = ", ".join(
+        f"{v.use_case} (n={v.n}, detects drops ≥ {v.min_detectable:.{decimals(v.n)}f})"
+        for v in weak
+    )
+    fails = (
+        " and fails the gate (policy fail_on_underpowered)"
+        if (result.policy.fail_on_underpowered)
+        else ""
+    )
     return [
         "",
         f"> **Underpowered{fails}:** {names}: these items cannot detect a drop of the allowed "
@@ -77,9 +91,11 @@ def _narrow_row(v: UseCaseVerdict) -> str:
     d = decimals(v.n)
     t = v.test
     delta = f"{t.difference.value:+.{d}f} [{t.lower_bound:+.{d}f}, {t.upper_bound:+.{d}f}]"
-    return (f"| {_md_cell(v.use_case)}{'' if v.required else ' (optional)'} "
-            f"| {v.baseline.value:.{d}f} → {v.candidate.value:.{d}f} | {delta} "
-            f"| {_ICON[v.verdict]} {v.verdict.value} |")  # fmt: skip
+    return (
+        f"| {_md_cell(v.use_case)}{'' if v.required else ' (optional)'} "
+        f"| {v.baseline.value:.{d}f} → {v.candidate.value:.{d}f} | {delta} "
+        f"| {_ICON[v.verdict]} {v.verdict.value} |"
+    )
 
 
 def markdown_summary(
@@ -106,24 +122,33 @@ def markdown_summary(
     ]
     if diff_page:
         name = Path(diff_page).name
-        lines += ["", f"Every changed item, both outputs, word diff: "
-                  f"[{name}]({_link(name, link_base)})"]  # fmt: skip
+        lines += [
+            "",
+            f"Every changed item, both outputs, word diff: [{name}]({_link(name, link_base)})",
+        ]
     if result.allowed_differences:
-        lines += ["", "**Compared although these run-spec fields differ** (`--allow-different`): "
-                  f"{', '.join(result.allowed_differences)}."]  # fmt: skip
+        lines += [
+            "",
+            "**Compared although these run-spec fields differ** (`--allow-different`): "
+            f"{', '.join(result.allowed_differences)}.",
+        ]
     lines += _details(result, ordered, diff_page, link_base)
     return "\n".join(lines) + "\n"
 
 
 def _details(
-    result: GateResult, ordered: list[UseCaseVerdict], diff_page: str | None,
+    result: GateResult,
+    ordered: list[UseCaseVerdict],
+    diff_page: str | None,
     link_base: str | None,
-) -> list[str]:  # fmt: skip
+) -> list[str]:
     """The folded part: every statistic of the decision, and the biggest per-item losses."""
     base, cand = result.baseline, result.candidate
     policy = _md_cell(Path(result.policy.source).name)
     lines = [
-        "", "<details><summary>Details: tests, allowed drops, reasons</summary>", "",
+        "",
+        "<details><summary>Details: tests, allowed drops, reasons</summary>",
+        "",
         f"Candidate `{cand.results['model']['fingerprint']}`, baseline "
         f"`{base.results['model']['fingerprint']}`; policy `{policy}`, "
         f"one-sided tests at alpha {result.policy.alpha} (Holm across use cases for "
@@ -132,7 +157,7 @@ def _details(
         "| use case | metric | n | allowed drop | p regression (Holm) | p no-drop "
         "| min. detectable drop | test | reason |",
         "|---|---|---:|---:|---:|---:|---:|---|---|",
-    ]  # fmt: skip
+    ]
     for v in ordered:
         t, d = v.test, decimals(v.n)
         lines.append(
@@ -142,18 +167,32 @@ def _details(
         )
     losses = [(v, loss) for v in ordered for loss in v.biggest_losses]
     if losses:
-        where = (f" (each on [{Path(diff_page).name}]({_link(Path(diff_page).name, link_base)}))"
-                 if diff_page else "")  # fmt: skip
-        lines += ["", f"Biggest per-item losses{where}:", "",
-                  "| use case | item | baseline | candidate |", "|---|---|---:|---:|"]  # fmt: skip
+        where = (
+            f" (each on [{Path(diff_page).name}]({_link(Path(diff_page).name, link_base)}))"
+            if diff_page
+            else ""
+        )
+        lines += [
+            "",
+            f"Biggest per-item losses{where}:",
+            "",
+            "| use case | item | baseline | candidate |",
+            "|---|---|---:|---:|",
+        ]
         for v, loss in losses:
-            lines.append(f"| {_md_cell(v.use_case)} | `{_md_cell(str(loss['item_id']))}` "
-                         f"| {loss['baseline']:.1f} | {loss['candidate']:.1f} |")  # fmt: skip
-    lines += ["", "Bounds: the lower bound of the no-drop test (level alpha) and the upper bound "
-              "of the regression test (at its Holm level); REGRESSION when the upper bound is "
-              "below minus the allowed drop, PASS when the lower bound is above it. Minimum "
-              "detectable drop: the true drop these items flag with 80% power.", "",
-              "</details>"]  # fmt: skip
+            lines.append(
+                f"| {_md_cell(v.use_case)} | `{_md_cell(str(loss['item_id']))}` "
+                f"| {loss['baseline']:.1f} | {loss['candidate']:.1f} |"
+            )
+    lines += [
+        "",
+        "Bounds: the lower bound of the no-drop test (level alpha) and the upper bound "
+        "of the regression test (at its Holm level); REGRESSION when the upper bound is "
+        "below minus the allowed drop, PASS when the lower bound is above it. Minimum "
+        "detectable drop: the true drop these items flag with 80% power.",
+        "",
+        "</details>",
+    ]
     return lines
 
 
@@ -209,10 +248,17 @@ def default_out_folder(result: GateResult, root: Path = Path("reports/gate")) ->
 
 def gate_verdicts_for_page(result: GateResult) -> dict[str, dict[str, Any]]:
     """Per use case the gate's verdict, reason and bounds, for the run-vs-run page."""
-    return {v.use_case: {"verdict": v.verdict.value, "reason": v.reason,
-                         "lower": v.test.lower_bound, "upper": v.test.upper_bound,
-                         "baseline": v.baseline.value, "candidate": v.candidate.value}
-            for v in result.verdicts}  # fmt: skip
+    return {
+        v.use_case: {
+            "verdict": v.verdict.value,
+            "reason": v.reason,
+            "lower": v.test.lower_bound,
+            "upper": v.test.upper_bound,
+            "baseline": v.baseline.value,
+            "candidate": v.candidate.value,
+        }
+        for v in result.verdicts
+    }
 
 
 def write_gate_outputs(
@@ -230,8 +276,13 @@ def write_gate_outputs(
         "json": out_dir / "gate-verdict.json",
         "diff": out_dir / "run-diff.html",
     }
-    write_run_diff(result.baseline, result.candidate, paths["diff"],
-                   gate=gate_verdicts_for_page(result), status=result.status)  # fmt: skip
+    write_run_diff(
+        result.baseline,
+        result.candidate,
+        paths["diff"],
+        gate=gate_verdicts_for_page(result),
+        status=result.status,
+    )
     summary = markdown_summary(result, diff_page=paths["diff"].name, link_base=link_base)
     atomic_write_text(paths["markdown"], summary)
     atomic_write_text(paths["junit"], junit_xml(result))

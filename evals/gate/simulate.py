@@ -93,8 +93,9 @@ def skewed_shift(delta: float) -> float:
     from scipy.optimize import brentq
 
     base = _clipped_mean(0.0)
-    return float(brentq(lambda s: (1 - ZERO_SHARE) * _clipped_mean(s) - base - delta, -50, 50,
-                        xtol=1e-10))  # fmt: skip
+    return float(
+        brentq(lambda s: (1 - ZERO_SHARE) * _clipped_mean(s) - base - delta, -50, 50, xtol=1e-10)
+    )
 
 
 def skewed(rng: np.random.Generator, n: int, delta: float) -> Scores:
@@ -140,8 +141,11 @@ DESIGNS: dict[str, tuple[Callable[..., Scores], str]] = {
 def _records(values: np.ndarray, metric: str, clusters: list[str] | None) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for i, value in enumerate(values):
-        record: dict[str, Any] = {"doc_hash": f"h{i}", "item_id": f"i{i}",
-                                  "scores": {metric: float(value)}}  # fmt: skip
+        record: dict[str, Any] = {
+            "doc_hash": f"h{i}",
+            "item_id": f"i{i}",
+            "scores": {metric: float(value)},
+        }
         if clusters is not None:
             record["cluster"] = clusters[i]
         out.append(record)
@@ -157,17 +161,28 @@ def stored_run(
         folder.mkdir(parents=True, exist_ok=True)
         spec = {"tasks": {use_case: {"version": "1"}}, "versions": {"suite": "sim"}}
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
-    entry = {"primary_metric": metric, "primary_reducer": "mean",
-             "samples_files": [f"samples_{use_case}.jsonl"]}  # fmt: skip
-    results = {"prompt_mode": "chat", "use_cases": {use_case: entry},
-               "model": {"name": folder.name}}  # fmt: skip
+    entry = {
+        "primary_metric": metric,
+        "primary_reducer": "mean",
+        "samples_files": [f"samples_{use_case}.jsonl"],
+    }
+    results = {
+        "prompt_mode": "chat",
+        "use_cases": {use_case: entry},
+        "model": {"name": folder.name},
+    }
     return StoredRun(folder, results, {use_case: records})
 
 
 def gate_once(
-    design: str, rng: np.random.Generator, n: int, delta: float, margin: float, folder: Path,
+    design: str,
+    rng: np.random.Generator,
+    n: int,
+    delta: float,
+    margin: float,
+    folder: Path,
     alpha: float = 0.05,
-) -> GateResult:  # fmt: skip
+) -> GateResult:
     """One simulated comparison, decided by :func:`evals.gate.decide.decide`."""
     generate, metric = DESIGNS[design]
     base, cand, clusters = generate(rng, n, delta)

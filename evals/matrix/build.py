@@ -109,8 +109,10 @@ def resolve_columns(
         for position, mode in enumerate(modes):
             key = f"{name}|{mode}"
             if any(c.key == key for c in columns):
-                raise EvalsError(f"family {family.name}: two variants are both {key!r}; give "
-                                 "them different names (name: ...)")  # fmt: skip
+                raise EvalsError(
+                    f"family {family.name}: two variants are both {key!r}; give "
+                    "them different names (name: ...)"
+                )
             wanted = build_run_spec(model_part, use_cases, prompt_mode=mode, limit=family.limit)
             match = next((r for r in reversed(stored) if run_matches(r, model_part, wanted)), None)
             if match is None and not evaluate:

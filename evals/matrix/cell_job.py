@@ -45,8 +45,9 @@ class CellJob:
             os.environ[key] = value
         scratch = Path(tempfile.mkdtemp(prefix="evals-cell-"))
         try:
-            folder = evaluate_cell(cell, runs_root=scratch, tasks_dir=Path(self.tasks_dir),
-                                   batch_size=self.batch_size)  # fmt: skip
+            folder = evaluate_cell(
+                cell, runs_root=scratch, tasks_dir=Path(self.tasks_dir), batch_size=self.batch_size
+            )
             return pack_run(folder)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -54,8 +55,9 @@ class CellJob:
 
 def driver_environment() -> tuple[tuple[str, str], ...]:
     """The driver's ``EVALS_*``/``HF_*``/… variables, forwarded to every worker."""
-    return tuple(sorted((k, v) for k, v in os.environ.items()
-                        if k.startswith(FORWARDED_ENV_PREFIXES)))  # fmt: skip
+    return tuple(
+        sorted((k, v) for k, v in os.environ.items() if k.startswith(FORWARDED_ENV_PREFIXES))
+    )
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,9 @@ def evaluate_cell(cell: Cell, *, runs_root: Path, tasks_dir: Path, batch_size: i
     from evals.usecases import select_use_cases
 
     spec = parse_model_spec(cell.variant.model, cell.variant.model_args)
-    loaded = load_model(spec, batch_size=batch_size,
-                        objective_override=parse_objective(cell.objective))  # fmt: skip
+    loaded = load_model(
+        spec, batch_size=batch_size, objective_override=parse_objective(cell.objective)
+    )
     loaded = renamed_model(loaded, cell.name)
     mode = resolve_prompt_mode(loaded.identity, cell.prompt_mode).value
     use_cases = select_use_cases(",".join(cell.tasks), tasks_dir)

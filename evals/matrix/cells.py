@@ -90,17 +90,27 @@ def plan_cells(family: Family, runs_root: Path, tasks_dir: Path) -> tuple[Cell, 
         for mode in list(variant.prompt_modes) or [default_mode(objective, spec)]:
             key = f"{name}|{mode}"
             if any(c.key == key for c in cells):
-                raise EvalsError(f"family {family.name}: two variants are both {key!r}; give "
-                                 "them different names (name: ...)")  # fmt: skip
+                raise EvalsError(
+                    f"family {family.name}: two variants are both {key!r}; give "
+                    "them different names (name: ...)"
+                )
             wanted = build_run_spec(model_part, use_cases, prompt_mode=mode, limit=family.limit)
             match = next((r for r in reversed(stored) if run_matches(r, model_part, wanted)), None)
-            cells.append(Cell(
-                key=key, variant=variant, name=name, objective=objective.value, prompt_mode=mode,
-                tasks=tuple(uc.name for uc in use_cases), limit=family.limit,
-                resources=variant.resources, spec_id=sha256_json(wanted)[:16],
-                pinned=bool(model_part.get("pinned")),
-                reused_run=match.folder if match is not None else None,
-            ))  # fmt: skip
+            cells.append(
+                Cell(
+                    key=key,
+                    variant=variant,
+                    name=name,
+                    objective=objective.value,
+                    prompt_mode=mode,
+                    tasks=tuple(uc.name for uc in use_cases),
+                    limit=family.limit,
+                    resources=variant.resources,
+                    spec_id=sha256_json(wanted)[:16],
+                    pinned=bool(model_part.get("pinned")),
+                    reused_run=match.folder if match is not None else None,
+                )
+            )
     return tuple(cells)
 
 
@@ -108,13 +118,16 @@ def plan_lines(family: Family, cells: tuple[Cell, ...]) -> list[str]:
     """``evals matrix --dry-run``: one line per cell (resources, reused run or to run)."""
     todo = [c for c in cells if not c.complete]
     tasks = ", ".join(cells[0].tasks) if cells else "-"
-    lines = [f"family {family.name}: {len(cells)} cells, {len(cells) - len(todo)} reused, "
-             f"{len(todo)} to run; tasks: {tasks}"]  # fmt: skip
+    lines = [
+        f"family {family.name}: {len(cells)} cells, {len(cells) - len(todo)} reused, "
+        f"{len(todo)} to run; tasks: {tasks}"
+    ]
     for cell in cells:
         state = f"reuse {cell.reused_run}" if cell.complete else "run"
         pin = "" if cell.pinned else "  [unpinned: never reused; pin a revision]"
-        lines.append(f"  {cell.key:<44} {cell.resources.describe():<22} spec {cell.spec_id}  "
-                     f"{state}{pin}")  # fmt: skip
+        lines.append(
+            f"  {cell.key:<44} {cell.resources.describe():<22} spec {cell.spec_id}  {state}{pin}"
+        )
     gpus = sum(c.resources.num_gpus for c in todo)
     lines.append(f"to run: {len(todo)} cells, {gpus:g} GPU-cell(s) requested in all")
     return lines

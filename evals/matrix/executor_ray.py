@@ -36,14 +36,19 @@ class RayExecutor:
         try:
             import ray
         except ImportError:
-            raise EvalsError(f"the ray executor needs Ray, which is not installed: "
-                             f"{INSTALL_HINT}") from None  # fmt: skip
+            raise EvalsError(
+                f"the ray executor needs Ray, which is not installed: {INSTALL_HINT}"
+            ) from None
         self._ray = ray
         self._owns_cluster = not ray.is_initialized()
         if self._owns_cluster:
             address = address or os.environ.get("RAY_ADDRESS") or None
-            ray.init(address=address, include_dashboard=False, log_to_driver=False,
-                     runtime_env=_runtime_env(address))  # fmt: skip
+            ray.init(
+                address=address,
+                include_dashboard=False,
+                log_to_driver=False,
+                runtime_env=_runtime_env(address),
+            )
         self._task = ray.remote(max_retries=0)(_run_cell)  # --retries are ours, with errors kept
         resources = ray.cluster_resources()
         # Ray queues tasks until their resources are free; keeping only as many in flight as the

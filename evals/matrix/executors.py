@@ -132,8 +132,14 @@ class _Bar:
     def __init__(self, total: int, label: str, enabled: bool) -> None:
         from tqdm import tqdm
 
-        self._bar = tqdm(total=total, desc=label, unit="cell", file=sys.stderr,
-                         disable=not enabled, dynamic_ncols=True)  # fmt: skip
+        self._bar = tqdm(
+            total=total,
+            desc=label,
+            unit="cell",
+            file=sys.stderr,
+            disable=not enabled,
+            dynamic_ncols=True,
+        )
 
     def show(self, done: int, running: int, failed: int) -> None:
         self._bar.n = done
@@ -179,15 +185,21 @@ def run_cells(
                 except Exception as err:  # the cell's failure; the matrix goes on
                     folder, error = None, _one_line(err)
                     if attempts[cell.key] <= retries:
-                        print(f"cell {cell.key} failed (attempt {attempts[cell.key]}), "
-                              f"retrying: {error}", file=sys.stderr)  # fmt: skip
+                        print(
+                            f"cell {cell.key} failed (attempt {attempts[cell.key]}), "
+                            f"retrying: {error}",
+                            file=sys.stderr,
+                        )
                         waiting.append(cell)
                         continue
                     failed += 1
                 outcomes[cell.key] = CellOutcome(
-                    cell.key, folder, error, attempts[cell.key],
+                    cell.key,
+                    folder,
+                    error,
+                    attempts[cell.key],
                     round(time.perf_counter() - started[cell.key], 3),
-                )  # fmt: skip
+                )
             bar.show(len(outcomes), len(in_flight), failed)
     finally:
         bar.close()

@@ -137,8 +137,9 @@ def load_family(path: Path) -> Family:
         modes = item.get("prompt_modes") or []
         modes = [modes] if isinstance(modes, str) else modes
         if not isinstance(modes, list):
-            raise FamilyError(f"{where}: prompt_modes must be a list such as [chat, completion] "
-                              f"(got {modes!r})")  # fmt: skip
+            raise FamilyError(
+                f"{where}: prompt_modes must be a list such as [chat, completion] (got {modes!r})"
+            )
         for mode in modes:
             if mode not in ("completion", "chat"):
                 raise FamilyError(f"{where}: prompt mode {mode!r} (completion or chat)")
@@ -212,8 +213,9 @@ def parse_resources(raw: Any, where: str) -> Resources:
         raise FamilyError(f"{where}: resources must be a mapping such as {{num_gpus: 1}}")
     unknown = set(raw) - set(_RESOURCE_KEYS)
     if unknown:
-        raise FamilyError(f"{where}: unknown resource {sorted(unknown)[0]!r} "
-                          f"(known: {', '.join(_RESOURCE_KEYS)})")  # fmt: skip
+        raise FamilyError(
+            f"{where}: unknown resource {sorted(unknown)[0]!r} (known: {', '.join(_RESOURCE_KEYS)})"
+        )
     values = {}
     for key in _RESOURCE_KEYS:
         value = raw.get(key, getattr(Resources(), key))
@@ -250,13 +252,15 @@ def family_to_dict(family: Family) -> dict[str, Any]:
         "tasks": family.tasks,
         "limit": family.limit,
         "variants": [
-            _variant_dict(v) | {"prompt_modes": list(v.prompt_modes),
-                                "model": redact_text(v.model),
-                                "model_args": redact_text(v.model_args) if v.model_args
-                                else v.model_args}
+            _variant_dict(v)
+            | {
+                "prompt_modes": list(v.prompt_modes),
+                "model": redact_text(v.model),
+                "model_args": redact_text(v.model_args) if v.model_args else v.model_args,
+            }
             for v in family.variants
         ],  # secrets never reach matrix.json; `make report` matches runs without them
-    }  # fmt: skip
+    }
 
 
 def _variant_dict(variant: Variant) -> dict[str, Any]:
@@ -270,9 +274,19 @@ def _variant_dict(variant: Variant) -> dict[str, Any]:
 def family_from_dict(raw: dict[str, Any]) -> Family:
     """Inverse of :func:`family_to_dict`."""
     return Family(
-        name=raw["name"], title=raw["title"], note=raw.get("note", ""),
-        tasks=raw.get("tasks", ""), limit=raw.get("limit"),
-        variants=tuple(Variant(**{**v, "prompt_modes": tuple(v.get("prompt_modes", ())),
-                                  "resources": parse_resources(v.get("resources"), raw["name"])})
-                       for v in raw["variants"]),
-    )  # fmt: skip
+        name=raw["name"],
+        title=raw["title"],
+        note=raw.get("note", ""),
+        tasks=raw.get("tasks", ""),
+        limit=raw.get("limit"),
+        variants=tuple(
+            Variant(
+                **{
+                    **v,
+                    "prompt_modes": tuple(v.get("prompt_modes", ())),
+                    "resources": parse_resources(v.get("resources"), raw["name"]),
+                }
+            )
+            for v in raw["variants"]
+        ),
+    )

@@ -62,9 +62,15 @@ def build_family_on(
     todo = [c for c in cells if not c.complete]
     job = work or CellJob(str(Path(tasks_dir).resolve()), batch_size, driver_environment())
     try:
-        ran = run_cells(todo, job, executor, runs_root, retries=retries,
-                        label=f"matrix {family.name} [{executor.name}]",
-                        progress=progress)  # fmt: skip
+        ran = run_cells(
+            todo,
+            job,
+            executor,
+            runs_root,
+            retries=retries,
+            label=f"matrix {family.name} [{executor.name}]",
+            progress=progress,
+        )
     finally:
         executor.close()
     outcome = build_family(family, runs_root=runs_root, tasks_dir=tasks_dir, evaluate=False)

@@ -105,11 +105,14 @@ def cell_summary(entry: dict[str, Any]) -> dict[str, Any]:
         "num_fewshot": entry["num_fewshot"],
         "fingerprint": entry.get("fingerprint"),
         "interval": entry.get("interval"),
-        "baseline": None if policy is None else {
-            "policy": strongest, "value": policy["score"]["value"],
+        "baseline": None
+        if policy is None
+        else {
+            "policy": strongest,
+            "value": policy["score"]["value"],
             "above_all": baselines.get("above_all"),
         },
-    }  # fmt: skip
+    }
 
 
 def compare_columns(a: Column, b: Column, use_case: str) -> dict[str, Any]:
@@ -121,9 +124,19 @@ def compare_columns(a: Column, b: Column, use_case: str) -> dict[str, Any]:
         raise ValueError(f"{use_case}: {a.key} and {b.key} share no items")
     diff = pair_samples(samples_a, samples_b, metric, reducer, (a.key, b.key)).difference
     low, high = diff.interval(0.95)
-    return {"a": a.key, "b": b.key, "difference": diff.value, "ci_low": low, "ci_high": high,
-            "se": diff.se, "n": diff.n, "units": diff.units, "method": diff.method,
-            "p_value": diff.p_value(0.0, "two-sided"), "_diff": diff}  # fmt: skip
+    return {
+        "a": a.key,
+        "b": b.key,
+        "difference": diff.value,
+        "ci_low": low,
+        "ci_high": high,
+        "se": diff.se,
+        "n": diff.n,
+        "units": diff.units,
+        "method": diff.method,
+        "p_value": diff.p_value(0.0, "two-sided"),
+        "_diff": diff,
+    }
 
 
 def _value(column: Column, use_case: str) -> float:
@@ -166,9 +179,12 @@ def _row(use_case: str, columns: Sequence[Column], alpha: float, gap: float) -> 
         "task_version": first["task_version"],
     }
     row["agreement"] = (
-        "tie" if winner is None
-        else "agrees" if winner.objective in row["folklore"] else "disagrees"
-    )  # fmt: skip
+        "tie"
+        if winner is None
+        else "agrees"
+        if winner.objective in row["folklore"]
+        else "disagrees"
+    )
     row["resolution"] = _resolution(comparisons, alpha, gap)
     row["verdict"] = _verdict_text(row, competitors, comparisons)
     return row
@@ -213,8 +229,10 @@ def _verdict_text(row: dict[str, Any], competitors: list[Column], comparisons: l
     res = row["resolution"]
     if res["min_detectable"] is None:
         both = "both variants" if len(competitors) == 2 else "the two closest variants"
-        return (f"tie (n={res['n']}: every item scores the same for {both}, so these outputs "
-                "cannot say what difference the items resolve)")  # fmt: skip
+        return (
+            f"tie (n={res['n']}: every item scores the same for {both}, so these outputs "
+            "cannot say what difference the items resolve)"
+        )
     needed = res["items_for_gap"]
     more = f"; {needed} items would resolve {res['gap']:g}" if needed else ""
     return f"tie (n={res['n']} resolves ≥ {res['min_detectable']:.1f} points{more})"
@@ -229,9 +247,12 @@ def folklore_claim(group: str) -> str:
 
 
 def build_matrix(
-    columns: Sequence[Column], use_cases: Sequence[str], *, alpha: float = 0.05,
+    columns: Sequence[Column],
+    use_cases: Sequence[str],
+    *,
+    alpha: float = 0.05,
     gap: float = RESOLVE_GAP,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """The matrix as a JSON-ready dict (what ``matrix.json`` holds and the page renders)."""
     rows = [
         _row(use_case, columns, alpha, gap)
@@ -251,9 +272,14 @@ def build_matrix(
 def matrix_markdown(matrix: dict[str, Any], title: str = "Objective matrix") -> str:
     """A paste-able markdown table: one row per use case, one column per variant."""
     columns = matrix["columns"]
-    head = ["use case", "metric", *(c["label"] + ("" if c.get("designated", True) else
-                                                  " [control]") for c in columns),
-            "verdict", "folklore", "agreement"]  # fmt: skip
+    head = [
+        "use case",
+        "metric",
+        *(c["label"] + ("" if c.get("designated", True) else " [control]") for c in columns),
+        "verdict",
+        "folklore",
+        "agreement",
+    ]
     lines = [f"## {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in matrix["rows"]:
         cells = []
@@ -267,13 +293,21 @@ def matrix_markdown(matrix: dict[str, Any], title: str = "Objective matrix") -> 
             trivial = (
                 f" (trivial {base['value']:.1f})" if base and base["value"] is not None else ""
             )
-            bounds = (f"[{cell['ci_low']:.1f}, {cell['ci_high']:.1f}]"
-                      if cell["ci_low"] is not None and cell["ci_high"] is not None
-                      else "[no interval]")  # fmt: skip
+            bounds = (
+                f"[{cell['ci_low']:.1f}, {cell['ci_high']:.1f}]"
+                if cell["ci_low"] is not None and cell["ci_high"] is not None
+                else "[no interval]"
+            )
             few = f" ({cell['few']})" if cell.get("few") else ""
             cells.append(f"{cell['value']:.1f} {bounds} n={cell['n']}{few}{trivial}{mark}")
-        fields = [row["use_case"], row["metric"], *cells, row["verdict"], row["folklore_claim"],
-                  row["agreement"]]  # fmt: skip
+        fields = [
+            row["use_case"],
+            row["metric"],
+            *cells,
+            row["verdict"],
+            row["folklore_claim"],
+            row["agreement"],
+        ]
         lines.append("| " + " | ".join(fields) + " |")
     lines += [
         "",

@@ -10,11 +10,17 @@ import importlib
 from typing import Any
 
 _WHERE = {
-    "label_statistics": "classification", "parse_label": "classification",
-    "align_entities": "ner", "entity_counts": "ner", "parse_entities": "ner",
-    "ROUGE_TYPES": "rouge", "rouge_scores": "rouge", "split_sentences": "rouge",
-    "normalize_answer": "squad", "squad_scores": "squad",
-}  # fmt: skip
+    "label_statistics": "classification",
+    "parse_label": "classification",
+    "align_entities": "ner",
+    "entity_counts": "ner",
+    "parse_entities": "ner",
+    "ROUGE_TYPES": "rouge",
+    "rouge_scores": "rouge",
+    "split_sentences": "rouge",
+    "normalize_answer": "squad",
+    "squad_scores": "squad",
+}
 
 __all__ = sorted(_WHERE)
 

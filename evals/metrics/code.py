@@ -32,8 +32,12 @@ def humaneval_case(prompt: str, completion: str, test: str, entry_point: str) ->
     """:func:`humaneval_program` split for the sandbox: prompt + completion is the solution (its
     own process); the test and ``check(entry_point)`` run in the harness, after the prompt (so
     the helpers the test calls, such as HumanEval/32's ``poly``, are the problem's own)."""
-    return Program(f"{prompt}{completion}\n", f"{test}\n\ncheck({entry_point})\n",
-                   _trusted(prompt), (entry_point,))  # fmt: skip
+    return Program(
+        f"{prompt}{completion}\n",
+        f"{test}\n\ncheck({entry_point})\n",
+        _trusted(prompt),
+        (entry_point,),
+    )
 
 
 def _trusted(prompt: str) -> str:
@@ -79,8 +83,11 @@ def mbpp_entry(reference: str, test_list: Sequence[str]) -> tuple[str, ...]:
         tests = ast.parse("\n".join(test_list))
     except (SyntaxError, ValueError):
         return ()
-    called = {n.func.id for n in ast.walk(tests)
-              if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}  # fmt: skip
+    called = {
+        n.func.id
+        for n in ast.walk(tests)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
     return tuple(sorted(defined & called))
 
 

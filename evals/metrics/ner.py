@@ -53,11 +53,23 @@ from dataclasses import dataclass
 from evals.metrics.json_text import candidate_texts, embedded_values
 
 _TYPE_SYNONYMS = {
-    "PERSON": "PER", "PEOPLE": "PER", "PER": "PER",
-    "ORGANIZATION": "ORG", "ORGANISATION": "ORG", "ORG": "ORG", "COMPANY": "ORG",
-    "LOCATION": "LOC", "PLACE": "LOC", "LOC": "LOC", "GPE": "LOC", "COUNTRY": "LOC", "CITY": "LOC",
-    "MISC": "MISC", "MISCELLANEOUS": "MISC", "OTHER": "MISC",
-}  # fmt: skip
+    "PERSON": "PER",
+    "PEOPLE": "PER",
+    "PER": "PER",
+    "ORGANIZATION": "ORG",
+    "ORGANISATION": "ORG",
+    "ORG": "ORG",
+    "COMPANY": "ORG",
+    "LOCATION": "LOC",
+    "PLACE": "LOC",
+    "LOC": "LOC",
+    "GPE": "LOC",
+    "COUNTRY": "LOC",
+    "CITY": "LOC",
+    "MISC": "MISC",
+    "MISCELLANEOUS": "MISC",
+    "OTHER": "MISC",
+}
 _WRAPPERS = "\"'“”‘’()[]{},;: "
 _TRAILING = ",;:.!?"
 _TEXT_KEYS = ("text", "entity", "name", "span", "word")

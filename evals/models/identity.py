@@ -11,9 +11,17 @@ from evals.fingerprint import sha256_json
 from evals.secrets import is_secret, redact_url
 
 OPERATIONAL_ARGS = frozenset(
-    {"batch_size", "max_batch_size", "max_retries", "timeout", "num_concurrent", "device",
-     "verify_certificate", "tokenized_requests"}
-)  # fmt: skip
+    {
+        "batch_size",
+        "max_batch_size",
+        "max_retries",
+        "timeout",
+        "num_concurrent",
+        "device",
+        "verify_certificate",
+        "tokenized_requests",
+    }
+)
 """Backend arguments that change how requests are sent, never what is answered."""
 
 
@@ -25,13 +33,17 @@ def answer_args(args: Mapping[str, Any], *, local: bool = False) -> dict[str, An
         k: redact_url(v) if isinstance(v, str) and "://" in v else v
         for k, v in sorted(args.items())
         if not is_secret(k) and k not in OPERATIONAL_ARGS and not (local and k == "pretrained")
-    }  # fmt: skip
+    }
 
 
 def model_spec_part(
-    *, backend: str, model_hash: str, model_args: Mapping[str, Any],
-    chat_template_sha256: str | None, local: bool = False,
-) -> dict[str, Any]:  # fmt: skip
+    *,
+    backend: str,
+    model_hash: str,
+    model_args: Mapping[str, Any],
+    chat_template_sha256: str | None,
+    local: bool = False,
+) -> dict[str, Any]:
     """The ``model`` part of a run spec."""
     return {
         "backend": backend,

@@ -76,9 +76,12 @@ class VariantIdentity:
     def spec_part(self) -> dict[str, Any]:
         """The ``model`` part of the run spec (:mod:`evals.runs.spec`)."""
         return model_spec_part(
-            backend=self.backend, model_hash=self.model_hash, model_args=self.model_args,
-            chat_template_sha256=self.chat_template_sha256, local=self.local,
-        )  # fmt: skip
+            backend=self.backend,
+            model_hash=self.model_hash,
+            model_args=self.model_args,
+            chat_template_sha256=self.chat_template_sha256,
+            local=self.local,
+        )
 
     @property
     def fingerprint(self) -> str:
@@ -212,13 +215,19 @@ def load_model(
         has_chat_template=has_template,
         spec=redact_text(spec.raw) or "default",
         backend=spec.backend,
-        model_args=redact_value({k: v for k, v in sorted(args.items()) if not is_secret(k)
-                                 and not (is_local(spec) and k == "pretrained")
-                                 and not (spec.adapter_path is not None and k == PEFT_ARG)}),
+        model_args=redact_value(
+            {
+                k: v
+                for k, v in sorted(args.items())
+                if not is_secret(k)
+                and not (is_local(spec) and k == "pretrained")
+                and not (spec.adapter_path is not None and k == PEFT_ARG)
+            }
+        ),
         model_hash=redact_text(model_hash),
         chat_template_sha256=sha256_text(template) if template else None,
         local=is_local(spec),
-    )  # fmt: skip
+    )
     namespace = identity.fingerprint
     if not identity.spec_part["pinned"] and not reuse_unpinned():
         # Unpinned hub weights can change under the same name: answers are reused within
@@ -254,8 +263,11 @@ def pin_hub_revision(spec: ModelSpec) -> ModelSpec:
 
         sha = HfApi().model_info(str(spec.model_args["pretrained"]), timeout=10).sha
     except Exception as err:  # no hub, no network, no such repo: stay unpinned, say so
-        log.warning("%s: hub revision not resolved (%s); the run is recorded as unpinned",
-                    spec.raw, type(err).__name__)  # fmt: skip
+        log.warning(
+            "%s: hub revision not resolved (%s); the run is recorded as unpinned",
+            spec.raw,
+            type(err).__name__,
+        )
         return spec
     if not sha:
         return spec
@@ -270,9 +282,12 @@ def predicted_spec_part(spec: ModelSpec) -> dict[str, Any]:
     if spec.backend in {"hf", "vllm"}:
         _default_local_args(args, spec.backend)
     part = model_spec_part(
-        backend=spec.backend, model_hash=spec_model_hash(spec), model_args=args,
-        chat_template_sha256=None, local=is_local(spec),
-    )  # fmt: skip
+        backend=spec.backend,
+        model_hash=spec_model_hash(spec),
+        model_args=args,
+        chat_template_sha256=None,
+        local=is_local(spec),
+    )
     part.pop("chat_template_sha256")
     return part
 
@@ -338,8 +353,9 @@ def _check_server(completions_url: str) -> None:
     netloc = f"[{host}]" if ":" in host else host
     netloc += f":{parts.port}" if parts.port else ""
     root = urlunsplit((parts.scheme, netloc, path, "", ""))
-    request = urllib.request.Request(urlunsplit((parts.scheme, netloc, path + "/models",
-                                                 parts.query, "")))  # fmt: skip
+    request = urllib.request.Request(
+        urlunsplit((parts.scheme, netloc, path + "/models", parts.query, ""))
+    )
     if parts.username is not None:  # user:password@host: basic auth, as requests sends it
         token = f"{parts.username}:{parts.password or ''}".encode()
         request.add_header("Authorization", "Basic " + base64.b64encode(token).decode())

@@ -96,10 +96,12 @@ def train_lora(
     tokenizer = AutoTokenizer.from_pretrained(base_folder)
     model = AutoModelForCausalLM.from_pretrained(base_folder, dtype=torch.float32)
     config = LoraConfig(
-        r=settings.rank, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
+        r=settings.rank,
+        lora_alpha=settings.alpha,
+        lora_dropout=settings.dropout,
         target_modules=list(settings.target_modules) if settings.target_modules else None,
         task_type="CAUSAL_LM",
-    )  # fmt: skip
+    )
     model = get_peft_model(model, config)  # type: ignore[assignment]  # a PeftModel wraps it
     model.train()
 
@@ -135,8 +137,11 @@ def train_lora(
         optimizer.zero_grad()
         losses.append(float(loss.detach()))
         if log_every and step % log_every == 0:
-            print(f"  step {step}/{len(batches)} loss {losses[-1]:.4f} "
-                  f"({time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
+            print(
+                f"  step {step}/{len(batches)} loss {losses[-1]:.4f} "
+                f"({time.perf_counter() - started:.0f} s)",
+                flush=True,
+            )
     seconds = time.perf_counter() - started
 
     model.peft_config["default"].base_model_name_or_path = base_spec
@@ -145,9 +150,14 @@ def train_lora(
     portable_config(out / ADAPTER_CONFIG)
     write_loss_csv(out / "loss.csv", losses)
     return TrainResult(
-        adapter=out, examples=len(kept), dropped_too_long=len(encoded) - len(kept),
-        steps=len(batches), seconds=seconds, losses=losses, adapter_sha256=adapter_sha256(out),
-    )  # fmt: skip
+        adapter=out,
+        examples=len(kept),
+        dropped_too_long=len(encoded) - len(kept),
+        steps=len(batches),
+        seconds=seconds,
+        losses=losses,
+        adapter_sha256=adapter_sha256(out),
+    )
 
 
 def portable_config(path: Path) -> None:

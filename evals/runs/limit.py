@@ -92,12 +92,18 @@ class ItemSample:
     def to_spec(self) -> dict[str, Any]:
         """The run spec's ``sampling`` field."""
         return {
-            "method": METHOD, "seed": self.seed, "limit": self.limit,
-            "items": len(self.positions), "clusters": self.clusters, "unit": self.unit,
-            "of_items": self.of_items, "of_clusters": self.of_clusters,
+            "method": METHOD,
+            "seed": self.seed,
+            "limit": self.limit,
+            "items": len(self.positions),
+            "clusters": self.clusters,
+            "unit": self.unit,
+            "of_items": self.of_items,
+            "of_clusters": self.of_clusters,
             "positions_sha256": hashlib.sha256(
-                ",".join(map(str, self.positions)).encode("utf-8")).hexdigest(),
-        }  # fmt: skip
+                ",".join(map(str, self.positions)).encode("utf-8")
+            ).hexdigest(),
+        }
 
 
 def scored_docs(use_case: Any) -> list[dict[str, Any]]:
@@ -118,11 +124,19 @@ no data) knows what its limit draws without reading the use case's items."""
 def _memo_key(use_case: Any, limit: int, seed: int) -> str:
     """What decides a draw: the data, the code that reads it and keys its clusters, this
     module, the data source, the limit and the seed."""
-    return sha256_json([
-        METHOD, use_case.name, use_case.kind, use_case.data_sha256,
-        code_sha256(use_case.folder, use_case.kind), sha256_file(Path(__file__)),
-        sorted(use_case.task_metadata().items()), limit, seed,
-    ])  # fmt: skip
+    return sha256_json(
+        [
+            METHOD,
+            use_case.name,
+            use_case.kind,
+            use_case.data_sha256,
+            code_sha256(use_case.folder, use_case.kind),
+            sha256_file(Path(__file__)),
+            sorted(use_case.task_metadata().items()),
+            limit,
+            seed,
+        ]
+    )
 
 
 def _read_memo(path: Path) -> dict[str, Any]:
@@ -169,8 +183,11 @@ def _draw_sample(use_case: Any, limit: int, seed: int) -> ItemSample:
     positions = draw(keys, limit, seed)
     units = [f"item:{i}" if key is None else f"cluster:{key}" for i, key in enumerate(keys)]
     return ItemSample(
-        limit=limit, seed=seed, positions=positions,
+        limit=limit,
+        seed=seed,
+        positions=positions,
         clusters=len({units[i] for i in positions}),
         unit=cluster.unit if cluster is not None else "item",
-        of_items=len(docs), of_clusters=len(set(units)),
-    )  # fmt: skip
+        of_items=len(docs),
+        of_clusters=len(set(units)),
+    )

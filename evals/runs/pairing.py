@@ -85,9 +85,12 @@ class PairedItems:
 
 
 def pair_samples(
-    samples_a: Sequence[Record], samples_b: Sequence[Record], metric: str, reducer: str,
+    samples_a: Sequence[Record],
+    samples_b: Sequence[Record],
+    metric: str,
+    reducer: str,
     where: tuple[str, str],
-) -> PairedItems:  # fmt: skip
+) -> PairedItems:
     """Pair two runs' records of one use case and compute b − a, on the metric's own scale
     (:func:`metric_range`: bounds and tests of Δ stay within ±its width); ``where`` names
     the two sides in error messages. The caller checks that pairs exist."""
@@ -96,6 +99,5 @@ def pair_samples(
     stats_b = metric_values(pairs, metric, 1, where[1])
     clusters = sample_clusters([a for a, _ in pairs])
     low, high = metric_range(metric)
-    diff = paired_difference(stats_a, stats_b, reducer, clusters=clusters,
-                             score_range=high - low)  # fmt: skip
+    diff = paired_difference(stats_a, stats_b, reducer, clusters=clusters, score_range=high - low)
     return PairedItems(pairs, stats_a, stats_b, clusters, diff)

@@ -101,10 +101,17 @@ class UseCaseResult:
     def fingerprint(self) -> str:
         """Identity of this result: same fingerprint ⇒ same model, items, prompts and settings."""
         return sha256_json(
-            [self.model_fingerprint, self.task_version, self.data_sha256, self.config_sha256,
-             self.prompt_mode, self.num_fewshot, self.n]
+            [
+                self.model_fingerprint,
+                self.task_version,
+                self.data_sha256,
+                self.config_sha256,
+                self.prompt_mode,
+                self.num_fewshot,
+                self.n,
+            ]
             + ([self.judge.get("fingerprint")] if self.judge else [])
-        )[:16]  # fmt: skip
+        )[:16]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -146,8 +153,9 @@ def few_units_of(entry: Mapping[str, Any]) -> str | None:
     :attr:`UseCaseResult.few_units` gives it."""
     interval = entry.get("interval")
     interval = interval if isinstance(interval, Mapping) else {}  # older entries: none, or a name
-    return few_units_note(int(entry["n"]), interval.get("clusters"),
-                          str(interval.get("unit") or "cluster"))  # fmt: skip
+    return few_units_note(
+        int(entry["n"]), interval.get("clusters"), str(interval.get("unit") or "cluster")
+    )
 
 
 def estimate_metrics(

@@ -74,10 +74,10 @@ def task_spec_part(
         "generation": generation,
         "limit": limit,
         "sampling": sample.to_spec() if (sample := item_sample(use_case, limit)) else None,
-        "judge": None if judge is None else {
-            k: judge.get(k) for k in ("name", "fingerprint", "max_tokens")
-        },
-    }  # fmt: skip
+        "judge": None
+        if judge is None
+        else {k: judge.get(k) for k in ("name", "fingerprint", "max_tokens")},
+    }
 
 
 def build_run_spec(
@@ -120,15 +120,17 @@ def comparable_part(spec: Mapping[str, Any], tasks: Sequence[str] | None = None)
     """What must agree for two results to be compared: everything but the model, for the
     given tasks (default: all of the spec's)."""
     chosen = spec["tasks"] if tasks is None else {t: spec["tasks"].get(t) for t in tasks}
-    versions = {k: v for k, v in spec["versions"].items()
-                if ("versions", k) not in _NOT_COMPARED}  # fmt: skip
+    versions = {k: v for k, v in spec["versions"].items() if ("versions", k) not in _NOT_COMPARED}
     return {"tasks": chosen, "versions": versions}
 
 
 def first_difference(
-    a: Mapping[str, Any], b: Mapping[str, Any], *, tasks: Sequence[str] | None = None,
+    a: Mapping[str, Any],
+    b: Mapping[str, Any],
+    *,
+    tasks: Sequence[str] | None = None,
     allow: Iterable[str] = (),
-) -> tuple[str, Any, Any] | None:  # fmt: skip
+) -> tuple[str, Any, Any] | None:
     """The first field (dotted path) on which two specs' comparable parts differ, with both
     values; None when they agree. A field in ``allow`` (or below it: ``generation`` allows
     ``tasks.x.generation.max_gen_toks``; a bare name matches in any task) is skipped."""

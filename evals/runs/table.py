@@ -10,8 +10,18 @@ from collections.abc import Sequence
 from evals.decision.units import FEW_UNITS
 from evals.runs.results import UseCaseResult
 
-_HEADER = ("use case", "primary metric", "score", "95% CI", "n", "trivial baseline",
-           "above it?", "invalid", "mode", "time")  # fmt: skip
+_HEADER = (
+    "use case",
+    "primary metric",
+    "score",
+    "95% CI",
+    "n",
+    "trivial baseline",
+    "above it?",
+    "invalid",
+    "mode",
+    "time",
+)
 
 
 def _baseline_cells(result: UseCaseResult) -> tuple[str, str]:
@@ -73,8 +83,10 @@ def _notes(results: Sequence[UseCaseResult]) -> list[str]:
     notes = []
     for r in results:
         if r.few_units:
-            notes.append(f"{r.use_case}: {r.few_units}; under {FEW_UNITS} independent units, "
-                         "its interval and tests rest on that many, whatever n says")  # fmt: skip
+            notes.append(
+                f"{r.use_case}: {r.few_units}; under {FEW_UNITS} independent units, "
+                "its interval and tests rest on that many, whatever n says"
+            )
         if r.judge:
             bad = r.metrics.get("unparseable_judgments")
             share = f"{bad.value:.1f}%" if bad and bad.defined else "n/a"

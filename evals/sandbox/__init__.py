@@ -32,9 +32,21 @@ from evals.sandbox.launch import PYTHON_MOUNT, SYSTEM_FOLDERS
 from evals.sandbox.model import STATUSES, Limits, Outcome, Program, SandboxUnavailable
 from evals.sandbox.run import run_program, run_programs, verdict
 
-__all__ = ["PYTHON_MOUNT", "STATUSES", "SYSTEM_FOLDERS", "Limits", "Outcome", "Program",
-           "SandboxUnavailable", "bwrap_works", "find_sandbox", "forget_probe", "run_program",
-           "run_programs", "verdict"]  # fmt: skip
+__all__ = [
+    "PYTHON_MOUNT",
+    "STATUSES",
+    "SYSTEM_FOLDERS",
+    "Limits",
+    "Outcome",
+    "Program",
+    "SandboxUnavailable",
+    "bwrap_works",
+    "find_sandbox",
+    "forget_probe",
+    "run_program",
+    "run_programs",
+    "verdict",
+]
 
 
 @cache

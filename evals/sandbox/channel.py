@@ -76,8 +76,10 @@ def candidate_encode(value: Any, objects: list[Any], depth: int = 0) -> Any:
     if kind is list or kind is tuple or kind is set or kind is frozenset:
         return kind(candidate_encode(v, objects, depth + 1) for v in value)
     if kind is dict:
-        return {candidate_encode(k, objects, depth + 1): candidate_encode(v, objects, depth + 1)
-                for k, v in value.items()}  # fmt: skip
+        return {
+            candidate_encode(k, objects, depth + 1): candidate_encode(v, objects, depth + 1)
+            for k, v in value.items()
+        }
     if kind is type(os) and str(value.__name__).partition(".")[0] in sys.stdlib_module_names:
         return (MODULE, value.__name__)
     scalars: tuple[type[Any], ...] = (bool, int, float, complex, str, bytes)
@@ -89,8 +91,10 @@ def candidate_encode(value: Any, objects: list[Any], depth: int = 0) -> Any:
         if isinstance(value, base):
             items = dict.items(value) if base is dict else None
             if items is not None:
-                return {candidate_encode(k, objects, depth + 1):
-                        candidate_encode(v, objects, depth + 1) for k, v in items}  # fmt: skip
+                return {
+                    candidate_encode(k, objects, depth + 1): candidate_encode(v, objects, depth + 1)
+                    for k, v in items
+                }
             return base(candidate_encode(v, objects, depth + 1) for v in value)
     objects.append(value)
     return (REF, len(objects) - 1, callable(value), type(value).__name__[:80])
@@ -105,15 +109,18 @@ def candidate_decode(value: Any, objects: list[Any]) -> Any:
     if kind is list or kind is tuple or kind is set or kind is frozenset:
         return kind(candidate_decode(v, objects) for v in value)
     if kind is dict:
-        return {candidate_decode(k, objects): candidate_decode(v, objects)
-                for k, v in value.items()}  # fmt: skip
+        return {
+            candidate_decode(k, objects): candidate_decode(v, objects) for k, v in value.items()
+        }
     return value
 
 
 def exception_message(err: BaseException) -> tuple[Any, ...]:
     """What the harness re-raises: the nearest built-in class, the text, errno and filename."""
-    name = next((c.__name__ for c in type(err).__mro__
-                 if getattr(builtins, c.__name__, None) is c), "Exception")  # fmt: skip
+    name = next(
+        (c.__name__ for c in type(err).__mro__ if getattr(builtins, c.__name__, None) is c),
+        "Exception",
+    )
     if isinstance(err, SystemExit):
         return ("raise", "SystemExit", repr(err.code)[:200], None, None)
     number = err.errno if isinstance(err, OSError) and isinstance(err.errno, int) else None

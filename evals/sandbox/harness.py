@@ -47,10 +47,30 @@ if "serve" not in globals():  # imported by tools; in the sandbox, channel.py ra
 
 NO_PROCESS = 75
 """The harness's exit status when it cannot fork the solution's process (EX_TEMPFAIL)."""
-FORBIDDEN = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENETUNREACH, errno.EHOSTUNREACH,
-             errno.ECONNREFUSED, errno.EAFNOSUPPORT, errno.ESRCH}  # fmt: skip
-VISIBLE = ("/work", "/proc", "/dev", "/python", "/usr", "/bin", "/sbin", "/lib",
-           "/lib32", "/lib64", "/libx32", "/etc")  # fmt: skip
+FORBIDDEN = {
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+    errno.ENETUNREACH,
+    errno.EHOSTUNREACH,
+    errno.ECONNREFUSED,
+    errno.EAFNOSUPPORT,
+    errno.ESRCH,
+}
+VISIBLE = (
+    "/work",
+    "/proc",
+    "/dev",
+    "/python",
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/etc",
+)
 """Where a missing path is really missing; anywhere else (a home, the project, the host's /tmp
 behind the sandbox's private one) the sandbox hides it."""
 
@@ -158,8 +178,19 @@ def harness_encode(value: Any) -> Any:
         return kind(harness_encode(v) for v in value)
     if kind is dict:
         return {harness_encode(k): harness_encode(v) for k, v in value.items()}
-    bases: tuple[type[Any], ...] = (bool, int, float, complex, str, bytes, list, tuple, set,
-                                    frozenset, dict)  # fmt: skip
+    bases: tuple[type[Any], ...] = (
+        bool,
+        int,
+        float,
+        complex,
+        str,
+        bytes,
+        list,
+        tuple,
+        set,
+        frozenset,
+        dict,
+    )
     for base in bases:
         if isinstance(value, base):
             return harness_encode(dict(value) if base is dict else base(value))
@@ -187,16 +218,21 @@ def harness_decode(value: Any, candidate: Candidate, depth: int = 0) -> Any:
     if kind is list or kind is tuple or kind is set or kind is frozenset:
         return kind(harness_decode(v, candidate, depth + 1) for v in value)
     if kind is dict:
-        return {harness_decode(k, candidate, depth + 1): harness_decode(v, candidate, depth + 1)
-                for k, v in value.items()}  # fmt: skip
+        return {
+            harness_decode(k, candidate, depth + 1): harness_decode(v, candidate, depth + 1)
+            for k, v in value.items()
+        }
     raise TypeError(f"a {kind.__name__} from the candidate is not plain data")
 
 
 def hidden(err: OSError) -> bool:
     """A path outside what the sandbox shows (a home folder, the project): hidden, not absent."""
     name = err.filename if isinstance(err.filename, str) else ""
-    return (err.errno == errno.ENOENT and name.startswith("/")
-            and not any(name == top or name.startswith(top + "/") for top in VISIBLE))  # fmt: skip
+    return (
+        err.errno == errno.ENOENT
+        and name.startswith("/")
+        and not any(name == top or name.startswith(top + "/") for top in VISIBLE)
+    )
 
 
 def classify(err: BaseException) -> tuple[str, str]:

@@ -19,8 +19,10 @@ mounted read-only at ``/harness.bin`` (compiling it in every sample would cost ~
 SOURCES = (HARNESS.with_name("channel.py"), HARNESS)
 """Compiled together and run in one namespace, in this order."""
 
-BOOT = ("import marshal\ng = {{'__name__': '__main__'}}\n"
-        "for code in marshal.loads(open({!r}, 'rb').read()):\n    exec(code, g)\n")  # fmt: skip
+BOOT = (
+    "import marshal\ng = {{'__name__': '__main__'}}\n"
+    "for code in marshal.loads(open({!r}, 'rb').read()):\n    exec(code, g)\n"
+)
 
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 """Mounted read-only (those that exist)."""
@@ -30,8 +32,10 @@ PYTHON_MOUNT = "/python"
 home folder, which the sandbox does not show)."""
 
 APPARMOR = Path("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")
-INSTALL = ("no sandbox for model-written code: install bubblewrap (Debian/Ubuntu: apt-get install "
-           "bubblewrap) or, only for code you trust, pass --unsafe-no-sandbox")  # fmt: skip
+INSTALL = (
+    "no sandbox for model-written code: install bubblewrap (Debian/Ubuntu: apt-get install "
+    "bubblewrap) or, only for code you trust, pass --unsafe-no-sandbox"
+)
 
 
 def python() -> tuple[str, str]:
@@ -48,10 +52,12 @@ def python() -> tuple[str, str]:
 @cache
 def harness_code() -> bytes:
     """The harness, compiled by this interpreter (the one samples run with), marshalled."""
-    return marshal.dumps(tuple(
-        compile(path.read_text(encoding="utf-8"), f"/{path.name}", "exec", dont_inherit=True)
-        for path in SOURCES
-    ))  # fmt: skip
+    return marshal.dumps(
+        tuple(
+            compile(path.read_text(encoding="utf-8"), f"/{path.name}", "exec", dont_inherit=True)
+            for path in SOURCES
+        )
+    )
 
 
 def plain_command(harness: Path) -> list[str]:
@@ -64,20 +70,61 @@ def bwrap_command(binary: str, limits: Limits, harness: Path) -> list[str]:
     prefix, executable = python()
     # As root, no user namespace: bwrap mounts with root's rights and the harness then gives
     # each process its slot's uid; as anyone else, a user namespace lets bwrap mount at all.
-    unshare = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-               "--unshare-cgroup-try"] if os.geteuid() == 0 else ["--unshare-all"]  # fmt: skip
+    unshare = (
+        ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+        if os.geteuid() == 0
+        else ["--unshare-all"]
+    )
     size = str(limits.disk_mb * 1024 * 1024)
-    command = [binary, *unshare, "--die-with-parent", "--new-session",
-               "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
-               "--setenv", "HOME", "/work", "--proc", "/proc", "--dev", "/dev",
-               "--perms", "1777", "--size", size, "--tmpfs", "/tmp", "--size", size,
-               "--tmpfs", "/work"]  # fmt: skip
+    command = [
+        binary,
+        *unshare,
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+        "--setenv",
+        "PATH",
+        "/usr/bin:/bin",
+        "--setenv",
+        "LANG",
+        "C.UTF-8",
+        "--setenv",
+        "HOME",
+        "/work",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--size",
+        size,
+        "--tmpfs",
+        "/tmp",
+        "--size",
+        size,
+        "--tmpfs",
+        "/work",
+    ]
     for folder in SYSTEM_FOLDERS:
         if os.path.exists(folder):
             command += ["--ro-bind", folder, folder]
-    command += ["--ro-bind", prefix, PYTHON_MOUNT, "--ro-bind", str(harness), "/harness.bin",
-                "--chdir", "/work", executable, "-I", "-S", "-B", "-c",
-                BOOT.format("/harness.bin")]  # fmt: skip
+    command += [
+        "--ro-bind",
+        prefix,
+        PYTHON_MOUNT,
+        "--ro-bind",
+        str(harness),
+        "/harness.bin",
+        "--chdir",
+        "/work",
+        executable,
+        "-I",
+        "-S",
+        "-B",
+        "-c",
+        BOOT.format("/harness.bin"),
+    ]
     return command
 
 
@@ -105,9 +152,11 @@ def _hint(reason: str) -> str:
     except OSError:
         restricted = False
     if restricted or "uid map" in reason or "new namespace" in reason:
-        return ("; AppArmor restricts unprivileged user namespaces (Ubuntu 23.10+): allow them "
-                "with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`, or run as "
-                "root")  # fmt: skip
+        return (
+            "; AppArmor restricts unprivileged user namespaces (Ubuntu 23.10+): allow them "
+            "with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`, or run as "
+            "root"
+        )
     return ""
 
 

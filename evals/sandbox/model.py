@@ -7,8 +7,17 @@ from dataclasses import dataclass
 
 from evals.errors import EvalsError
 
-STATUSES = ("passed", "failed", "error", "exited", "timeout", "memory", "output_limit",
-            "process_limit", "forbidden")  # fmt: skip
+STATUSES = (
+    "passed",
+    "failed",
+    "error",
+    "exited",
+    "timeout",
+    "memory",
+    "output_limit",
+    "process_limit",
+    "forbidden",
+)
 
 
 class SandboxUnavailable(EvalsError):
@@ -45,10 +54,15 @@ class Limits:
 
     def to_dict(self) -> dict[str, float | int]:
         """JSON-ready form (recorded with every run that executes code)."""
-        return {"wall_seconds": self.wall_seconds, "cpu_seconds": self.cpu_seconds,
-                "memory_mb": self.memory_mb, "processes": self.processes,
-                "file_size_mb": self.file_size_mb, "open_files": self.open_files,
-                "disk_mb": self.disk_mb}  # fmt: skip
+        return {
+            "wall_seconds": self.wall_seconds,
+            "cpu_seconds": self.cpu_seconds,
+            "memory_mb": self.memory_mb,
+            "processes": self.processes,
+            "file_size_mb": self.file_size_mb,
+            "open_files": self.open_files,
+            "disk_mb": self.disk_mb,
+        }
 
 
 @dataclass(frozen=True)
@@ -96,5 +110,10 @@ class Outcome:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
-        return {"status": self.status, "detail": self.detail, "seconds": round(self.seconds, 4),
-                "sandbox": self.sandbox, "output": self.output}  # fmt: skip
+        return {
+            "status": self.status,
+            "detail": self.detail,
+            "seconds": round(self.seconds, 4),
+            "sandbox": self.sandbox,
+            "output": self.output,
+        }

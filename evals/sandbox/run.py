@@ -90,8 +90,15 @@ def run_program(
 
 def _run(program: Program, limits: Limits, sandbox: str, slot: int) -> Outcome:
     token = secrets.token_hex(16)
-    job = marshal.dumps({"token": token, "solution": program.solution, "tests": program.tests,
-                         "context": program.context, "entry": list(program.entry)})  # fmt: skip
+    job = marshal.dumps(
+        {
+            "token": token,
+            "solution": program.solution,
+            "tests": program.tests,
+            "context": program.context,
+            "entry": list(program.entry),
+        }
+    )
     # Unsandboxed, the interpreter may live where only its owner may read (root's home).
     harness_uid, candidate_uid = uids(slot) if sandbox == "bwrap" else (-1, -1)
     with tempfile.TemporaryDirectory(prefix="evals-sandbox-", ignore_cleanup_errors=True) as tmp:
@@ -119,15 +126,25 @@ def _run(program: Program, limits: Limits, sandbox: str, slot: int) -> Outcome:
             # Not on stdin: under a user namespace, bwrap's own process inside (pid 1, the
             # solution's uid) keeps its stdin, where the solution could read the tests.
             with open(host / "job", "rb") as job_in, open(host / "output", "w+b") as out:
-                command += [str(harness_uid), str(candidate_uid), str(memory), str(verdict_out),
-                            str(job_in.fileno())]  # fmt: skip
+                command += [
+                    str(harness_uid),
+                    str(candidate_uid),
+                    str(memory),
+                    str(verdict_out),
+                    str(job_in.fileno()),
+                ]
                 started = time.perf_counter()
                 try:
                     proc = subprocess.Popen(
-                        command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                        cwd=cwd, env=env, pass_fds=(verdict_out, job_in.fileno()),
+                        command,
+                        stdin=subprocess.DEVNULL,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        cwd=cwd,
+                        env=env,
+                        pass_fds=(verdict_out, job_in.fileno()),
                         preexec_fn=_limiter(limits, group),
-                    )  # fmt: skip
+                    )
                 except (OSError, subprocess.SubprocessError) as err:
                     raise SandboxUnavailable(f"cannot start the sandbox: {err}") from None
                 finally:
@@ -159,8 +176,14 @@ def _run(program: Program, limits: Limits, sandbox: str, slot: int) -> Outcome:
     return Outcome(status, detail, seconds, sandbox, output)
 
 
-def verdict(said: bytes, token: str, returncode: int | None, killed: bool, oom: bool = False,
-            output: str = "") -> tuple[str, str]:  # fmt: skip
+def verdict(
+    said: bytes,
+    token: str,
+    returncode: int | None,
+    killed: bool,
+    oom: bool = False,
+    output: str = "",
+) -> tuple[str, str]:
     """The status and reason from what the harness wrote on its verdict channel (only a line
     with this sample's token counts), the process's exit, the group's memory events, and
     bubblewrap's own complaint where the sandbox could not start (``bwrap: ...`` output)."""
@@ -189,9 +212,11 @@ def verdict(said: bytes, token: str, returncode: int | None, killed: bool, oom: 
 
 
 def run_programs(
-    programs: Sequence[Program | str], limits: Limits = DEFAULT_LIMITS, sandbox: str = "bwrap",
+    programs: Sequence[Program | str],
+    limits: Limits = DEFAULT_LIMITS,
+    sandbox: str = "bwrap",
     workers: int | None = None,
-) -> list[Outcome]:  # fmt: skip
+) -> list[Outcome]:
     """:func:`run_program` for each, ``workers`` at a time (default: the machine's cores)."""
     count = workers or os.cpu_count() or 1
     with ThreadPoolExecutor(max_workers=count) as pool:

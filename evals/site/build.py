@@ -149,6 +149,13 @@ def publish_build(
     family = outcome.matrix["family"]["name"]
     with reports_lock(reports_root):
         paths = write_matrix_files(reports_root, outcome.matrix, latest=True)
-        paths.update(write_site(reports_root, {family: outcome.columns}, runs_root=runs_root,
-                                families_dir=families_dir, strict_families=False))  # fmt: skip
+        paths.update(
+            write_site(
+                reports_root,
+                {family: outcome.columns},
+                runs_root=runs_root,
+                families_dir=families_dir,
+                strict_families=False,
+            )
+        )
     return replace(outcome, paths=paths)

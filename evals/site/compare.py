@@ -75,8 +75,12 @@ def attach_compare(
     for folder, row in row_of.items():
         entry = found.get(folder, {})
         row["compare"] = [
-            {"key": row_of[other]["key"], "page": page,
-             "label": f"{row_of[other]['variant']} ({row_of[other]['prompt_mode']})"}
-            for other, page in entry.get("pages", {}).items() if other in row_of
-        ]  # fmt: skip
+            {
+                "key": row_of[other]["key"],
+                "page": page,
+                "label": f"{row_of[other]['variant']} ({row_of[other]['prompt_mode']})",
+            }
+            for other, page in entry.get("pages", {}).items()
+            if other in row_of
+        ]
         row["compare_too_many"] = entry.get("too_many")

@@ -71,39 +71,58 @@ def _flips(paired: Any, reducer: str) -> tuple[list[dict[str, Any]], int, int]:
     for i in losses[:FLIPS_SHOWN] + gains[:FLIPS_SHOWN]:
         record_b, record_c = paired.pairs[i]
         before, after = raw_output(record_b), raw_output(record_c)
-        out.append({
-            "item_id": str(record_b.get("item_id")), "input": input_text(record_b),
-            "reference": reference_text(record_b), "baseline_score": float(base[i]),
-            "candidate_score": float(cand[i]), "baseline_output": before,
-            "candidate_output": after, "diff": word_diff(before, after),
-        })  # fmt: skip
+        out.append(
+            {
+                "item_id": str(record_b.get("item_id")),
+                "input": input_text(record_b),
+                "reference": reference_text(record_b),
+                "baseline_score": float(base[i]),
+                "candidate_score": float(cand[i]),
+                "baseline_output": before,
+                "candidate_output": after,
+                "diff": word_diff(before, after),
+            }
+        )
     return out, len(losses), len(gains)
 
 
 def _run_summary(run: StoredRun) -> dict[str, Any]:
     model = run.results["model"]
     return {
-        "variant": run.variant, "fingerprint": model.get("fingerprint"),
-        "folder": home_relative(str(run.folder)), "created_utc": run.results.get("created_utc"),
-        "prompt_mode": run.results.get("prompt_mode"), "limit": run.results.get("limit"),
-    }  # fmt: skip
+        "variant": run.variant,
+        "fingerprint": model.get("fingerprint"),
+        "folder": home_relative(str(run.folder)),
+        "created_utc": run.results.get("created_utc"),
+        "prompt_mode": run.results.get("prompt_mode"),
+        "limit": run.results.get("limit"),
+    }
 
 
 def run_diff_data(
-    baseline: StoredRun, candidate: StoredRun, gate: Mapping[str, Mapping[str, Any]] | None = None,
+    baseline: StoredRun,
+    candidate: StoredRun,
+    gate: Mapping[str, Mapping[str, Any]] | None = None,
     status: str | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """The page data. ``gate``: per use case the gate's verdict, reason, bounds and both
     values; ``status``: the gate's overall status."""
-    data: dict[str, Any] = {"kind": "diff", "baseline": _run_summary(baseline),
-                            "candidate": _run_summary(candidate), "use_cases": [],
-                            "source": "gate" if gate else "interval", "status": status,
-                            "flips_shown": FLIPS_SHOWN}  # fmt: skip
+    data: dict[str, Any] = {
+        "kind": "diff",
+        "baseline": _run_summary(baseline),
+        "candidate": _run_summary(candidate),
+        "use_cases": [],
+        "source": "gate" if gate else "interval",
+        "status": status,
+        "flips_shown": FLIPS_SHOWN,
+    }
     found = not_comparable(baseline, candidate)
     if found is not None and gate is None:
         field, base, cand = found
-        data["not_comparable"] = {"field": field, "baseline": home_relative(repr(base)),
-                                  "candidate": home_relative(repr(cand))}  # fmt: skip
+        data["not_comparable"] = {
+            "field": field,
+            "baseline": home_relative(repr(base)),
+            "candidate": home_relative(repr(cand)),
+        }
         return data
     for name, entry in baseline.use_cases.items():
         if name not in candidate.use_cases or (gate is not None and name not in gate):
@@ -112,8 +131,9 @@ def run_diff_data(
         samples_b, samples_c = baseline.samples(name), candidate.samples(name)
         if not align_items(samples_b, samples_c):
             continue
-        paired = pair_samples(samples_b, samples_c, metric, reducer,
-                              (f"baseline {name}", f"candidate {name}"))  # fmt: skip
+        paired = pair_samples(
+            samples_b, samples_c, metric, reducer, (f"baseline {name}", f"candidate {name}")
+        )
         diff = paired.difference
         flips, losses, gains = _flips(paired, reducer)
         values = (
@@ -131,18 +151,38 @@ def run_diff_data(
             bounds = "no item changed"
         else:
             low, high = diff.interval(0.95)
-            verdict = ("candidate higher" if low > 0 else "candidate lower" if high < 0
-                       else "not separable")  # fmt: skip
+            verdict = (
+                "candidate higher"
+                if low > 0
+                else "candidate lower"
+                if high < 0
+                else "not separable"
+            )
             reason, bounds = "95% interval of the paired difference", "95% interval"
-        data["use_cases"].append({
-            "use_case": name, "metric": metric, "n": diff.n, "method": diff.method,
-            "few": few_units_note(diff.n, diff.units if diff.units < diff.n else None,
-                                  str((entry.get("interval") or {}).get("unit") or "cluster")),
-            "baseline_value": values[0], "candidate_value": values[1],
-            "difference": diff.value, "ci_low": low, "ci_high": high, "bounds": bounds,
-            "verdict": verdict, "reason": reason, "flips": flips, "losses": losses,
-            "gains": gains,
-        })  # fmt: skip
+        data["use_cases"].append(
+            {
+                "use_case": name,
+                "metric": metric,
+                "n": diff.n,
+                "method": diff.method,
+                "few": few_units_note(
+                    diff.n,
+                    diff.units if diff.units < diff.n else None,
+                    str((entry.get("interval") or {}).get("unit") or "cluster"),
+                ),
+                "baseline_value": values[0],
+                "candidate_value": values[1],
+                "difference": diff.value,
+                "ci_low": low,
+                "ci_high": high,
+                "bounds": bounds,
+                "verdict": verdict,
+                "reason": reason,
+                "flips": flips,
+                "losses": losses,
+                "gains": gains,
+            }
+        )
     return data
 
 
@@ -151,8 +191,12 @@ def run_diff_page(data: Mapping[str, Any]) -> str:
     b, c = data["baseline"], data["candidate"]
     title = f"{c['variant']} vs {b['variant']}"
     status = data.get("status")
-    banner = (f'<p class="gate-status status-{escape(status)}" id="gate-status">Gate: '
-              f"<strong>{escape(status)}</strong></p>" if status else "")  # fmt: skip
+    banner = (
+        f'<p class="gate-status status-{escape(status)}" id="gate-status">Gate: '
+        f"<strong>{escape(status)}</strong></p>"
+        if status
+        else ""
+    )
     body = f"""<header><h1>{escape(title)}</h1>{banner}
 <div class="meta">candidate {escape(str(c["folder"]))} · baseline {escape(str(b["folder"]))} · \
 differences are candidate − baseline on the items both runs scored</div></header><main>
@@ -169,9 +213,12 @@ differences are candidate − baseline on the items both runs scored</div></head
 
 
 def write_run_diff(
-    baseline: StoredRun, candidate: StoredRun, path: Path,
-    gate: Mapping[str, Mapping[str, Any]] | None = None, status: str | None = None,
-) -> dict[str, Any]:  # fmt: skip
+    baseline: StoredRun,
+    candidate: StoredRun,
+    path: Path,
+    gate: Mapping[str, Mapping[str, Any]] | None = None,
+    status: str | None = None,
+) -> dict[str, Any]:
     """Write the page; returns its data (``not_comparable`` set when the pair is not)."""
     from evals.files import atomic_write_text
 

@@ -28,8 +28,13 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 def embed_json(value: Any) -> str:
     """JSON safe inside a ``<script>`` element (no ``</script>``, no HTML parsing surprises)."""
     text = json.dumps(value, ensure_ascii=False, default=str)
-    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                       ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):  # fmt: skip
+    for char, code in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, code)
     return text
 
@@ -40,8 +45,10 @@ def page_html(
     """A self-contained page: inline CSS, the data as JSON, and the given scripts inline, after
     ``dom.js`` (the element helpers they share)."""
     css = (ASSETS / "page.css").read_text(encoding="utf-8")
-    js = "".join(f"<script>{(ASSETS / name).read_text(encoding='utf-8')}</script>"
-                 for name in ("dom.js", *scripts))  # fmt: skip
+    js = "".join(
+        f"<script>{(ASSETS / name).read_text(encoding='utf-8')}</script>"
+        for name in ("dom.js", *scripts)
+    )
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

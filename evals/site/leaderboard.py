@@ -31,9 +31,26 @@ from evals.site.html import home_relative, page_html, sample_page_name, variant_
 from evals.site.publish import PendingFamily
 from evals.site.ranking import SMALL_N, RankedCell, mean_rank, rank_columns
 
-CSV_FIELDS = ("variant", "objective", "backend", "prompt_mode", "limit", "families", "run",
-              "created_utc", "use_case", "metric", "value", "ci_low", "ci_high", "n",
-              "baseline_policy", "baseline_value", "above_baseline", "vs_leader")  # fmt: skip
+CSV_FIELDS = (
+    "variant",
+    "objective",
+    "backend",
+    "prompt_mode",
+    "limit",
+    "families",
+    "run",
+    "created_utc",
+    "use_case",
+    "metric",
+    "value",
+    "ci_low",
+    "ci_high",
+    "n",
+    "baseline_policy",
+    "baseline_value",
+    "above_baseline",
+    "vs_leader",
+)
 
 
 @dataclass(frozen=True)
@@ -82,18 +99,31 @@ def family_links(reports_root: Path) -> list[FamilyLink]:
         columns = matrix.get("columns", [])
         members = tuple((c["fingerprint"], c["prompt_mode"]) for c in columns)
         runs = frozenset(_tail(c["run_folder"]) for c in columns if c.get("run_folder"))
-        objectives = tuple((c["fingerprint"], c["objective"]) for c in columns
-                           if c.get("objective"))  # fmt: skip
-        links.append(FamilyLink(family["name"], family.get("title", family["name"]),
-                                f"{family['name']}.html", members, runs, objectives))  # fmt: skip
+        objectives = tuple(
+            (c["fingerprint"], c["objective"]) for c in columns if c.get("objective")
+        )
+        links.append(
+            FamilyLink(
+                family["name"],
+                family.get("title", family["name"]),
+                f"{family['name']}.html",
+                members,
+                runs,
+                objectives,
+            )
+        )
     return links
 
 
 def _row_key(run: StoredRun) -> tuple[str, str, str, tuple[str, ...]]:
     model = run.results["model"]
     limit = run.results.get("limit")
-    return (model["fingerprint"], run.results["prompt_mode"], str(limit),
-            tuple(sorted(run.use_cases)))  # fmt: skip
+    return (
+        model["fingerprint"],
+        run.results["prompt_mode"],
+        str(limit),
+        tuple(sorted(run.use_cases)),
+    )
 
 
 def latest_runs(runs: Sequence[StoredRun]) -> list[StoredRun]:
@@ -112,9 +142,11 @@ def _leaderboard_cell(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def leaderboard_data(
-    runs: Sequence[StoredRun], families: Sequence[FamilyLink], site_dir: Path,
+    runs: Sequence[StoredRun],
+    families: Sequence[FamilyLink],
+    site_dir: Path,
     pending: Sequence[PendingFamily] = (),
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Rows, columns and family links of the leaderboard (the JSON export and the page data);
     ``pending``: families not evaluated yet, each with the command that would evaluate it."""
     rows, ranked = [], []
@@ -125,18 +157,27 @@ def leaderboard_data(
         model = run.results["model"]
         mode = run.results["prompt_mode"]
         objective = objective_of.get(model["fingerprint"]) or model.get("objective") or "unknown"
-        rows.append({
-            "key": "|".join(map(str, _row_key(run)[:3])),
-            "page": variant_page_name(model["name"]), "samples": sample_page_name(run),
-            "variant": model["name"], "objective": objective,
-            "backend": model.get("backend") or "unknown", "prompt_mode": mode,
-            "limit": run.results.get("limit"), "spec": home_relative(str(model.get("spec", ""))),
-            "families": [f.name for f in families if f.holds(run)],
-            "run": os.path.relpath(run.folder.resolve(), site_dir.resolve()),
-            "created_utc": run.results.get("created_utc", ""),
-            "cells": {name: _leaderboard_cell(entry) for name, entry in run.use_cases.items()
-                      if entry.get("primary")},
-        })  # fmt: skip
+        rows.append(
+            {
+                "key": "|".join(map(str, _row_key(run)[:3])),
+                "page": variant_page_name(model["name"]),
+                "samples": sample_page_name(run),
+                "variant": model["name"],
+                "objective": objective,
+                "backend": model.get("backend") or "unknown",
+                "prompt_mode": mode,
+                "limit": run.results.get("limit"),
+                "spec": home_relative(str(model.get("spec", ""))),
+                "families": [f.name for f in families if f.holds(run)],
+                "run": os.path.relpath(run.folder.resolve(), site_dir.resolve()),
+                "created_utc": run.results.get("created_utc", ""),
+                "cells": {
+                    name: _leaderboard_cell(entry)
+                    for name, entry in run.use_cases.items()
+                    if entry.get("primary")
+                },
+            }
+        )
         ranked += [RankedCell(run, name, cell) for name, cell in rows[-1]["cells"].items()]
     columns = sorted({name for row in rows for name in row["cells"]})
     rank_columns(ranked)
@@ -144,14 +185,25 @@ def leaderboard_data(
         row["small"] = bool(row["cells"]) and all(c["small"] for c in row["cells"].values())
         row["apart"] = row["small"] or row["limit"] is not None  # listed apart, greyed
         row["mean_rank"] = mean_rank(row["cells"])
-    rows.sort(key=lambda r: (r["apart"], r["mean_rank"] is None, r["mean_rank"] or 0,
-                             r["variant"], r["prompt_mode"], r["limit"] is not None,
-                             r["limit"] or 0))  # fmt: skip
+    rows.sort(
+        key=lambda r: (
+            r["apart"],
+            r["mean_rank"] is None,
+            r["mean_rank"] or 0,
+            r["variant"],
+            r["prompt_mode"],
+            r["limit"] is not None,
+            r["limit"] or 0,
+        )
+    )
     return {
-        "kind": "leaderboard", "columns": columns, "rows": rows, "small_n": SMALL_N,
+        "kind": "leaderboard",
+        "columns": columns,
+        "rows": rows,
+        "small_n": SMALL_N,
         "families": [{"name": f.name, "title": f.title, "page": f.page} for f in families],
         "pending": [p.to_dict() for p in pending],
-    }  # fmt: skip
+    }
 
 
 def leaderboard_csv(data: Mapping[str, Any]) -> str:
@@ -162,18 +214,28 @@ def leaderboard_csv(data: Mapping[str, Any]) -> str:
     for row in data["rows"]:
         for use_case, cell in sorted(row["cells"].items()):
             baseline = cell.get("baseline") or {}
-            writer.writerow({
-                "variant": row["variant"], "objective": row["objective"],
-                "backend": row["backend"], "prompt_mode": row["prompt_mode"],
-                "limit": "" if row["limit"] is None else row["limit"],
-                "families": " ".join(row["families"]), "run": row["run"],
-                "created_utc": row["created_utc"], "use_case": use_case, "metric": cell["metric"],
-                "value": cell["value"], "ci_low": cell["ci_low"], "ci_high": cell["ci_high"],
-                "n": cell["n"], "baseline_policy": baseline.get("policy", ""),
-                "baseline_value": baseline.get("value", ""),
-                "above_baseline": baseline.get("above_all", ""),
-                "vs_leader": cell.get("vs_leader", ""),
-            })  # fmt: skip
+            writer.writerow(
+                {
+                    "variant": row["variant"],
+                    "objective": row["objective"],
+                    "backend": row["backend"],
+                    "prompt_mode": row["prompt_mode"],
+                    "limit": "" if row["limit"] is None else row["limit"],
+                    "families": " ".join(row["families"]),
+                    "run": row["run"],
+                    "created_utc": row["created_utc"],
+                    "use_case": use_case,
+                    "metric": cell["metric"],
+                    "value": cell["value"],
+                    "ci_low": cell["ci_low"],
+                    "ci_high": cell["ci_high"],
+                    "n": cell["n"],
+                    "baseline_policy": baseline.get("policy", ""),
+                    "baseline_value": baseline.get("value", ""),
+                    "above_baseline": baseline.get("above_all", ""),
+                    "vs_leader": cell.get("vs_leader", ""),
+                }
+            )
     return out.getvalue()
 
 
@@ -207,9 +269,23 @@ with fewer than {SMALL_N} items (or under 10 passages) are smoke runs, never ran
     return page_html("Leaderboard", body, compact_page_data(data), scripts=("leaderboard.js",))
 
 
-PAGE_CELL_FIELDS = ("value", "ci_low", "ci_high", "n", "baseline_policy", "baseline_value",
-                    "above_baseline", "vs_leader", "note", "metric", "small", "group",
-                    "p_vs_leader", "rank", "few")  # fmt: skip
+PAGE_CELL_FIELDS = (
+    "value",
+    "ci_low",
+    "ci_high",
+    "n",
+    "baseline_policy",
+    "baseline_value",
+    "above_baseline",
+    "vs_leader",
+    "note",
+    "metric",
+    "small",
+    "group",
+    "p_vs_leader",
+    "rank",
+    "few",
+)
 """The order of a cell's values in the page's data (each cell an array: 500 variants × 17
 benchmarks stay under 2 MB); leaderboard.json keeps named fields."""
 
@@ -222,19 +298,34 @@ def compact_page_data(data: Mapping[str, Any]) -> dict[str, Any]:
         cells = {}
         for name, cell in row["cells"].items():
             baseline = cell.get("baseline") or {}
-            cells[name] = [cell["value"], cell["ci_low"], cell["ci_high"], cell["n"],
-                           baseline.get("policy"), baseline.get("value"),
-                           baseline.get("above_all"), cell.get("vs_leader"), cell.get("note"),
-                           cell["metric"], cell.get("small"), cell.get("group"),
-                           cell.get("p_vs_leader"), cell.get("rank"), cell.get("few")]  # fmt: skip
+            cells[name] = [
+                cell["value"],
+                cell["ci_low"],
+                cell["ci_high"],
+                cell["n"],
+                baseline.get("policy"),
+                baseline.get("value"),
+                baseline.get("above_all"),
+                cell.get("vs_leader"),
+                cell.get("note"),
+                cell["metric"],
+                cell.get("small"),
+                cell.get("group"),
+                cell.get("p_vs_leader"),
+                cell.get("rank"),
+                cell.get("few"),
+            ]
         rows.append({k: v for k, v in row.items() if k not in ("cells", "spec")} | {"cells": cells})
     return {**data, "rows": rows, "cell_fields": list(PAGE_CELL_FIELDS)}
 
 
 def write_leaderboard(
-    runs_root: Path, reports_root: Path, suite: Mapping[str, Any], site: Path,
+    runs_root: Path,
+    reports_root: Path,
+    suite: Mapping[str, Any],
+    site: Path,
     pending: Sequence[PendingFamily] = (),
-) -> dict[str, Path]:  # fmt: skip
+) -> dict[str, Path]:
     """Write ``index.html``, ``leaderboard.json``, ``leaderboard.csv`` and one page per variant
     under ``site`` (the site folder, or its staged copy beside it) from every stored run (the
     caller holds the reports lock)."""
@@ -248,8 +339,11 @@ def write_leaderboard(
     data = leaderboard_data(runs, family_links(reports_root), site, pending)
     attach_compare(data["rows"], latest_runs(runs), site)  # "compare with…" pages
     data["gates"] = publish_gate_pages(reports_root, site)  # the gates' run-vs-run pages
-    paths = {"index": site / "index.html", "leaderboard_json": site / "leaderboard.json",
-             "leaderboard_csv": site / "leaderboard.csv"}  # fmt: skip
+    paths = {
+        "index": site / "index.html",
+        "leaderboard_json": site / "leaderboard.json",
+        "leaderboard_csv": site / "leaderboard.csv",
+    }
     atomic_write_text(paths["index"], leaderboard_page(data, suite))
     write_json(paths["leaderboard_json"], data)
     atomic_write_text(paths["leaderboard_csv"], leaderboard_csv(data))

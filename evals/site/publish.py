@@ -80,8 +80,16 @@ def stored_columns(matrix: Mapping[str, Any], runs_root: Path) -> tuple[list[Col
             missing.append(str(entry["key"]))
             continue
         designated = bool(entry.get("designated", True))
-        columns.append(Column(str(entry["key"]), str(entry["variant"]), str(entry["objective"]),
-                              str(entry["prompt_mode"]), run, designated))  # fmt: skip
+        columns.append(
+            Column(
+                str(entry["key"]),
+                str(entry["variant"]),
+                str(entry["objective"]),
+                str(entry["prompt_mode"]),
+                run,
+                designated,
+            )
+        )
     return columns, missing
 
 
@@ -90,8 +98,11 @@ def rebuild_family(matrix: Mapping[str, Any], runs_root: Path) -> StoredFamily:
     column, which the index lists as not evaluated yet)."""
     columns, gone = stored_columns(matrix, runs_root)
     use_cases = [str(row["use_case"]) for row in matrix.get("rows") or []]
-    rebuilt = (build_matrix(columns, use_cases, alpha=float(matrix.get("alpha", 0.05)))
-               if columns else {"columns": [], "rows": []})  # fmt: skip
+    rebuilt = (
+        build_matrix(columns, use_cases, alpha=float(matrix.get("alpha", 0.05)))
+        if columns
+        else {"columns": [], "rows": []}
+    )
     rebuilt["family"] = matrix["family"]
     rebuilt["missing_columns"] = sorted({*(matrix.get("missing_columns") or []), *gone})
     return StoredFamily(rebuilt, columns)
@@ -132,8 +143,9 @@ def pending_families(
         if matrix is not None and matrix.get("columns"):
             continue
         family = files[name][1] if name in files else (matrix or {}).get("family", {})
-        command = (f"make matrix FAMILY={files[name][0]}" if name in files
-                   else _adhoc_command(family))  # fmt: skip
+        command = (
+            f"make matrix FAMILY={files[name][0]}" if name in files else _adhoc_command(family)
+        )
         pending.append(PendingFamily(name, str(family.get("title") or name), command))
     return pending
 
@@ -182,8 +194,11 @@ def write_matrix_files(
 
     family = matrix["family"]
     folder = reports_root / "families" / str(family["name"])
-    markdown = (matrix_markdown(dict(matrix), family["title"]) if matrix["columns"]
-                else f"## {family['title']}\n\nNo runs.\n")  # fmt: skip
+    markdown = (
+        matrix_markdown(dict(matrix), family["title"])
+        if matrix["columns"]
+        else f"## {family['title']}\n\nNo runs.\n"
+    )
     paths = {"family_matrix": folder / "matrix.json", "family_markdown": folder / "matrix.md"}
     if latest:
         paths |= {"matrix": reports_root / "matrix.json", "markdown": reports_root / "matrix.md"}
@@ -217,6 +232,15 @@ def publish_gate_pages(reports_root: Path, site_dir: Path) -> list[dict[str, Any
             continue
         name = f"gate-{slugify(verdict_path.parent.name)}.html"
         shutil.copyfile(page, site_dir / name)
-        found.append((stamp, {"page": name, "status": status, "candidate": str(names[0]),
-                              "baseline": str(names[1])}))  # fmt: skip
+        found.append(
+            (
+                stamp,
+                {
+                    "page": name,
+                    "status": status,
+                    "candidate": str(names[0]),
+                    "baseline": str(names[1]),
+                },
+            )
+        )
     return [link for _, link in sorted(found, key=lambda pair: -pair[0])]

@@ -75,8 +75,10 @@ def small_note(entry: Mapping[str, Any]) -> str | None:
     if n < SMALL_N:
         return f"n={n}: a smoke run; too few items to rank, shown apart"
     if clusters is not None and clusters < SMALL_CLUSTERS:
-        return (f"{n} items from only {clusters} passages: too few independent clusters to "
-                "rank, shown apart")  # fmt: skip
+        return (
+            f"{n} items from only {clusters} passages: too few independent clusters to "
+            "rank, shown apart"
+        )
     return None
 
 
@@ -93,8 +95,9 @@ def _paired(leader: RankedCell, other: RankedCell) -> dict[str, Any] | None:
         a, b = leader.run.samples(leader.use_case), other.run.samples(other.use_case)
         if not align_items(a, b):
             return None
-        diff = pair_samples(a, b, metric, reducer, (str(leader.run.folder),
-                                                   str(other.run.folder))).difference  # fmt: skip
+        diff = pair_samples(
+            a, b, metric, reducer, (str(leader.run.folder), str(other.run.folder))
+        ).difference
     except EvalsError:
         return None
     return {"difference": diff.value, "p": diff.p_value(0.0, "two-sided"), "n": diff.n}

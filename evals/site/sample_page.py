@@ -33,8 +33,9 @@ def prompt_messages(prompt: Any) -> list[dict[str, str]] | None:
         except (ValueError, SyntaxError):
             return None
     if isinstance(prompt, list) and all(isinstance(m, Mapping) for m in prompt):
-        return [{"role": str(m.get("role", "")), "content": str(m.get("content", ""))}
-                for m in prompt]  # fmt: skip
+        return [
+            {"role": str(m.get("role", "")), "content": str(m.get("content", ""))} for m in prompt
+        ]
     return None
 
 
@@ -44,11 +45,13 @@ def _prompts(run: StoredRun, use_case: str) -> dict[str, Any]:
     for record in run.samples(use_case):
         prompt = record.get("prompt")
         if "turns" in record:
-            prompt = "\n\n".join(f"[turn {t.get('turn')}]\n{t.get('prompt', '')}"
-                                 for t in record["turns"])  # fmt: skip
+            prompt = "\n\n".join(
+                f"[turn {t.get('turn')}]\n{t.get('prompt', '')}" for t in record["turns"]
+            )
         messages = prompt_messages(prompt)
-        out[record["doc_hash"]] = messages if messages is not None else (
-            "" if prompt is None else str(prompt))  # fmt: skip
+        out[record["doc_hash"]] = (
+            messages if messages is not None else ("" if prompt is None else str(prompt))
+        )
     return out
 
 
@@ -71,9 +74,15 @@ def run_samples_data(run: StoredRun) -> dict[str, Any]:
             item["prompt"] = prompts.get(by_id.get(str(item["item_id"]), ""), "")
         samples[use_case] = items
     metrics = {name: run.use_cases[name].get("primary_metric") for name in use_cases}
-    return {"kind": "samples", "columns": [{"key": column.key, "label": column.label}],
-            "samples": samples, "errors": errors, "metrics": metrics, "variant": run.variant,
-            "created_utc": run.results.get("created_utc", "")}  # fmt: skip
+    return {
+        "kind": "samples",
+        "columns": [{"key": column.key, "label": column.label}],
+        "samples": samples,
+        "errors": errors,
+        "metrics": metrics,
+        "variant": run.variant,
+        "created_utc": run.results.get("created_utc", ""),
+    }
 
 
 def run_samples_page(run: StoredRun, variant_page: str) -> str:

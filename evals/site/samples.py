@@ -65,8 +65,10 @@ def reference_text(record: Mapping[str, Any]) -> str:
     raw JSON check objects), anything else as stored."""
     target = record.get("target")
     if "turns" in record and isinstance(target, list) and all(isinstance(t, list) for t in target):
-        return "\n".join(f"Turn {i}: {'; '.join(_check_text(c) for c in checks) or 'no checks'}"
-                         for i, checks in enumerate(target, start=1))  # fmt: skip
+        return "\n".join(
+            f"Turn {i}: {'; '.join(_check_text(c) for c in checks) or 'no checks'}"
+            for i, checks in enumerate(target, start=1)
+        )
     return _text(target)
 
 
@@ -105,10 +107,15 @@ def sample_browser_data(columns: Sequence[Column], use_cases: Sequence[str]) -> 
             records = column.run.samples(use_case)
             scores = item_scores(item_statistics([r["scores"][metric] for r in records]), reducer)
             for record, score in zip(records, scores, strict=True):
-                item = items.setdefault(record["doc_hash"], {
-                    "item_id": record["item_id"], "input": input_text(record),
-                    "target": reference_text(record), "outputs": {},
-                })  # fmt: skip
+                item = items.setdefault(
+                    record["doc_hash"],
+                    {
+                        "item_id": record["item_id"],
+                        "input": input_text(record),
+                        "target": reference_text(record),
+                        "outputs": {},
+                    },
+                )
                 item["outputs"][column.key] = _output(record, float(score))
         out[use_case] = list(items.values())
     return out

@@ -47,19 +47,24 @@ def _run_entry(run: StoredRun, site_dir: Path) -> dict[str, Any]:
     for name, entry in run.use_cases.items():
         primary = entry.get("primary") or {}
         cells[name] = {
-            "metric": entry.get("primary_metric"), "value": primary.get("value"),
-            "ci_low": primary.get("ci_low"), "ci_high": primary.get("ci_high"),
+            "metric": entry.get("primary_metric"),
+            "value": primary.get("value"),
+            "ci_low": primary.get("ci_low"),
+            "ci_high": primary.get("ci_high"),
             "n": entry.get("n"),
             "few": few_units_of(entry) if entry.get("n") is not None else None,
             "samples": f"{sample_page_name(run)}#uc={name}",
             "raw": [f"{folder}/{f}" for f in entry.get("samples_files") or []],
-        }  # fmt: skip
+        }
     return {
-        "created_utc": run.results.get("created_utc", ""), "folder": folder,
-        "prompt_mode": run.results.get("prompt_mode"), "limit": run.results.get("limit"),
-        "fingerprint": run.results["model"].get("fingerprint"), "run_spec": spec,
+        "created_utc": run.results.get("created_utc", ""),
+        "folder": folder,
+        "prompt_mode": run.results.get("prompt_mode"),
+        "limit": run.results.get("limit"),
+        "fingerprint": run.results["model"].get("fingerprint"),
+        "run_spec": spec,
         "cells": cells,
-    }  # fmt: skip
+    }
 
 
 def _diffs_with_previous(ordered: Sequence[StoredRun], site_dir: Path) -> list[str | None]:

@@ -38,9 +38,28 @@ from evals.usecases.unit import (
 )
 
 __all__ = [
-    "DEFAULT_SUITE", "DEFAULT_TASKS_DIR", "Cluster", "Completion", "DialogueHooks", "Dialogues",
-    "Generation", "Metric", "Sampling", "Task", "TaskSpec", "UseCase", "UseCaseDefinition",
-    "discover_use_cases", "load_definition", "load_folder", "load_module", "load_use_case",
-    "read_suites", "read_yaml", "resolved_yaml", "select_use_cases", "sibling",
+    "DEFAULT_SUITE",
+    "DEFAULT_TASKS_DIR",
+    "Cluster",
+    "Completion",
+    "DialogueHooks",
+    "Dialogues",
+    "Generation",
+    "Metric",
+    "Sampling",
+    "Task",
+    "TaskSpec",
+    "UseCase",
+    "UseCaseDefinition",
+    "discover_use_cases",
+    "load_definition",
+    "load_folder",
+    "load_module",
+    "load_use_case",
+    "read_suites",
+    "read_yaml",
+    "resolved_yaml",
+    "select_use_cases",
+    "sibling",
     "use_case_folders",
-]  # fmt: skip
+]

@@ -63,8 +63,11 @@ class Generation:
 
     def to_dict(self) -> dict[str, Any]:
         """As lm-eval's ``generation_kwargs``."""
-        return {"until": list(self.until), "max_gen_toks": self.max_gen_toks,
-                "do_sample": self.do_sample}  # fmt: skip
+        return {
+            "until": list(self.until),
+            "max_gen_toks": self.max_gen_toks,
+            "do_sample": self.do_sample,
+        }
 
 
 @dataclass(frozen=True)
@@ -175,16 +178,24 @@ class Dialogues:
             "context": self.context,
             "fewshot_completion": self.fewshot_completion,
             "primary_metric": self.primary_metric,
-            "generation": {"max_gen_toks": self.generation.max_gen_toks,
-                           "do_sample": self.generation.do_sample},
-            "completion": {"preamble": self.completion.preamble,
-                           "user_prefix": self.completion.user_prefix,
-                           "assistant_prefix": self.completion.assistant_prefix,
-                           "stop": list(self.completion.stop)},
-        }  # fmt: skip
-        optional = {"data": self.data, "benchmark": self.benchmark, "fewshot": self.fewshot,
-                    "judge_prompts": self.judge_prompts,
-                    "primary_metric_without_judge": self.primary_metric_without_judge}  # fmt: skip
+            "generation": {
+                "max_gen_toks": self.generation.max_gen_toks,
+                "do_sample": self.generation.do_sample,
+            },
+            "completion": {
+                "preamble": self.completion.preamble,
+                "user_prefix": self.completion.user_prefix,
+                "assistant_prefix": self.completion.assistant_prefix,
+                "stop": list(self.completion.stop),
+            },
+        }
+        optional = {
+            "data": self.data,
+            "benchmark": self.benchmark,
+            "fewshot": self.fewshot,
+            "judge_prompts": self.judge_prompts,
+            "primary_metric_without_judge": self.primary_metric_without_judge,
+        }
         return out | {k: v for k, v in optional.items() if v is not None}
 
 

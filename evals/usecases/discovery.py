@@ -63,9 +63,13 @@ def _task_spec(definition: UseCaseDefinition, task: Task, folder: Path) -> TaskS
         else {}
     )
     return TaskSpec(
-        name=task.name, config_path=folder / f"{task.name}.yaml", output_type=task.output_type,
-        metrics=tuple(m.name for m in task.metrics), definition=task, generation=generation,
-    )  # fmt: skip
+        name=task.name,
+        config_path=folder / f"{task.name}.yaml",
+        output_type=task.output_type,
+        metrics=tuple(m.name for m in task.metrics),
+        definition=task,
+        generation=generation,
+    )
 
 
 def _reducers(tasks: tuple[Task, ...]) -> dict[str, str]:
@@ -81,11 +85,18 @@ def _dialogue_unit(definition: UseCaseDefinition, folder: Path, task: Dialogues)
     files = [] if task.benchmark or not task.data else [folder / task.data]
     files += [folder / task.fewshot] if task.fewshot else []
     return UseCase(
-        name=task.name, folder=folder, definition=definition, kind="multiturn",
-        version=definition.version, primary_metric=task.primary_metric,
-        fewshot_completion=task.fewshot_completion, reducers={}, dialogues=task,
-        data_files=tuple(files), benchmark=task.benchmark,
-    )  # fmt: skip
+        name=task.name,
+        folder=folder,
+        definition=definition,
+        kind="multiturn",
+        version=definition.version,
+        primary_metric=task.primary_metric,
+        fewshot_completion=task.fewshot_completion,
+        reducers={},
+        dialogues=task,
+        data_files=tuple(files),
+        benchmark=task.benchmark,
+    )
 
 
 def units_of(definition: UseCaseDefinition, folder: Path) -> list[UseCase]:
@@ -97,14 +108,21 @@ def units_of(definition: UseCaseDefinition, folder: Path) -> list[UseCase]:
     groups += [(b,) for b in definition.benchmarks]
     for tasks in groups:
         primary = tasks[0]
-        units.append(UseCase(
-            name=primary.name, folder=folder, definition=definition, kind="lm-eval",
-            version=definition.version, primary_metric=definition.primary_for(primary),
-            fewshot_completion=definition.fewshot_for(primary), reducers=_reducers(tasks),
-            tasks=tuple(_task_spec(definition, t, folder) for t in tasks),
-            data_files=() if primary.benchmark else _bundled_files(folder),
-            benchmark=primary.benchmark,
-        ))  # fmt: skip
+        units.append(
+            UseCase(
+                name=primary.name,
+                folder=folder,
+                definition=definition,
+                kind="lm-eval",
+                version=definition.version,
+                primary_metric=definition.primary_for(primary),
+                fewshot_completion=definition.fewshot_for(primary),
+                reducers=_reducers(tasks),
+                tasks=tuple(_task_spec(definition, t, folder) for t in tasks),
+                data_files=() if primary.benchmark else _bundled_files(folder),
+                benchmark=primary.benchmark,
+            )
+        )
     return units
 
 
@@ -129,9 +147,10 @@ def use_case_folders(tasks_dir: Path = DEFAULT_TASKS_DIR) -> list[Path]:
     if not tasks_dir.is_dir():
         raise TaskConfigError(f"tasks folder not found: {tasks_dir}")
     return [
-        p for p in sorted(tasks_dir.iterdir())
+        p
+        for p in sorted(tasks_dir.iterdir())
         if p.is_dir() and not p.name.startswith((".", "_")) and (p / DEFINITION_FILE).is_file()
-    ]  # fmt: skip
+    ]
 
 
 def discover_use_cases(tasks_dir: Path = DEFAULT_TASKS_DIR) -> dict[str, UseCase]:
@@ -201,8 +220,11 @@ def select_use_cases(
     if sampling is not None:
         greedy = [u.name for u in chosen if not all(t.definition.sampled for t in u.tasks)]
         if greedy:
-            able = [u.name for u in available.values() if u.tasks
-                    and all(t.definition.sampled for t in u.tasks)]  # fmt: skip
+            able = [
+                u.name
+                for u in available.values()
+                if u.tasks and all(t.definition.sampled for t in u.tasks)
+            ]
             raise TaskConfigError(
                 f"SAMPLES/TEMPERATURE apply to tasks scored from several replies per item "
                 f"({', '.join(able)}), not to {', '.join(greedy)}; choose TASKS"

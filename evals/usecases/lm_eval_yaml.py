@@ -80,8 +80,13 @@ def _metric_list(module: ModuleType, task: Task) -> list[dict[str, Any]]:
                 f"evals.usecases.aggregations import {name}` (lm-eval's aggregation hook)"
             )
         aggregation: str = FunctionRef(f"!function {MODULE}.{name}") if name else "mean"
-        out.append({"metric": metric.name, "aggregation": aggregation,
-                    "higher_is_better": metric.higher_is_better})  # fmt: skip
+        out.append(
+            {
+                "metric": metric.name,
+                "aggregation": aggregation,
+                "higher_is_better": metric.higher_is_better,
+            }
+        )
     return out
 
 

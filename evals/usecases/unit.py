@@ -208,9 +208,11 @@ class UseCase:
         if self.benchmark:
             return provenance(self.benchmark, self.data_source or resolve_source())
         return {
-            "benchmark": None, "split": "test", "source": "bundled",
+            "benchmark": None,
+            "split": "test",
+            "source": "bundled",
             "files": {p.name: sha256_file(p) for p in self.data_files},
-        }  # fmt: skip
+        }
 
     @cached_property
     def data_sha256(self) -> str:

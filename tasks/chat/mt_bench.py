@@ -73,10 +73,13 @@ def judge_requests(
         else:
             name = "single-math-v1-multi-turn" if math else "single-v1-multi-turn"
             fields = {
-                "question_1": questions[0], "answer_1": answers[0], "question_2": questions[1],
-                "answer_2": answers[1], "ref_answer_1": refs[0],
+                "question_1": questions[0],
+                "answer_1": answers[0],
+                "question_2": questions[1],
+                "answer_2": answers[1],
+                "ref_answer_1": refs[0],
                 "ref_answer_2": refs[1] if len(refs) > 1 else "",
-            }  # fmt: skip
+            }
         system, user = prompts[name].render(**fields)
         requests.append(JudgeRequest(system, user, name))
     return requests

@@ -180,10 +180,18 @@ CHECKS: dict[str, Callable[[Check, str, History], bool]] = {
 """Check type → test of ``(check, reply, history)``; ``history`` is the conversation so far,
 ending with the user turn and the reply being scored."""
 _REQUIRED = {
-    "contains_any": "values", "recall": "values", "persona": "values", "absent": "values",
-    "not_echo": None, "max_words": "value", "starts_with": "value", "ends_with": "value",
-    "json_object": "keys", "bullet_list": "min_items", "uppercase": None,
-}  # fmt: skip
+    "contains_any": "values",
+    "recall": "values",
+    "persona": "values",
+    "absent": "values",
+    "not_echo": None,
+    "max_words": "value",
+    "starts_with": "value",
+    "ends_with": "value",
+    "json_object": "keys",
+    "bullet_list": "min_items",
+    "uppercase": None,
+}
 
 
 def _valid_values(values: Any) -> bool:
@@ -289,21 +297,31 @@ _JUDGED_COMPLETION = Completion(
     "and follows every instruction."
 )
 _JUDGED_HOOKS = DialogueHooks(
-    check_row=MT_BENCH.check_row, turn_log=MT_BENCH.turn_log, target=MT_BENCH.target,
-    dialogue_scores=MT_BENCH.dialogue_scores, doc_hash=MT_BENCH.doc_hash,
-    baseline_replies=MT_BENCH.baseline_replies, parse_output=MT_BENCH.parse_output,
+    check_row=MT_BENCH.check_row,
+    turn_log=MT_BENCH.turn_log,
+    target=MT_BENCH.target,
+    dialogue_scores=MT_BENCH.dialogue_scores,
+    doc_hash=MT_BENCH.doc_hash,
+    baseline_replies=MT_BENCH.baseline_replies,
+    parse_output=MT_BENCH.parse_output,
     judge_requests=MT_BENCH.judge_requests,
-)  # fmt: skip
+)
 
 
 def _judged(name: str, context: str, primary: str) -> Dialogues:
     return Dialogues(
-        name=name, hooks=_JUDGED_HOOKS, primary_metric=primary, benchmark=name,
-        generation=Generation(until=(), max_gen_toks=256), completion=_JUDGED_COMPLETION,
-        fewshot="data/fewshot.jsonl", fewshot_completion=1, context=context,
+        name=name,
+        hooks=_JUDGED_HOOKS,
+        primary_metric=primary,
+        benchmark=name,
+        generation=Generation(until=(), max_gen_toks=256),
+        completion=_JUDGED_COMPLETION,
+        fewshot="data/fewshot.jsonl",
+        fewshot_completion=1,
+        context=context,
         judge_prompts="mt_bench/judge_prompts.jsonl",
         primary_metric_without_judge="reference_rougeL",
-    )  # fmt: skip
+    )
 
 
 USE_CASE = UseCaseDefinition(

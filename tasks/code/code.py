@@ -93,9 +93,15 @@ class Code(evaluate.Metric):
         )
 
     def _compute(
-        self, predictions, references, k=(1, 10, 100), timeout=None, unsafe_no_sandbox=False,
-        workers=None, return_samples=False,
-    ):  # fmt: skip
+        self,
+        predictions,
+        references,
+        k=(1, 10, 100),
+        timeout=None,
+        unsafe_no_sandbox=False,
+        workers=None,
+        return_samples=False,
+    ):
         pairs = []
         for problem, completions in zip(references, predictions, strict=True):
             if not completions:

@@ -155,10 +155,11 @@ def outcomes(doc: dict[str, Any], outputs: list[str]) -> list[dict[str, Any]]:
         while len(_RUNS) > _MAX_RUNS:
             _RUNS.popitem(last=False)
     return [
-        p if isinstance(p, dict) else
-        {"status": _RUNS[p].status, "detail": _RUNS[p].detail, "sandbox": _RUNS[p].sandbox}
+        p
+        if isinstance(p, dict)
+        else {"status": _RUNS[p].status, "detail": _RUNS[p].detail, "sandbox": _RUNS[p].sandbox}
         for p in prepared
-    ]  # fmt: skip
+    ]
 
 
 def outcome(doc: dict[str, Any], output: str) -> dict[str, Any]:
@@ -174,14 +175,21 @@ def parse_output(doc: dict[str, Any], output: str | list[str]) -> dict[str, Any]
     """The sample's ``parsed`` field: the extracted code and its outcome (no re-run); with
     ``SAMPLES=n`` the first sample's code, how many passed, and every sample's outcome."""
     replies = _replies(output)
-    runs = [{"code": extract_code(doc, r), **o} for r, o in zip(replies, outcomes(doc, replies),
-                                                                  strict=True)]  # fmt: skip
+    runs = [
+        {"code": extract_code(doc, r), **o}
+        for r, o in zip(replies, outcomes(doc, replies), strict=True)
+    ]
     if not isinstance(output, list):
         return runs[0]
     passed = sum(r["status"] == "passed" for r in runs)
     first = runs[0]
-    return {"code": first["code"], "status": f"{passed} of {len(runs)} passed",
-            "detail": first["detail"], "sandbox": first["sandbox"], "samples": runs}  # fmt: skip
+    return {
+        "code": first["code"],
+        "status": f"{passed} of {len(runs)} passed",
+        "detail": first["detail"],
+        "sandbox": first["sandbox"],
+        "samples": runs,
+    }
 
 
 PASS_AT = (1, 10, 100)
@@ -215,9 +223,19 @@ _METRICS = (
 
 
 def _task(name: str, loader: Any, about: str, benchmark: str | None = None) -> Task:
-    return Task(name, loader, doc_to_text, doc_to_target, process_results, _METRICS,
-                parse=parse_output, baselines=baselines, benchmark=benchmark, about=about,
-                sampled=True)  # fmt: skip
+    return Task(
+        name,
+        loader,
+        doc_to_text,
+        doc_to_target,
+        process_results,
+        _METRICS,
+        parse=parse_output,
+        baselines=baselines,
+        benchmark=benchmark,
+        about=about,
+        sampled=True,
+    )
 
 
 USE_CASE = UseCaseDefinition(

@@ -141,10 +141,13 @@ def baselines(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
 
 def _metrics(types: Sequence[str]) -> tuple[Metric, ...]:
     return (
-        Metric("f1", "f1"), Metric("precision", "precision"), Metric("recall", "recall"),
+        Metric("f1", "f1"),
+        Metric("precision", "precision"),
+        Metric("recall", "recall"),
         *(Metric(f"f1_{kind}", "f1") for kind in types),
-        Metric("unaligned", higher_is_better=False), Metric("invalid", higher_is_better=False),
-    )  # fmt: skip
+        Metric("unaligned", higher_is_better=False),
+        Metric("invalid", higher_is_better=False),
+    )
 
 
 USE_CASE = UseCaseDefinition(

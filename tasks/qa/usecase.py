@@ -168,16 +168,28 @@ def baselines(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
 
 
 _METRICS = (
-    Metric("exact_match"), Metric("f1"),
-    Metric("has_answer_f1", weighted=True), Metric("no_answer_accuracy", weighted=True),
-    Metric("invalid", higher_is_better=False), Metric("passage_truncated", higher_is_better=False),
-)  # fmt: skip
+    Metric("exact_match"),
+    Metric("f1"),
+    Metric("has_answer_f1", weighted=True),
+    Metric("no_answer_accuracy", weighted=True),
+    Metric("invalid", higher_is_better=False),
+    Metric("passage_truncated", higher_is_better=False),
+)
 
 
 def _task(name: str, loader: Any, about: str, benchmark: str | None = None) -> Task:
-    return Task(name, loader, doc_to_text, doc_to_target, process_results, _METRICS,
-                parse=parse_output, baselines=baselines, benchmark=benchmark,
-                about=about)  # fmt: skip
+    return Task(
+        name,
+        loader,
+        doc_to_text,
+        doc_to_target,
+        process_results,
+        _METRICS,
+        parse=parse_output,
+        baselines=baselines,
+        benchmark=benchmark,
+        about=about,
+    )
 
 
 USE_CASE = UseCaseDefinition(

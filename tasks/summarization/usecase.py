@@ -117,15 +117,28 @@ def baselines(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
 
 
 _METRICS = (
-    Metric("rougeLsum"), Metric("rouge1"), Metric("rouge2"), Metric("rougeL"),
+    Metric("rougeLsum"),
+    Metric("rouge1"),
+    Metric("rouge2"),
+    Metric("rougeL"),
     Metric("invalid", higher_is_better=False),
-)  # fmt: skip
+)
 
 
 def _benchmark(name: str, loader: Any, prompt: Any, about: str, **settings: Any) -> Task:
-    return Task(name, loader, prompt, doc_to_target, process_results, _METRICS,
-                parse=parse_output, baselines=baselines, benchmark=name, about=about,
-                **settings)  # fmt: skip
+    return Task(
+        name,
+        loader,
+        prompt,
+        doc_to_target,
+        process_results,
+        _METRICS,
+        parse=parse_output,
+        baselines=baselines,
+        benchmark=name,
+        about=about,
+        **settings,
+    )
 
 
 USE_CASE = UseCaseDefinition(

@@ -25,23 +25,21 @@ EVAL_SYNTAX = (
     "[PROMPT_MODE=completion|chat] [OBJECTIVE=base|instruct|chat|code] [BATCH_SIZE=8|auto] "
     "[SAMPLES=10 TEMPERATURE=0.8]"
 )
-GATE = ("make gate CANDIDATE=<run folder or model spec> BASELINE=<run folder or model spec> "
-        "[POLICY=gate.yaml]")  # fmt: skip
+GATE = (
+    "make gate CANDIDATE=<run folder or model spec> BASELINE=<run folder or model spec> "
+    "[POLICY=gate.yaml]"
+)
 SCORE = {
     "evals score ner GOLD PRED": "evals score ner {d}/conll2003/eng.testb {d}/conll2003/eng.testb",
-    "evals score squad GOLD.json PRED.json":
-        "evals score squad {d}/squad_v1.1/dev-v1.1.reconstructed.json {squad_pred}",
-    "evals score sentiment GOLD PRED [--metric accuracy|macro_f1|macro_recall]":
-        "evals score sentiment {tmp}/gold.txt {tmp}/pred.txt --metric macro_recall",
-    "evals score rouge REFS PREDS [--field summary1] [--pred-field F]":
-        "evals score rouge {d}/dialogsum/dialogsum.test.jsonl {tmp}/summaries.jsonl "
-        "--field summary1 --pred-field summary",
-    "evals score code PROBLEMS SAMPLES [--out RESULTS.jsonl] [--timeout S]":
-        "evals score code {d}/humaneval/example_problem.jsonl {d}/humaneval/example_samples.jsonl "
-        "--out {tmp}/results.jsonl --timeout 3",
+    "evals score squad GOLD.json PRED.json": "evals score squad {d}/squad_v1.1/dev-v1.1.reconstructed.json {squad_pred}",
+    "evals score sentiment GOLD PRED [--metric accuracy|macro_f1|macro_recall]": "evals score sentiment {tmp}/gold.txt {tmp}/pred.txt --metric macro_recall",
+    "evals score rouge REFS PREDS [--field summary1] [--pred-field F]": "evals score rouge {d}/dialogsum/dialogsum.test.jsonl {tmp}/summaries.jsonl "
+    "--field summary1 --pred-field summary",
+    "evals score code PROBLEMS SAMPLES [--out RESULTS.jsonl] [--timeout S]": "evals score code {d}/humaneval/example_problem.jsonl {d}/humaneval/example_samples.jsonl "
+    "--out {tmp}/results.jsonl --timeout 3",
     "evals score chat DIALOGUES REPLIES": "evals score chat tasks/chat/data/dialogues.jsonl "
-        "{tmp}/replies.jsonl",
-}  # fmt: skip
+    "{tmp}/replies.jsonl",
+}
 _NEEDS_HUB_OR_GPUS = (
     "make matrix FAMILY=families/smollm2.yaml EXECUTOR=processes JOBS=4",
     "RAY_ADDRESS=auto make matrix FAMILY=families/llama-2-7b.yaml EXECUTOR=ray",
@@ -53,12 +51,16 @@ DRY = {
 }
 """README line → what is appended to run it here (the plan only)."""
 RUN_HERE = {
-    EVAL_SYNTAX, "make matrix FAMILY=families/<name>.yaml",
-    'make matrix MODELS="spec-a spec-b spec-c"', "make report",
-    "make eval MODEL=<model a> TASKS=qa LIMIT=4", "make eval MODEL=<model b> TASKS=qa LIMIT=4",
-    "make site", GATE,
+    EVAL_SYNTAX,
+    "make matrix FAMILY=families/<name>.yaml",
+    'make matrix MODELS="spec-a spec-b spec-c"',
+    "make report",
+    "make eval MODEL=<model a> TASKS=qa LIMIT=4",
+    "make eval MODEL=<model b> TASKS=qa LIMIT=4",
+    "make site",
+    GATE,
     "evals gate --candidate ... --baseline ... [--policy ...] [--out DIR]",
-}  # fmt: skip
+}
 COVERED_ELSEWHERE = {
     "make test": "CI runs it (.ci/run): test_workflows.py::test_ci_is_the_readmes_two_commands",
     ".venv/bin/pip install -e '.[ray]'": "make install runs it: test_workflows.py::"
@@ -69,8 +71,9 @@ COVERED_ELSEWHERE = {
 def test_every_fenced_command_is_run_by_this_tier() -> None:
     """A command added to the README without a check here fails; so does a check of a command
     the README no longer shows."""
-    covered = (set(DEFAULT_MODEL_COMMANDS) | set(SCORE) | set(DRY) | RUN_HERE
-               | set(COVERED_ELSEWHERE))  # fmt: skip
+    covered = (
+        set(DEFAULT_MODEL_COMMANDS) | set(SCORE) | set(DRY) | RUN_HERE | set(COVERED_ELSEWHERE)
+    )
     shown = set(fenced_commands())
     assert shown - covered == set(), "README commands with no acceptance check"
     assert covered - shown == set(), "checks of commands the README no longer shows"
@@ -89,13 +92,16 @@ def test_eval_options_a_published_leaderboard_and_the_gate(
         "PROMPT_MODE=completion OBJECTIVE=base BATCH_SIZE=auto"
     )
     assert re.search(r"objective=base  prompt mode=completion", out) and "run folder:" in out
-    out = workspace.ok(f"make eval MODEL={tiny_chat_model} TASKS=code LIMIT=1 SAMPLES=2 "
-                       "TEMPERATURE=0.8")  # fmt: skip
+    out = workspace.ok(
+        f"make eval MODEL={tiny_chat_model} TASKS=code LIMIT=1 SAMPLES=2 TEMPERATURE=0.8"
+    )
     assert re.search(r"^code +pass_at_1 ", out, flags=re.M), out[-2000:]
 
     # Publishing: two models' runs, then the site from the store alone.
-    with openai_stub(lambda body: "Paris") as (url_a, _), \
-            openai_stub(lambda body: "unanswerable") as (url_b, _):  # fmt: skip
+    with (
+        openai_stub(lambda body: "Paris") as (url_a, _),
+        openai_stub(lambda body: "unanswerable") as (url_b, _),
+    ):
         for url, name in ((url_a, "model-a"), (url_b, "model-b")):
             out = workspace.ok(f"make eval MODEL=openai-chat:{url}@{name} TASKS=qa LIMIT=4")
             assert re.search(r"^qa +f1 ", out, flags=re.M)
@@ -113,18 +119,23 @@ def test_eval_options_a_published_leaderboard_and_the_gate(
         assert result.returncode in (0, 1), result.stdout[-3000:]  # a verdict, not an error
         headline = r"^## .*Eval gate: (PASS|FAIL|not shown safe)"
         assert re.search(headline, result.stdout, flags=re.M), result.stdout
-        result = workspace.run(f"evals gate --candidate openai-chat:{url_a}@model-a --baseline "
-                               f"{base} --policy gate.yaml --out {tmp_path / 'gate'}")  # fmt: skip
+        result = workspace.run(
+            f"evals gate --candidate openai-chat:{url_a}@model-a --baseline "
+            f"{base} --policy gate.yaml --out {tmp_path / 'gate'}"
+        )
         assert result.returncode == 0, result.stdout[-3000:]  # the same answers: no regression
         for name in ("gate-summary.md", "gate-junit.xml", "gate-verdict.json", "run-diff.html"):
             assert (tmp_path / "gate" / name).is_file()
 
 
-def test_matrix_commands_and_report(workspace: Workspace, tiny_chat_model: Path,
-                                    tiny_base_model: Path) -> None:  # fmt: skip
+def test_matrix_commands_and_report(
+    workspace: Workspace, tiny_chat_model: Path, tiny_base_model: Path
+) -> None:
     family = workspace.clone / "families" / "tiny.yaml"
-    family.write_text(f"name: tiny\nvariants:\n  - model: {tiny_base_model}\n"
-                      f"  - model: {tiny_chat_model}\n    name: tiny-gpt2-instruct\n")  # fmt: skip
+    family.write_text(
+        f"name: tiny\nvariants:\n  - model: {tiny_base_model}\n"
+        f"  - model: {tiny_chat_model}\n    name: tiny-gpt2-instruct\n"
+    )
     out = workspace.ok("make matrix FAMILY=families/tiny.yaml TASKS=sentiment,ner LIMIT=4")
     assert "evaluated: 2, reused: 0" in out
     with openai_stub(lambda body: "positive") as (url, _):
@@ -154,14 +165,21 @@ def test_scoring_commands_on_files_made_elsewhere(
     )
     dialogues_file = workspace.clone / "tasks" / "chat" / "data" / "dialogues.jsonl"
     dialogues = [json.loads(x) for x in dialogues_file.open()]
-    (tmp_path / "replies.jsonl").write_text("".join(
-        json.dumps({"id": d["id"], "replies": ["ok"] * len(d["turns"])}) + "\n" for d in dialogues
-    ))  # fmt: skip
+    (tmp_path / "replies.jsonl").write_text(
+        "".join(
+            json.dumps({"id": d["id"], "replies": ["ok"] * len(d["turns"])}) + "\n"
+            for d in dialogues
+        )
+    )
     squad_pred = next((data / "squad_v1.1" / "predictions").glob("*.json"))
     expected = {
-        "ner": ("f1", 100.0), "squad": ("f1", None), "sentiment": ("macro_recall", 75.0),
-        "rouge": ("rouge1", 100.0), "code": ("pass_at_1", 50.0), "chat": (None, None),
-    }  # fmt: skip
+        "ner": ("f1", 100.0),
+        "squad": ("f1", None),
+        "sentiment": ("macro_recall", 75.0),
+        "rouge": ("rouge1", 100.0),
+        "code": ("pass_at_1", 50.0),
+        "chat": (None, None),
+    }
     for readme, command in SCORE.items():
         line = command.format(d=data, tmp=tmp_path, squad_pred=squad_pred)
         out = workspace.ok(line, timeout=900)
@@ -177,8 +195,10 @@ def test_scoring_commands_on_files_made_elsewhere(
 def test_the_python_snippet_runs_as_written(workspace: Workspace) -> None:
     (snippet,) = python_snippets()
     script = workspace.clone / "readme_snippet.py"
-    script.write_text(snippet + "\nprint(code.compute(predictions=completions, "
-                      "references=problems, k=[1])['pass_at_1'])\n")  # fmt: skip
+    script.write_text(
+        snippet + "\nprint(code.compute(predictions=completions, "
+        "references=problems, k=[1])['pass_at_1'])\n"
+    )
     result = workspace.run(".venv/bin/python readme_snippet.py", timeout=600)
     assert result.returncode == 0, result.stdout[-3000:]
     assert result.stdout.strip().splitlines()[-1] == "50.0"
@@ -194,6 +214,11 @@ def test_the_make_targets_the_workflows_call(workspace: Workspace) -> None:
     root = workspace.clone / "_site"
     assert (root / "index.html").is_file() and (root / "site" / "index.html").is_file()
     index = "TORCH_INDEX=https://download.pytorch.org/whl/cpu"
-    dry = subprocess.run(["make", "-n", "install-lean", index], cwd=workspace.clone,
-                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    dry = subprocess.run(
+        ["make", "-n", "install-lean", index],
+        cwd=workspace.clone,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "llama" not in dry and out is not None

@@ -16,27 +16,35 @@ pytestmark = [pytest.mark.acceptance, pytest.mark.real_model]
 
 COMMANDS = {
     "make eval": "make eval LIMIT=1",
-    "make eval SUITE=standard DATA_DIR=../shared/data LIMIT=200":
-        "make eval SUITE=standard DATA_DIR=../shared/data LIMIT=1",
-    "make eval SUITE=real DATA_DIR=../shared/data LIMIT=20":
-        "make eval SUITE=real DATA_DIR=../shared/data LIMIT=1",
-    "make eval TASKS=tweet_eval,wnut17 DATA_DIR=../shared/data":
-        "make eval TASKS=tweet_eval,wnut17 DATA_DIR=../shared/data LIMIT=2",
-    "make eval TASKS=sst2 DATA_SOURCE=hub [DATA_REVISION=<commit sha>]":
-        "make eval TASKS=sst2 DATA_SOURCE=hub DRY_RUN=1",
-    "make eval TASKS=mt_bench DATA_DIR=../shared/data JUDGE=openai-chat:http://host:8000/v1@judge":
-        "make eval TASKS=mt_bench DATA_DIR=../shared/data JUDGE=openai-chat:{judge}@judge LIMIT=1",
-}  # fmt: skip
+    "make eval SUITE=standard DATA_DIR=../shared/data LIMIT=200": "make eval SUITE=standard DATA_DIR=../shared/data LIMIT=1",
+    "make eval SUITE=real DATA_DIR=../shared/data LIMIT=20": "make eval SUITE=real DATA_DIR=../shared/data LIMIT=1",
+    "make eval TASKS=tweet_eval,wnut17 DATA_DIR=../shared/data": "make eval TASKS=tweet_eval,wnut17 DATA_DIR=../shared/data LIMIT=2",
+    "make eval TASKS=sst2 DATA_SOURCE=hub [DATA_REVISION=<commit sha>]": "make eval TASKS=sst2 DATA_SOURCE=hub DRY_RUN=1",
+    "make eval TASKS=mt_bench DATA_DIR=../shared/data JUDGE=openai-chat:http://host:8000/v1@judge": "make eval TASKS=mt_bench DATA_DIR=../shared/data JUDGE=openai-chat:{judge}@judge LIMIT=1",
+}
 """README line → what this tier runs (LIMIT made small; the judge's URL a local stub)."""
 
 SUITES = {
     "make eval": ["chat", "code", "ner", "qa", "sentiment", "summarization"],
     "SUITE=standard": ["mt_bench", "humaneval", "conll2003", "squad_v2.0", "sst2", "xsum"],
-    "SUITE=real": ["mt_bench", "mt_bench_101", "humaneval", "mbpp", "conll2003", "wnut17",
-                   "squad_v1.1", "squad_v2.0", "sst2", "tweet_eval", "cnn_dailymail",
-                   "dialogsum", "samsum", "xsum"],
+    "SUITE=real": [
+        "mt_bench",
+        "mt_bench_101",
+        "humaneval",
+        "mbpp",
+        "conll2003",
+        "wnut17",
+        "squad_v1.1",
+        "squad_v2.0",
+        "sst2",
+        "tweet_eval",
+        "cnn_dailymail",
+        "dialogsum",
+        "samsum",
+        "xsum",
+    ],
     "TASKS=tweet_eval,wnut17": ["tweet_eval", "wnut17"],
-}  # fmt: skip
+}
 
 HEADER = re.compile(
     r"^SmolLM2-135M-Instruct  objective=instruct  prompt mode=chat  fingerprint=[0-9a-f]{16}$",
@@ -58,8 +66,9 @@ def assert_eval_table(output: str, rows: list[str]) -> None:
             f"{name}: not run (" in output
         ), f"no row for {name}:\n{output[-3000:]}"
     assert "trivial baseline: the strongest no-skill policy" in output
-    assert re.search(r"^run folder: reports/runs/SmolLM2-135M-Instruct/\d{8}T\d{6}Z", output,
-                     flags=re.M)  # fmt: skip
+    assert re.search(
+        r"^run folder: reports/runs/SmolLM2-135M-Instruct/\d{8}T\d{6}Z", output, flags=re.M
+    )
 
 
 def test_the_first_command_and_the_benchmark_commands(

@@ -26,14 +26,25 @@ class Workspace:
 
     def env(self) -> dict[str, str]:
         keep = {k: v for k, v in os.environ.items() if not k.startswith(SETTINGS_FROM_OUTSIDE)}
-        return {**keep, "HOME": str(self.home), "PATH": f"{self.clone / '.venv' / 'bin'}:"
-                f"{keep.get('PATH', '/usr/bin:/bin')}", "PYTHONDONTWRITEBYTECODE": "1"}  # fmt: skip
+        return {
+            **keep,
+            "HOME": str(self.home),
+            "PATH": f"{self.clone / '.venv' / 'bin'}:{keep.get('PATH', '/usr/bin:/bin')}",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
 
     def run(self, command: str, timeout: float = 1200) -> subprocess.CompletedProcess[str]:
         """``command`` in the checkout, as typed in a shell (stdout and stderr together)."""
-        return subprocess.run(["bash", "-c", command], cwd=self.clone, env=self.env(),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              timeout=timeout, check=False)  # fmt: skip
+        return subprocess.run(
+            ["bash", "-c", command],
+            cwd=self.clone,
+            env=self.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def ok(self, command: str, timeout: float = 1200) -> str:
         """Run ``command``; it must exit 0. Its output."""
@@ -45,8 +56,12 @@ class Workspace:
 
 
 def project_files() -> list[str]:
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO,
-                            capture_output=True, check=True).stdout.decode()  # fmt: skip
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
     return [name for name in listed.split("\0") if name and (REPO / name).is_file()]
 
 

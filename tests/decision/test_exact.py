@@ -43,21 +43,45 @@ def test_paired_difference_json_for_both_methods() -> None:
     a = item_statistics([100.0] * 6 + [0.0] * 2 + [100.0] * 12)
     b = item_statistics([0.0] * 6 + [100.0] * 2 + [100.0] * 12)
     diff = paired_difference(a, b)
-    assert diff.to_dict() == {"value": -20.0, "se": diff.se, "n": 20, "units": 20,
-                              "method": "paired-proportions", "discordant": [6, 2]}  # fmt: skip
+    assert diff.to_dict() == {
+        "value": -20.0,
+        "se": diff.se,
+        "n": 20,
+        "units": 20,
+        "method": "paired-proportions",
+        "discordant": [6, 2],
+    }
     assert diff.se == pytest.approx(100 * math.sqrt((8 / 20 - 0.04) / 20))
     t = paired_difference(CONTINUOUS, CONTINUOUS + [[1.0, 0.0]] * 10)
-    assert t.to_dict() == {"value": pytest.approx(1.0), "se": t.se, "n": 10, "units": 10,
-                           "method": "linearized-t", "discordant": None}  # fmt: skip
+    assert t.to_dict() == {
+        "value": pytest.approx(1.0),
+        "se": t.se,
+        "n": 10,
+        "units": 10,
+        "method": "linearized-t",
+        "discordant": None,
+    }
 
 
 def test_estimate_json_keeps_numbers_and_writes_undefined_as_null() -> None:
     est = Estimate(61.5, 50.25, 70.0, 40, "wilson-clustered", 8)
-    assert est.to_dict() == {"value": 61.5, "ci_low": 50.25, "ci_high": 70.0, "n": 40,
-                             "method": "wilson-clustered", "clusters": 8}  # fmt: skip
+    assert est.to_dict() == {
+        "value": 61.5,
+        "ci_low": 50.25,
+        "ci_high": 70.0,
+        "n": 40,
+        "method": "wilson-clustered",
+        "clusters": 8,
+    }
     nothing = Estimate(float("nan"), float("nan"), float("nan"), 3, "none")
-    assert nothing.to_dict() == {"value": None, "ci_low": None, "ci_high": None, "n": 3,
-                                 "method": "none", "clusters": None}  # fmt: skip
+    assert nothing.to_dict() == {
+        "value": None,
+        "ci_low": None,
+        "ci_high": None,
+        "n": 3,
+        "method": "none",
+        "clusters": None,
+    }
 
 
 # --- the interval of a difference ---------------------------------------------------------------
@@ -113,8 +137,14 @@ def test_a_proportion_gets_exactly_wilsons_interval_in_points() -> None:
 
 def test_no_items_and_no_weight_are_undefined_with_method_none() -> None:
     empty = estimate(item_statistics([])).to_dict()
-    assert empty == {"value": None, "ci_low": None, "ci_high": None, "n": 0, "method": "none",
-                     "clusters": None}  # fmt: skip
+    assert empty == {
+        "value": None,
+        "ci_low": None,
+        "ci_high": None,
+        "n": 0,
+        "method": "none",
+        "clusters": None,
+    }
     unweighted = estimate(np.zeros((4, 2))).to_dict()
     assert unweighted == {**empty, "n": 4}
 
@@ -157,8 +187,16 @@ def test_the_bootstrap_is_seeded_with_zero_by_default() -> None:
 def test_bca_estimate_is_bca_bounds_of_the_resampled_metric() -> None:
     """estimate() for a non-proportion is exactly: resample items, reduce, BCa with the
     delete-one jackknife."""
-    stats = np.array([[2.0, 3.0, 4.0], [1.0, 1.0, 1.0], [0.0, 2.0, 1.0], [3.0, 3.0, 3.0],
-                      [1.0, 2.0, 2.0], [0.0, 0.0, 1.0]])  # fmt: skip
+    stats = np.array(
+        [
+            [2.0, 3.0, 4.0],
+            [1.0, 1.0, 1.0],
+            [0.0, 2.0, 1.0],
+            [3.0, 3.0, 3.0],
+            [1.0, 2.0, 2.0],
+            [0.0, 0.0, 1.0],
+        ]
+    )
     (sums,) = resampled_sums([stats], 500, 7)
     f1 = 100 * 2 * sums[:, 0] / (sums[:, 1] + sums[:, 2])
     rest = stats.sum(axis=0)[None, :] - stats
@@ -166,7 +204,8 @@ def test_bca_estimate_is_bca_bounds_of_the_resampled_metric() -> None:
     value = 100 * 2 * 7 / 23
     low, high, method = bca_bounds(value, f1, jackknife, 0.9)
     assert estimate(stats, "f1", iterations=500, seed=7, confidence=0.9) == Estimate(
-        pytest.approx(value), low, high, 6, method)  # fmt: skip
+        pytest.approx(value), low, high, 6, method
+    )
 
 
 # --- resampling ---------------------------------------------------------------------------------
@@ -264,8 +303,10 @@ def test_items_needed_scales_as_the_square_of_se_over_gap() -> None:
     assert items_needed(0.1, 10, 5.0, 0.05) == 2  # never fewer than two items
 
 
-@pytest.mark.parametrize(("se", "gap"), [(1.0, 0.0), (1.0, -1.0), (0.0, 2.0), (-1.0, 2.0),
-                                         (float("nan"), 2.0), (float("inf"), 2.0)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("se", "gap"),
+    [(1.0, 0.0), (1.0, -1.0), (0.0, 2.0), (-1.0, 2.0), (float("nan"), 2.0), (float("inf"), 2.0)],
+)
 def test_items_needed_is_none_when_nothing_can_be_resolved(se: float, gap: float) -> None:
     assert items_needed(se, 50, gap, 0.05) is None
 
@@ -342,7 +383,12 @@ def _pass_fail(only_a: int, only_b: int, same_right: int, same_wrong: int) -> tu
 def test_pass_fail_difference_counts_discordant_items() -> None:
     diff = paired_difference(*_pass_fail(6, 2, 10, 2))
     assert (diff.value, diff.n, diff.units, diff.method, diff.discordant) == (
-        -20.0, 20, 20, "paired-proportions", (6, 2))  # fmt: skip
+        -20.0,
+        20,
+        20,
+        "paired-proportions",
+        (6, 2),
+    )
     assert diff.se == 100 * math.sqrt((8 / 20 - 0.2**2) / 20)
     assert diff.score_range == 100.0
 
@@ -398,7 +444,11 @@ def test_mean_difference_t_test_values() -> None:
     d = np.array([2.0, -1.0, 5.0, 8.0, 1.0])
     se = d.std(ddof=1) / math.sqrt(5)
     assert (diff.value, diff.units, diff.df, diff.method) == (
-        pytest.approx(3.0), 5, 4, "linearized-t")  # fmt: skip
+        pytest.approx(3.0),
+        5,
+        4,
+        "linearized-t",
+    )
     assert diff.se == pytest.approx(se, rel=1e-9)
     t = (3.0 - 1.0) / se
     assert diff.p_value(1.0, "less") == pytest.approx(student_t.cdf(t, 4), rel=1e-9)
@@ -408,7 +458,8 @@ def test_mean_difference_t_test_values() -> None:
     assert diff.p_value() == diff.p_value(0.0, "two-sided") != diff.p_value(1.0, "two-sided")
     q = student_t.ppf(0.9, 4) * diff.se
     assert (diff.lower_bound(0.1), diff.upper_bound(0.1)) == pytest.approx(
-        (3.0 - q, 3.0 + q), rel=1e-9)  # fmt: skip
+        (3.0 - q, 3.0 + q), rel=1e-9
+    )
 
 
 def test_one_item_decides_nothing() -> None:

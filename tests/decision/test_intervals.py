@@ -56,8 +56,10 @@ def test_clusters_widen_the_interval_and_restore_coverage() -> None:
         a, b = estimate(stats, clusters=clusters), estimate(stats)
         with_clusters += a.ci_low <= 50 <= a.ci_high
         without += b.ci_low <= 50 <= b.ci_high
-    print(f"\nclustered coverage: resampling passages {with_clusters / sims:.3f}, "
-          f"ignoring them {without / sims:.3f}")  # fmt: skip
+    print(
+        f"\nclustered coverage: resampling passages {with_clusters / sims:.3f}, "
+        f"ignoring them {without / sims:.3f}"
+    )
     assert with_clusters / sims >= 0.93
     assert without / sims < 0.90  # the independence assumption really does undercover here
 

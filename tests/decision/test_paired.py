@@ -28,8 +28,9 @@ def _tango_reference(only_a: int, only_b: int, n: int, null: float, side: str) -
 
     low = max(0.0, -null) + 1e-12
     high = (1 - null) / 2 - 1e-12
-    q = minimize_scalar(negative_loglik, bounds=(low, high), method="bounded",
-                        options={"xatol": 1e-12}).x  # fmt: skip
+    q = minimize_scalar(
+        negative_loglik, bounds=(low, high), method="bounded", options={"xatol": 1e-12}
+    ).x
     sd = np.sqrt(n * (2 * q + null - null**2))
     gap = c - b - n * null + (0.5 if side == "less" else -0.5)
     return float(norm.cdf(gap / sd) if side == "less" else norm.sf(gap / sd))
@@ -100,8 +101,9 @@ def test_clusters_enter_the_standard_error() -> None:
     a = rng.normal(50, 5, 200)
     b = a + effect + rng.normal(0, 5, 200)
     clusters = [f"p{i // 10}" for i in range(200)]
-    clustered = paired_difference(item_statistics(list(a)), item_statistics(list(b)),
-                                  clusters=clusters)  # fmt: skip
+    clustered = paired_difference(
+        item_statistics(list(a)), item_statistics(list(b)), clusters=clusters
+    )
     naive = paired_difference(item_statistics(list(a)), item_statistics(list(b)))
     assert clustered.units == 20 and naive.units == 200
     assert clustered.se > 2 * naive.se

@@ -42,8 +42,10 @@ def test_identical_mt_bench_ratings_on_80_questions_are_bounded_in_rating_points
     """Before: read as 0–100, identical outputs gave bounds ±3.35 rating points and a minimum
     detectable drop of 1.64 at a 0.25 margin; on the 1–10 scale, bounds of ±0.30."""
     ratings = [float(3 + i % 6) for i in range(80)]
-    runs = [stored_run(tmp_path / side, "mt_bench", "rating", _records("rating", ratings))
-            for side in ("base", "cand")]  # fmt: skip
+    runs = [
+        stored_run(tmp_path / side, "mt_bench", "rating", _records("rating", ratings))
+        for side in ("base", "cand")
+    ]
     policy = GatePolicy(default=UseCaseRule(max_drop=0.25))
     (verdict,) = decide(*runs, policy).verdicts
     test = verdict.test

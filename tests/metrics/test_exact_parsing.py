@@ -28,13 +28,15 @@ WNUT = ("person", "location", "group", "corporation", "creative-work", "product"
 def test_a_list_cut_off_by_the_token_limit_keeps_every_complete_object() -> None:
     output = '[{"text": "Paris", "type": "LOC"}, {"text": "Bob", "type": "PER"}, {"text": "Al'
     assert parse_entities(output, CONLL) == ParsedEntities(
-        (("Paris", "LOC"), ("Bob", "PER")), format_ok=True)  # fmt: skip
+        (("Paris", "LOC"), ("Bob", "PER")), format_ok=True
+    )
 
 
 def test_a_list_of_pairs_inside_prose_is_read() -> None:
     output = 'Sure! Entities: [["Paris", "LOC"], ["Bob", "person"]] hope that helps'
     assert parse_entities(output, CONLL) == ParsedEntities(
-        (("Paris", "LOC"), ("Bob", "PER")), format_ok=True)  # fmt: skip
+        (("Paris", "LOC"), ("Bob", "PER")), format_ok=True
+    )
 
 
 def test_an_object_that_is_not_an_entity_is_skipped_in_prose() -> None:
@@ -60,9 +62,11 @@ def test_a_single_entity_object_is_a_list_of_one(key: str) -> None:
 
 
 def test_items_without_text_or_type_or_of_another_shape_are_dropped() -> None:
-    output = ('[{"type": "PER"}, {"text": "Ann"}, {"text": "Bob", "type": 5}, "AB", 7, '
-              '["Cy", "PER", "x"], {"text": "  ", "type": "PER"}, '
-              '{"text": "Dee", "type": "PER"}]')  # fmt: skip
+    output = (
+        '[{"type": "PER"}, {"text": "Ann"}, {"text": "Bob", "type": 5}, "AB", 7, '
+        '["Cy", "PER", "x"], {"text": "  ", "type": "PER"}, '
+        '{"text": "Dee", "type": "PER"}]'
+    )
     assert parse_entities(output, CONLL) == ParsedEntities((("Dee", "PER"),), format_ok=True)
 
 
@@ -71,18 +75,26 @@ def test_items_without_text_or_type_or_of_another_shape_are_dropped() -> None:
 
 @pytest.mark.parametrize(
     ("written", "expected"),
-    [("creative work", "creative-work"), ("Creative-Work", "creative-work"),
-     (" CREATIVE_WORK ", "creative-work"), ("Person", "person"),
-     ("company", "COMPANY"),  # its synonym ORG is not a WNUT type: kept, and scored wrong
-     ("sports team", "SPORTS_TEAM")],
-)  # fmt: skip
+    [
+        ("creative work", "creative-work"),
+        ("Creative-Work", "creative-work"),
+        (" CREATIVE_WORK ", "creative-work"),
+        ("Person", "person"),
+        ("company", "COMPANY"),  # its synonym ORG is not a WNUT type: kept, and scored wrong
+        ("sports team", "SPORTS_TEAM"),
+    ],
+)
 def test_type_names_map_onto_the_tasks_type_set(written: str, expected: str) -> None:
     assert normalize_type(written, WNUT) == expected
 
 
 def test_synonyms_map_onto_conll_types() -> None:
     assert [normalize_type(t, CONLL) for t in ("person", "Company", "gpe", "misc-thing")] == [
-        "PER", "ORG", "LOC", "MISC_THING"]  # fmt: skip
+        "PER",
+        "ORG",
+        "LOC",
+        "MISC_THING",
+    ]
 
 
 # --- alignment edges ------------------------------------------------------------------------------
@@ -110,12 +122,13 @@ def test_an_entity_with_its_own_punctuation_tags_that_token_not_a_bare_namesake(
 
 def test_a_token_holding_a_space_matches_the_entity() -> None:
     assert align_entities(["New York", "is", "big"], [("New York", "LOC")]) == (
-        ["B-LOC", "O", "O"], [])  # fmt: skip
+        ["B-LOC", "O", "O"],
+        [],
+    )
 
 
 def test_any_surrounding_punctuation_is_stripped_last() -> None:
-    assert align_entities(["Paris", "is", "big"], [("*Paris*", "LOC")]) == (
-        ["B-LOC", "O", "O"], [])  # fmt: skip
+    assert align_entities(["Paris", "is", "big"], [("*Paris*", "LOC")]) == (["B-LOC", "O", "O"], [])
     assert align_entities(["Paris", "is", "big"], [("**", "LOC")]) == (["O", "O", "O"], ["LOC"])
 
 

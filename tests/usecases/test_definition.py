@@ -41,21 +41,29 @@ def test_every_committed_yaml_is_what_its_definition_generates() -> None:
 
 def test_the_folklore_each_use_case_claims() -> None:
     objectives = {
-        u.name: u.definition.objectives for u in discover_use_cases(TASKS).values()
+        u.name: u.definition.objectives
+        for u in discover_use_cases(TASKS).values()
         if u.benchmark is None and u.name == u.group
-    }  # fmt: skip
+    }
     assert objectives == {
-        "chat": ("chat",), "code": ("code",), "ner": ("instruct",), "qa": ("base",),
-        "sentiment": ("instruct",), "summarization": ("base", "instruct"),
-    }  # fmt: skip
+        "chat": ("chat",),
+        "code": ("code",),
+        "ner": ("instruct",),
+        "qa": ("base",),
+        "sentiment": ("instruct",),
+        "summarization": ("base", "instruct"),
+    }
 
 
 def test_a_hand_edited_yaml_is_refused_with_the_fix(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     path = folder / "sst2.yaml"
     path.write_text(path.read_text().replace("max_gen_toks: 8", "max_gen_toks: 9"))
-    with pytest.raises(TaskConfigError, match=r"sst2\.yaml: differs from what usecase\.py "
-                       r"defines; run `make tasks`"):  # fmt: skip
+    with pytest.raises(
+        TaskConfigError,
+        match=r"sst2\.yaml: differs from what usecase\.py "
+        r"defines; run `make tasks`",
+    ):
         load_use_case(folder)
     assert write_folder(*load_definition(folder), folder) == [path]
     assert load_use_case(folder).name == "sentiment"
@@ -90,14 +98,29 @@ def test_a_definition_checks_itself() -> None:
 
     task = Task("toy", hook, "{{text}}", "{{label}}", hook, (Metric("accuracy"),))
     with pytest.raises(ValueError, match="its first task must be named after it"):
-        UseCaseDefinition("other", ("sentiment",), "", "1", "accuracy", tasks=(task,),
-                          generation=Generation(("\n",), 8))  # fmt: skip
+        UseCaseDefinition(
+            "other",
+            ("sentiment",),
+            "",
+            "1",
+            "accuracy",
+            tasks=(task,),
+            generation=Generation(("\n",), 8),
+        )
     with pytest.raises(ValueError, match="primary metric 'f1' not measured"):
-        UseCaseDefinition("toy", ("sentiment",), "", "1", "f1", tasks=(task,),
-                          generation=Generation(("\n",), 8))  # fmt: skip
+        UseCaseDefinition(
+            "toy", ("sentiment",), "", "1", "f1", tasks=(task,), generation=Generation(("\n",), 8)
+        )
     with pytest.raises(ValueError, match="claims must be folklore words"):
-        UseCaseDefinition("toy", ("poetry",), "", "1", "accuracy", tasks=(task,),
-                          generation=Generation(("\n",), 8))  # fmt: skip
+        UseCaseDefinition(
+            "toy",
+            ("poetry",),
+            "",
+            "1",
+            "accuracy",
+            tasks=(task,),
+            generation=Generation(("\n",), 8),
+        )
     with pytest.raises(ValueError, match="unknown reducer 'median'"):
         Metric("accuracy", "median")
 
@@ -117,9 +140,14 @@ def test_a_hook_lm_eval_cannot_name_is_refused(tmp_path: Path) -> None:
 def test_a_metric_without_its_aggregation_hook_is_refused(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     definition = folder / "usecase.py"
-    definition.write_text(definition.read_text().replace(
-        "from evals.usecases.aggregations import aggregate_macro_f1 as aggregate_macro_f1\n", ""
-    ))  # fmt: skip
-    with pytest.raises(TaskConfigError, match=r"needs `from evals\.usecases\.aggregations import "
-                       "aggregate_macro_f1`"):  # fmt: skip
+    definition.write_text(
+        definition.read_text().replace(
+            "from evals.usecases.aggregations import aggregate_macro_f1 as aggregate_macro_f1\n", ""
+        )
+    )
+    with pytest.raises(
+        TaskConfigError,
+        match=r"needs `from evals\.usecases\.aggregations import "
+        "aggregate_macro_f1`",
+    ):
         load_use_case(folder)

@@ -72,9 +72,11 @@ CODE_TASKS = {"code", "humaneval", "mbpp"}
 
 @pytest.mark.parametrize(
     "task",
-    [pytest.param(t, marks=[pytest.mark.slow, pytest.mark.sandbox])
-     if t in CODE_TASKS else t for t in sorted(ROWS)],
-)  # fmt: skip
+    [
+        pytest.param(t, marks=[pytest.mark.slow, pytest.mark.sandbox]) if t in CODE_TASKS else t
+        for t in sorted(ROWS)
+    ],
+)
 def test_per_item_scores_are_unchanged(task: str) -> None:
     unit, definition = _unit(task)
     rows = ROWS[task]
@@ -116,8 +118,11 @@ def test_the_fixture_script_still_runs_and_writes_the_fixture_rows() -> None:
     script.multiturn(units["chat"], rows)
 
     def keyed(found: list[dict[str, Any]], task: str) -> dict[tuple[int, str], Any]:
-        return {(r["doc_index"], json.dumps(r["results"])): _jsonable(r["scores"])
-                for r in found if r["task"] == task}  # fmt: skip
+        return {
+            (r["doc_index"], json.dumps(r["results"])): _jsonable(r["scores"])
+            for r in found
+            if r["task"] == task
+        }
 
     # outputs per item: sentiment 4 + 1 policy, sentiment_choice 3 draws, chat 2+ policies
     for task, per_item in {"sentiment": 5, "sentiment_choice": 3, "chat": 2}.items():
