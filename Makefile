@@ -28,7 +28,8 @@ DATA_FLAGS := $(if $(SUITE),--suite "$(SUITE)") $(if $(DATA_DIR),--data-dir "$(D
 	$(if $(DATA_SOURCE),--data-source "$(DATA_SOURCE)") \
 	$(if $(DATA_REVISION),--data-revision "$(DATA_REVISION)")
 # Model and judge arguments may hold keys: they reach the command through the environment, so
-# make never echoes them into logs.
+# make never echoes them into logs and no process list shows them (the one setting that travels
+# this way, for that reason; the command reads them as its options' defaults).
 export EVALS_MODEL_ARGS := $(MODEL_ARGS)
 export EVALS_JUDGE_ARGS := $(JUDGE_ARGS)
 EVAL_FLAGS := --model "$(MODEL)" --tasks "$(TASKS)" \

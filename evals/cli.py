@@ -361,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet_libraries(args.verbose)
     secrets.install_log_filter()
     try:
-        commands.apply_data_options(args)
+        commands.apply_process_options(args)
         return int(args.handler(args))
     except EvalsError as err:
         _close_progress_bars()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,32 +14,41 @@ from evals.errors import EvalsError
 from evals.secrets import redact_text
 
 if TYPE_CHECKING:
+    from evals.benchmarks.sources import DataSource
     from evals.matrix.build import BuildOutcome
     from evals.matrix.family import Family
 
 log = logging.getLogger("evals")
 
 
-def apply_data_options(args: argparse.Namespace) -> None:
-    """DATA_DIR / DATA_SOURCE / DATA_REVISION for every benchmark read in this process (the
-    lm-eval data hooks and our runners both read them from the environment)."""
-    for option, variable in (
-        ("data_dir", "EVALS_DATA_DIR"),
-        ("data_source", "EVALS_DATA_SOURCE"),
-        ("data_revision", "EVALS_DATA_REVISION"),
-    ):
-        value = getattr(args, option, "")
-        if value and option == "data_dir":
-            try:
-                value = str(Path(value).expanduser().resolve())
-            except RuntimeError as err:  # ~nouser/...: no such user's home
-                raise EvalsError(f"--data-dir {value!r}: {err}") from None
-        if value:
-            os.environ[variable] = str(value)
-    if getattr(args, "reuse_unpinned", False):
-        os.environ["EVALS_REUSE_UNPINNED"] = "1"
+def apply_process_options(args: argparse.Namespace) -> None:
+    """``--unsafe-no-sandbox``: the one setting that cannot travel as an argument, since
+    lm-eval calls the code use case's hooks with (doc, replies) only; the sandbox module holds
+    it for this process (:func:`evals.sandbox.allow_unsafe_runs`), never the environment."""
     if getattr(args, "unsafe_no_sandbox", False):
-        os.environ["EVALS_UNSAFE_NO_SANDBOX"] = "1"  # read by tasks/code/utils.py
+        from evals.sandbox import allow_unsafe_runs
+
+        allow_unsafe_runs()
+
+
+def data_source(args: argparse.Namespace) -> DataSource:
+    """DATA_DIR / DATA_SOURCE / DATA_REVISION as given (else as a plain ``lm_eval`` run would
+    read them), passed to every use case selected."""
+    from evals.benchmarks.sources import resolve_source
+
+    data_dir = getattr(args, "data_dir", "")
+    if data_dir:
+        try:
+            data_dir = str(Path(data_dir).expanduser().resolve())
+        except RuntimeError as err:  # ~nouser/...: no such user's home
+            raise EvalsError(f"--data-dir {data_dir!r}: {err}") from None
+    return resolve_source(
+        {
+            "data_source": getattr(args, "data_source", ""),
+            "data_dir": data_dir,
+            "data_revision": getattr(args, "data_revision", ""),
+        }
+    )
 
 
 def load_judge(args: argparse.Namespace):
@@ -52,7 +60,8 @@ def load_judge(args: argparse.Namespace):
         return None
     spec = parse_model_spec(args.judge, args.judge_args)
     log.info("loading judge %s", redact_text(spec.raw))
-    return Judge(load_model(spec, batch_size=args.batch_size), max_tokens=args.judge_max_tokens)
+    model = load_model(spec, batch_size=args.batch_size, reuse_unpinned=args.reuse_unpinned)
+    return Judge(model, max_tokens=args.judge_max_tokens)
 
 
 def serve_warm(
@@ -129,11 +138,10 @@ def runnable_use_cases(use_cases: list[Any]) -> tuple[list[Any], dict[str, str]]
 def print_eval_plan(args: argparse.Namespace, use_cases: list[Any]) -> int:
     """``evals eval --dry-run``: what the command would evaluate, how, and from which data,
     without loading a model, reading a data file or reaching a hub or server."""
-    from evals.benchmarks.sources import resolve_source
     from evals.models.spec import parse_model_spec
 
     spec = parse_model_spec(args.model, args.model_args)
-    source = resolve_source()
+    source = data_source(args)
     print(
         f"model: {redact_text(spec.raw) or 'default'} ({spec.source}, lm-eval backend "
         f"{spec.backend}), variant {spec.name}"
@@ -175,6 +183,7 @@ def eval_command(args: argparse.Namespace) -> int:
         suite=args.suite or None,
         sampling=sampling(args),
         check_data=not args.dry_run,
+        data_source=data_source(args),
     )
     if args.dry_run:
         return print_eval_plan(args, use_cases)
@@ -191,7 +200,12 @@ def eval_command(args: argparse.Namespace) -> int:
     preflight(use_cases)  # every data row checked before any model loads
     judge = load_judge(args)
     log.info("loading %s", redact_text(spec.raw) or "the embedded default model")
-    model = load_model(spec, batch_size=args.batch_size, objective_override=objective)
+    model = load_model(
+        spec,
+        batch_size=args.batch_size,
+        objective_override=objective,
+        reuse_unpinned=args.reuse_unpinned,
+    )
     settings = RunSettings(
         limit=limit, prompt_mode=args.prompt_mode, runs_root=Path(args.output), judge=judge
     )
@@ -237,6 +251,8 @@ def gate_command(args: argparse.Namespace) -> int:
         model_args=args.model_args,
         batch_size=args.batch_size,
         runs_root=Path(args.output),
+        data_source=data_source(args),
+        reuse_unpinned=getattr(args, "reuse_unpinned", False),
     )
     baseline, candidate = gate_runs(args.baseline, args.candidate, settings)
     unknown = unknown_fields([baseline.run_spec, candidate.run_spec], args.allow_different)
@@ -325,6 +341,8 @@ def matrix_command(args: argparse.Namespace) -> int:
         tasks_dir=Path(args.tasks_dir),
         evaluate=True,
         batch_size=args.batch_size,
+        data_source=data_source(args),
+        reuse_unpinned=args.reuse_unpinned,
     )
     print_build(_publish(built, args))
     return 0
@@ -352,10 +370,11 @@ def scaled_matrix_command(args: argparse.Namespace, family: Family) -> int:
     from evals.matrix.scale import build_family_on
 
     runs_root, tasks_dir = Path(args.output), Path(args.tasks_dir)
+    source = data_source(args)
     if args.dry_run:
-        print("\n".join(plan_lines(family, plan_cells(family, runs_root, tasks_dir))))
+        print("\n".join(plan_lines(family, plan_cells(family, runs_root, tasks_dir, source))))
         return 0
-    cells = plan_cells(family, runs_root, tasks_dir)
+    cells = plan_cells(family, runs_root, tasks_dir, source)
     unpinned = [c.key for c in cells if not c.complete and not c.pinned]
     if unpinned:  # its run could never be matched again: it would be missing from the matrix
         raise EvalsError(
@@ -373,6 +392,9 @@ def scaled_matrix_command(args: argparse.Namespace, family: Family) -> int:
         tasks_dir=tasks_dir,
         retries=args.retries,
         batch_size=args.batch_size,
+        data_source=source,
+        reuse_unpinned=args.reuse_unpinned,
+        allow_unsafe=args.unsafe_no_sandbox,
     )
     print_build(_publish(build.outcome, args))
     for failure in build.failed:

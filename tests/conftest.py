@@ -142,23 +142,11 @@ def _isolated_cache(
         monkeypatch.setenv("EVALS_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
-CLI_SETTINGS = (
-    "EVALS_DATA_DIR",
-    "EVALS_DATA_SOURCE",
-    "EVALS_DATA_REVISION",
-    "EVALS_REUSE_UNPINNED",
-    "EVALS_UNSAFE_NO_SANDBOX",
-)
-"""What ``evals`` sets in its own environment from its options; restored after every test, so a
-test that passes ``--unsafe-no-sandbox`` to an in-process ``main`` does not unsandbox the next."""
-
-
 @pytest.fixture(autouse=True)
-def _cli_settings_restored(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in CLI_SETTINGS:
-        # setenv records the value before (or its absence), so teardown restores it whatever
-        # the test's ``main`` wrote; then the test starts with what was there.
-        before = os.environ.get(name)
-        monkeypatch.setenv(name, before or "")
-        if before is None:
-            monkeypatch.delenv(name)
+def _unsafe_runs_forbidden_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--unsafe-no-sandbox`` holds for the rest of a process (:mod:`evals.sandbox`): restored
+    after every test, so a test that passes it to an in-process ``main`` does not unsandbox the
+    next one on the same worker."""
+    from evals import sandbox
+
+    monkeypatch.setattr(sandbox, "_UNSAFE_ALLOWED", sandbox._UNSAFE_ALLOWED)

@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from evals.benchmarks.sources import DataSource
 from evals.runs.store import StoredRun, load_run
 
 RUN_FOLDER_NAME = re.compile(r"\d{8}T\d{6}Z(-\d+)?(\.partial)?$")
@@ -47,6 +48,12 @@ class SpecSettings:
     runs_root: Path = Path("reports/runs")
     """Where the new run folders go."""
 
+    data_source: DataSource | None = None
+    """Where benchmarks are read from (None: as a plain ``lm_eval`` run would find it)."""
+
+    reuse_unpinned: bool = False
+    """Reuse cached answers of a hub model without a pinned revision across runs."""
+
 
 def names_run_folder(arg: str) -> bool:
     """Whether a gate argument names a run folder rather than a model spec: an existing folder
@@ -76,9 +83,11 @@ def run_or_evaluate(arg: str, settings: SpecSettings, like: StoredRun | None = N
         tasks, suite = settings.tasks, settings.suite or None
         limit, mode = settings.limit, None
     spec = parse_model_spec(arg, settings.model_args)
-    model = load_model(spec, batch_size=settings.batch_size)
+    model = load_model(spec, batch_size=settings.batch_size, reuse_unpinned=settings.reuse_unpinned)
     run_settings = RunSettings(limit=limit, prompt_mode=mode, runs_root=settings.runs_root)
-    use_cases = select_use_cases(tasks, settings.tasks_dir, suite=suite)
+    use_cases = select_use_cases(
+        tasks, settings.tasks_dir, suite=suite, data_source=settings.data_source
+    )
     outcome = run_evaluation(model, use_cases, run_settings)
     print(f"evaluated {spec.raw or 'default'} → {outcome.folder}", file=sys.stderr)
     return load_run(outcome.folder)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evals.benchmarks.sources import DataSource
 from evals.engine.runner import RunSettings, run_evaluation
 from evals.errors import EvalsError
 from evals.matrix.family import Family, Variant, family_to_dict
@@ -93,9 +94,11 @@ def resolve_columns(
     *,
     evaluate: bool,
     batch_size: int | str = 8,
+    data_source: DataSource | None = None,
+    reuse_unpinned: bool = False,
 ) -> tuple[list[Column], list[str], list[str], list[str]]:
     """Columns for every variant × prompt mode; returns (columns, evaluated, reused, missing)."""
-    use_cases = select_use_cases(family.tasks, tasks_dir)
+    use_cases = select_use_cases(family.tasks, tasks_dir, data_source=data_source)
     stored = find_runs(runs_root)
     columns: list[Column] = []
     evaluated, reused, missing = [], [], []
@@ -120,7 +123,12 @@ def resolve_columns(
                 continue
             if match is None:
                 if loaded is None:
-                    loaded = load_model(spec, batch_size=batch_size, objective_override=objective)
+                    loaded = load_model(
+                        spec,
+                        batch_size=batch_size,
+                        objective_override=objective,
+                        reuse_unpinned=reuse_unpinned,
+                    )
                     loaded = renamed_model(loaded, name)
                 mode = resolve_prompt_mode(loaded.identity, mode).value
                 settings = RunSettings(limit=family.limit, prompt_mode=mode, runs_root=runs_root)
@@ -151,14 +159,23 @@ def build_family(
     evaluate: bool,
     batch_size: int | str = 8,
     alpha: float = 0.05,
+    data_source: DataSource | None = None,
+    reuse_unpinned: bool = False,
 ) -> BuildOutcome:
     """Evaluate or reuse each variant's run, and aggregate them into the family's matrix
     (nothing is written here: :func:`evals.site.build.publish_build` writes the matrix files
     and the site)."""
     columns, evaluated, reused, missing = resolve_columns(
-        family, runs_root, tasks_dir, evaluate=evaluate, batch_size=batch_size
+        family,
+        runs_root,
+        tasks_dir,
+        evaluate=evaluate,
+        batch_size=batch_size,
+        data_source=data_source,
+        reuse_unpinned=reuse_unpinned,
     )
-    use_cases = [uc.name for uc in select_use_cases(family.tasks, tasks_dir)]
+    selected = select_use_cases(family.tasks, tasks_dir, data_source=data_source)
+    use_cases = [uc.name for uc in selected]
     matrix = (
         build_matrix(columns, use_cases, alpha=alpha) if columns else {"columns": [], "rows": []}
     )

@@ -19,11 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from evals.benchmarks.sources import DataSource
 from evals.matrix.cells import Cell
 from evals.runs.folder import RESULTS_FILE, RunFolder
 
 FORWARDED_ENV_PREFIXES = ("EVALS_", "HF_", "TRANSFORMERS_", "VLLM_")
-"""Driver environment variables a worker evaluates under (data options, caches, offline mode)."""
+"""Driver environment variables a worker evaluates under (caches, offline mode, hub access)."""
 
 
 @dataclass(frozen=True)
@@ -37,16 +38,35 @@ class CellJob:
     """lm-eval batch size."""
 
     environment: tuple[tuple[str, str], ...] = field(default_factory=tuple)
-    """Variables set in the worker before it evaluates (see :func:`driver_environment`)."""
+    """The driver's environment the worker evaluates under: caches, offline mode, hub
+    settings (see :func:`driver_environment`); never a setting of this suite."""
+
+    data_source: DataSource | None = None
+    """Where benchmarks are read from (None: as a plain ``lm_eval`` run would find it)."""
+
+    reuse_unpinned: bool = False
+    """Reuse cached answers of a hub model without a pinned revision across runs."""
+
+    allow_unsafe: bool = False
+    """``--unsafe-no-sandbox``: run model-written code without a sandbox where there is none."""
 
     def __call__(self, cell: Cell) -> PackedRun:
         """Evaluate the cell into a private run store and return its run folder packed."""
         for key, value in self.environment:
             os.environ[key] = value
+        if self.allow_unsafe:
+            from evals.sandbox import allow_unsafe_runs
+
+            allow_unsafe_runs()
         scratch = Path(tempfile.mkdtemp(prefix="evals-cell-"))
         try:
             folder = evaluate_cell(
-                cell, runs_root=scratch, tasks_dir=Path(self.tasks_dir), batch_size=self.batch_size
+                cell,
+                runs_root=scratch,
+                tasks_dir=Path(self.tasks_dir),
+                batch_size=self.batch_size,
+                data_source=self.data_source,
+                reuse_unpinned=self.reuse_unpinned,
             )
             return pack_run(folder)
         finally:
@@ -75,7 +95,15 @@ CellWork = Callable[[Cell], PackedRun]
 """A cell's work on a worker (picklable: :class:`CellJob` or a test's fake)."""
 
 
-def evaluate_cell(cell: Cell, *, runs_root: Path, tasks_dir: Path, batch_size: int | str) -> Path:
+def evaluate_cell(
+    cell: Cell,
+    *,
+    runs_root: Path,
+    tasks_dir: Path,
+    batch_size: int | str,
+    data_source: DataSource | None = None,
+    reuse_unpinned: bool = False,
+) -> Path:
     """Load the cell's model once and evaluate all its tasks; returns the finished run folder."""
     from evals.engine.runner import RunSettings, run_evaluation
     from evals.matrix.build import renamed_model
@@ -86,11 +114,14 @@ def evaluate_cell(cell: Cell, *, runs_root: Path, tasks_dir: Path, batch_size: i
 
     spec = parse_model_spec(cell.variant.model, cell.variant.model_args)
     loaded = load_model(
-        spec, batch_size=batch_size, objective_override=parse_objective(cell.objective)
+        spec,
+        batch_size=batch_size,
+        objective_override=parse_objective(cell.objective),
+        reuse_unpinned=reuse_unpinned,
     )
     loaded = renamed_model(loaded, cell.name)
     mode = resolve_prompt_mode(loaded.identity, cell.prompt_mode).value
-    use_cases = select_use_cases(",".join(cell.tasks), tasks_dir)
+    use_cases = select_use_cases(",".join(cell.tasks), tasks_dir, data_source=data_source)
     settings = RunSettings(limit=cell.limit, prompt_mode=mode, runs_root=runs_root)
     return run_evaluation(loaded, use_cases, settings).folder
 

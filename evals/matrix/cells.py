@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from evals.benchmarks.sources import DataSource
 from evals.errors import EvalsError
 from evals.fingerprint import sha256_json
 from evals.matrix.family import Family, Resources, Variant
@@ -64,7 +65,9 @@ class Cell:
         return self.reused_run is not None
 
 
-def plan_cells(family: Family, runs_root: Path, tasks_dir: Path) -> tuple[Cell, ...]:
+def plan_cells(
+    family: Family, runs_root: Path, tasks_dir: Path, data_source: DataSource | None = None
+) -> tuple[Cell, ...]:
     """The family's cells in matrix order, each marked with the stored run it can reuse."""
     from evals.matrix.build import default_mode, run_matches, variant_objective
     from evals.models.loading import pin_hub_revision, predicted_spec_part
@@ -73,7 +76,7 @@ def plan_cells(family: Family, runs_root: Path, tasks_dir: Path) -> tuple[Cell, 
     from evals.runs.store import find_runs
     from evals.usecases import select_use_cases
 
-    use_cases = select_use_cases(family.tasks, tasks_dir)
+    use_cases = select_use_cases(family.tasks, tasks_dir, data_source=data_source)
     stored = find_runs(runs_root)
     cells: list[Cell] = []
     for variant in family.variants:

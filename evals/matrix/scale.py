@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from evals.benchmarks.sources import DataSource
 from evals.matrix.build import BuildOutcome, build_family
 from evals.matrix.cell_job import CellJob, CellWork, driver_environment
 from evals.matrix.cells import Cell, plan_cells
@@ -53,14 +54,24 @@ def build_family_on(
     batch_size: int | str = 8,
     work: CellWork | None = None,
     progress: bool = True,
+    data_source: DataSource | None = None,
+    reuse_unpinned: bool = False,
+    allow_unsafe: bool = False,
 ) -> ScaledBuild:
     """Run the family's incomplete cells on ``executor``, then build the matrix from the run
     store (written by :func:`evals.site.build.publish_build`).
 
     ``work`` replaces the real cell job (the scheduling bench's fake backend)."""
-    cells = plan_cells(family, runs_root, tasks_dir)
+    cells = plan_cells(family, runs_root, tasks_dir, data_source)
     todo = [c for c in cells if not c.complete]
-    job = work or CellJob(str(Path(tasks_dir).resolve()), batch_size, driver_environment())
+    job = work or CellJob(
+        str(Path(tasks_dir).resolve()),
+        batch_size,
+        driver_environment(),
+        data_source=data_source,
+        reuse_unpinned=reuse_unpinned,
+        allow_unsafe=allow_unsafe,
+    )
     try:
         ran = run_cells(
             todo,
@@ -73,7 +84,9 @@ def build_family_on(
         )
     finally:
         executor.close()
-    outcome = build_family(family, runs_root=runs_root, tasks_dir=tasks_dir, evaluate=False)
+    outcome = build_family(
+        family, runs_root=runs_root, tasks_dir=tasks_dir, evaluate=False, data_source=data_source
+    )
     evaluated = tuple(r.key for r in ran if r.folder is not None)
     reused = tuple(key for key in outcome.reused if key not in evaluated)
     outcome = replace(outcome, evaluated=evaluated, reused=reused)

@@ -164,8 +164,10 @@ def load_model(
     *,
     batch_size: int | str = 8,
     objective_override: Objective | None = None,
+    reuse_unpinned: bool = False,
 ) -> LoadedModel:
-    """Build the lm-eval ``LM`` for ``spec`` and describe the variant."""
+    """Build the lm-eval ``LM`` for ``spec`` and describe the variant. ``reuse_unpinned``: the
+    answers of a hub model without a pinned revision may be reused across runs."""
     from lm_eval.api.registry import get_model
 
     started = time.perf_counter()
@@ -229,9 +231,9 @@ def load_model(
         local=is_local(spec),
     )
     namespace = identity.fingerprint
-    if not identity.spec_part["pinned"] and not reuse_unpinned():
+    if not identity.spec_part["pinned"] and not reuse_unpinned:
         # Unpinned hub weights can change under the same name: answers are reused within
-        # this run only, never across runs (EVALS_REUSE_UNPINNED=1 / --reuse-unpinned allows).
+        # this run only, never across runs (--reuse-unpinned allows).
         namespace += f":run-{uuid.uuid4().hex}"
     from evals.cache.requests import wrap_with_cache  # imports lm-eval: only when loading
 
@@ -244,11 +246,6 @@ def load_model(
 def is_local(spec: ModelSpec) -> bool:
     """Whether the spec names local weights (GGUF file or folder), identified by content."""
     return spec.gguf_path is not None or spec.source in {"folder", "embedded"}
-
-
-def reuse_unpinned() -> bool:
-    """Whether cached answers of an unpinned hub model may be reused across runs."""
-    return os.environ.get("EVALS_REUSE_UNPINNED", "").lower() in {"1", "true", "yes", "on"}
 
 
 def pin_hub_revision(spec: ModelSpec) -> ModelSpec:

@@ -25,6 +25,7 @@ every outcome says ``sandbox="none"``.
 
 from __future__ import annotations
 
+import os
 from functools import cache
 
 from evals.sandbox import launch
@@ -36,15 +37,18 @@ __all__ = [
     "PYTHON_MOUNT",
     "STATUSES",
     "SYSTEM_FOLDERS",
+    "UNSAFE_VARIABLE",
     "Limits",
     "Outcome",
     "Program",
     "SandboxUnavailable",
+    "allow_unsafe_runs",
     "bwrap_works",
     "find_sandbox",
     "forget_probe",
     "run_program",
     "run_programs",
+    "unsafe_runs_allowed",
     "verdict",
 ]
 
@@ -63,6 +67,27 @@ def bwrap_works() -> bool:
 def forget_probe() -> None:
     """Probe again next time (after PATH or the machine changed)."""
     _bwrap_works.cache_clear()
+
+
+UNSAFE_VARIABLE = "EVALS_UNSAFE_NO_SANDBOX"
+"""How a plain ``lm_eval --include_path tasks/code`` run is told to run without a sandbox: lm-eval
+calls the code use case's hooks with (doc, replies) only, so its environment is the one way in."""
+
+_UNSAFE_ALLOWED = False
+
+
+def allow_unsafe_runs() -> None:
+    """``--unsafe-no-sandbox``, for the rest of this process: the code use case's hooks run
+    programs without a sandbox where bubblewrap cannot run (a matrix worker is told by its
+    job, :class:`evals.matrix.cell_job.CellJob`)."""
+    global _UNSAFE_ALLOWED
+    _UNSAFE_ALLOWED = True
+
+
+def unsafe_runs_allowed() -> bool:
+    """Whether this process may run model-written code without a sandbox: told so by
+    :func:`allow_unsafe_runs`, or, in a plain ``lm_eval`` run, by :data:`UNSAFE_VARIABLE`."""
+    return _UNSAFE_ALLOWED or bool(os.environ.get(UNSAFE_VARIABLE))
 
 
 def find_sandbox(allow_unsafe: bool = False) -> str:

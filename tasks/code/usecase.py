@@ -38,7 +38,6 @@ None: the signature alone, which no problem's tests accept).
 from __future__ import annotations
 
 import ast
-import os
 import re
 from collections import OrderedDict
 from pathlib import Path
@@ -48,12 +47,17 @@ from evals.benchmarks.code import humaneval_record
 from evals.benchmarks.sources import as_dataset_dict, benchmark_dataset
 from evals.data import read_jsonl
 from evals.metrics.code import humaneval_case, pass_at_k
-from evals.sandbox import Limits, Outcome, Program, find_sandbox, run_programs
+from evals.sandbox import (
+    Limits,
+    Outcome,
+    Program,
+    find_sandbox,
+    run_programs,
+    unsafe_runs_allowed,
+)
 from evals.usecases import Generation, Metric, Task, UseCaseDefinition
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-UNSAFE_VARIABLE = "EVALS_UNSAFE_NO_SANDBOX"
-"""Set (by ``--unsafe-no-sandbox``) to run candidates without a sandbox."""
 LIMITS = Limits()
 _FENCE = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
 
@@ -86,7 +90,7 @@ def load_mbpp(**metadata: Any) -> Any:
 
 def preflight() -> None:
     """Refuse before any model loads when code cannot be run safely (one line, exit 2)."""
-    find_sandbox(allow_unsafe=bool(os.environ.get(UNSAFE_VARIABLE)))
+    find_sandbox(allow_unsafe=unsafe_runs_allowed())
 
 
 def doc_to_text(doc: dict[str, Any]) -> str:
@@ -149,7 +153,7 @@ def outcomes(doc: dict[str, Any], outputs: list[str]) -> list[dict[str, Any]]:
     prepared = [_prepare(doc, output) for output in outputs]
     pending = list(dict.fromkeys(p for p in prepared if isinstance(p, Program) and p not in _RUNS))
     if pending:
-        sandbox = find_sandbox(allow_unsafe=bool(os.environ.get(UNSAFE_VARIABLE)))
+        sandbox = find_sandbox(allow_unsafe=unsafe_runs_allowed())
         for script, result in zip(pending, run_programs(pending, LIMITS, sandbox), strict=True):
             _RUNS[script] = result
         while len(_RUNS) > _MAX_RUNS:
