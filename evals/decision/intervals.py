@@ -18,8 +18,9 @@ Which interval (``docs/statistics.md`` has the coverage figures):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -72,6 +73,22 @@ class Estimate:
         if not self.has_interval:
             return "none (no spread)" if self.method == "constant" else "none (one unit)"
         return f"[{self.ci_low:.{digits}f}, {self.ci_high:.{digits}f}]"
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Estimate:
+        """Read back what :meth:`to_dict` wrote (``null`` is NaN again)."""
+
+        def number(x: Any) -> float:
+            return float("nan") if x is None else float(x)
+
+        return cls(
+            number(raw["value"]),
+            number(raw["ci_low"]),
+            number(raw["ci_high"]),
+            int(raw["n"]),
+            str(raw.get("method", "bca")),
+            raw.get("clusters"),
+        )
 
     def to_dict(self) -> dict[str, float | int | str | None]:
         """JSON-ready form (an undefined value is ``null``, never a bare NaN)."""

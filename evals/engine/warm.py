@@ -17,10 +17,8 @@ import shutil
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from evals.cache.store import cache_enabled
-from evals.decision import Estimate
 from evals.files import write_json
 from evals.models.loading import (
     PromptMode,
@@ -35,67 +33,6 @@ from evals.runs.results import UseCaseResult
 from evals.runs.spec import RUN_SPEC_FILE, build_run_spec, first_difference
 from evals.runs.store import RunFolderError, StoredRun, find_runs
 from evals.usecases import UseCase
-
-
-def _identity(model: dict[str, Any]) -> VariantIdentity:
-    return VariantIdentity(
-        name=model["name"],
-        objective=Objective(model["objective"]),
-        objective_source=model["objective_source"],
-        has_chat_template=model["has_chat_template"],
-        spec=model["spec"],
-        backend=model["backend"],
-        model_args=dict(model["model_args"]),
-        model_hash=model["model_hash"],
-        chat_template_sha256=model["chat_template_sha256"],
-        local=bool(model.get("local", False)),
-    )
-
-
-def _estimate(raw: dict[str, Any]) -> Estimate:
-    nan = float("nan")
-
-    def number(x: Any) -> float:
-        return nan if x is None else float(x)
-
-    return Estimate(
-        number(raw["value"]),
-        number(raw["ci_low"]),
-        number(raw["ci_high"]),
-        int(raw["n"]),
-        str(raw.get("method", "bca")),
-        raw.get("clusters"),
-    )
-
-
-def result_from_dict(entry: dict[str, Any]) -> UseCaseResult:
-    """A use case's result as ``results.json`` stores it, read back (for the table)."""
-    interval = entry.get("interval") or {}
-    return UseCaseResult(
-        use_case=entry["use_case"],
-        primary_metric=entry["primary_metric"],
-        primary_reducer=entry["primary_reducer"],
-        metrics={k: _estimate(v) for k, v in entry["metrics"].items()},
-        invalid_rate=float(entry["invalid_rate"]),
-        n=int(entry["n"]),
-        prompt_mode=entry["prompt_mode"],
-        num_fewshot=int(entry["num_fewshot"]),
-        task_version=entry["task_version"],
-        data_sha256=entry["data_sha256"],
-        config_sha256=entry["config_sha256"],
-        generation=dict(entry["generation"]),
-        model_fingerprint=entry["model_fingerprint"],
-        seconds=0.0,
-        tasks=tuple(entry["tasks"]),
-        samples_files=tuple(entry["samples_files"]),
-        skipped_tasks=dict(entry.get("skipped_tasks") or {}),
-        group=entry.get("group", ""),
-        dataset=dict(entry.get("dataset") or {}),
-        judge=entry.get("judge"),
-        interval_unit=str(interval.get("unit", "item")),
-        clusters=interval.get("clusters"),
-        baselines=dict(entry.get("baselines") or {}),
-    )
 
 
 def matching_run(
@@ -121,7 +58,7 @@ def matching_run(
         stored_model = {k: v for k, v in stored["model"].items() if k != "chat_template_sha256"}
         if stored_model != model_part or list(stored["tasks"]) != [u.name for u in use_cases]:
             continue
-        identity = _identity(run.results["model"])
+        identity = VariantIdentity.from_dict(run.results["model"])
         if objective is not None:
             identity = replace(identity, objective=objective, objective_source="override")
         if identity.objective.value != run.results["model"]["objective"]:
@@ -135,7 +72,7 @@ def matching_run(
 
 def serve_from(run: StoredRun, runs_root: Path) -> tuple[Path, VariantIdentity, tuple]:
     """A new run folder repeating ``run`` (no model loaded); its folder, identity, results."""
-    identity = _identity(run.results["model"])
+    identity = VariantIdentity.from_dict(run.results["model"])
     folder = RunFolder(runs_root, identity.name)
     for path in run.folder.iterdir():
         if path.is_file() and path.name != RESULTS_FILE:
@@ -152,5 +89,7 @@ def serve_from(run: StoredRun, runs_root: Path) -> tuple[Path, VariantIdentity, 
     )
     write_json(folder.path / RUN_SPEC_FILE, run.run_spec)
     path = folder.finish(results)
-    outcomes = tuple(result_from_dict(e) for e in results["use_cases"].values())
+    outcomes = tuple(
+        replace(UseCaseResult.from_dict(e), seconds=0.0) for e in results["use_cases"].values()
+    )
     return path, identity, outcomes

@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
@@ -87,6 +88,22 @@ class VariantIdentity:
     def fingerprint(self) -> str:
         """Short hash over everything that can change an answer (the run spec's model part)."""
         return model_fingerprint(self.spec_part)
+
+    @classmethod
+    def from_dict(cls, model: Mapping[str, Any]) -> VariantIdentity:
+        """Read back what :meth:`to_dict` wrote (the fingerprint is computed again)."""
+        return cls(
+            name=model["name"],
+            objective=Objective(model["objective"]),
+            objective_source=model["objective_source"],
+            has_chat_template=model["has_chat_template"],
+            spec=model["spec"],
+            backend=model["backend"],
+            model_args=dict(model["model_args"]),
+            model_hash=model["model_hash"],
+            chat_template_sha256=model["chat_template_sha256"],
+            local=bool(model.get("local", False)),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, as written into results."""

@@ -113,6 +113,36 @@ class UseCaseResult:
             + ([self.judge.get("fingerprint")] if self.judge else [])
         )[:16]
 
+    @classmethod
+    def from_dict(cls, entry: Mapping[str, Any]) -> UseCaseResult:
+        """Read back what :meth:`to_dict` wrote (a use case of ``results.json``)."""
+        interval = entry.get("interval") or {}
+        return cls(
+            use_case=entry["use_case"],
+            primary_metric=entry["primary_metric"],
+            primary_reducer=entry["primary_reducer"],
+            metrics={k: Estimate.from_dict(v) for k, v in entry["metrics"].items()},
+            invalid_rate=float(entry["invalid_rate"]),
+            n=int(entry["n"]),
+            prompt_mode=entry["prompt_mode"],
+            num_fewshot=int(entry["num_fewshot"]),
+            task_version=entry["task_version"],
+            data_sha256=entry["data_sha256"],
+            config_sha256=entry["config_sha256"],
+            generation=dict(entry["generation"]),
+            model_fingerprint=entry["model_fingerprint"],
+            seconds=float(entry.get("seconds") or 0.0),
+            tasks=tuple(entry["tasks"]),
+            samples_files=tuple(entry["samples_files"]),
+            skipped_tasks=dict(entry.get("skipped_tasks") or {}),
+            group=entry.get("group", ""),
+            dataset=dict(entry.get("dataset") or {}),
+            judge=entry.get("judge"),
+            interval_unit=str(interval.get("unit", "item")),
+            clusters=interval.get("clusters"),
+            baselines=dict(entry.get("baselines") or {}),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
