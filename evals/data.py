@@ -87,7 +87,8 @@ def load_splits(
 Sentence = tuple[list[str], list[str]]
 
 
-def _text_lines(path: Path) -> list[str]:
+def text_lines(path: Path) -> list[str]:
+    """A text file's lines without trailing whitespace (CRLF too); one clear error if unreadable."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
@@ -106,7 +107,7 @@ def read_conll(path: Path) -> list[Sentence]:
     sentences: list[Sentence] = []
     tokens: list[str] = []
     tags: list[str] = []
-    for number, line in enumerate(_text_lines(path), start=1):
+    for number, line in enumerate(text_lines(path), start=1):
         if not line.strip():
             if tokens:
                 sentences.append((tokens, tags))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from evals.data import is_iob_tag, read_conll
+from evals.data import is_iob_tag, read_conll, text_lines
 from evals.errors import DataError
 from evals.metrics.classification import label_statistics
 from evals.metrics.ner import entity_counts
@@ -25,14 +25,6 @@ from evals.metrics.squad import normalize_answer, squad_scores
 from evals.statistics import REDUCERS, reducer_for
 
 log = logging.getLogger(__name__)
-
-
-def _lines(path: Path) -> list[str]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise DataError(f"cannot read {path}: {err}") from None
-    return [line.rstrip() for line in text.splitlines()]
 
 
 def _summed(metric_stats: dict[str, list[list[float]]]) -> dict[str, float]:
@@ -200,8 +192,8 @@ def label_result(
 
 def score_labels(gold_path: Path, pred_path: Path, metric: str | None = None) -> dict[str, Any]:
     """:func:`label_result` of two files of one label per line."""
-    gold = [x.strip() for x in _lines(gold_path)]
-    pred = [x.strip() for x in _lines(pred_path)]
+    gold = [x.strip() for x in text_lines(gold_path)]
+    pred = [x.strip() for x in text_lines(pred_path)]
     while gold and not gold[-1]:
         gold.pop()
     while pred and not pred[-1]:
@@ -210,7 +202,7 @@ def score_labels(gold_path: Path, pred_path: Path, metric: str | None = None) ->
 
 
 def _texts(path: Path, field: str | None) -> list[Any]:
-    lines = _lines(path)
+    lines = text_lines(path)
     while lines and not lines[-1].strip():
         lines.pop()
     if field is None:
