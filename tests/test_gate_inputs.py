@@ -14,6 +14,7 @@ import evals.engine.runner
 import evals.models.loading
 import evals.models.spec
 import evals.usecases
+from evals.benchmarks.sources import DataSource
 from evals.cli import main
 from evals.gate.inputs import SpecSettings, gate_runs, names_run_folder, run_or_evaluate
 from evals.runs.folder import RESULTS_FILE, SCHEMA_VERSION
@@ -97,12 +98,16 @@ class _FakeEvaluation:
         self.calls.append({"spec": spec, "model_args": model_args})
         return type("Spec", (), {"raw": spec})()
 
-    def load(self, spec: Any, *, batch_size: int | str) -> str:
-        self.calls[-1]["batch_size"] = batch_size
+    def load(self, spec: Any, *, batch_size: int | str, reuse_unpinned: bool) -> str:
+        self.calls[-1].update(batch_size=batch_size, reuse_unpinned=reuse_unpinned)
         return spec.raw
 
-    def select(self, tasks: str, tasks_dir: Path, *, suite: str | None) -> list[str]:
-        self.calls[-1].update(tasks=tasks, tasks_dir=tasks_dir, suite=suite)
+    def select(
+        self, tasks: str, tasks_dir: Path, *, suite: str | None, data_source: DataSource | None
+    ) -> list[str]:
+        self.calls[-1].update(
+            tasks=tasks, tasks_dir=tasks_dir, suite=suite, data_source=data_source
+        )
         return tasks.split(",") if tasks else ["sentiment", "qa"]
 
     def run(self, model: str, use_cases: list[str], settings: Any) -> _Outcome:
@@ -153,16 +158,21 @@ def test_a_missing_run_folder_is_one_error_and_loads_no_model(
 
 
 def test_a_baseline_spec_uses_the_settings(fake: _FakeEvaluation) -> None:
-    settings = _settings(fake, tasks="qa,ner", suite="standard", limit=25)
+    source = DataSource("local", Path("data-here"), None)
+    settings = _settings(
+        fake, tasks="qa,ner", suite="standard", limit=25, data_source=source, reuse_unpinned=True
+    )
     run = run_or_evaluate("org/base", settings)
     (call,) = fake.calls
     assert call == {
         "spec": "org/base",
         "model_args": "dtype=float32",
         "batch_size": 4,
+        "reuse_unpinned": True,
         "tasks": "qa,ner",
         "tasks_dir": Path("tasks-here"),
         "suite": "standard",
+        "data_source": source,
         "limit": 25,
         "prompt_mode": None,
         "runs_root": fake.runs_root,
