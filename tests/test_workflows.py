@@ -187,3 +187,13 @@ def test_apt_install_says_what_to_install_where_it_cannot(tmp_path: Path) -> Non
         "note: no-such-tool is not installed: a test needs it "
         "(Debian/Ubuntu: sudo apt-get install some-package)"
     )
+
+
+def test_the_mutation_run_names_modules_and_tests_that_exist() -> None:
+    """A moved module drops out of `make mutation` silently: every pattern must match a file
+    and every selected test path must exist."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["mutmut"]
+    unmatched = [p for p in config["only_mutate"] if not list(REPO.glob(p))]
+    missing = [t for t in config["pytest_add_cli_args_test_selection"] if not (REPO / t).exists()]
+    assert (unmatched, missing) == ([], [])
