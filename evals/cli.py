@@ -43,6 +43,9 @@ def _quiet_libraries(verbose: bool) -> None:
             hf_logging.set_verbosity_error()
 
 
+_YES = {"1", "true", "yes", "on"}
+
+
 def _add_unsafe_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--unsafe-no-sandbox",
@@ -69,7 +72,10 @@ def _add_run_options(command: argparse.ArgumentParser, *, evaluates: bool = True
         command.add_argument(
             "--reuse-unpinned",
             action="store_true",
-            help="reuse cached answers of a hub model without a pinned revision across runs",
+            # read here, at the edge, as before: EVALS_REUSE_UNPINNED=1 in the user's shell
+            default=os.environ.get("EVALS_REUSE_UNPINNED", "").lower() in _YES,
+            help="reuse cached answers of a hub model without a pinned revision across runs "
+            "(or EVALS_REUSE_UNPINNED=1)",
         )
         _add_unsafe_option(command)
     command.add_argument("--output", default="reports/runs", help="runs folder")

@@ -232,7 +232,7 @@ def eval_command(args: argparse.Namespace) -> int:
 def gate_command(args: argparse.Namespace) -> int:
     from evals.files import output_error
     from evals.gate.decide import decide
-    from evals.gate.inputs import SpecSettings, gate_runs
+    from evals.gate.inputs import SpecSettings, gate_runs, names_run_folder
     from evals.gate.policy import load_policy
     from evals.gate.report import default_out_folder, markdown_summary, write_gate_outputs
     from evals.runs.spec import unknown_fields
@@ -251,7 +251,10 @@ def gate_command(args: argparse.Namespace) -> int:
         model_args=args.model_args,
         batch_size=args.batch_size,
         runs_root=Path(args.output),
-        data_source=data_source(args),
+        # only a model spec is evaluated: two run folders need no data source
+        data_source=None
+        if names_run_folder(args.baseline) and names_run_folder(args.candidate)
+        else data_source(args),
         reuse_unpinned=getattr(args, "reuse_unpinned", False),
     )
     baseline, candidate = gate_runs(args.baseline, args.candidate, settings)

@@ -62,10 +62,9 @@ def _dump(node: object) -> str:
     return repr(node)
 
 
-_DOCUMENTED = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
-
-
 def _is_docstring(statement: ast.stmt) -> bool:
+    """A bare string statement: a docstring (of a module, class or function, or of an attribute
+    after it), which does nothing when run."""
     return (
         isinstance(statement, ast.Expr)
         and isinstance(statement.value, ast.Constant)
@@ -78,15 +77,17 @@ def _own_module(name: str | None, level: int) -> bool:
 
 
 def normalized_source(text: str) -> str:
-    """Python source as what it does: its syntax tree without comments, layout or docstrings,
-    with the suite's own imports reduced to the names they bring in (sorted), not the module
-    they come from. So a module moved to another package, reformatted or recommented keeps its
-    hash; a changed constant, condition or prompt string does not."""
+    """Python source as what it does: its syntax tree without comments, layout or docstrings
+    (bare string statements, which run as nothing), with the suite's own imports reduced to the
+    names they bring in (sorted), not the module they come from. So a module moved to another
+    package, reformatted or recommented keeps its hash; a changed constant, condition, prompt
+    string or type annotation does not (annotations stay: a dataclass's fields are made of
+    them). Known limit: importing a same-named function from another of the suite's modules
+    keeps the hash (the hashed modules' own sources are all in the hash, but not which of two
+    same-named functions one of them calls)."""
     tree = ast.parse(text)
     names: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, _DOCUMENTED) and node.body and _is_docstring(node.body[0]):
-            node.body.pop(0)
         for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
             if not isinstance(block, list):
@@ -103,7 +104,7 @@ def normalized_source(text: str) -> str:
                     _own_module(a.name, 0) for a in statement.names
                 ):
                     names.update(a.asname or a.name.split(".")[-1] for a in statement.names)
-                else:
+                elif not _is_docstring(statement):
                     kept.append(statement)
             setattr(node, field, kept)
     return _dump(tree) + "\nimports: " + ",".join(sorted(names))

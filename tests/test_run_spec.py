@@ -87,11 +87,14 @@ from evals.models.loading import LoadedModel, PromptMode
 from evals.benchmarks.sources import records
 import json
 
+WEIGHT = 1
+"""An attribute's docstring."""
+
 
 def score(x: int) -> float:
     """One item's score."""
     from evals.engine.judge import Judge  # lazy
-    return json.loads(x) + 1  # plus one
+    return json.loads(x) + WEIGHT  # plus one
 '''
 
 
@@ -102,10 +105,11 @@ def test_a_moved_reformatted_or_recommented_module_keeps_its_hash() -> None:
         "from evals.benchmarks.sources import records\n"
         "from evals.models.loading import PromptMode, LoadedModel\n"
         "import json\n"
+        "WEIGHT = 1\n"
         "def score(x: int) -> float:\n"
         "    from ..engine.judge import Judge\n"
         "    return (json.loads(x)\n"
-        "            + 1)\n"
+        "            + WEIGHT)\n"
     )
     assert normalized_source(moved) == normalized_source(MODULE)
 
@@ -113,11 +117,12 @@ def test_a_moved_reformatted_or_recommented_module_keeps_its_hash() -> None:
 @pytest.mark.parametrize(
     "change",
     [
-        ("+ 1", "+ 2"),  # a constant
+        ("WEIGHT = 1", "WEIGHT = 2"),  # a constant
         ("json.loads(x)", "json.loads(x.strip())"),  # a call
         ("import Judge", "import Judge, load_judge_prompts"),  # one more name of our own
         ("import json", "import ujson as json"),  # another library's module
         ("x: int", "y: int"),  # a parameter
+        ("-> float", "-> int"),  # an annotation (a dataclass's fields are made of them)
     ],
 )
 def test_a_change_in_what_a_module_does_changes_its_hash(change: tuple[str, str]) -> None:

@@ -52,3 +52,18 @@ def test_unsafe_runs_are_allowed_only_where_told(monkeypatch: pytest.MonkeyPatch
     # a plain `lm_eval --include_path tasks/code` run can only be told through its environment
     monkeypatch.setenv("EVALS_UNSAFE_NO_SANDBOX", "1")
     assert sandbox.unsafe_runs_allowed()
+
+
+def test_a_gate_of_two_run_folders_reads_no_data_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a model spec is evaluated: a broken data setting in the shell cannot stop a gate
+    between two stored runs (it is a bad-input exit for a spec, which reads data)."""
+    from tests.site_helpers import gate_example_runs
+
+    baseline, candidate = gate_example_runs(tmp_path)
+    monkeypatch.setenv("EVALS_DATA_SOURCE", "nowhere")
+    args = ["gate", "--baseline", str(baseline), "--candidate", str(candidate)]
+    assert main([*args, "--out", str(tmp_path / "gate"), "--tasks-dir", str(REPO / "tasks")]) == 1
+    spec = main([*args[:3], "--candidate", "org/model@abc", "--out", str(tmp_path / "g2")])
+    assert spec == 2

@@ -72,7 +72,7 @@ class Variant:
     """Model spec (any form :func:`evals.models.spec.parse_model_spec` accepts)."""
 
     name: str | None = None
-    """Display name (None: the adapter's name for the spec)."""
+    """Display name (None: the name the model loader gives the spec)."""
 
     objective: str | None = None
     """Objective override (None: read from the name)."""

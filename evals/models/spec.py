@@ -76,7 +76,8 @@ class ModelSpec:
     """Display name of the variant; the objective is read from it."""
 
     gguf_path: Path | None = None
-    """For GGUF specs, the file; the adapter converts it once and loads the cached folder."""
+    """For GGUF specs, the file; :mod:`evals.models.gguf` converts it once, and the loader
+    loads the cached folder."""
 
     adapter_path: Path | None = None
     """A local PEFT adapter folder applied on top of the weights (lm-eval's ``peft=``); its

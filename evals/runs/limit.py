@@ -36,8 +36,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.fingerprint import cache_root, sha256_file, sha256_json
-from evals.versions import code_sha256
+from evals.fingerprint import cache_root, sha256_json, sha256_text
+from evals.versions import code_sha256, normalized_source
 
 LIMIT_SEED = 1234
 """The seed of every limit's draw (fixed: the same LIMIT scores the same items everywhere)."""
@@ -131,7 +131,7 @@ def _memo_key(use_case: Any, limit: int, seed: int) -> str:
             use_case.kind,
             use_case.data_sha256,
             code_sha256(use_case.folder, use_case.kind),
-            sha256_file(Path(__file__)),
+            sha256_text(normalized_source(Path(__file__).read_text(encoding="utf-8"))),
             sorted(use_case.task_metadata().items()),
             limit,
             seed,
