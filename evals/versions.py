@@ -84,8 +84,12 @@ def normalized_source(text: str) -> str:
     string or type annotation does not (annotations stay: a dataclass's fields are made of
     them). Known limit: importing a same-named function from another of the suite's modules
     keeps the hash (the hashed modules' own sources are all in the hash, but not which of two
-    same-named functions one of them calls)."""
-    tree = ast.parse(text)
+    same-named functions one of them calls). Source that does not parse here (a scratch file,
+    another Python's syntax) is taken as its text."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return "text: " + text
     names: set[str] = set()
     for node in ast.walk(tree):
         for field in ("body", "orelse", "finalbody"):

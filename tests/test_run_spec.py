@@ -236,3 +236,15 @@ def test_run_spec_is_written_before_the_first_request(
     (spec,) = seen
     assert spec["fingerprint"] == model.identity.fingerprint
     assert spec["tasks"]["qa"]["limit"] == 4 and spec["tasks"]["qa"]["prompt_mode"] == "chat"
+
+
+def test_a_file_that_does_not_parse_still_counts_and_does_not_crash(tmp_path: Path) -> None:
+    """A task folder may hold Python that is not this Python's (a scratch file, another
+    version's syntax): it is hashed by its text, as before the hash read syntax trees."""
+    shutil.copytree(REPO / "tasks" / "qa", tmp_path / "qa")
+    scratch = tmp_path / "qa" / "scratch.py"
+    scratch.write_text("def (\n")
+    before = code_sha256(tmp_path / "qa", "lm-eval")
+    scratch.write_text("def (  # edited\n")
+    assert code_sha256(tmp_path / "qa", "lm-eval") != before
+    assert normalized_source("def (\n") != normalized_source("def (  \n")
