@@ -135,13 +135,12 @@ def runnable_use_cases(use_cases: list[Any]) -> tuple[list[Any], dict[str, str]]
     return runnable, not_run
 
 
-def print_eval_plan(args: argparse.Namespace, use_cases: list[Any]) -> int:
+def print_eval_plan(args: argparse.Namespace, use_cases: list[Any], source: DataSource) -> int:
     """``evals eval --dry-run``: what the command would evaluate, how, and from which data,
     without loading a model, reading a data file or reaching a hub or server."""
     from evals.models.spec import parse_model_spec
 
     spec = parse_model_spec(args.model, args.model_args)
-    source = data_source(args)
     print(
         f"model: {redact_text(spec.raw) or 'default'} ({spec.source}, lm-eval backend "
         f"{spec.backend}), variant {spec.name}"
@@ -177,16 +176,17 @@ def eval_command(args: argparse.Namespace) -> int:
     from evals.runs.table import format_table
     from evals.usecases import select_use_cases
 
+    source = data_source(args)
     use_cases = select_use_cases(
         args.tasks,
         Path(args.tasks_dir),
         suite=args.suite or None,
         sampling=sampling(args),
         check_data=not args.dry_run,
-        data_source=data_source(args),
+        data_source=source,
     )
     if args.dry_run:
-        return print_eval_plan(args, use_cases)
+        return print_eval_plan(args, use_cases, source)
     not_run: dict[str, str] = {}
     if not args.tasks and not args.suite:  # the default suite: run what this machine can
         use_cases, not_run = runnable_use_cases(use_cases)

@@ -32,7 +32,7 @@ from evals.models.objective import Objective, objective_from_name, parse_objecti
 from evals.models.spec import ModelSpec, parse_model_spec
 from evals.runs.spec import build_run_spec, first_difference
 from evals.runs.store import RunFolderError, StoredRun, find_runs, load_run
-from evals.usecases import select_use_cases
+from evals.usecases import UseCase, select_use_cases
 
 log = logging.getLogger(__name__)
 
@@ -90,15 +90,14 @@ def default_mode(objective: Objective, spec: ModelSpec | None = None) -> str:
 def resolve_columns(
     family: Family,
     runs_root: Path,
-    tasks_dir: Path,
+    use_cases: list[UseCase],
     *,
     evaluate: bool,
     batch_size: int | str = 8,
-    data_source: DataSource | None = None,
     reuse_unpinned: bool = False,
 ) -> tuple[list[Column], list[str], list[str], list[str]]:
-    """Columns for every variant × prompt mode; returns (columns, evaluated, reused, missing)."""
-    use_cases = select_use_cases(family.tasks, tasks_dir, data_source=data_source)
+    """Columns for every variant × prompt mode on the family's ``use_cases``; returns
+    (columns, evaluated, reused, missing)."""
     stored = find_runs(runs_root)
     columns: list[Column] = []
     evaluated, reused, missing = [], [], []
@@ -165,16 +164,15 @@ def build_family(
     """Evaluate or reuse each variant's run, and aggregate them into the family's matrix
     (nothing is written here: :func:`evals.site.build.publish_build` writes the matrix files
     and the site)."""
+    selected = select_use_cases(family.tasks, tasks_dir, data_source=data_source)
     columns, evaluated, reused, missing = resolve_columns(
         family,
         runs_root,
-        tasks_dir,
+        selected,
         evaluate=evaluate,
         batch_size=batch_size,
-        data_source=data_source,
         reuse_unpinned=reuse_unpinned,
     )
-    selected = select_use_cases(family.tasks, tasks_dir, data_source=data_source)
     use_cases = [uc.name for uc in selected]
     matrix = (
         build_matrix(columns, use_cases, alpha=alpha) if columns else {"columns": [], "rows": []}

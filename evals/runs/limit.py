@@ -33,6 +33,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,12 @@ MEMO_FILE = "limit-samples.json"
 no data) knows what its limit draws without reading the use case's items."""
 
 
+@cache
+def _own_code() -> str:
+    """This module's code hash (read and parsed once per process)."""
+    return sha256_text(normalized_source(Path(__file__).read_text(encoding="utf-8")))
+
+
 def _memo_key(use_case: Any, limit: int, seed: int) -> str:
     """What decides a draw: the data, the code that reads it and keys its clusters, this
     module, the data source, the limit and the seed."""
@@ -131,7 +138,7 @@ def _memo_key(use_case: Any, limit: int, seed: int) -> str:
             use_case.kind,
             use_case.data_sha256,
             code_sha256(use_case.folder, use_case.kind),
-            sha256_text(normalized_source(Path(__file__).read_text(encoding="utf-8"))),
+            _own_code(),
             sorted(use_case.task_metadata().items()),
             limit,
             seed,
