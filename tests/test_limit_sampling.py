@@ -16,7 +16,7 @@ from evals.benchmarks.sources import DataSource
 from evals.cli import main
 from evals.runs.limit import LIMIT_SEED, MEMO_FILE, draw, item_sample
 from evals.runs.pairing import align_items
-from evals.runs.spec import RUN_SPEC_FILE, build_run_spec, first_difference
+from evals.runs.spec import RUN_SPEC_FILE, RunSpec, build_run_spec, first_difference
 from evals.runs.store import load_run
 from evals.usecases import discover_use_cases, select_use_cases
 from tests.conftest import shared_data
@@ -102,13 +102,14 @@ def test_no_limit_is_no_sample_and_the_run_spec_records_the_sample() -> None:
     qa, chat = units["qa"], units["chat"]
     assert item_sample(qa, None) is None
     spec = build_run_spec(MODEL_PART, [qa, chat], prompt_mode="chat", limit=8)
-    recorded = spec["tasks"]["qa"]["sampling"]
+    recorded = spec.tasks["qa"].sampling
+    assert recorded is not None
     assert recorded["limit"] == 8 and recorded["seed"] == LIMIT_SEED
     assert recorded["unit"] == "passage" and recorded["clusters"] == 8  # 16 passages of 4
     assert recorded["method"] and recorded["positions_sha256"]
-    assert spec["tasks"]["chat"]["sampling"]["clusters"] == 8  # dialogues: their own units
+    assert (spec.tasks["chat"].sampling or {})["clusters"] == 8  # dialogues: their own units
     full = build_run_spec(MODEL_PART, [qa], prompt_mode="chat", limit=None)
-    assert full["tasks"]["qa"]["sampling"] is None
+    assert full.tasks["qa"].sampling is None
 
 
 def test_a_limit_run_stored_before_the_sample_is_not_comparable_but_a_full_run_is() -> None:
@@ -116,14 +117,15 @@ def test_a_limit_run_stored_before_the_sample_is_not_comparable_but_a_full_run_i
     (no ``sampling``) differs. A full run scored every item either way: comparable."""
     qa = discover_use_cases()["qa"]
     new = build_run_spec(MODEL_PART, [qa], prompt_mode="chat", limit=8)
-    old = json.loads(json.dumps(new))
-    del old["tasks"]["qa"]["sampling"]
+    raw = json.loads(json.dumps(new.to_dict()))
+    del raw["tasks"]["qa"]["sampling"]
+    old = RunSpec.from_dict(raw)
     assert first_difference(old, new) is not None
     assert first_difference(old, new)[0].startswith("tasks.qa.sampling.")
     new_full = build_run_spec(MODEL_PART, [qa], prompt_mode="chat", limit=None)
-    old_full = json.loads(json.dumps(new_full))
-    del old_full["tasks"]["qa"]["sampling"]
-    assert first_difference(old_full, new_full) is None
+    raw_full = json.loads(json.dumps(new_full.to_dict()))
+    del raw_full["tasks"]["qa"]["sampling"]
+    assert first_difference(RunSpec.from_dict(raw_full), new_full) is None
 
 
 @pytest.fixture(scope="module")

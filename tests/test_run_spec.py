@@ -14,7 +14,7 @@ from evals.models.identity import answer_args, model_fingerprint
 from evals.models.loading import VariantIdentity, pin_hub_revision, predicted_spec_part
 from evals.models.objective import Objective
 from evals.models.spec import parse_model_spec
-from evals.runs.spec import build_run_spec, first_difference
+from evals.runs.spec import RunSpec, build_run_spec, first_difference
 from evals.secrets import is_secret
 from evals.usecases import discover_use_cases, load_folder
 from evals.versions import code_sha256, normalized_source
@@ -145,26 +145,47 @@ def _spec(**changes: Any) -> dict[str, Any]:
         prompt_mode="completion",
         limit=changes.pop("limit", 8),
     )
-    return spec
+    return spec.to_dict()
+
+
+def _diff(a: dict[str, Any], b: dict[str, Any], **kw: Any) -> tuple[str, Any, Any] | None:
+    return first_difference(RunSpec.from_dict(a), RunSpec.from_dict(b), **kw)
 
 
 def test_specs_differ_only_where_something_that_matters_differs() -> None:
     a, b = _spec(), _spec()
-    assert first_difference(a, b) is None
+    assert _diff(a, b) is None
     b["model"]["model_hash"] = "other"  # a different model is the point of a comparison
-    assert first_difference(a, b) is None
+    assert _diff(a, b) is None
     b["versions"]["git_commit"] = "abc"  # the code hashes cover the suite's own code
-    assert first_difference(a, b) is None
+    assert _diff(a, b) is None
     c = _spec(limit=9)
-    assert first_difference(a, c) == ("tasks.qa.limit", 8, 9)
+    assert _diff(a, c) == ("tasks.qa.limit", 8, 9)
     d = _spec()
     d["tasks"]["sentiment"]["generation"]["max_gen_toks"] = 4
-    assert first_difference(a, d)[0] == "tasks.sentiment.generation.max_gen_toks"
-    assert first_difference(a, d, allow=["generation"]) is None
-    assert first_difference(a, d, tasks=["qa"]) is None
+    assert _diff(a, d)[0] == "tasks.sentiment.generation.max_gen_toks"
+    assert _diff(a, d, allow=["generation"]) is None
+    assert _diff(a, d, tasks=["qa"]) is None
     e = _spec()
     e["versions"]["lm_eval"] = "0.4.0"
-    assert first_difference(a, e)[0] == "versions.lm_eval"
+    assert _diff(a, e)[0] == "versions.lm_eval"
+
+
+def test_a_run_spec_reads_back_what_it_wrote_and_refuses_what_it_is_not() -> None:
+    spec = _spec()
+    assert RunSpec.from_dict(spec).to_dict() == spec
+    assert RunSpec.from_dict(json.loads(json.dumps(spec))) == RunSpec.from_dict(spec)
+    # A spec written before a field existed reads it as None, as comparisons always did.
+    del spec["tasks"]["qa"]["sampling"]
+    assert RunSpec.from_dict(spec).tasks["qa"].sampling is None
+    for broken in (
+        {},
+        {"model": {}, "tasks": []},
+        {"model": 1, "tasks": {}},
+        {"model": {}, "tasks": {"qa": 3}},
+    ):
+        with pytest.raises(ValueError, match="not a run spec"):
+            RunSpec.from_dict(broken)
 
 
 def test_completion_mode_records_the_few_shot_pool() -> None:

@@ -201,7 +201,7 @@ def run_evaluation(
         limit=settings.limit,
         judge=judge,
     )
-    write_json(folder.path / RUN_SPEC_FILE, spec)  # before the first request
+    write_json(folder.path / RUN_SPEC_FILE, spec.to_dict())  # before the first request
     started = time.perf_counter()
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,

@@ -55,8 +55,8 @@ def matching_run(
             stored = run.run_spec
         except RunFolderError:
             continue
-        stored_model = {k: v for k, v in stored["model"].items() if k != "chat_template_sha256"}
-        if stored_model != model_part or list(stored["tasks"]) != [u.name for u in use_cases]:
+        stored_model = {k: v for k, v in stored.model.items() if k != "chat_template_sha256"}
+        if stored_model != model_part or list(stored.tasks) != [u.name for u in use_cases]:
             continue
         identity = VariantIdentity.from_dict(run.results["model"])
         if objective is not None:
@@ -87,7 +87,7 @@ def serve_from(run: StoredRun, runs_root: Path) -> tuple[Path, VariantIdentity, 
             "timings": {"model_load_seconds": 0.0, "evaluation_seconds": 0.0},
         }
     )
-    write_json(folder.path / RUN_SPEC_FILE, run.run_spec)
+    write_json(folder.path / RUN_SPEC_FILE, run.run_spec.to_dict())
     path = folder.finish(results)
     outcomes = tuple(
         replace(UseCaseResult.from_dict(e), seconds=0.0) for e in results["use_cases"].values()

@@ -30,7 +30,7 @@ from evals.models.loading import (
 )
 from evals.models.objective import Objective, objective_from_name, parse_objective
 from evals.models.spec import ModelSpec, parse_model_spec
-from evals.runs.spec import build_run_spec, first_difference
+from evals.runs.spec import RunSpec, build_run_spec, first_difference
 from evals.runs.store import RunFolderError, StoredRun, find_runs, load_run
 from evals.usecases import UseCase, select_use_cases
 
@@ -57,7 +57,7 @@ class BuildOutcome:
     """Column keys served from stored runs."""
 
 
-def run_matches(run: StoredRun, model_part: dict[str, Any], wanted: dict[str, Any]) -> bool:
+def run_matches(run: StoredRun, model_part: dict[str, Any], wanted: RunSpec) -> bool:
     """Whether a stored run is the run this variant would make now: the same model part of
     the run spec (the chat template aside: the model hash covers its files) and the same
     comparable part (task versions, configs, code, data, prompt mode, few-shot, generation,
@@ -66,12 +66,12 @@ def run_matches(run: StoredRun, model_part: dict[str, Any], wanted: dict[str, An
         stored = run.run_spec
     except RunFolderError:
         return False
-    stored_model = {k: v for k, v in stored["model"].items() if k != "chat_template_sha256"}
+    stored_model = {k: v for k, v in stored.model.items() if k != "chat_template_sha256"}
     if stored_model != model_part or not stored_model.get("pinned", False):
         return False
-    if not set(wanted["tasks"]) <= set(stored["tasks"]):
+    if not set(wanted.tasks) <= set(stored.tasks):
         return False
-    return first_difference(stored, wanted, tasks=list(wanted["tasks"])) is None
+    return first_difference(stored, wanted, tasks=list(wanted.tasks)) is None
 
 
 def variant_objective(variant: Variant, name: str) -> Objective:

@@ -26,6 +26,7 @@ stored run only when its spec equals the one it would write; the gate refuses to
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 from evals.fingerprint import sha256_file, sha256_json, sha256_text
@@ -38,6 +39,110 @@ FEWSHOT_SEED = 1234
 """The seed lm-eval's few-shot sampler gets (``fewshot_random_seed``)."""
 
 _NOT_COMPARED = (("versions", "suite"), ("versions", "git_commit"))
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One use case's entry in ``tasks``: everything about it that makes two results
+    comparable. A field a spec lacks (written before the field existed, or by hand) reads as
+    None, which is how a comparison has always treated a missing field."""
+
+    version: str | None = None
+    """The use case's config version."""
+
+    kind: str | None = None
+    """``single`` or ``multiturn``."""
+
+    group: str | None = None
+    """The use case measured (``sentiment`` for ``sst2``)."""
+
+    config_sha256: str | None = None
+    """Hash of the parsed task configs."""
+
+    code_sha256: str | None = None
+    """Hash of the code that builds prompts and scores them (:func:`evals.versions.code_sha256`)."""
+
+    data_sha256: str | None = None
+    """Hash of the data files (or the hub revision's identity)."""
+
+    dataset: dict[str, Any] | None = None
+    """Data provenance."""
+
+    prompt_mode: str | None = None
+    """``completion`` or ``chat``."""
+
+    num_fewshot: int | None = None
+    """Few-shot examples per prompt."""
+
+    fewshot_pool_sha256: str | None = None
+    """Hash of the few-shot pool (None: zero-shot)."""
+
+    fewshot_seed: int | None = None
+    """The seed of lm-eval's few-shot sampler (None: zero-shot)."""
+
+    generation: dict[str, Any] | None = None
+    """Generation settings."""
+
+    limit: int | None = None
+    """Item limit (None: every item)."""
+
+    sampling: dict[str, Any] | None = None
+    """The item sample a limit draws (:meth:`evals.runs.limit.ItemSample.to_spec`)."""
+
+    judge: dict[str, Any] | None = None
+    """The judge's name, fingerprint and token budget, when a judge grades this use case."""
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> TaskSpec:
+        """Read back what :meth:`to_dict` wrote; fields this suite does not know are left out."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in known})
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as written into ``run_spec.json``."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """``run_spec.json``: what answered, on what, under which settings (the module docstring)."""
+
+    model: dict[str, Any]
+    """The model part (:func:`evals.models.identity.model_spec_part`)."""
+
+    fingerprint: str
+    """:func:`evals.models.identity.model_fingerprint` of the model part."""
+
+    tasks: dict[str, TaskSpec]
+    """Per use case or benchmark, in the order they ran."""
+
+    versions: dict[str, str | None]
+    """``suite``, ``git_commit`` and ``lm_eval``."""
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> RunSpec:
+        """Read back what :meth:`to_dict` wrote. Raises ValueError on anything else."""
+        try:
+            tasks = raw["tasks"]
+            if not isinstance(tasks, Mapping) or not isinstance(raw["model"], Mapping):
+                raise TypeError("tasks and model must be objects")
+            return cls(
+                model=dict(raw["model"]),
+                fingerprint=str(raw.get("fingerprint") or ""),
+                tasks={str(k): TaskSpec.from_dict(v) for k, v in tasks.items()},
+                versions=dict(raw.get("versions") or {}),
+            )
+        except (KeyError, TypeError, AttributeError, ValueError) as err:
+            raise ValueError(f"not a run spec ({type(err).__name__}: {err})") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as written into ``run_spec.json``."""
+        return {
+            "model": self.model,
+            "fingerprint": self.fingerprint,
+            "tasks": {name: task.to_dict() for name, task in self.tasks.items()},
+            "versions": self.versions,
+        }
 
 
 def fewshot_pool_sha256(use_case: Any) -> str | None:
@@ -55,29 +160,29 @@ def fewshot_pool_sha256(use_case: Any) -> str | None:
 
 def task_spec_part(
     use_case: Any, *, prompt_mode: str, limit: int | None, judge: Mapping[str, Any] | None
-) -> dict[str, Any]:
+) -> TaskSpec:
     """One use case's entry in ``tasks``."""
     shots = 0 if prompt_mode == "chat" else use_case.fewshot_completion
-    generation = use_case.generation
-    return {
-        "version": use_case.version,
-        "kind": use_case.kind,
-        "group": use_case.group or use_case.name,
-        "config_sha256": use_case.config_sha256,
-        "code_sha256": code_sha256(use_case.folder, use_case.kind),
-        "data_sha256": use_case.data_sha256,
-        "dataset": use_case.data_provenance,
-        "prompt_mode": prompt_mode,
-        "num_fewshot": shots,
-        "fewshot_pool_sha256": fewshot_pool_sha256(use_case) if shots else None,
-        "fewshot_seed": FEWSHOT_SEED if shots else None,
-        "generation": generation,
-        "limit": limit,
-        "sampling": sample.to_spec() if (sample := item_sample(use_case, limit)) else None,
-        "judge": None
+    sample = item_sample(use_case, limit)
+    return TaskSpec(
+        version=use_case.version,
+        kind=use_case.kind,
+        group=use_case.group or use_case.name,
+        config_sha256=use_case.config_sha256,
+        code_sha256=code_sha256(use_case.folder, use_case.kind),
+        data_sha256=use_case.data_sha256,
+        dataset=use_case.data_provenance,
+        prompt_mode=prompt_mode,
+        num_fewshot=shots,
+        fewshot_pool_sha256=fewshot_pool_sha256(use_case) if shots else None,
+        fewshot_seed=FEWSHOT_SEED if shots else None,
+        generation=use_case.generation,
+        limit=limit,
+        sampling=sample.to_spec() if sample else None,
+        judge=None
         if judge is None
         else {k: judge.get(k) for k in ("name", "fingerprint", "max_tokens")},
-    }
+    )
 
 
 def build_run_spec(
@@ -87,24 +192,24 @@ def build_run_spec(
     prompt_mode: str,
     limit: int | None,
     judge: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> RunSpec:
     """The run spec of a run (see the module docstring)."""
     judged = {uc.name for uc in use_cases if judge is not None and "judge_prompts" in uc.config}
-    return {
-        "model": dict(model_part),
-        "fingerprint": model_fingerprint(model_part),
-        "tasks": {
+    return RunSpec(
+        model=dict(model_part),
+        fingerprint=model_fingerprint(model_part),
+        tasks={
             uc.name: task_spec_part(
                 uc, prompt_mode=prompt_mode, limit=limit, judge=judge if uc.name in judged else None
             )
             for uc in use_cases
         },
-        "versions": {
+        versions={
             "suite": suite_version(),
             "git_commit": git_commit(),
             "lm_eval": lm_eval_version(),
         },
-    }
+    )
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -116,17 +221,18 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: value}
 
 
-def comparable_part(spec: Mapping[str, Any], tasks: Sequence[str] | None = None) -> dict[str, Any]:
+def comparable_part(spec: RunSpec, tasks: Sequence[str] | None = None) -> dict[str, Any]:
     """What must agree for two results to be compared: everything but the model, for the
     given tasks (default: all of the spec's)."""
-    chosen = spec["tasks"] if tasks is None else {t: spec["tasks"].get(t) for t in tasks}
-    versions = {k: v for k, v in spec["versions"].items() if ("versions", k) not in _NOT_COMPARED}
+    names = list(spec.tasks) if tasks is None else list(tasks)
+    chosen = {t: spec.tasks[t].to_dict() if t in spec.tasks else None for t in names}
+    versions = {k: v for k, v in spec.versions.items() if ("versions", k) not in _NOT_COMPARED}
     return {"tasks": chosen, "versions": versions}
 
 
 def first_difference(
-    a: Mapping[str, Any],
-    b: Mapping[str, Any],
+    a: RunSpec,
+    b: RunSpec,
     *,
     tasks: Sequence[str] | None = None,
     allow: Iterable[str] = (),
@@ -145,7 +251,7 @@ def first_difference(
     return None
 
 
-def unknown_fields(specs: Sequence[Mapping[str, Any]], allow: Iterable[str]) -> list[str]:
+def unknown_fields(specs: Sequence[RunSpec], allow: Iterable[str]) -> list[str]:
     """The names in ``allow`` that match no comparable field of any of ``specs`` (a typo in
     ``--allow-different`` would otherwise allow nothing, silently)."""
     keys = [k for spec in specs for k in _flatten(comparable_part(spec))]

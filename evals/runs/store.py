@@ -9,7 +9,7 @@ from typing import Any
 
 from evals.errors import EvalsError
 from evals.runs.folder import PARTIAL_RESULTS_FILE, RESULTS_FILE, SCHEMA_VERSION
-from evals.runs.spec import RUN_SPEC_FILE
+from evals.runs.spec import RUN_SPEC_FILE, RunSpec
 
 
 class RunFolderError(EvalsError):
@@ -34,17 +34,18 @@ class StoredRun:
         return str(self.results["model"]["name"])
 
     @property
-    def run_spec(self) -> dict[str, Any]:
+    def run_spec(self) -> RunSpec:
         """The run's ``run_spec.json``: what makes it comparable (:mod:`evals.runs.spec`)."""
         if "_run_spec" not in self.__dict__:
             path = self.folder / RUN_SPEC_FILE
             try:
-                self.__dict__["_run_spec"] = json.loads(path.read_text(encoding="utf-8"))
+                raw = json.loads(path.read_text(encoding="utf-8"))
+                self.__dict__["_run_spec"] = RunSpec.from_dict(raw)
             except FileNotFoundError:
                 raise RunFolderError(f"{path} is missing: evaluate again") from None
-            except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            except (ValueError, UnicodeDecodeError) as err:  # JSONDecodeError is a ValueError
                 raise RunFolderError(f"{path} is corrupt ({err})") from None
-        spec: dict[str, Any] = self.__dict__["_run_spec"]
+        spec: RunSpec = self.__dict__["_run_spec"]
         return spec
 
     @property

@@ -57,11 +57,11 @@ def comparable_group(run: StoredRun, use_case: str) -> str:
     """A short id of what a cell's number measures apart from the model (see the module)."""
     entry = run.use_cases[use_case]
     try:
-        task = run.run_spec["tasks"][use_case]
-    except (RunFolderError, KeyError, TypeError):
+        task = run.run_spec.tasks.get(use_case)
+    except RunFolderError:
         task = None
-    if isinstance(task, Mapping):
-        identity = {k: v for k, v in task.items() if k not in _PROMPTING}
+    if task is not None:
+        identity = {k: v for k, v in task.to_dict().items() if k not in _PROMPTING}
     else:  # a run without its run spec: what results.json says about its items
         identity = {k: entry.get(k) for k in ("task_version", "data_sha256", "config_sha256")}
         identity["limit"] = run.results.get("limit")

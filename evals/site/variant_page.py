@@ -39,7 +39,7 @@ def _published(value: Any) -> Any:
 
 def _run_entry(run: StoredRun, site_dir: Path) -> dict[str, Any]:
     try:
-        spec: Any = _published(run.run_spec)
+        spec: Any = _published(run.run_spec.to_dict())
     except RunFolderError as err:
         spec = {"error": str(err)}
     folder = os.path.relpath(run.folder.resolve(), site_dir.resolve())
