@@ -27,12 +27,16 @@ _EXPORTS = {
     "RunSettings": "evals.engine.runner",
     "TaskConfigError": "evals.errors",
     "UseCase": "evals.usecases",
+    "RunResults": "evals.runs.results",
+    "RunSpec": "evals.runs.spec",
+    "StoredRun": "evals.runs.store",
     "UseCaseResult": "evals.runs.results",
     "VariantIdentity": "evals.models.loading",
     "discover_use_cases": "evals.usecases",
     "estimate": "evals.decision",
     "load_model": "evals.models.loading",
     "load_results": "evals.runs.folder",
+    "load_run": "evals.runs.store",
     "objective_from_name": "evals.models.objective",
     "paired_difference": "evals.decision",
     "parse_model_spec": "evals.models.spec",
@@ -55,7 +59,9 @@ if TYPE_CHECKING:
     from evals.models.objective import Objective, objective_from_name
     from evals.models.spec import ModelSpec, parse_model_spec
     from evals.runs.folder import load_results
-    from evals.runs.results import UseCaseResult
+    from evals.runs.results import RunResults, UseCaseResult
+    from evals.runs.spec import RunSpec
+    from evals.runs.store import StoredRun, load_run
     from evals.usecases import UseCase, discover_use_cases, select_use_cases
 
 
@@ -79,7 +85,10 @@ __all__ = [
     "PairedDifference",
     "PromptMode",
     "RunOutcome",
+    "RunResults",
     "RunSettings",
+    "RunSpec",
+    "StoredRun",
     "TaskConfigError",
     "UseCase",
     "UseCaseResult",
@@ -88,6 +97,7 @@ __all__ = [
     "estimate",
     "load_model",
     "load_results",
+    "load_run",
     "objective_from_name",
     "paired_difference",
     "parse_model_spec",

@@ -473,7 +473,7 @@ def plan_command(args: argparse.Namespace) -> int:
                 continue
             if not align_items(first.samples(name), second.samples(name)):
                 continue
-            metric, reducer = entry["primary_metric"], entry["primary_reducer"]
+            metric, reducer = entry.primary_metric, entry.primary_reducer
             diff = pair_samples(
                 first.samples(name), second.samples(name), metric, reducer, (name, name)
             ).difference

@@ -15,7 +15,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -25,48 +24,73 @@ WEIGHT_TARGET, INTERACTIVE_TARGET = 2_000_000, 1.0
 
 
 def _store(runs: Path, variants: int, benchmarks: int) -> None:
+    """``variants`` finished runs of ``benchmarks`` use cases each, as the runner writes them."""
+    from evals.decision import Estimate
+    from evals.models.loading import VariantIdentity
+    from evals.models.objective import Objective
     from evals.runs.folder import SCHEMA_VERSION
+    from evals.runs.results import RunResults, UseCaseResult
+    from evals.runs.spec import RunSpec, TaskSpec
 
     rng = random.Random(0)
     objectives = ["base", "instruct", "chat", "code"]
     for v in range(variants):
-        use_cases: dict[str, Any] = {}
+        use_cases: dict[str, UseCaseResult] = {}
+        mode = "chat" if v % 3 else "completion"
         for b in range(benchmarks):
             value = rng.uniform(5, 95)
-            use_cases[f"benchmark_{b:02d}"] = {
-                "primary_metric": "accuracy",
-                "primary_reducer": "mean",
-                "n": 500,
-                "primary": {"value": value, "ci_low": value - 4.2, "ci_high": value + 4.1},
-                "invalid_rate": 0.0,
-                "metrics": {},
-                "num_fewshot": 0,
-                "samples_files": [f"samples_benchmark_{b:02d}.jsonl"],
-                "baselines": {
+            name = f"benchmark_{b:02d}"
+            use_cases[name] = UseCaseResult(
+                use_case=name,
+                primary_metric="accuracy",
+                primary_reducer="mean",
+                metrics={"accuracy": Estimate(value, value - 4.2, value + 4.1, 500, "wilson")},
+                invalid_rate=0.0,
+                n=500,
+                prompt_mode=mode,
+                num_fewshot=0,
+                task_version="1",
+                data_sha256="d",
+                config_sha256="c",
+                generation={},
+                model_fingerprint=f"fp{v:05d}",
+                seconds=0.0,
+                tasks=(name,),
+                samples_files=(f"samples_{name}.jsonl",),
+                baselines={
                     "strongest": "majority",
                     "above_all": value > 50,
                     "policies": {"majority": {"score": {"value": 50.0}}},
                 },
-            }
+            )
+        model = VariantIdentity(
+            name=f"org/variant-{v:03d}-instruct",
+            objective=Objective(objectives[v % 4]),
+            objective_source="override",
+            has_chat_template=mode == "chat",
+            spec=f"org/variant-{v:03d}",
+            backend=["hf", "llama-cpp", "openai-chat"][v % 3],
+        )
+        results = RunResults(
+            model=model,
+            model_fingerprint=f"fp{v:05d}",
+            prompt_mode=mode,
+            limit=None,
+            created_utc="2026-11-01T10:00:00+00:00",
+            use_cases=use_cases,
+            schema_version=SCHEMA_VERSION,
+            complete=True,
+        )
+        spec = RunSpec(
+            model={"backend": model.backend, "model_hash": f"h{v}"},
+            fingerprint=f"fp{v:05d}",
+            tasks={name: TaskSpec(version="1", prompt_mode=mode) for name in use_cases},
+            versions={"suite": "bench"},
+        )
         folder = runs / f"variant-{v:03d}" / "20261101T100000Z"
         folder.mkdir(parents=True)
-        results = {
-            "schema_version": SCHEMA_VERSION,
-            "created_utc": "2026-11-01T10:00:00+00:00",
-            "prompt_mode": "chat" if v % 3 else "completion",
-            "limit": None,
-            "complete": True,
-            "use_cases": use_cases,
-            "model": {
-                "name": f"org/variant-{v:03d}-instruct",
-                "objective": objectives[v % 4],
-                "backend": ["hf", "llama-cpp", "openai-chat"][v % 3],
-                "spec": f"org/variant-{v:03d}",
-                "fingerprint": f"fp{v:05d}",
-            },
-        }
-        (folder / "results.json").write_text(json.dumps(results), encoding="utf-8")
-        (folder / "run_spec.json").write_text("{}", encoding="utf-8")
+        (folder / "results.json").write_text(json.dumps(results.to_dict()), encoding="utf-8")
+        (folder / "run_spec.json").write_text(json.dumps(spec.to_dict()), encoding="utf-8")
 
 
 def site_figures(variants: int = VARIANTS, benchmarks: int = BENCHMARKS) -> dict[str, float]:
@@ -78,6 +102,10 @@ def site_figures(variants: int = VARIANTS, benchmarks: int = BENCHMARKS) -> dict
     tmp = Path(tempfile.mkdtemp(prefix="bench-site-"))
     try:
         _store(tmp / "runs", variants, benchmarks)
+        from evals.runs.store import find_runs
+
+        stored = len(find_runs(tmp / "runs"))
+        assert stored == variants, f"{stored} of {variants} synthetic runs read back"
         started = time.perf_counter()
         index = write_site(tmp / "reports", {}, runs_root=tmp / "runs")["index"]
         build_s = time.perf_counter() - started

@@ -1,12 +1,23 @@
 """What many test files need: the checkout's paths, the run folders an ``evals`` command wrote,
-and "skip here, fail in CI" for what CI always has (data, bubblewrap, chromium, Ray)."""
+"skip here, fail in CI" for what CI always has (data, bubblewrap, chromium, Ray), and stored
+runs held in memory, typed as the run store reads them."""
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from evals.decision import Estimate
+from evals.models.loading import VariantIdentity
+from evals.models.objective import Objective
+from evals.runs.folder import SCHEMA_VERSION
+from evals.runs.results import RunResults, UseCaseResult
+from evals.runs.store import StoredRun
 
 REPO = Path(__file__).resolve().parent.parent
 """The repository root (this checkout)."""
@@ -87,3 +98,77 @@ def requires(condition: bool, reason: str) -> pytest.MarkDecorator:
     """:func:`require` as a mark (``@requires(...)`` or in ``pytestmark``), checked when each
     marked test is set up (tests/conftest.py ``pytest_runtest_setup``)."""
     return pytest.mark.requires(condition, reason)
+
+
+def stored_use_case(
+    use_case: str,
+    values: Sequence[float],
+    *,
+    metric: str = "accuracy",
+    reducer: str = "mean",
+    value: float | None = None,
+    ci: tuple[float, float] | None = None,
+    **fields: Any,
+) -> UseCaseResult:
+    """A use case as the runner stores one: the primary metric is the mean of ``values``
+    (or ``value``), with the interval ``ci`` (None: no interval); ``fields`` set the rest."""
+    mean = float(sum(values) / len(values)) if value is None else value
+    low, high = ci if ci is not None else (math.nan, math.nan)
+    estimate = Estimate(mean, low, high, len(values), method="wilson" if ci else "none")
+    defaults: dict[str, Any] = {
+        "invalid_rate": 0.0,
+        "prompt_mode": "chat",
+        "num_fewshot": 0,
+        "task_version": "1",
+        "data_sha256": "d",
+        "config_sha256": "c",
+        "generation": {},
+        "model_fingerprint": "",
+        "seconds": 0.0,
+        "tasks": (use_case,),
+        "samples_files": (f"samples_{use_case}.jsonl",),
+    }
+    return UseCaseResult(
+        use_case=use_case,
+        primary_metric=metric,
+        primary_reducer=reducer,
+        metrics={metric: estimate},
+        n=len(values),
+        **{**defaults, **fields},
+    )
+
+
+def memory_run(
+    folder: Path,
+    entries: Mapping[str, UseCaseResult],
+    samples: Mapping[str, list[dict[str, Any]]],
+    *,
+    name: str | None = None,
+    fingerprint: str | None = None,
+    objective: str = "instruct",
+    prompt_mode: str = "chat",
+    created_utc: str = "",
+    **model: Any,
+) -> StoredRun:
+    """A finished run held in memory (nothing written): typed results, given samples."""
+    identity = VariantIdentity(
+        name=name or folder.name,
+        objective=Objective(objective),
+        objective_source="name",
+        has_chat_template=prompt_mode == "chat",
+        spec=str(model.pop("spec", folder.name)),
+        backend=str(model.pop("backend", "hf")),
+        model_hash=str(model.pop("model_hash", folder.name)),
+        **model,
+    )
+    results = RunResults(
+        model=identity,
+        model_fingerprint=fingerprint or identity.fingerprint,
+        prompt_mode=prompt_mode,
+        limit=None,
+        created_utc=created_utc,
+        use_cases=dict(entries),
+        schema_version=SCHEMA_VERSION,
+        complete=True,
+    )
+    return StoredRun(folder, results, {k: list(v) for k, v in samples.items()})

@@ -6,9 +6,12 @@ import json
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
+from evals.decision import Estimate
+from evals.models.loading import VariantIdentity
+from evals.models.objective import Objective
 from evals.runs.folder import SCHEMA_VERSION
+from evals.runs.results import RunResults, UseCaseResult
 from tests.helpers import REPO, require
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
@@ -52,7 +55,7 @@ def write_run(
         suffix += 1
         folder = runs_root / name / f"{stamp}-{suffix}"
     folder.mkdir(parents=True)
-    use_cases: dict[str, Any] = {}
+    use_cases: dict[str, UseCaseResult] = {}
     for use_case, values in scores.items():
         value = sum(values) / len(values)
         texts = (outputs or {}).get(use_case) or [f"answer {i}" for i in range(len(values))]
@@ -72,49 +75,52 @@ def write_run(
                     )
                     + "\n"
                 )
-        use_cases[use_case] = {
-            "primary_metric": "accuracy",
-            "primary_reducer": "mean",
-            "n": len(values),
-            # An accuracy's interval stays within 0-100, as every real one does.
-            "primary": {
-                "value": value,
-                "ci_low": max(0.0, value - interval[0]),
-                "ci_high": min(100.0, value + interval[1]),
-                "n": len(values),
-            },
-            "invalid_rate": 0.0,
-            "metrics": {"accuracy": value},
-            "num_fewshot": 0,
-            "group": use_case,
-            "data_sha256": "d",
-            "task_version": "1",
-            "samples_files": [f"samples_{use_case}.jsonl"],
-            "fingerprint": f"{name}-{use_case}",
-            "baselines": {
+        # An accuracy's interval stays within 0-100, as every real one does.
+        primary = Estimate(
+            value, max(0.0, value - interval[0]), min(100.0, value + interval[1]), len(values)
+        )
+        use_cases[use_case] = UseCaseResult(
+            use_case=use_case,
+            primary_metric="accuracy",
+            primary_reducer="mean",
+            metrics={"accuracy": primary},
+            invalid_rate=0.0,
+            n=len(values),
+            prompt_mode=prompt_mode,
+            num_fewshot=0,
+            task_version="1",
+            data_sha256="d",
+            config_sha256="c",
+            generation={},
+            model_fingerprint=fingerprint or name,
+            seconds=0.0,
+            tasks=(use_case,),
+            samples_files=(f"samples_{use_case}.jsonl",),
+            baselines={
                 "strongest": "majority",
                 "above_all": value > 50,
                 "policies": {"majority": {"score": {"value": 50.0}}},
             },
-        }
-    model = {
-        "name": variant or name,
-        "objective": objective,
-        "backend": backend,
-        "spec": str(Path.home() / "models" / name),
-        "fingerprint": fingerprint or name,
-        "model_hash": f"hash-{name}",
-        "model_args": {},
-    }
-    results = {
-        "schema_version": SCHEMA_VERSION,
-        "created_utc": created,
-        "model": model,
-        "prompt_mode": prompt_mode,
-        "limit": limit,
-        "use_cases": use_cases,
-        "complete": True,
-    }
+        )
+    model = VariantIdentity(
+        name=variant or name,
+        objective=Objective(objective),
+        objective_source="name",
+        has_chat_template=prompt_mode == "chat",
+        spec=str(Path.home() / "models" / name),
+        backend=backend,
+        model_hash=f"hash-{name}",
+    )
+    results = RunResults(
+        model=model,
+        model_fingerprint=fingerprint or name,
+        prompt_mode=prompt_mode,
+        limit=limit,
+        created_utc=created,
+        use_cases=use_cases,
+        schema_version=SCHEMA_VERSION,
+        complete=True,
+    ).to_dict()
     (folder / "results.json").write_text(json.dumps(results), encoding="utf-8")
     spec = {
         "model": {"name": name},

@@ -11,7 +11,7 @@ from evals.decision.units import FEW_UNITS, few_units_note, independent_units
 from evals.files import write_json
 from evals.matrix.family import family_from_dict
 from evals.matrix.verdicts import Column, build_matrix, matrix_markdown
-from evals.runs.results import UseCaseResult, few_units_of
+from evals.runs.results import UseCaseResult
 from evals.runs.store import load_run
 from evals.runs.table import format_table
 from evals.site.build import write_site
@@ -73,9 +73,14 @@ def test_the_table_says_few_clusters_beside_n_and_under_the_table() -> None:
 def test_stored_results_and_live_results_give_the_same_note() -> None:
     for n, clusters in ((48, 2), (48, 12), (6, None), (40, None)):
         result = _result(n, clusters)
-        assert few_units_of(json.loads(json.dumps(result.to_dict()))) == result.few_units
-    assert few_units_of({"n": 5}) == "few clusters: 5 items, each its own"  # no interval stored
-    assert few_units_of({"n": 48, "interval": "wilson"}) is None  # an interval stored as a name
+        stored = UseCaseResult.from_dict(json.loads(json.dumps(result.to_dict())))
+        assert stored == result and stored.few_units == result.few_units
+    written = _result(5, None).to_dict()
+    del written["interval"]  # no interval stored: each item its own unit
+    assert UseCaseResult.from_dict(written).few_units == "few clusters: 5 items, each its own"
+    written = _result(48, None).to_dict()
+    written["interval"] = "wilson"  # an interval stored as a name
+    assert UseCaseResult.from_dict(written).few_units is None
 
 
 def _runs(tmp_path: Path) -> tuple[Path, Path]:
@@ -155,5 +160,8 @@ def test_the_run_vs_run_page_says_few_clusters_beside_its_n(tmp_path: Path) -> N
         records = [json.loads(line) for line in path.read_text().splitlines()]
         lines = [json.dumps(r | {"cluster": f"p{i % 3}"}) for i, r in enumerate(records)]
         path.write_text("\n".join(lines) + "\n")
+        results = json.loads((folder / "results.json").read_text())
+        results["use_cases"]["qa"]["interval"].update(unit="passage", clusters=3)
+        (folder / "results.json").write_text(json.dumps(results))
     (qa,) = run_diff_data(load_run(folders[0]), load_run(folders[1]))["use_cases"]
-    assert qa["n"] == 48 and qa["few"] == "few clusters: 3 clusters for 48 items"
+    assert qa["n"] == 48 and qa["few"] == "few clusters: 3 passages for 48 items"

@@ -6,6 +6,7 @@ test_gate_cli.py; its calibration by simulation in test_gate.py."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,7 @@ from evals.runs.pairing import align_items, metric_values
 from evals.runs.spec import RUN_SPEC_FILE
 from evals.runs.store import StoredRun
 from evals.statistics import item_statistics
-
-ENTRY: dict[str, Any] = {"primary_metric": "accuracy", "primary_reducer": "mean"}
+from tests.helpers import memory_run, stored_use_case
 
 
 def _task_spec(name: str) -> dict[str, Any]:
@@ -74,10 +74,18 @@ def _run(
     """A run held in memory, ``{name: (entry overrides, sample records)}``; only its run spec
     is written to ``folder`` (``spec``: per use case, fields that differ from the default)."""
     entries = {
-        name: {**ENTRY, "samples_files": [f"samples_{name}.jsonl", "more.jsonl"], **extra}
-        for name, (extra, _) in use_cases.items()
+        # The gate decides from the items; the stored value is left undefined.
+        name: stored_use_case(
+            name,
+            [0.0] * len(records),
+            value=math.nan,
+            metric=extra.pop("primary_metric", "accuracy"),
+            reducer=extra.pop("primary_reducer", "mean"),
+            samples_files=(f"samples_{name}.jsonl", "more.jsonl"),
+            **extra,
+        )
+        for name, (extra, records) in use_cases.items()
     }
-    results = {"prompt_mode": "chat", "use_cases": entries, "model": {"name": folder.name}}
     run_spec = {
         "model": {"backend": "hf", "model_hash": folder.name},
         "tasks": {name: {**_task_spec(name), **(spec or {}).get(name, {})} for name in use_cases},
@@ -85,7 +93,8 @@ def _run(
     }
     folder.mkdir(parents=True, exist_ok=True)
     (folder / RUN_SPEC_FILE).write_text(json.dumps(run_spec), encoding="utf-8")
-    return StoredRun(folder, results, {name: recs for name, (_, recs) in use_cases.items()})
+    samples = {name: recs for name, (_, recs) in use_cases.items()}
+    return memory_run(folder, entries, samples)
 
 
 def _accuracy_run(folder: Path, right: list[bool], **spec: Any) -> StoredRun:
@@ -442,11 +451,11 @@ def test_rules_are_looked_up_by_benchmark_then_group_then_default() -> None:
         default=UseCaseRule(max_drop=9.0),
         rules={"sst2": UseCaseRule(max_drop=1.0), "sentiment": UseCaseRule(max_drop=4.0)},
     )
-    assert rule_for(policy, "sst2", {"group": "sentiment"}).max_drop == 1.0
-    assert rule_for(policy, "tweet_eval", {"group": "sentiment"}).max_drop == 4.0
-    assert rule_for(policy, "sentiment", {}).max_drop == 4.0
-    assert rule_for(policy, "sentiment", {"group": None}).max_drop == 4.0
-    assert rule_for(policy, "qa", {"group": "qa"}).max_drop == 9.0
+    assert rule_for(policy, "sst2", "sentiment").max_drop == 1.0
+    assert rule_for(policy, "tweet_eval", "sentiment").max_drop == 4.0
+    assert rule_for(policy, "sentiment", "").max_drop == 4.0
+    assert rule_for(policy, "sentiment", None).max_drop == 4.0
+    assert rule_for(policy, "qa", "qa").max_drop == 9.0
 
 
 # --- the statistic and its JSON -------------------------------------------------------------------

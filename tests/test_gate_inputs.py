@@ -4,7 +4,7 @@ and a candidate spec evaluated like the baseline run (no model: the evaluation i
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,24 +17,20 @@ import evals.usecases
 from evals.benchmarks.sources import DataSource
 from evals.cli import main
 from evals.gate.inputs import SpecSettings, gate_runs, names_run_folder, run_or_evaluate
-from evals.runs.folder import RESULTS_FILE, SCHEMA_VERSION
+from evals.runs.folder import RESULTS_FILE
 from evals.runs.store import RunFolderError
+from tests.helpers import memory_run, stored_use_case
 
 
 def _finished_run(
     folder: Path, *, use_cases: tuple[str, ...], limit: int | None, mode: str
 ) -> Path:
-    """The least a finished run folder holds for :func:`evals.runs.store.load_run`."""
+    """A finished run folder's results, as :func:`evals.runs.store.load_run` reads them."""
     folder.mkdir(parents=True)
-    results = {
-        "schema_version": SCHEMA_VERSION,
-        "complete": True,
-        "model": {"name": folder.parent.name},
-        "prompt_mode": mode,
-        "limit": limit,
-        "use_cases": {name: {} for name in use_cases},
-    }
-    (folder / RESULTS_FILE).write_text(json.dumps(results))
+    entries = {name: stored_use_case(name, [1.0], prompt_mode=mode) for name in use_cases}
+    run = memory_run(folder, entries, {}, name=folder.parent.name, prompt_mode=mode)
+    results = replace(run.results, limit=limit)
+    (folder / RESULTS_FILE).write_text(json.dumps(results.to_dict()))
     return folder
 
 
@@ -200,7 +196,7 @@ def test_two_specs_evaluate_the_baseline_first(fake: _FakeEvaluation) -> None:
     base, cand = gate_runs("org/base", "org/candidate", _settings(fake, tasks="qa", limit=5))
     assert [c["spec"] for c in fake.calls] == ["org/base", "org/candidate"]
     assert fake.calls[1]["tasks"] == "qa" and fake.calls[1]["limit"] == 5
-    assert fake.calls[1]["prompt_mode"] == base.results["prompt_mode"] == "chat"
+    assert fake.calls[1]["prompt_mode"] == base.results.prompt_mode == "chat"
     assert base.folder != cand.folder
 
 

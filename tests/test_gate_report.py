@@ -63,7 +63,7 @@ def test_the_verdict_json_is_the_results_own(tmp_path: Path) -> None:
     assert data["passed"] is False and data["exit_code"] == 1
     assert data["policy"] == result.policy.source and data["allowed_differences"] == []
     assert data["baseline"]["folder"] == str(result.baseline.folder)
-    assert data["candidate"]["model"] == result.candidate.results["model"]
+    assert data["candidate"]["model"] == result.candidate.results.model_dict()
     assert [u["use_case"] for u in data["use_cases"]] == [v.use_case for v in result.verdicts]
     page = gate_verdicts_for_page(result)
     for v in result.verdicts:
@@ -99,7 +99,7 @@ def test_the_details_give_every_statistic_of_each_decision(tmp_path: Path) -> No
         assert row[7] == v.test.difference.method and row[8] == v.reason
     assert f"policy `{Path(result.policy.source).name}`" in summary
     assert f"alpha {result.policy.alpha}" in summary
-    assert result.candidate.results["model"]["fingerprint"] in summary
+    assert result.candidate.results.model_fingerprint in summary
     losses = summary.split("Biggest per-item losses", 1)[1].split("\n\nBounds:", 1)[0]
     lost = [line for line in losses.splitlines() if line.startswith("| qa |")]
     (qa,) = [v for v in result.verdicts if v.use_case == "qa"]

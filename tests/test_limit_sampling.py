@@ -161,7 +161,7 @@ def test_a_limit_run_scores_its_recorded_sample_on_every_task(two_runs: list[Pat
         records = run.samples(name)
         assert sorted(r["doc_id"] for r in records) == list(sample.positions)
     qa = run.use_cases["qa"]
-    assert qa["n"] == 8 and qa["interval"]["clusters"] == 8  # the first 8 were 2 passages
+    assert qa.n == 8 and qa.clusters == 8  # the first 8 were 2 passages
     choice = [
         json.loads(line)
         for line in (two_runs[0] / "samples_sentiment_choice.jsonl").read_text().splitlines()

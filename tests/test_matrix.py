@@ -117,7 +117,7 @@ def _copy_run(built: dict, tmp_path: Path, mode: str, name: str) -> Path:
     folder = next(
         p
         for p in sorted((built["root"] / "runs").glob("*/*"))
-        if p.is_dir() and load_run(p).results["prompt_mode"] == mode
+        if p.is_dir() and load_run(p).results.prompt_mode == mode
     )
     copy = tmp_path / name / folder.name
     shutil.copytree(folder, copy)
@@ -132,7 +132,8 @@ def _plant(folder: Path, use_case: str, metric: str, values: list[float]) -> Non
         record["scores"][metric] = value
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     results = json.loads((folder / "results.json").read_text())
-    results["use_cases"][use_case]["primary"]["value"] = sum(values) / len(values)
+    entry = results["use_cases"][use_case]
+    entry["primary"]["value"] = entry["metrics"][metric]["value"] = sum(values) / len(values)
     (folder / "results.json").write_text(json.dumps(results))
 
 

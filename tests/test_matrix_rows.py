@@ -3,7 +3,9 @@ says. The same rows on real tiny-model runs are in test_matrix.py."""
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,10 @@ from evals.matrix.verdicts import (
     folklore_claim,
     matrix_markdown,
 )
+from evals.runs.results import UseCaseResult
 from evals.runs.store import StoredRun
 from evals.statistics import item_statistics
+from tests.helpers import memory_run, stored_use_case
 
 N = 60
 
@@ -30,28 +34,18 @@ def _run(name: str, accuracy: list[float]) -> StoredRun:
         for i, v in enumerate(accuracy)
     ]
     value = sum(accuracy) / len(accuracy)
-    entry: dict[str, Any] = {
-        "primary_metric": "accuracy",
-        "primary_reducer": "mean",
-        "n": len(accuracy),
-        "primary": {"value": value, "ci_low": value - 5, "ci_high": value + 5},
-        "invalid_rate": 0.0,
-        "metrics": {},
-        "num_fewshot": 0,
-        "group": "sentiment",
-        "data_sha256": "d",
-        "task_version": "1",
-        "samples_files": ["samples_sentiment.jsonl"],
-        "baselines": {
+    entry = stored_use_case(
+        "sentiment",
+        accuracy,
+        ci=(value - 5, value + 5),
+        group="sentiment",
+        baselines={
             "strongest": "majority",
             "above_all": True,
             "policies": {"majority": {"score": {"value": 50.0}}},
         },
-    }
-    model = {"fingerprint": name, "model_hash": name, "spec": name, "backend": "hf"}
-    return StoredRun(
-        Path(name), {"model": model, "use_cases": {"sentiment": entry}}, {"sentiment": records}
     )
+    return memory_run(Path(name), {"sentiment": entry}, {"sentiment": records}, fingerprint=name)
 
 
 def _column(key: str, accuracy: list[float], objective: str, designated: bool = True) -> Column:
@@ -141,41 +135,31 @@ def test_one_variant_has_nothing_to_compare() -> None:
 # --- the whole matrix, exactly ------------------------------------------------------------------
 
 
-def _entry(accuracy: list[float], **extra: Any) -> dict[str, Any]:
+def _entry(use_case: str, accuracy: list[float], **extra: Any) -> UseCaseResult:
     value = sum(accuracy) / len(accuracy)
-    return {
-        "primary_metric": "accuracy",
-        "primary_reducer": "mean",
-        "n": len(accuracy),
-        "primary": {"value": value, "ci_low": value - 5, "ci_high": value + 5},
-        "invalid_rate": 1.5,
-        "metrics": {"accuracy": value},
-        "num_fewshot": 3,
-        "fingerprint": "fp",
-        "interval": "wilson",
-        "data_sha256": "d",
-        "task_version": "1",
-        **extra,
-    }
+    return stored_use_case(
+        use_case, accuracy, ci=(value - 5, value + 5), invalid_rate=1.5, num_fewshot=3, **extra
+    )
 
 
 def _multi_run(name: str, use_cases: dict[str, tuple[list[float], dict[str, Any]]]) -> StoredRun:
     """A run of several use cases: ``{use case: (accuracy per item, entry fields)}``."""
     entries, samples = {}, {}
     for use_case, (accuracy, extra) in use_cases.items():
-        entries[use_case] = _entry(accuracy, samples_files=[f"samples_{use_case}.jsonl"], **extra)
+        entries[use_case] = _entry(use_case, accuracy, **extra)
         samples[use_case] = [
             {"doc_hash": f"item-{i}", "item_id": str(i), "scores": {"accuracy": v}}
             for i, v in enumerate(accuracy)
         ]
-    model = {
-        "fingerprint": f"fp-{name}",
-        "model_hash": f"sha-{name}",
-        "spec": f"hf:{name}",
-        "backend": "hf",
-    }
-    results = {"model": model, "use_cases": entries, "created_utc": f"2026-01-0{len(name)}"}
-    return StoredRun(Path("runs") / name, results, samples)
+    return memory_run(
+        Path("runs") / name,
+        entries,
+        samples,
+        fingerprint=f"fp-{name}",
+        model_hash=f"sha-{name}",
+        spec=f"hf:{name}",
+        created_utc=f"2026-01-0{len(name)}",
+    )
 
 
 SST2 = {
@@ -195,7 +179,8 @@ def _matrix_columns() -> list[Column]:
     baselines and b's qa score is undefined; only the control ran ``ner``."""
     no_policy = {"baselines": {"strongest": None, "policies": {}, "above_all": None}}
     b = _multi_run("b", {"sst2": (right(20), SST2), "qa": (right(10), {})})
-    b.use_cases["qa"]["primary"]["value"] = None
+    qa = b.use_cases["qa"]
+    b.use_cases["qa"] = replace(qa, metrics={"accuracy": replace(qa.primary, value=math.nan)})
     a = _multi_run("a", {"sst2": (right(50), SST2), "qa": (right(40), {})})
     control = _multi_run("ac", {"sst2": (right(59), SST2), "ner": (right(5), no_policy)})
     c = _multi_run("chat", {"chat": (right(7), {})})
@@ -272,10 +257,19 @@ def test_every_row_of_the_matrix_is_exact() -> None:
             "n": N,
             "few": None,
             "invalid_rate": 1.5,
-            "metrics": {"accuracy": value},
+            "metrics": {
+                "accuracy": {
+                    "value": value,
+                    "ci_low": value - 5,
+                    "ci_high": value + 5,
+                    "n": N,
+                    "method": "wilson",
+                    "clusters": None,
+                }
+            },
             "num_fewshot": 3,
-            "fingerprint": "fp",
-            "interval": "wilson",
+            "fingerprint": _entry("any", accuracy).fingerprint,
+            "interval": {"unit": "item", "clusters": None, "method": "wilson", "confidence": 0.95},
             "baseline": {"policy": "majority", "value": 50.0, "above_all": True}
             if baseline
             else None,
@@ -396,7 +390,10 @@ def test_a_winner_must_be_ahead_on_the_shared_items_not_only_in_its_reported_sco
     """The ranking comes from the reported scores; a best whose items say it is significantly
     behind is no winner."""
     columns = [_column("a|chat", right(20), "instruct"), _column("b|chat", right(50), "chat")]
-    columns[0].run.use_cases["sentiment"]["primary"]["value"] = 99.0
+    entry = columns[0].run.use_cases["sentiment"]
+    columns[0].run.use_cases["sentiment"] = replace(
+        entry, metrics={"accuracy": replace(entry.primary, value=99.0)}
+    )
     row = build_matrix(columns, ["sentiment"])["rows"][0]
     (comparison,) = row["comparisons"]
     assert row["best"] == "a|chat" and comparison["difference"] == pytest.approx(-50.0)
@@ -457,7 +454,9 @@ def test_the_markdown_title_defaults_to_objective_matrix() -> None:
 def test_a_use_case_without_a_folklore_claim() -> None:
     columns = [_column("a|chat", right(30), "instruct"), _column("b|chat", right(20), "chat")]
     for column in columns:
-        column.run.use_cases["sentiment"]["group"] = "translation"
+        column.run.use_cases["sentiment"] = replace(
+            column.run.use_cases["sentiment"], group="translation"
+        )
     row = build_matrix(columns, ["sentiment"])["rows"][0]
     assert (row["group"], row["folklore"], row["folklore_claim"]) == (
         "translation",
@@ -482,7 +481,9 @@ def test_comparisons_use_the_use_cases_own_reducer() -> None:
     def ner_column(key: str, tp: list[float], objective: str) -> Column:
         column = _column(key, [0.0] * N, objective)
         entry = column.run.use_cases["sentiment"]
-        entry["primary_metric"], entry["primary_reducer"] = "f1", "f1"
+        column.run.use_cases["sentiment"] = replace(
+            entry, primary_metric="f1", primary_reducer="f1", metrics={"f1": entry.primary}
+        )
         for sample, t in zip(column.run.samples("sentiment"), tp, strict=True):
             sample["scores"] = {"f1": [t, 2.0, 3.0]}
         return column

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from evals.models.loading import (
 )
 from evals.runs.folder import SCHEMA_VERSION, RunFolder
 from evals.runs.limit import item_sample
-from evals.runs.results import UseCaseResult, estimate_metrics, sample_clusters
+from evals.runs.results import RunResults, UseCaseResult, estimate_metrics, sample_clusters
 from evals.runs.spec import RUN_SPEC_FILE, build_run_spec
 from evals.statistics import item_statistics, reducer_for
 from evals.usecases import UseCase
@@ -203,20 +203,19 @@ def run_evaluation(
     )
     write_json(folder.path / RUN_SPEC_FILE, spec.to_dict())  # before the first request
     started = time.perf_counter()
-    document: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "suite": {"name": SUITE_NAME, "version": suite_version()},
-        "lm_eval_version": lm_eval_version(),
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "host": {"python": platform.python_version(), "machine": platform.machine()},
-        "model": model.identity.to_dict(),
-        "run_spec": RUN_SPEC_FILE,
-        "prompt_mode": mode.value,
-        "limit": settings.limit,
-        "use_cases": {},
-        "lm_eval": {},
-        "complete": False,
-    }
+    document = RunResults(
+        model=model.identity,
+        model_fingerprint=model.identity.fingerprint,
+        prompt_mode=mode.value,
+        limit=settings.limit,
+        created_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        use_cases={},
+        schema_version=SCHEMA_VERSION,
+        suite={"name": SUITE_NAME, "version": suite_version()},
+        lm_eval_version=lm_eval_version(),
+        host={"python": platform.python_version(), "machine": platform.machine()},
+        run_spec_file=RUN_SPEC_FILE,
+    )
     results: list[UseCaseResult] = []
     for use_case in use_cases:
         log.info("use case %s (%s, %s mode)", use_case.name, use_case.kind, mode.value)
@@ -249,15 +248,21 @@ def run_evaluation(
             reason = err.strerror or str(err) or type(err).__name__
             raise OutputError(f"cannot {action} {path}: {reason} {kept}") from None
         results.append(result)
-        document["use_cases"][use_case.name] = result.to_dict()
-        document["lm_eval"].update(lm_eval_keys)
-        folder.write_progress(document)
-    document["complete"] = True
+        document = replace(
+            document,
+            use_cases={**document.use_cases, use_case.name: result},
+            lm_eval={**document.lm_eval, **lm_eval_keys},
+        )
+        folder.write_progress(document.to_dict())
     stats = getattr(model.lm, "stats", None)
-    document["requests"] = stats.to_dict() if stats is not None else None
-    document["timings"] = {
-        "model_load_seconds": round(model.load_seconds, 3),
-        "evaluation_seconds": round(time.perf_counter() - started, 3),
-    }
-    path = folder.finish(document)
+    document = replace(
+        document,
+        complete=True,
+        requests=stats.to_dict() if stats is not None else None,
+        timings={
+            "model_load_seconds": round(model.load_seconds, 3),
+            "evaluation_seconds": round(time.perf_counter() - started, 3),
+        },
+    )
+    path = folder.finish(document.to_dict())
     return RunOutcome(path, model.identity, mode, tuple(results))

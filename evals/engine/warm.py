@@ -12,7 +12,6 @@ for fresh answers).
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -29,7 +28,6 @@ from evals.models.loading import (
 from evals.models.objective import Objective
 from evals.models.spec import ModelSpec
 from evals.runs.folder import RESULTS_FILE, RunFolder
-from evals.runs.results import UseCaseResult
 from evals.runs.spec import RUN_SPEC_FILE, build_run_spec, first_difference
 from evals.runs.store import RunFolderError, StoredRun, find_runs
 from evals.usecases import UseCase
@@ -58,10 +56,10 @@ def matching_run(
         stored_model = {k: v for k, v in stored.model.items() if k != "chat_template_sha256"}
         if stored_model != model_part or list(stored.tasks) != [u.name for u in use_cases]:
             continue
-        identity = VariantIdentity.from_dict(run.results["model"])
+        identity = run.results.model
         if objective is not None:
             identity = replace(identity, objective=objective, objective_source="override")
-        if identity.objective.value != run.results["model"]["objective"]:
+        if identity.objective != run.results.model.objective:
             continue
         mode = resolve_prompt_mode(identity, prompt_mode)
         wanted = build_run_spec(model_part, use_cases, prompt_mode=mode.value, limit=limit)
@@ -72,24 +70,20 @@ def matching_run(
 
 def serve_from(run: StoredRun, runs_root: Path) -> tuple[Path, VariantIdentity, tuple]:
     """A new run folder repeating ``run`` (no model loaded); its folder, identity, results."""
-    identity = VariantIdentity.from_dict(run.results["model"])
+    identity = run.results.model
     folder = RunFolder(runs_root, identity.name)
     for path in run.folder.iterdir():
         if path.is_file() and path.name != RESULTS_FILE:
             shutil.copy2(path, folder.path / path.name)
-    results = json.loads(json.dumps(run.results))
-    answered = sum((run.results.get("requests") or {}).values())
-    results.update(
-        {
-            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "served_from": str(run.folder),
-            "requests": {"from_cache": answered, "computed": 0},
-            "timings": {"model_load_seconds": 0.0, "evaluation_seconds": 0.0},
-        }
+    answered = sum((run.results.requests or {}).values())
+    results = replace(
+        run.results,
+        created_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        served_from=str(run.folder),
+        requests={"from_cache": answered, "computed": 0},
+        timings={"model_load_seconds": 0.0, "evaluation_seconds": 0.0},
     )
     write_json(folder.path / RUN_SPEC_FILE, run.run_spec.to_dict())
-    path = folder.finish(results)
-    outcomes = tuple(
-        replace(UseCaseResult.from_dict(e), seconds=0.0) for e in results["use_cases"].values()
-    )
+    path = folder.finish(results.to_dict())
+    outcomes = tuple(replace(e, seconds=0.0) for e in results.use_cases.values())
     return path, identity, outcomes

@@ -259,7 +259,7 @@ def _losses(
 ) -> tuple[Any, ...]:
     loss = base_item - cand_item
     order = [int(i) for i in np.argsort(-loss, kind="stable") if loss[i] > 0][:LOSSES_SHOWN]
-    samples_file = run.use_cases[name]["samples_files"][0]
+    samples_file = run.use_cases[name].samples_files[0]
     return tuple(
         {
             "item_id": pairs[i][0]["item_id"],
@@ -271,10 +271,10 @@ def _losses(
     )
 
 
-def rule_for(policy: GatePolicy, name: str, entry: dict[str, Any]) -> UseCaseRule:
+def rule_for(policy: GatePolicy, name: str, group: str | None) -> UseCaseRule:
     """The policy rule of a result: by its own name (``sst2``), else by its use case
-    (``sentiment``), else the default."""
-    return policy.rule(name, str(entry.get("group") or name))
+    (``group``: ``sentiment``), else the default."""
+    return policy.rule(name, group or name)
 
 
 def decide(
@@ -285,7 +285,7 @@ def decide(
     check_comparable(baseline, candidate, allow)
     partial: dict[str, dict[str, Any]] = {}
     for name, entry in baseline.use_cases.items():
-        metric, reducer = entry["primary_metric"], entry["primary_reducer"]
+        metric, reducer = entry.primary_metric, entry.primary_reducer
         paired = pair_samples(
             baseline.samples(name),
             candidate.samples(name),
@@ -295,7 +295,7 @@ def decide(
         )
         pairs, stats_b, stats_c = paired.pairs, paired.stats_a, paired.stats_b
         clusters, diff = paired.clusters, paired.difference
-        rule = rule_for(policy, name, entry)
+        rule = rule_for(policy, name, entry.group)
         base_est = estimate(stats_b, reducer, clusters=clusters, confidence=policy.confidence)
         margin = rule.margin(base_est.value if base_est.defined else 0.0)
         design_se = planning_se(
@@ -307,8 +307,7 @@ def decide(
             discordance=rule.planning_discordance,
             pass_fail=diff.discordant is not None,
         )
-        interval = entry.get("interval")  # older entries: none, or a name
-        unit = str(interval.get("unit") or "cluster") if isinstance(interval, dict) else "cluster"
+        unit = entry.cluster_unit
         partial[name] = {
             "design_se": design_se,
             "unit": unit,

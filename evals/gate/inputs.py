@@ -78,7 +78,7 @@ def run_or_evaluate(arg: str, settings: SpecSettings, like: StoredRun | None = N
 
     if like is not None:
         tasks, suite = ",".join(like.use_cases), None
-        limit, mode = like.results.get("limit"), like.results["prompt_mode"]
+        limit, mode = like.results.limit, like.results.prompt_mode
     else:
         tasks, suite = settings.tasks, settings.suite or None
         limit, mode = settings.limit, None

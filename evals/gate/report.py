@@ -113,7 +113,7 @@ def markdown_summary(
         _headline(result),
         "",
         f"**{_md_cell(cand.variant)}** vs baseline **{_md_cell(base.variant)}**, "
-        f"{base.results['prompt_mode']} prompts.",
+        f"{base.results.prompt_mode} prompts.",
         "",
         "| use case | baseline → candidate | Δ [bounds] | verdict |",
         "|---|---:|---:|---|",
@@ -149,8 +149,8 @@ def _details(
         "",
         "<details><summary>Details: tests, allowed drops, reasons</summary>",
         "",
-        f"Candidate `{cand.results['model']['fingerprint']}`, baseline "
-        f"`{base.results['model']['fingerprint']}`; policy `{policy}`, "
+        f"Candidate `{cand.results.model_fingerprint}`, baseline "
+        f"`{base.results.model_fingerprint}`; policy `{policy}`, "
         f"one-sided tests at alpha {result.policy.alpha} (Holm across use cases for "
         "regressions).",
         "",
@@ -229,11 +229,11 @@ def verdict_json(result: GateResult) -> dict[str, Any]:
         "policy": result.policy.source,
         "baseline": {
             "folder": str(result.baseline.folder),
-            "model": result.baseline.results["model"],
+            "model": result.baseline.results.model_dict(),
         },
         "candidate": {
             "folder": str(result.candidate.folder),
-            "model": result.candidate.results["model"],
+            "model": result.candidate.results.model_dict(),
         },
         "use_cases": [v.to_dict() for v in result.verdicts],
     }

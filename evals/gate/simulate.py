@@ -27,9 +27,14 @@ from typing import Any
 
 import numpy as np
 
+from evals.decision import Estimate
 from evals.gate.decide import GateResult, UseCaseVerdict, decide
 from evals.gate.policy import GatePolicy, UseCaseRule
-from evals.runs.spec import RUN_SPEC_FILE
+from evals.models.loading import VariantIdentity
+from evals.models.objective import Objective
+from evals.runs.folder import SCHEMA_VERSION
+from evals.runs.results import RunResults, UseCaseResult
+from evals.runs.spec import RUN_SPEC_FILE, RunSpec, TaskSpec
 from evals.runs.store import StoredRun
 
 Scores = tuple[np.ndarray, np.ndarray, list[str] | None]
@@ -159,18 +164,52 @@ def stored_run(
     spec_path = folder / RUN_SPEC_FILE
     if not spec_path.is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        spec = {"tasks": {use_case: {"version": "1"}}, "versions": {"suite": "sim"}}
-        spec_path.write_text(json.dumps(spec), encoding="utf-8")
-    entry = {
-        "primary_metric": metric,
-        "primary_reducer": "mean",
-        "samples_files": [f"samples_{use_case}.jsonl"],
-    }
-    results = {
-        "prompt_mode": "chat",
-        "use_cases": {use_case: entry},
-        "model": {"name": folder.name},
-    }
+        spec = RunSpec(
+            model={"backend": "simulated", "model_hash": folder.name},
+            fingerprint=folder.name,
+            tasks={use_case: TaskSpec(version="1")},
+            versions={"suite": "sim"},
+        )
+        spec_path.write_text(json.dumps(spec.to_dict()), encoding="utf-8")
+    scores = [float(r["scores"][metric]) for r in records]
+    # The gate reads the items, never the stored estimate: the mean stands without an interval.
+    point = Estimate(float(np.mean(scores)), math.nan, math.nan, len(scores), method="none")
+    entry = UseCaseResult(
+        use_case=use_case,
+        primary_metric=metric,
+        primary_reducer="mean",
+        metrics={metric: point},
+        invalid_rate=0.0,
+        n=len(scores),
+        prompt_mode="chat",
+        num_fewshot=0,
+        task_version="1",
+        data_sha256="sim",
+        config_sha256="sim",
+        generation={},
+        model_fingerprint=folder.name,
+        seconds=0.0,
+        tasks=(use_case,),
+        samples_files=(f"samples_{use_case}.jsonl",),
+    )
+    model = VariantIdentity(
+        name=folder.name,
+        objective=Objective.INSTRUCT,
+        objective_source="name",
+        has_chat_template=True,
+        spec=folder.name,
+        backend="simulated",
+    )
+    results = RunResults(
+        model=model,
+        model_fingerprint=model.fingerprint,
+        prompt_mode="chat",
+        limit=None,
+        created_utc="",
+        use_cases={use_case: entry},
+        schema_version=SCHEMA_VERSION,
+        complete=True,
+    )
     return StoredRun(folder, results, {use_case: records})
 
 

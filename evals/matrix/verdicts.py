@@ -16,6 +16,7 @@ comparison) and how many items a stated gap would need.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,7 +26,7 @@ from evals.decision.multiple import holm_adjust
 from evals.decision.power import POWER, items_needed, min_detectable
 from evals.models.objective import FOLKLORE_CLAIMS
 from evals.runs.pairing import align_items, pair_samples
-from evals.runs.results import few_units_of
+from evals.runs.results import UseCaseResult
 from evals.runs.store import StoredRun
 
 
@@ -70,7 +71,7 @@ class Column:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        model = self.run.results["model"]
+        model = self.run.results.model
         return {
             "key": self.key,
             "label": self.label,
@@ -80,31 +81,33 @@ class Column:
             "designated": self.designated,
             "role": "competitor" if self.designated else "control",
             "run_folder": str(self.run.folder),
-            "created_utc": self.run.results.get("created_utc"),
-            "fingerprint": model["fingerprint"],
-            "model_hash": model["model_hash"],
-            "spec": model["spec"],
-            "backend": model["backend"],
+            "created_utc": self.run.results.created_utc,
+            "fingerprint": self.run.results.model_fingerprint,
+            "model_hash": model.model_hash,
+            "spec": model.spec,
+            "backend": model.backend,
         }
 
 
-def cell_summary(entry: dict[str, Any]) -> dict[str, Any]:
-    """A stored use-case entry as a matrix or leaderboard cell: the primary value, its interval,
+def cell_summary(entry: UseCaseResult) -> dict[str, Any]:
+    """A stored use case as a matrix or leaderboard cell: the primary value, its interval,
     n (and few units), the strongest trivial baseline and every metric."""
-    baselines = entry.get("baselines") or {}
+    written = entry.to_dict()
+    baselines = entry.baselines
     strongest = baselines.get("strongest")
     policy = (baselines.get("policies") or {}).get(strongest) if strongest else None
+    primary = written["primary"]
     return {
-        "value": entry["primary"]["value"],
-        "ci_low": entry["primary"]["ci_low"],
-        "ci_high": entry["primary"]["ci_high"],
-        "n": entry["n"],
-        "few": few_units_of(entry),
-        "invalid_rate": entry["invalid_rate"],
-        "metrics": entry["metrics"],
-        "num_fewshot": entry["num_fewshot"],
-        "fingerprint": entry.get("fingerprint"),
-        "interval": entry.get("interval"),
+        "value": primary["value"],
+        "ci_low": primary["ci_low"],
+        "ci_high": primary["ci_high"],
+        "n": entry.n,
+        "few": entry.few_units,
+        "invalid_rate": entry.invalid_rate,
+        "metrics": written["metrics"],
+        "num_fewshot": entry.num_fewshot,
+        "fingerprint": entry.fingerprint,
+        "interval": written["interval"],
         "baseline": None
         if policy is None
         else {
@@ -118,7 +121,7 @@ def cell_summary(entry: dict[str, Any]) -> dict[str, Any]:
 def compare_columns(a: Column, b: Column, use_case: str) -> dict[str, Any]:
     """Paired difference b − a of the primary metric on the items both scored."""
     entry = a.run.use_cases[use_case]
-    metric, reducer = entry["primary_metric"], entry["primary_reducer"]
+    metric, reducer = entry.primary_metric, entry.primary_reducer
     samples_a, samples_b = a.run.samples(use_case), b.run.samples(use_case)
     if not align_items(samples_a, samples_b):
         raise ValueError(f"{use_case}: {a.key} and {b.key} share no items")
@@ -140,15 +143,15 @@ def compare_columns(a: Column, b: Column, use_case: str) -> dict[str, Any]:
 
 
 def _value(column: Column, use_case: str) -> float:
-    value = column.run.use_cases[use_case]["primary"]["value"]
-    return float("-inf") if value is None else float(value)
+    value = column.run.use_cases[use_case].primary.value
+    return float("-inf") if math.isnan(value) else float(value)
 
 
 def _row(use_case: str, columns: Sequence[Column], alpha: float, gap: float) -> dict[str, Any]:
     present = [c for c in columns if use_case in c.run.use_cases]
     entries = {c.key: c.run.use_cases[use_case] for c in present}
     first = next(iter(entries.values()))
-    group = first.get("group", use_case)
+    group = first.group or use_case
     competitors = sorted((c for c in present if c.designated), key=lambda c: -_value(c, use_case))
     comparisons = []
     if len(competitors) >= 2:
@@ -162,7 +165,7 @@ def _row(use_case: str, columns: Sequence[Column], alpha: float, gap: float) -> 
     winner = competitors[0] if won else None
     row: dict[str, Any] = {
         "use_case": use_case,
-        "metric": first["primary_metric"],
+        "metric": first.primary_metric,
         "cells": {key: cell_summary(entry) for key, entry in entries.items()},
         "ranking": [c.key for c in competitors],
         "best": competitors[0].key if competitors else None,
@@ -172,11 +175,11 @@ def _row(use_case: str, columns: Sequence[Column], alpha: float, gap: float) -> 
         "winner": winner.key if winner else None,
         "winner_objective": winner.objective if winner else None,
         "group": group,
-        "dataset": first.get("dataset", {}).get("benchmark"),
+        "dataset": first.dataset.get("benchmark"),
         "folklore": list(folklore(group)),
         "folklore_claim": folklore_claim(group),
-        "data_sha256": first["data_sha256"],
-        "task_version": first["task_version"],
+        "data_sha256": first.data_sha256,
+        "task_version": first.task_version,
     }
     row["agreement"] = (
         "tie"

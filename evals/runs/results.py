@@ -1,5 +1,7 @@
-"""What a run measured, per use case: :class:`UseCaseResult` and the intervals of its metrics
-from the per-item sample records. Where and how they are written is :mod:`evals.runs.folder`."""
+"""What a run measured: :class:`RunResults` (``results.json``), per use case
+:class:`UseCaseResult`, and the intervals of its metrics from the per-item sample records. Where
+and how they are written is :mod:`evals.runs.folder`; how a finished folder is read back,
+:mod:`evals.runs.store`."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 from evals.decision import Estimate, estimate
 from evals.decision.units import few_units_note
 from evals.fingerprint import sha256_json
+from evals.models.loading import VariantIdentity
 from evals.statistics import item_statistics, reducer_for
 
 
@@ -93,6 +96,12 @@ class UseCaseResult:
         return few_units_note(self.n, self.clusters, self.interval_unit)
 
     @property
+    def cluster_unit(self) -> str:
+        """What this use case's clusters are (``passage``); ``cluster`` when its stored interval
+        treated the items as their own units but a pairing finds clusters in the samples."""
+        return "cluster" if self.interval_unit == "item" else self.interval_unit
+
+    @property
     def primary(self) -> Estimate:
         """The primary metric's estimate."""
         return self.metrics[self.primary_metric]
@@ -116,7 +125,8 @@ class UseCaseResult:
     @classmethod
     def from_dict(cls, entry: Mapping[str, Any]) -> UseCaseResult:
         """Read back what :meth:`to_dict` wrote (a use case of ``results.json``)."""
-        interval = entry.get("interval") or {}
+        interval = entry.get("interval")
+        interval = interval if isinstance(interval, Mapping) else {}  # older: none, or a name
         return cls(
             use_case=entry["use_case"],
             primary_metric=entry["primary_metric"],
@@ -135,7 +145,7 @@ class UseCaseResult:
             tasks=tuple(entry["tasks"]),
             samples_files=tuple(entry["samples_files"]),
             skipped_tasks=dict(entry.get("skipped_tasks") or {}),
-            group=entry.get("group", ""),
+            group="" if entry.get("group") == entry["use_case"] else entry.get("group") or "",
             dataset=dict(entry.get("dataset") or {}),
             judge=entry.get("judge"),
             interval_unit=str(interval.get("unit", "item")),
@@ -178,14 +188,107 @@ class UseCaseResult:
         }
 
 
-def few_units_of(entry: Mapping[str, Any]) -> str | None:
-    """The "few clusters" note of a stored use case entry (``results.json``), as
-    :attr:`UseCaseResult.few_units` gives it."""
-    interval = entry.get("interval")
-    interval = interval if isinstance(interval, Mapping) else {}  # older entries: none, or a name
-    return few_units_note(
-        int(entry["n"]), interval.get("clusters"), str(interval.get("unit") or "cluster")
-    )
+@dataclass(frozen=True)
+class RunResults:
+    """``results.json``: who answered, how, and what each use case measured. A run in progress
+    writes it (incomplete) as ``results.partial.json`` after every use case."""
+
+    model: VariantIdentity
+    """Who answered."""
+
+    model_fingerprint: str
+    """The model's fingerprint as recorded when the run was made."""
+
+    prompt_mode: str
+    """``completion`` or ``chat``."""
+
+    limit: int | None
+    """Item limit per use case (None: every item)."""
+
+    created_utc: str
+    """When the run started (ISO 8601, UTC)."""
+
+    use_cases: dict[str, UseCaseResult]
+    """Per use case (or benchmark), in the order they ran."""
+
+    schema_version: int
+    """The results schema (:data:`evals.runs.folder.SCHEMA_VERSION`)."""
+
+    suite: dict[str, str] = field(default_factory=dict)
+    """This suite's name and version."""
+
+    lm_eval_version: str = ""
+    """lm-eval's version."""
+
+    host: dict[str, str] = field(default_factory=dict)
+    """Python version and machine."""
+
+    run_spec_file: str = "run_spec.json"
+    """The run spec beside it (:mod:`evals.runs.spec`)."""
+
+    lm_eval: dict[str, Any] = field(default_factory=dict)
+    """lm-eval's own per-task keys (versions, configs), by task."""
+
+    complete: bool = False
+    """True once every use case finished."""
+
+    requests: dict[str, int] | None = None
+    """Model requests answered from the cache and computed."""
+
+    timings: dict[str, float] | None = None
+    """Model load and evaluation seconds."""
+
+    served_from: str | None = None
+    """The stored run a warm run repeated (:mod:`evals.engine.warm`); None for a computed one."""
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> RunResults:
+        """Read back what :meth:`to_dict` wrote."""
+        model = raw["model"]
+        return cls(
+            model=VariantIdentity.from_dict(model),
+            model_fingerprint=str(model.get("fingerprint") or ""),
+            prompt_mode=str(raw["prompt_mode"]),
+            limit=raw.get("limit"),
+            created_utc=str(raw.get("created_utc") or ""),
+            use_cases={str(k): UseCaseResult.from_dict(v) for k, v in raw["use_cases"].items()},
+            schema_version=int(raw["schema_version"]),
+            suite=dict(raw.get("suite") or {}),
+            lm_eval_version=str(raw.get("lm_eval_version") or ""),
+            host=dict(raw.get("host") or {}),
+            run_spec_file=str(raw.get("run_spec") or "run_spec.json"),
+            lm_eval=dict(raw.get("lm_eval") or {}),
+            complete=bool(raw.get("complete")),
+            requests=raw.get("requests"),
+            timings=raw.get("timings"),
+            served_from=raw.get("served_from"),
+        )
+
+    def model_dict(self) -> dict[str, Any]:
+        """The ``model`` entry as recorded (its fingerprint the one the run was made with)."""
+        return {**self.model.to_dict(), "fingerprint": self.model_fingerprint}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as written into ``results.json``."""
+        out: dict[str, Any] = {
+            "schema_version": self.schema_version,
+            "suite": self.suite,
+            "lm_eval_version": self.lm_eval_version,
+            "created_utc": self.created_utc,
+            "host": self.host,
+            "model": self.model_dict(),
+            "run_spec": self.run_spec_file,
+            "prompt_mode": self.prompt_mode,
+            "limit": self.limit,
+            "use_cases": {name: result.to_dict() for name, result in self.use_cases.items()},
+            "lm_eval": self.lm_eval,
+            "complete": self.complete,
+            "requests": self.requests,
+            "timings": self.timings,
+        }
+        if self.served_from is not None:
+            out["served_from"] = self.served_from
+        return out
 
 
 def estimate_metrics(

@@ -9,6 +9,7 @@ from typing import Any
 
 from evals.errors import EvalsError
 from evals.runs.folder import PARTIAL_RESULTS_FILE, RESULTS_FILE, SCHEMA_VERSION
+from evals.runs.results import RunResults, UseCaseResult
 from evals.runs.spec import RUN_SPEC_FILE, RunSpec
 
 
@@ -23,15 +24,15 @@ class StoredRun:
     folder: Path
     """The run folder."""
 
-    results: dict[str, Any]
-    """``results.json`` as written by :class:`evals.runs.folder.RunFolder`."""
+    results: RunResults
+    """``results.json``, read typed."""
 
     _samples: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
 
     @property
     def variant(self) -> str:
         """Display name of the variant."""
-        return str(self.results["model"]["name"])
+        return self.results.model.name
 
     @property
     def run_spec(self) -> RunSpec:
@@ -49,18 +50,17 @@ class StoredRun:
         return spec
 
     @property
-    def use_cases(self) -> dict[str, dict[str, Any]]:
-        """Per-use-case result entries."""
-        entries: dict[str, dict[str, Any]] = self.results["use_cases"]
-        return entries
+    def use_cases(self) -> dict[str, UseCaseResult]:
+        """Per-use-case results."""
+        return self.results.use_cases
 
     def samples(self, use_case: str) -> list[dict[str, Any]]:
         """Sample records of a use case's primary task (the first samples file)."""
         if use_case not in self._samples:
             entry = self.use_cases[use_case]
-            if not entry.get("samples_files"):
+            if not entry.samples_files:
                 raise RunFolderError(f"{self.folder}: no samples recorded for {use_case}")
-            path = self.folder / entry["samples_files"][0]
+            path = self.folder / entry.samples_files[0]
             self._samples[use_case] = _read_samples(path)
         return self._samples[use_case]
 
@@ -108,7 +108,11 @@ def load_run(folder: Path) -> StoredRun:
     if missing or not results.get("complete"):
         reason = f"lacks {', '.join(missing)}" if missing else "is not marked complete"
         raise RunFolderError(f"{path} {reason}")
-    return StoredRun(folder=folder, results=results)
+    try:
+        typed = RunResults.from_dict(results)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise RunFolderError(f"{path} is corrupt ({type(err).__name__}: {err})") from None
+    return StoredRun(folder=folder, results=typed)
 
 
 def find_runs(runs_root: Path) -> list[StoredRun]:
@@ -119,4 +123,4 @@ def find_runs(runs_root: Path) -> list[StoredRun]:
             found.append(load_run(path.parent))
         except RunFolderError:
             continue
-    return sorted(found, key=lambda r: r.results.get("created_utc", ""))
+    return sorted(found, key=lambda r: r.results.created_utc)

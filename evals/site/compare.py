@@ -46,7 +46,7 @@ def write_compare_pages(runs: Sequence[StoredRun], site_dir: Path) -> dict[str, 
             for run in group:
                 out[str(run.folder)] = {"too_many": len(group)}
             continue
-        ordered = sorted(group, key=lambda r: r.results.get("created_utc", ""))
+        ordered = sorted(group, key=lambda r: r.results.created_utc)
         for i, baseline in enumerate(ordered):
             for candidate in ordered[i + 1 :]:
                 name = diff_page_name(baseline, candidate)

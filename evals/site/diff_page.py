@@ -87,14 +87,13 @@ def _flips(paired: Any, reducer: str) -> tuple[list[dict[str, Any]], int, int]:
 
 
 def _run_summary(run: StoredRun) -> dict[str, Any]:
-    model = run.results["model"]
     return {
         "variant": run.variant,
-        "fingerprint": model.get("fingerprint"),
+        "fingerprint": run.results.model_fingerprint,
         "folder": home_relative(str(run.folder)),
-        "created_utc": run.results.get("created_utc"),
-        "prompt_mode": run.results.get("prompt_mode"),
-        "limit": run.results.get("limit"),
+        "created_utc": run.results.created_utc,
+        "prompt_mode": run.results.prompt_mode,
+        "limit": run.results.limit,
     }
 
 
@@ -127,7 +126,7 @@ def run_diff_data(
     for name, entry in baseline.use_cases.items():
         if name not in candidate.use_cases or (gate is not None and name not in gate):
             continue
-        metric, reducer = entry["primary_metric"], entry["primary_reducer"]
+        metric, reducer = entry.primary_metric, entry.primary_reducer
         samples_b, samples_c = baseline.samples(name), candidate.samples(name)
         if not align_items(samples_b, samples_c):
             continue
@@ -137,8 +136,8 @@ def run_diff_data(
         diff = paired.difference
         flips, losses, gains = _flips(paired, reducer)
         values = (
-            (entry.get("primary") or {}).get("value"),
-            (candidate.use_cases[name].get("primary") or {}).get("value"),
+            entry.primary.to_dict()["value"],
+            candidate.use_cases[name].primary.to_dict()["value"],
         )
         if gate is not None:
             g = gate[name]
@@ -168,7 +167,7 @@ def run_diff_data(
                 "few": few_units_note(
                     diff.n,
                     diff.units if diff.units < diff.n else None,
-                    str((entry.get("interval") or {}).get("unit") or "cluster"),
+                    entry.cluster_unit,
                 ),
                 "baseline_value": values[0],
                 "candidate_value": values[1],

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.matrix.verdicts import cell_summary
+from evals.runs.results import UseCaseResult
 from evals.runs.store import StoredRun, find_runs
 from evals.site.html import home_relative, page_html, sample_page_name, variant_page_name
 from evals.site.publish import PendingFamily
@@ -72,7 +73,7 @@ class FamilyLink:
 
     def holds(self, run: StoredRun) -> bool:
         """Whether ``run`` is one of the family matrix's columns."""
-        member = (run.results["model"]["fingerprint"], run.results["prompt_mode"])
+        member = (run.results.model_fingerprint, run.results.prompt_mode)
         if member not in self.members:
             return False
         return not self.runs or _tail(str(run.folder)) in self.runs
@@ -116,12 +117,10 @@ def family_links(reports_root: Path) -> list[FamilyLink]:
 
 
 def _row_key(run: StoredRun) -> tuple[str, str, str, tuple[str, ...]]:
-    model = run.results["model"]
-    limit = run.results.get("limit")
     return (
-        model["fingerprint"],
-        run.results["prompt_mode"],
-        str(limit),
+        run.results.model_fingerprint,
+        run.results.prompt_mode,
+        str(run.results.limit),
         tuple(sorted(run.use_cases)),
     )
 
@@ -134,10 +133,10 @@ def latest_runs(runs: Sequence[StoredRun]) -> list[StoredRun]:
     return list(latest.values())
 
 
-def _leaderboard_cell(entry: Mapping[str, Any]) -> dict[str, Any]:
-    cell = cell_summary(dict(entry))
+def _leaderboard_cell(entry: UseCaseResult) -> dict[str, Any]:
+    cell = cell_summary(entry)
     cell.pop("metrics", None)
-    cell["metric"] = entry["primary_metric"]
+    cell["metric"] = entry.primary_metric
     return cell
 
 
@@ -149,33 +148,30 @@ def leaderboard_data(
 ) -> dict[str, Any]:
     """Rows, columns and family links of the leaderboard (the JSON export and the page data);
     ``pending``: families not evaluated yet, each with the command that would evaluate it."""
-    rows, ranked = [], []
+    rows: list[dict[str, Any]] = []
+    ranked = []
     # A variant's objective is its identity's (as a family file gives it), whichever command
     # made the run: `make eval` reads it from the name, a family file may say otherwise.
     objective_of = {fp: objective for f in families for fp, objective in f.objectives}
     for run in latest_runs(runs):
-        model = run.results["model"]
-        mode = run.results["prompt_mode"]
-        objective = objective_of.get(model["fingerprint"]) or model.get("objective") or "unknown"
+        model = run.results.model
+        mode = run.results.prompt_mode
+        objective = objective_of.get(run.results.model_fingerprint) or model.objective.value
         rows.append(
             {
                 "key": "|".join(map(str, _row_key(run)[:3])),
-                "page": variant_page_name(model["name"]),
+                "page": variant_page_name(model.name),
                 "samples": sample_page_name(run),
-                "variant": model["name"],
+                "variant": model.name,
                 "objective": objective,
-                "backend": model.get("backend") or "unknown",
+                "backend": model.backend or "unknown",
                 "prompt_mode": mode,
-                "limit": run.results.get("limit"),
-                "spec": home_relative(str(model.get("spec", ""))),
+                "limit": run.results.limit,
+                "spec": home_relative(model.spec),
                 "families": [f.name for f in families if f.holds(run)],
                 "run": os.path.relpath(run.folder.resolve(), site_dir.resolve()),
-                "created_utc": run.results.get("created_utc", ""),
-                "cells": {
-                    name: _leaderboard_cell(entry)
-                    for name, entry in run.use_cases.items()
-                    if entry.get("primary")
-                },
+                "created_utc": run.results.created_utc,
+                "cells": {name: _leaderboard_cell(entry) for name, entry in run.use_cases.items()},
             }
         )
         ranked += [RankedCell(run, name, cell) for name, cell in rows[-1]["cells"].items()]

@@ -29,6 +29,7 @@ from evals.decision.units import FEW_UNITS
 from evals.errors import EvalsError
 from evals.fingerprint import sha256_json
 from evals.runs.pairing import align_items, pair_samples
+from evals.runs.results import UseCaseResult
 from evals.runs.store import RunFolderError, StoredRun
 
 SMALL_N = 30
@@ -63,15 +64,18 @@ def comparable_group(run: StoredRun, use_case: str) -> str:
     if task is not None:
         identity = {k: v for k, v in task.to_dict().items() if k not in _PROMPTING}
     else:  # a run without its run spec: what results.json says about its items
-        identity = {k: entry.get(k) for k in ("task_version", "data_sha256", "config_sha256")}
-        identity["limit"] = run.results.get("limit")
+        identity = {
+            "task_version": entry.task_version,
+            "data_sha256": entry.data_sha256,
+            "config_sha256": entry.config_sha256,
+            "limit": run.results.limit,
+        }
     return sha256_json([use_case, identity])[:12]
 
 
-def small_note(entry: Mapping[str, Any]) -> str | None:
+def small_note(entry: UseCaseResult) -> str | None:
     """Why a cell is too small to rank (None: it is not)."""
-    n = int(entry["n"])
-    clusters = (entry.get("interval") or {}).get("clusters")
+    n, clusters = entry.n, entry.clusters
     if n < SMALL_N:
         return f"n={n}: a smoke run; too few items to rank, shown apart"
     if clusters is not None and clusters < SMALL_CLUSTERS:
@@ -90,7 +94,7 @@ def _above_baseline(cell: Mapping[str, Any]) -> bool:
 def _paired(leader: RankedCell, other: RankedCell) -> dict[str, Any] | None:
     """other − leader on shared items (None: no shared items or no samples)."""
     entry = leader.run.use_cases[leader.use_case]
-    metric, reducer = entry["primary_metric"], entry["primary_reducer"]
+    metric, reducer = entry.primary_metric, entry.primary_reducer
     try:
         a, b = leader.run.samples(leader.use_case), other.run.samples(other.use_case)
         if not align_items(a, b):

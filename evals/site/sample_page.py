@@ -57,9 +57,9 @@ def _prompts(run: StoredRun, use_case: str) -> dict[str, Any]:
 
 def run_samples_data(run: StoredRun) -> dict[str, Any]:
     """The page data: the family browser's items for one column, with each item's prompt."""
-    mode = str(run.results.get("prompt_mode"))
+    mode = run.results.prompt_mode
     column = Column(f"{run.variant}|{mode}", run.variant, "", mode, run)
-    use_cases = [name for name, entry in run.use_cases.items() if entry.get("samples_files")]
+    use_cases = [name for name, entry in run.use_cases.items() if entry.samples_files]
     samples: dict[str, list] = {}
     errors: dict[str, str] = {}
     for use_case in use_cases:
@@ -73,7 +73,7 @@ def run_samples_data(run: StoredRun) -> dict[str, Any]:
         for item in items:
             item["prompt"] = prompts.get(by_id.get(str(item["item_id"]), ""), "")
         samples[use_case] = items
-    metrics = {name: run.use_cases[name].get("primary_metric") for name in use_cases}
+    metrics = {name: run.use_cases[name].primary_metric for name in use_cases}
     return {
         "kind": "samples",
         "columns": [{"key": column.key, "label": column.label}],
@@ -81,7 +81,7 @@ def run_samples_data(run: StoredRun) -> dict[str, Any]:
         "errors": errors,
         "metrics": metrics,
         "variant": run.variant,
-        "created_utc": run.results.get("created_utc", ""),
+        "created_utc": run.results.created_utc,
     }
 
 
@@ -89,7 +89,7 @@ def run_samples_page(run: StoredRun, variant_page: str) -> str:
     """The viewer's HTML (the browser of :mod:`evals.site.build`, one column)."""
     data = run_samples_data(run)
     title = f"{run.variant} · samples"
-    mode = escape(str(run.results.get("prompt_mode")))
+    mode = escape(run.results.prompt_mode)
     body = f"""<header><h1>{escape(run.variant)}: samples</h1>
 <div class="meta">run {escape(str(data["created_utc"]))} · {mode} mode ·
 <a href="{escape(variant_page)}">all runs of this variant</a> ·

@@ -103,7 +103,7 @@ def sample_browser_data(columns: Sequence[Column], use_cases: Sequence[str]) -> 
             if use_case not in column.run.use_cases:
                 continue
             entry = column.run.use_cases[use_case]
-            metric, reducer = entry["primary_metric"], entry["primary_reducer"]
+            metric, reducer = entry.primary_metric, entry.primary_reducer
             records = column.run.samples(use_case)
             scores = item_scores(item_statistics([r["scores"][metric] for r in records]), reducer)
             for record, score in zip(records, scores, strict=True):

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from evals.errors import EvalsError
-from evals.runs.results import few_units_of
 from evals.runs.store import RunFolderError, StoredRun
 from evals.site.diff_page import not_comparable, write_run_diff
 from evals.site.html import (
@@ -45,23 +44,23 @@ def _run_entry(run: StoredRun, site_dir: Path) -> dict[str, Any]:
     folder = os.path.relpath(run.folder.resolve(), site_dir.resolve())
     cells = {}
     for name, entry in run.use_cases.items():
-        primary = entry.get("primary") or {}
+        primary = entry.primary.to_dict()
         cells[name] = {
-            "metric": entry.get("primary_metric"),
-            "value": primary.get("value"),
-            "ci_low": primary.get("ci_low"),
-            "ci_high": primary.get("ci_high"),
-            "n": entry.get("n"),
-            "few": few_units_of(entry) if entry.get("n") is not None else None,
+            "metric": entry.primary_metric,
+            "value": primary["value"],
+            "ci_low": primary["ci_low"],
+            "ci_high": primary["ci_high"],
+            "n": entry.n,
+            "few": entry.few_units,
             "samples": f"{sample_page_name(run)}#uc={name}",
-            "raw": [f"{folder}/{f}" for f in entry.get("samples_files") or []],
+            "raw": [f"{folder}/{f}" for f in entry.samples_files],
         }
     return {
-        "created_utc": run.results.get("created_utc", ""),
+        "created_utc": run.results.created_utc,
         "folder": folder,
-        "prompt_mode": run.results.get("prompt_mode"),
-        "limit": run.results.get("limit"),
-        "fingerprint": run.results["model"].get("fingerprint"),
+        "prompt_mode": run.results.prompt_mode,
+        "limit": run.results.limit,
+        "fingerprint": run.results.model_fingerprint,
         "run_spec": spec,
         "cells": cells,
     }
@@ -73,7 +72,7 @@ def _diffs_with_previous(ordered: Sequence[StoredRun], site_dir: Path) -> list[s
     previous: dict[tuple[Any, Any], StoredRun] = {}
     pages: list[str | None] = []
     for run in ordered:
-        key = (run.results.get("prompt_mode"), run.results.get("limit"))
+        key = (run.results.prompt_mode, run.results.limit)
         before = previous.get(key)
         previous[key] = run
         page = None
@@ -91,7 +90,7 @@ def _diffs_with_previous(ordered: Sequence[StoredRun], site_dir: Path) -> list[s
 def variant_data(variant: str, runs: Sequence[StoredRun], site_dir: Path) -> dict[str, Any]:
     """The page data of one variant: its runs oldest first, each with its run-vs-run page
     against the previous comparable run (written here)."""
-    ordered = sorted(runs, key=lambda r: r.results.get("created_utc", ""))
+    ordered = sorted(runs, key=lambda r: r.results.created_utc)
     entries = [_run_entry(r, site_dir) for r in ordered]
     for entry, page in zip(entries, _diffs_with_previous(ordered, site_dir), strict=True):
         entry["vs_previous"] = page

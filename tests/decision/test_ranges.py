@@ -4,6 +4,7 @@ scores on that scale can differ by."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +76,6 @@ def test_no_interval_of_a_difference_leaves_the_metric_scale(seed: int, tmp_path
             assert -width <= low <= high <= width
     base_run = stored_run(tmp_path / "b", "qa", "f1", _records("f1", base, clusters))
     cand_run = stored_run(tmp_path / "c", "qa", "f1", _records("f1", cand, clusters))
-    base_run.results["model"] = cand_run.results["model"] = {"name": "x", "fingerprint": "f"}
+    base_run.results = replace(base_run.results, model=cand_run.results.model)
     for entry in run_diff_data(base_run, cand_run)["use_cases"]:
         assert -100.0 <= entry["ci_low"] <= entry["ci_high"] <= 100.0
