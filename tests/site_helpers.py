@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
-from evals.decision import Estimate
-from evals.models.loading import VariantIdentity
-from evals.models.objective import Objective
-from evals.runs.folder import SCHEMA_VERSION
-from evals.runs.results import RunResults, UseCaseResult
-from tests.helpers import REPO, require
+from evals.runs.results import UseCaseResult
+from tests.helpers import REPO, memory_run, require, stored_use_case
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 VOID = {
@@ -76,51 +73,32 @@ def write_run(
                     + "\n"
                 )
         # An accuracy's interval stays within 0-100, as every real one does.
-        primary = Estimate(
-            value, max(0.0, value - interval[0]), min(100.0, value + interval[1]), len(values)
-        )
-        use_cases[use_case] = UseCaseResult(
-            use_case=use_case,
-            primary_metric="accuracy",
-            primary_reducer="mean",
-            metrics={"accuracy": primary},
-            invalid_rate=0.0,
-            n=len(values),
+        use_cases[use_case] = stored_use_case(
+            use_case,
+            values,
+            ci=(max(0.0, value - interval[0]), min(100.0, value + interval[1])),
             prompt_mode=prompt_mode,
-            num_fewshot=0,
-            task_version="1",
-            data_sha256="d",
-            config_sha256="c",
-            generation={},
             model_fingerprint=fingerprint or name,
-            seconds=0.0,
-            tasks=(use_case,),
-            samples_files=(f"samples_{use_case}.jsonl",),
             baselines={
                 "strongest": "majority",
                 "above_all": value > 50,
                 "policies": {"majority": {"score": {"value": 50.0}}},
             },
         )
-    model = VariantIdentity(
+    stored = memory_run(
+        folder,
+        use_cases,
+        {},
         name=variant or name,
-        objective=Objective(objective),
-        objective_source="name",
-        has_chat_template=prompt_mode == "chat",
+        fingerprint=fingerprint or name,
+        objective=objective,
+        prompt_mode=prompt_mode,
+        created_utc=created,
         spec=str(Path.home() / "models" / name),
         backend=backend,
         model_hash=f"hash-{name}",
     )
-    results = RunResults(
-        model=model,
-        model_fingerprint=fingerprint or name,
-        prompt_mode=prompt_mode,
-        limit=limit,
-        created_utc=created,
-        use_cases=use_cases,
-        schema_version=SCHEMA_VERSION,
-        complete=True,
-    ).to_dict()
+    results = replace(stored.results, limit=limit).to_dict()
     (folder / "results.json").write_text(json.dumps(results), encoding="utf-8")
     spec = {
         "model": {"name": name},

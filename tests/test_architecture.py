@@ -168,3 +168,13 @@ def test_no_circle_between_rooms() -> None:
 def test_at_most_a_dozen_modules_are_loose() -> None:
     loose = sorted(p.name for p in PACKAGE.glob("*.py") if not p.name.startswith("__"))
     assert len(loose) <= 12, loose
+
+
+def test_test_folders_mirror_the_packages() -> None:
+    """A package's tests live in the folder of its name (``tests/gate/`` for ``evals/gate/``);
+    besides those, only the README's acceptance tier and the fixture files have a folder."""
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    folders = {p.name for p in (REPO / "tests").iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert folders - packages <= {"acceptance", "fixtures"}, sorted(folders - packages)
+    for folder in folders & packages:
+        assert (REPO / "tests" / folder / "__init__.py").is_file(), folder

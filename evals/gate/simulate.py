@@ -1,7 +1,7 @@
 """Simulated baseline/candidate pairs with a known true difference, judged by the gate's own
 :func:`evals.gate.decide.decide` (the function whose verdicts and bounds the gate prints), for the
 calibration figures of ``docs/statistics.md`` (``scripts/gate_calibration.py``) and the tests
-that check them at fewer repetitions (``tests/test_gate.py``).
+that check them at fewer repetitions (``tests/gate/test_calibration.py``).
 
 Each design returns per-item scores of the two runs (and cluster keys or None) whose true
 difference of means is exactly ``delta``:

@@ -7,7 +7,7 @@
 - **MBPP** (Austin et al., 2021): the candidate's code, the task's ``test_setup_code`` and its
   ``test_list`` asserts. The setup code comes after the solution: tasks 367 and 927 build
   objects from classes the solution defines, and no task's setup is needed by the solution
-  itself (all 974 reference solutions pass this way: ``tests/test_code_fidelity.py``).
+  itself (all 974 reference solutions pass this way: ``tests/sandbox/test_fidelity.py``).
 
 pass@k from n samples of which c pass is the unbiased estimator of Chen et al. (2021),
 ``1 − C(n−c, k) / C(n, k)``, computed as a running product so that large n does not overflow.

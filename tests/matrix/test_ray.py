@@ -14,7 +14,7 @@ import pytest
 
 from evals.cli import main
 from tests.helpers import REPO, require
-from tests.test_matrix_scale import comparable, local_build, matrix_args, tiny_family
+from tests.matrix.test_scale import comparable, local_build, matrix_args, tiny_family
 
 pytestmark = pytest.mark.ray
 

@@ -1,7 +1,7 @@
 """The code use case's hooks without the sandbox (fast, so mutation testing can run them): the
 extraction rule, the program each reply becomes, what is never run, pass@k from the outcomes.
 A stand-in for the sandbox runs the bundled problems' programs in this process; the real
-sandbox and the full data are tests/test_code_usecase.py's and tests/test_code_fidelity.py's."""
+sandbox and the full data are tests/usecases/test_code.py's and tests/sandbox/test_fidelity.py's."""
 
 from __future__ import annotations
 

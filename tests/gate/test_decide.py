@@ -1,7 +1,7 @@
 """The gate end to end on synthetic in-memory runs (no model): what makes two runs comparable,
 how per-item scores are read, which items are shown as losses, the verdict table with its
 reasons, and the exact JSON the gate writes. The same gate on real tiny-model runs is in
-test_gate_cli.py; its calibration by simulation in test_gate.py."""
+gate/test_cli.py; its calibration by simulation in gate/test_calibration.py."""
 
 from __future__ import annotations
 

@@ -237,7 +237,7 @@ def test_code_on_humaneval(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 def test_the_evaluate_module_is_not_part_of_a_run_identity(tmp_path: Path) -> None:
     """No run calls it: editing it must not make stored runs incomparable (the hooks file
-    still is part of it: tests/test_run_spec.py)."""
+    still is part of it: tests/runs/test_spec.py)."""
     folder = tmp_path / "tasks" / "qa"
     shutil.copytree(TASKS_DIR / "qa", folder)
     before = code_sha256(folder, "lm-eval")
