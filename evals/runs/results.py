@@ -243,13 +243,20 @@ class RunResults:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> RunResults:
-        """Read back what :meth:`to_dict` wrote."""
+        """Read back what :meth:`to_dict` wrote; TypeError for a field of another type."""
         model = raw["model"]
+        texts = ("name", "spec", "backend", "objective", "objective_source", "model_hash")
+        wrong = [k for k in texts if not isinstance(model.get(k), str)]
+        limit = raw.get("limit")
+        if wrong or not isinstance(raw["prompt_mode"], str):
+            raise TypeError(f"not text: {', '.join(wrong) or 'prompt_mode'}")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+            raise TypeError(f"limit is not a whole number: {limit!r}")
         return cls(
             model=VariantIdentity.from_dict(model),
             model_fingerprint=str(model.get("fingerprint") or ""),
-            prompt_mode=str(raw["prompt_mode"]),
-            limit=raw.get("limit"),
+            prompt_mode=raw["prompt_mode"],
+            limit=limit,
             created_utc=str(raw.get("created_utc") or ""),
             use_cases={str(k): UseCaseResult.from_dict(v) for k, v in raw["use_cases"].items()},
             schema_version=int(raw["schema_version"]),

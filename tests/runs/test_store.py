@@ -54,6 +54,10 @@ def test_what_the_runner_wrote_reads_back_typed_and_writes_out_the_same(run_fold
         (("model", "objective"), "wizard"),
         (("model",), "m"),
         (("use_cases",), ["qa"]),
+        (("model", "name"), ["a"]),
+        (("model", "spec"), None),
+        (("limit",), "abc"),
+        (("prompt_mode",), 3),
     ],
 )
 def test_a_results_file_of_another_shape_is_a_corrupt_run(
