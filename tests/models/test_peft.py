@@ -12,13 +12,22 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 
 from evals.cli import main
 from evals.errors import ModelSpecError
 from evals.models.identity import model_fingerprint
 from evals.models.loading import load_model, predicted_spec_part
-from evals.models.lora_train import LoraSettings, TrainResult, portable_config, train_lora
+from evals.models.lora_train import (
+    LoraSettings,
+    TrainResult,
+    compare_adapters,
+    machine_type,
+    portable_config,
+    train_lora,
+    weights_sha256,
+)
 from evals.models.objective import objective_from_name
 from evals.models.peft import adapter_sha256, card_field
 from evals.models.spec import parse_model_spec
@@ -63,6 +72,39 @@ def test_training_is_seeded_and_writes_a_loss_curve(adapters: list[Path]) -> Non
     ).read_bytes()
     rows = (first / "loss.csv").read_text().splitlines()
     assert rows[0] == "step,loss" and len(rows) == 1 + 2  # 8 pairs, batches of 4
+
+
+def test_a_retrained_adapter_is_compared_tensor_by_tensor(
+    adapters: list[Path], tmp_path: Path
+) -> None:
+    first, other, again = adapters
+    same = compare_adapters(first, again)
+    assert same.same and same.differing_tensors == 0 and same.max_relative_difference == 0.0
+    apart = compare_adapters(first, other)
+    assert not apart.same and apart.differing_tensors > 0 and apart.max_relative_difference > 0
+    # one weight one step from its float32 neighbour: another adapter, and a tiny distance
+    from safetensors.numpy import load_file, save_file
+
+    nudged = tmp_path / "nudged"
+    shutil.copytree(first, nudged)
+    tensors = load_file(str(nudged / "adapter_model.safetensors"))
+    key = sorted(tensors)[-1]
+    flat = tensors[key].reshape(-1)
+    flat[0] = np.nextafter(flat[0], np.float32(np.inf))
+    save_file(tensors, str(nudged / "adapter_model.safetensors"))
+    close = compare_adapters(first, nudged)
+    assert not close.same and close.differing_tensors == 1
+    assert 0 < close.max_relative_difference < 1e-5
+
+
+def test_training_records_the_parent_weights_and_the_machine_type(
+    tiny_chat_model: Path, tmp_path: Path
+) -> None:
+    digest = _train(tiny_chat_model, tmp_path / "lora", 0).base_weights_sha256
+    assert len(digest) == 64 and digest == weights_sha256(tiny_chat_model)
+    assert weights_sha256(tmp_path) != digest  # no weights: another hash
+    machine = machine_type()
+    assert machine["cpu"] and machine["isa"] and machine["isa"] != "None"
 
 
 def test_the_saved_config_does_not_depend_on_the_process(tmp_path: Path) -> None:
@@ -203,14 +245,23 @@ def test_training_pairs_are_the_use_cases_chat_prompts_and_targets(tmp_path: Pat
 
 def test_train_variants_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
     script = REPO / "scripts" / "train_variants.py"
-    for args in (["--only", "poetry"], []):
+    data = tmp_path / "data"
+    (data / "sst2").mkdir(parents=True)
+    (data / "sst2" / "train.tsv").write_text("sentence\tlabel\na fine film\t1\n")
+    cases = [
+        (tmp_path, ["--only", "poetry"], "unknown adapter"),
+        (tmp_path, [], "no training splits"),
+        (data, ["--check", "--only", "ner", "--out", str(tmp_path)], "no adapter to check"),
+    ]
+    for data_dir, args, says in cases:
         run = subprocess.run(
-            [sys.executable, str(script), "--data-dir", str(tmp_path), *args],
+            [sys.executable, str(script), "--data-dir", str(data_dir), *args],
             capture_output=True,
             text=True,
             timeout=120,
         )
         assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1, run.stderr
+        assert says in run.stderr
 
 
 FAMILY = REPO / "families" / "smollm2-lora"
@@ -223,6 +274,8 @@ def test_each_committed_adapter_is_the_one_its_card_describes(folder: Path) -> N
     assert f"`{adapter_sha256(folder)}`" in card  # retrained without its card: caught here
     assert (folder / "adapter_model.safetensors").stat().st_size < 5_000_000
     assert card_field(folder, "model_name") == f"lora-{folder.name}"
+    # the machine type its bytes are reproducible on (make variants CHECK=1)
+    assert card_field(folder, "cpu") and card_field(folder, "isa")
     spec = parse_model_spec(str(folder.relative_to(FAMILY.parent.parent)))
     assert spec.source == "embedded" and spec.name == f"SmolLM2-135M-Instruct+lora-{folder.name}"
 
