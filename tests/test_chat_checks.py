@@ -343,6 +343,7 @@ def test_json_object_needs_every_key_in_some_object() -> None:
     check = {"type": "json_object", "keys": ["k"]}
     assert _check(check, '{"k": 1}') and _check(check, 'Here: [{"k": 1}]')
     assert not _check(check, '{"a": 1}') and not _check(check, '["k"]')
+    assert _check(check, 'Here it is: {"k": 1} and that is all.')  # an object inside prose
 
 
 def test_bullet_list_counts_each_bullet_once() -> None:

@@ -127,3 +127,13 @@ def test_a_measured_plan_agrees_with_the_assumed_one_for_the_same_noise(
     assert noisier.items is not None and assumed.items is not None
     assert noisier.items >= 4 * assumed.items - 4  # items grow with the variance
     assert plan_measured(se=0.0, n=40, gap=10).items is None  # nothing varies: no number
+
+
+def test_a_measured_plan_takes_its_power_and_one_comparison_by_default() -> None:
+    se, n = paired_proportion_se(100, 0.3), 100
+    default = plan_measured(se=se, n=n, gap=10, name="qa")
+    assert default == plan_measured(se=se, n=n, gap=10, comparisons=1, power=0.8, name="qa")
+    stronger = plan_measured(se=se, n=n, gap=10, power=0.95, name="qa")
+    assert default.items is not None and stronger.items is not None
+    assert stronger.items > default.items and "95% power" in stronger.what
+    assert plan_measured(se=se, n=n, gap=10).basis.startswith(": se ")  # no name: none printed

@@ -53,7 +53,7 @@ def _headline(result: GateResult) -> str:
         verdict: [v.use_case for v in result.verdicts if v.verdict is verdict] for verdict in _ORDER
     }
     parts = [
-        f"{len(names)} {verdict.value.lower()} ({', '.join(names)})"
+        f"{len(names)} {verdict.value.lower()} ({', '.join(_md_cell(n) for n in names)})"
         for verdict, names in counts.items()
         if names
     ]

@@ -129,3 +129,11 @@ def test_a_mean_over_the_items_it_applies_to_is_estimated_on_those_items() -> No
     continuous = np.array([[50.0, 1.0], [0.0, 0.0], [70.0, 1.0], [0.0, 0.0], [20.0, 1.0]])
     assert estimate(continuous).value == pytest.approx(140 / 3)
     assert estimate(continuous).n == 3
+
+
+def test_an_estimate_of_nothing_scored_says_so_instead_of_an_interval() -> None:
+    from evals.decision.intervals import Estimate
+
+    nothing = Estimate(float("nan"), float("nan"), float("nan"), 0, "none")
+    assert not nothing.defined and nothing.interval_text() == "no scored item"
+    assert Estimate(50.0, 40.0, 60.0, 9).interval_text(2) == "[40.00, 60.00]"

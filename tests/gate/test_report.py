@@ -147,3 +147,96 @@ def test_outputs_are_written_and_appended_to_the_step_summary(
     second = default_out_folder(result, tmp_path / "gate")
     assert first.name == f"{result.candidate.folder.name}-vs-{result.baseline.folder.name}"
     assert first != second and first.is_dir() and second.is_dir()
+
+
+def test_junit_counts_every_failure_and_names_its_suite_and_class(tmp_path: Path) -> None:
+    import dataclasses
+
+    result = _result(tmp_path)
+    (qa,) = [v for v in result.verdicts if v.use_case == "qa"]
+    twice = GateResult(
+        (*result.verdicts, dataclasses.replace(qa, use_case="qa-again")),
+        result.policy,
+        result.baseline,
+        result.candidate,
+    )
+    header, body = junit_xml(twice).split("\n", 1)
+    assert header == '<?xml version="1.0" encoding="UTF-8"?>'
+    suite = ET.fromstring(body)
+    assert suite.tag == "testsuite" and suite.get("failures") == "2" and suite.get("tests") == "4"
+    assert {case.get("classname") for case in suite.iter("testcase")} == {"eval-gate"}
+
+
+def test_outputs_go_to_a_new_nested_folder_under_their_names_and_link_where_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    result = _result(tmp_path)
+    out = tmp_path / "not" / "yet" / "there"
+    paths = write_gate_outputs(result, out, link_base="https://example.org/a/")
+    assert {k: p.name for k, p in paths.items()} == {
+        "markdown": "gate-summary.md",
+        "junit": "gate-junit.xml",
+        "json": "gate-verdict.json",
+        "diff": "run-diff.html",
+    }
+    assert all(p.is_file() for p in paths.values())
+    assert "(https://example.org/a/run-diff.html)" in paths["markdown"].read_text()
+    data = json.loads(paths["json"].read_text())
+    assert data["baseline"]["model"] == result.baseline.results.model_dict()
+    assert data["candidate"]["folder"] == str(result.candidate.folder)
+
+
+def test_decimals_show_one_items_step_and_no_more() -> None:
+    from evals.gate.report import decimals
+
+    for n in [0, 1, 2, 40, 100, 101, 872, *range(990, 1012), 5000, *range(9990, 10012), 10**6]:
+        d, step = decimals(n), 100 / max(n, 1)
+        assert 1 <= d <= 3, n
+        if d < 3:
+            assert round(step, d) != 0 and 10**-d <= step * 1.000001, (n, d)  # the step shows
+        if d > 1:
+            assert 10 ** -(d - 1) > step, (n, d)  # one decimal fewer would hide it
+
+
+def test_the_headline_counts_each_verdict_and_the_note_names_what_cannot_detect(
+    tmp_path: Path,
+) -> None:
+    import dataclasses
+
+    result = _result(tmp_path)
+    by = {v.use_case: v for v in result.verdicts}
+    assert {u: v.verdict for u, v in by.items()} == {
+        "qa": Verdict.REGRESSION,
+        "ner": Verdict.UNDERPOWERED,
+        "sentiment": Verdict.IMPROVED,
+    }
+    lines = markdown_summary(result).splitlines()
+    assert lines[0] == (
+        "## ❌ Eval gate: FAIL — 1 regression (qa); 1 underpowered (ner); 1 improved (sentiment)"
+    )
+    ner = by["ner"]
+    note = (
+        f"> **Underpowered:** ner (n={ner.n}, detects drops ≥ {ner.min_detectable:.1f}): these "
+        "items cannot detect a drop of the allowed size, so a pass there would not mean "
+        '"no regression": add items (`evals plan`) or widen the allowed drop.'
+    )
+    assert note in lines
+    strict = dataclasses.replace(result.policy, fail_on_underpowered=True)
+    failing = markdown_summary(dataclasses.replace(result, policy=strict))
+    assert "> **Underpowered and fails the gate (policy fail_on_underpowered):** ner (n=" in failing
+    improved = GateResult((by["sentiment"],), result.policy, result.baseline, result.candidate)
+    summary = markdown_summary(improved)
+    assert summary.splitlines()[0] == "## ✅ Eval gate: PASS — 1 improved (sentiment)"
+    assert "Underpowered" not in summary
+    two = GateResult(
+        (by["sentiment"], dataclasses.replace(by["sentiment"], use_case="a|b\nc")),
+        result.policy,
+        result.baseline,
+        result.candidate,
+    )
+    first, *rest = markdown_summary(two).splitlines()
+    assert first == "## ✅ Eval gate: PASS — 2 improved (sentiment, a\\|b c)"  # one line
+    assert any(line.startswith("| a\\|b c |") for line in rest)  # a cell stays one cell
+    nothing = GateResult((), result.policy, result.baseline, result.candidate)
+    assert markdown_summary(nothing).splitlines()[0].endswith(" — nothing compared")

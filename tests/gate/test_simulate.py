@@ -54,6 +54,8 @@ def test_scores_stay_on_their_scales() -> None:
     assert base.min() >= 3 and base.max() <= 8  # so that a move of -2..+1 stays in 1-10
     assert cand.min() >= 1 and cand.max() <= 10 and np.all(cand == np.round(cand))
     assert set(np.unique(cand - base)) <= {-2.0, -1.0, 0.0, 1.0}
+    assert (base.min(), base.max()) == (3, 8)  # every rating 3-8 drawn
+    assert len(np.unique(cand - base)) == 4  # each item moves on its own
 
 
 def test_the_skewed_candidate_fails_completely_on_its_share_of_items() -> None:
@@ -96,3 +98,27 @@ def test_one_simulated_gate_is_decided_on_the_design_it_names(tmp_path: Path) ->
     assert "few clusters: 8 clusters for 48 items" in verdict.reason
     (rating,) = gate_once("mt-bench", rng, 80, -0.25, 0.25, tmp_path / "mt").verdicts
     assert rating.use_case == "mt_bench" and rating.metric == "rating" and rating.n == 80
+
+
+def test_few_clusters_draw_the_documented_design() -> None:
+    """Passage difficulty 100·Beta(2, 2), question noise sd 10, a passage effect on Δ of sd 4
+    and a question effect of sd 5 (docs/statistics.md): the figures there come from this
+    design, so each part is checked by its moments over many draws."""
+    rng = np.random.default_rng(11)
+    draws, per, delta = 3000, 8, -2.0
+    passage_base, within_base, passage_diff, within_diff = [], [], [], []
+    for _ in range(draws):
+        base, cand, clusters = DESIGNS["few-clusters"][0](rng, 8 * per, delta)
+        keys = np.array(clusters)
+        for key in np.unique(keys):
+            b, d = base[keys == key], (cand - base)[keys == key]
+            passage_base.append(b.mean())
+            passage_diff.append(d.mean())
+            within_base.append(b.var(ddof=1))
+            within_diff.append(d.var(ddof=1))
+    assert abs(np.mean(within_base) - 100) < 2  # question noise sd 10
+    assert abs(np.mean(within_diff) - 25) < 0.6  # the candidate's own noise sd 5
+    assert abs(np.mean(passage_diff) - delta) < 0.1
+    assert abs(np.var(passage_diff) - (16 + 25 / per)) < 1.2  # passage effect sd 4
+    assert abs(np.mean(passage_base) - 50) < 0.4  # Beta(2, 2) is centred
+    assert abs(np.var(passage_base) - (100**2 / 20 + 100 / per)) < 15  # Var Beta(2, 2) = 1/20

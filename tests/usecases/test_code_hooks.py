@@ -55,6 +55,8 @@ def test_the_extraction_rule(hooks: tuple[ModuleType, list[Program]]) -> None:
     helper, wanted = "def g():\n    return 1\n", "def f(x):\n    return x\n"
     assert module.extract_code(doc, f"{_fenced(helper)}{_fenced(wanted)}") == "\n" + wanted
     assert module.extract_code(doc, _fenced(helper) + _fenced(helper, "py")) == "\n" + helper
+    later = "import math\n\n" + wanted  # the def is not the block's first line
+    assert module.extract_code(doc, f"{_fenced(helper)}{_fenced(later)}") == "\n" + later
     assert module.extract_code(doc, "```\n" + wanted + "```") == "\n" + wanted  # bare fence
     assert module.extract_code(doc, "```python\n" + wanted) == "\n" + wanted  # never closed
     assert module.extract_code(doc, "```python\n   \n```") is None  # an empty block
@@ -133,5 +135,99 @@ def test_pass_at_k_is_the_unbiased_estimator(n: int) -> None:
             expected = 1.0 - comb(n - c, k) / comb(n, k)
             assert pass_at_k(n, c, k) == pytest.approx(expected, abs=1e-12), (n, c, k)
     for bad in ((n, n + 1, 1), (n, -1, 1), (n, 0, 0), (n, 0, n + 1)):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"pass@k needs 0 <= c <= n and 1 <= k <= n"):
             pass_at_k(*bad)
+
+
+def test_the_prompt_the_target_and_the_no_skill_baselines(
+    hooks: tuple[ModuleType, list[Program]],
+) -> None:
+    module, _ = hooks
+    for doc in DOCS:
+        assert module.doc_to_text(doc) == doc["prompt"]
+        assert module.doc_to_target(doc) == doc["solution"]
+    mbpp_doc = {
+        "entry_point": "add",
+        "prompt": "",
+        "test": "assert add(1, 2) == 3",
+        "solution": "def add(a, b):\n    return a + b\n",
+    }
+    listed = module.baselines([*DOCS, mbpp_doc])
+    assert listed["empty"] == [""] * (len(DOCS) + 1)
+    # HumanEval's prompt holds the signature (a body completes it); MBPP's names the function
+    assert listed["return_none"] == ["    return None\n"] * len(DOCS) + [
+        "def add(*args, **kwargs):\n    return None\n"
+    ]
+    for doc, reply in zip([*DOCS, mbpp_doc], listed["return_none"], strict=True):
+        assert module.outcome(doc, reply)["status"] == "failed"  # it runs, and computes nothing
+    assert module.outcome(mbpp_doc, mbpp_doc["solution"])["status"] == "passed"
+
+
+@pytest.mark.parametrize(
+    ("loader", "name", "n"), [("load_mbpp", "mbpp", 500), ("load_humaneval", "humaneval", 164)]
+)
+def test_the_benchmark_loaders_read_the_real_files(loader: str, name: str, n: int) -> None:
+    from tests.conftest import shared_data
+
+    data_dir = shared_data(name).parent
+    rows = getattr(UNIT.module(), loader)(data_dir=str(data_dir), data_source="local")["test"]
+    assert len(rows) == n
+    assert all(row["entry_point"] and row["test"] for row in rows)
+
+
+def test_the_mbpp_format_program_and_what_the_sandbox_is_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """MBPP's format: the prompt and code are the solution (its entry point taken from it even
+    where the name is a built-in's), the asserts the tests; the sandbox that was found, the
+    use case's limits and whether unsafe runs are allowed reach the run."""
+    module = UNIT.module()
+    doc = {"entry_point": "sum", "prompt": "# add up\n", "test": "assert sum([1, 2]) == 3"}
+    code = "def sum(xs):\n    return 3"
+    assert module.program(doc, code) == Program(
+        "# add up\ndef sum(xs):\n    return 3\n", "assert sum([1, 2]) == 3\n", entry=("sum",)
+    )
+    assert module.program({**doc, "entry_point": ""}, code).entry == ()
+    seen: dict[str, Any] = {}
+
+    def find(allow_unsafe: bool) -> str:
+        seen["allow_unsafe"] = allow_unsafe
+        return "found-sandbox"
+
+    def run(programs: list[Program], limits: Any, sandbox: Any) -> list[Outcome]:
+        seen.update(limits=limits, sandbox=sandbox)
+        return [Outcome("passed", "", 0.0, str(sandbox)) for _ in programs]
+
+    monkeypatch.setattr(module, "find_sandbox", find)
+    monkeypatch.setattr(module, "run_programs", run)
+    monkeypatch.setattr(module, "_RUNS", OrderedDict())
+    monkeypatch.setattr(module, "unsafe_runs_allowed", lambda: False)
+    assert module.outcome(doc, code) == {
+        "status": "passed",
+        "detail": "",
+        "sandbox": "found-sandbox",
+    }
+    assert seen == {"allow_unsafe": False, "limits": module.LIMITS, "sandbox": "found-sandbox"}
+    monkeypatch.setattr(module, "_RUNS", OrderedDict())
+    monkeypatch.setattr(module, "unsafe_runs_allowed", lambda: True)
+    module.outcome(doc, code)
+    assert seen["allow_unsafe"] is True
+    parsed = module.parse_output(doc, [code, code])
+    assert parsed["sandbox"] == "found-sandbox" and parsed["status"] == "2 of 2 passed"
+
+
+def test_the_oldest_outcomes_are_forgotten_first(
+    hooks: tuple[ModuleType, list[Program]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module, ran = hooks
+    monkeypatch.setattr(module, "_MAX_RUNS", 2)
+    doc = DOCS[0]
+    replies = ["    return 1\n", "    return 2\n", "    return 3\n"]
+    for reply in replies:
+        module.outcome(doc, reply)
+    assert len(ran) == 3
+    module.outcome(doc, replies[2])  # the newest two are kept
+    module.outcome(doc, replies[1])
+    assert len(ran) == 3
+    module.outcome(doc, replies[0])  # the oldest was forgotten: run again
+    assert len(ran) == 4
