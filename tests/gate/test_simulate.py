@@ -122,3 +122,24 @@ def test_few_clusters_draw_the_documented_design() -> None:
     assert abs(np.var(passage_diff) - (16 + 25 / per)) < 1.2  # passage effect sd 4
     assert abs(np.mean(passage_base) - 50) < 0.4  # Beta(2, 2) is centred
     assert abs(np.var(passage_base) - (100**2 / 20 + 100 / per)) < 15  # Var Beta(2, 2) = 1/20
+
+
+def test_the_skewed_design_draws_what_its_boundary_is_solved_for() -> None:
+    """The skewed design's Δ at the boundary is solved from _clipped_mean: the draws must have
+    those means (quality 100·Beta(4, 2), noise NOISE, ZERO_SHARE of candidate items at 0)."""
+    base, cand, _ = DESIGNS["skewed"][0](np.random.default_rng(21), N, -2.0)
+    se = 30 / math.sqrt(N)
+    assert abs(float(np.mean(base)) - _clipped_mean(0.0)) < 4 * se
+    assert abs(float(np.mean(cand)) - float(np.mean(base)) - (-2.0)) < 4 * se
+    assert abs(float(np.mean(cand == 0)) - ZERO_SHARE) < 0.002  # the complete failures
+
+
+def test_verdict_shares_are_shares_of_every_simulated_comparison_and_seeded(
+    tmp_path: Path,
+) -> None:
+    from evals.gate.simulate import verdict_shares
+
+    shares = verdict_shares("pass-fail", 400, 0.0, 5.0, 12, seed=5, folder=tmp_path)
+    assert sum(shares.values()) == pytest.approx(1.0) and len(shares) >= 2  # verdicts vary
+    assert all(12 * share == pytest.approx(round(12 * share)) for share in shares.values())
+    assert verdict_shares("pass-fail", 400, 0.0, 5.0, 12, seed=5, folder=tmp_path) == shares
