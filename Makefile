@@ -149,10 +149,13 @@ clean:
 # Mutation testing of the statistics, decision, metric and scoring code (not in CI; ~30-60 min
 # on 2 cores): mutmut changes one thing at a time and the model-free tests must notice.
 # Configuration: [tool.mutmut] in pyproject.toml. Prints the killed share at the end.
+# One thread per numeric library: mutmut forks a child per mutant from a process that has run
+# the tests, and a child inheriting an OpenMP/BLAS thread pool hangs on its lock (seen: every
+# child asleep on a futex within minutes, the run stalled until each wall timeout).
 mutation: $(STAMP)
 	$(BIN)/pip install -q mutmut==3.8.1
 	rm -rf mutants
-	$(BIN)/mutmut run --max-children 2 || true
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/mutmut run --max-children 2 || true
 	$(BIN)/python scripts/mutation_score.py
 
 # Items a comparison needs: make plan GAP=10 RATE=70 (or MARGIN=2 for the gate).

@@ -18,6 +18,8 @@ from evals.cli import main
 from evals.runs.folder import RESULTS_FILE, RunFolder
 from tests.helpers import REPO, only_partial, only_run, run_folders
 
+pytestmark = pytest.mark.simulation  # tiny-model pipelines in processes: not per mutant
+
 LIMIT = "4"
 
 

@@ -48,6 +48,7 @@ def test_bad_plan_input_is_named() -> None:
         plan_assumed(gap=10.0, rate=70.0, discordance=1.5)
 
 
+@pytest.mark.simulation
 def test_a_matrix_plan_gives_its_power_two_sided() -> None:
     """A true gap of 10 points, 30% of items differing: the planned n finds it (two-sided,
     α = 0.05) about 80% of the time. A one-sided plan (186 items, not 236) would find it 72%
@@ -65,6 +66,7 @@ def test_a_matrix_plan_gives_its_power_two_sided() -> None:
     assert binomtest(found, sims, 0.8).pvalue > 0.01
 
 
+@pytest.mark.simulation
 def test_a_gate_plan_gives_its_power_through_decide(tmp_path: Path) -> None:
     """No change, 15% of items differing, allowed drop 5: at the planned n the gate shows the
     candidate within the allowed drop (PASS or IMPROVED) about 80% of the time, and the

@@ -83,6 +83,7 @@ def test_a_few_units_that_differ_do_not_make_every_claim_impossible() -> None:
     assert diff.lower_bound(0.05) > 40  # lower than the t-test's 78: two misses skew it
 
 
+@pytest.mark.simulation
 @pytest.mark.parametrize("n", [200, 872])
 def test_skewed_pass_rate_at_the_margin_is_not_above_alpha(n: int, tmp_path: Path) -> None:
     """3% of the candidate's items fail to 0, true Δ = −m: the t-test alone said PASS 10.8% of

@@ -14,6 +14,7 @@ def _binary(rng: np.random.Generator, p: float, n: int) -> np.ndarray:
     return item_statistics(list((rng.random(n) < p) * 100.0))
 
 
+@pytest.mark.simulation
 @pytest.mark.parametrize("p", [0.05, 0.5])
 def test_proportion_interval_covers_at_least_93_percent_at_n_64(p: float) -> None:
     """10,000 simulated runs of 64 pass/fail items (Monte Carlo se 0.24 points)."""
@@ -29,6 +30,7 @@ def test_proportion_interval_covers_at_least_93_percent_at_n_64(p: float) -> Non
     assert coverage >= 0.93
 
 
+@pytest.mark.simulation
 def test_continuous_metric_interval_covers_near_the_floor() -> None:
     """BCa over items for a skewed score near 0 (ROUGE-like, mean 9.1)."""
     rng = np.random.default_rng(8)
@@ -48,6 +50,7 @@ def _clustered(rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
     return item_statistics(list(values)), [f"passage-{i // 4}" for i in range(64)]
 
 
+@pytest.mark.simulation
 def test_clusters_widen_the_interval_and_restore_coverage() -> None:
     rng = np.random.default_rng(9)
     sims, with_clusters, without = 2000, 0, 0

@@ -109,6 +109,7 @@ def test_clusters_enter_the_standard_error() -> None:
     assert clustered.se > 2 * naive.se
 
 
+@pytest.mark.simulation
 @pytest.mark.parametrize("kind", ["pass-fail", "continuous", "clustered"])
 def test_bounds_and_p_values_never_disagree(kind: str) -> None:
     rng = np.random.default_rng(5)

@@ -16,6 +16,8 @@ from evals.gate.decide import Verdict, classify, margin_test
 from evals.gate.simulate import continuous, pass_fail, simulate_verdicts
 from evals.statistics import item_statistics
 
+pytestmark = pytest.mark.simulation  # Monte Carlo calibrations: not per mutant
+
 N_ITEMS = 200
 MARGIN = 2.0
 ALPHA = 0.05

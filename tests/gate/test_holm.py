@@ -56,6 +56,7 @@ def _check(test: MarginTest, verdict: Verdict, reason: str) -> None:
         assert bound >= -m, reason
 
 
+@pytest.mark.simulation
 def test_no_printed_bound_contradicts_its_verdict_over_1000_random_comparisons() -> None:
     rng = np.random.default_rng(2026)
     holm_changed = 0

@@ -90,6 +90,7 @@ def test_report_rebuilds_without_running_a_model(
     assert "evaluated: 0, reused: 2" in capsys.readouterr().out
 
 
+@pytest.mark.simulation
 def test_adding_a_variant_costs_one_evaluation(
     built: dict, tiny_chat_model: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from evals.decision import Estimate
 from evals.decision.units import FEW_UNITS, few_units_note, independent_units
 from evals.files import write_json
@@ -122,6 +124,7 @@ def test_page_data_carries_the_note_for_every_cell(tmp_path: Path) -> None:
     assert few == {"few": "few clusters: 2 passages for 48 items", "many": None}
 
 
+@pytest.mark.simulation
 def test_pages_show_the_note_beside_n(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 

@@ -159,6 +159,7 @@ def test_diff_page_in_a_real_browser(tmp_path: Path) -> None:
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
 
 
+@pytest.mark.simulation
 @pytest.mark.browser
 def test_many_changed_items_are_counted_and_paged_gains_included(tmp_path: Path) -> None:
     """Before: the page stopped at 200 changed items without saying so, so gains never

@@ -93,6 +93,7 @@ def _paired_scores(both: int, only_a: int, only_b: int, neither: int) -> tuple[l
     return a, b
 
 
+@pytest.mark.simulation
 def test_a_three_point_gap_on_872_shared_items_is_separated(tmp_path: Path) -> None:
     """80.0% vs 83.0% on the same 872 items, 4 vs 30 discordant pairs: the intervals overlap
     but the paired test separates them (p ≈ 1e-5); before, "not separable"."""
