@@ -18,8 +18,6 @@ from evals.cli import main
 from evals.runs.folder import RESULTS_FILE, RunFolder
 from tests.helpers import REPO, only_partial, only_run, run_folders
 
-pytestmark = pytest.mark.simulation  # tiny-model pipelines in processes: not per mutant
-
 LIMIT = "4"
 
 
@@ -57,6 +55,7 @@ def _all_json_parses(root: Path) -> int:
 # --- (a) two runs of one model and a report, started together ------------------------------
 
 
+@pytest.mark.simulation
 @pytest.mark.slow
 def test_two_runs_of_one_model_and_a_report_at_once(tiny_chat_model: Path, tmp_path: Path) -> None:
     """Two ``evals eval`` of the same model into the same runs folder, sharing one cache, and an
@@ -386,6 +385,7 @@ def _permission_denied(folder: RunFolder, path: Path) -> None:
     raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
 
 
+@pytest.mark.simulation
 @pytest.mark.parametrize(
     ("failure", "named", "reason"),
     [
@@ -413,6 +413,7 @@ def test_unwritable_output_is_an_output_error_not_a_backend_failure(
     assert len((partial / "samples_sentiment.jsonl").read_text().splitlines()) == int(LIMIT)
 
 
+@pytest.mark.simulation
 def test_a_dropped_connection_is_still_a_backend_failure(
     tiny_chat_model: Path,
     tmp_path: Path,

@@ -4,6 +4,7 @@ two-sided paired test), and its default discordance is the true worst case."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -139,3 +140,73 @@ def test_a_measured_plan_takes_its_power_and_one_comparison_by_default() -> None
     assert default.items is not None and stronger.items is not None
     assert stronger.items > default.items and "95% power" in stronger.what
     assert plan_measured(se=se, n=n, gap=10).basis.startswith(": se ")  # no name: none printed
+
+
+@pytest.mark.parametrize(
+    ("gap", "rate", "share", "comparisons", "margin", "power"),
+    [
+        (10, 50, None, 1, None, 0.8),
+        (10, 70, 0.3, 3, None, 0.8),
+        (7, 20, None, 2, None, 0.9),
+        (3, 60, 0.15, 4, 2.0, 0.8),  # the gate: one-sided at alpha, Holm does not apply
+        (1, 50, None, 1, None, 0.8),  # a gap of one point is a gap
+    ],
+)
+def test_an_assumed_plan_is_the_normal_formula_rounded_up(
+    gap: float,
+    rate: float,
+    share: float | None,
+    comparisons: int,
+    margin: float | None,
+    power: float,
+) -> None:
+    from scipy.stats import norm
+
+    line = plan_assumed(
+        gap=gap, rate=rate, discordance=share, comparisons=comparisons, margin=margin, power=power
+    )
+    p = rate / 100
+    d = share if share is not None else 2 * min(p, 1 - p)
+    z = (
+        norm.ppf(1 - 0.05) if margin is not None else norm.ppf(1 - 0.05 / comparisons / 2)
+    ) + norm.ppf(power)
+    exact = (z * 100 * math.sqrt(d) / (margin if margin is not None else gap)) ** 2
+    assert line.items == max(2, math.ceil(exact))
+    assert f"({100 * power:.0f}% power, " in line.what
+    if margin is not None:
+        assert line.what.startswith(
+            f"gate: show an unchanged candidate within the allowed drop {margin:g}"
+        )
+        assert "one-sided alpha 0.05" in line.what and "Holm" not in line.what
+    else:
+        holm = f", Holm over {comparisons}" if comparisons > 1 else ""
+        assert line.what.endswith(f"two-sided alpha 0.05{holm})")
+    worst = "(the worst case: 2·min(p, 1 − p))" in line.basis
+    assert worst == (share is None)
+    assert line.basis.startswith(f"pass/fail at {rate:g}%, {100 * d:.0f}% of items differing")
+
+
+def test_an_assumed_plan_defaults_and_its_smallest_answer() -> None:
+    assert plan_assumed(gap=10, rate=50, discordance=None) == plan_assumed(
+        gap=10, rate=50, discordance=None, comparisons=1, power=0.8, alpha=0.05
+    )
+    assert plan_assumed(gap=99, rate=50, discordance=0.01).items == 2  # never fewer than two
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"rate": 0}, r"^--rate must be between 0 and 100 \(got 0\)$"),
+        ({"rate": 100}, r"^--rate must be between 0 and 100 \(got 100\)$"),
+        ({"discordance": 0.0}, r"^--discordance must be in \(0, 1\] \(got 0.0\)$"),
+        ({"discordance": 1.2}, r"^--discordance must be in \(0, 1\] \(got 1.2\)$"),
+        ({"gap": 0}, r"^--gap \(or --margin\) must be positive$"),
+        ({"gap": -1}, r"^--gap \(or --margin\) must be positive$"),
+        ({"margin": 0.0}, r"^--gap \(or --margin\) must be positive$"),
+    ],
+)
+def test_an_assumed_plan_refuses_what_has_no_answer(kwargs: dict[str, float], message: str) -> None:
+    args: dict[str, float | None] = {"gap": 10, "rate": 50, "discordance": None}
+    with pytest.raises(EvalsError, match=message):
+        plan_assumed(**{**args, **kwargs})  # type: ignore[arg-type]
+    assert plan_assumed(gap=10, rate=50, discordance=1.0).items is not None  # 1 is allowed

@@ -16,8 +16,6 @@ from evals.gate.decide import Verdict, classify, margin_test
 from evals.gate.simulate import continuous, pass_fail, simulate_verdicts
 from evals.statistics import item_statistics
 
-pytestmark = pytest.mark.simulation  # Monte Carlo calibrations: not per mutant
-
 N_ITEMS = 200
 MARGIN = 2.0
 ALPHA = 0.05
@@ -36,6 +34,7 @@ def _decided(kind: str, delta: float, sims: int, seed: int, folder: Path) -> lis
     return simulate_verdicts(kind, N_ITEMS, delta, MARGIN, sims, seed, folder)
 
 
+@pytest.mark.simulation
 @pytest.mark.parametrize(("kind", "sims"), [("pass-fail", 400), ("continuous", 80)])
 def test_regression_rate_at_the_margin_is_at_most_alpha_and_not_far_below(
     kind: str, sims: int, tmp_path: Path
@@ -50,6 +49,7 @@ def test_regression_rate_at_the_margin_is_at_most_alpha_and_not_far_below(
     assert binomtest(flagged, sims, ALPHA / 2, alternative="less").pvalue > 0.01
 
 
+@pytest.mark.simulation
 def test_p_values_at_the_margin_are_never_smaller_than_uniform(tmp_path: Path) -> None:
     """Both one-sided p-values at the margin: P(p ≤ u) must not be significantly above u (the
     t-test alone is uniform there for normal differences; with the bootstrap-t they are at
@@ -62,6 +62,7 @@ def test_p_values_at_the_margin_are_never_smaller_than_uniform(tmp_path: Path) -
             assert binomtest(below, len(p_values), u, alternative="greater").pvalue > 0.01
 
 
+@pytest.mark.simulation
 @pytest.mark.parametrize(("kind", "sims"), [("pass-fail", 200), ("continuous", 50)])
 def test_power_two_standard_errors_past_the_margin(kind: str, sims: int, tmp_path: Path) -> None:
     rng = np.random.default_rng(23)
@@ -77,6 +78,7 @@ def test_power_two_standard_errors_past_the_margin(kind: str, sims: int, tmp_pat
     assert binomtest(flagged, sims, 0.5, alternative="less").pvalue > 0.01
 
 
+@pytest.mark.simulation
 def test_no_change_at_n_200_says_underpowered_not_inconclusive(tmp_path: Path) -> None:
     """The old gate: INCONCLUSIVE 91.7%, PASS 5.4%. The items cannot show 'within 2 points'."""
     verdicts = [v.verdict for v in _decided("pass-fail", 0.0, 400, seed=25, folder=tmp_path)]

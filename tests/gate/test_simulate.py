@@ -143,3 +143,37 @@ def test_verdict_shares_are_shares_of_every_simulated_comparison_and_seeded(
     assert sum(shares.values()) == pytest.approx(1.0) and len(shares) >= 2  # verdicts vary
     assert all(12 * share == pytest.approx(round(12 * share)) for share in shares.values())
     assert verdict_shares("pass-fail", 400, 0.0, 5.0, 12, seed=5, folder=tmp_path) == shares
+
+
+def test_pass_fail_and_continuous_draw_their_stated_designs() -> None:
+    """pass-fail: 15% of items flip, Δ as asked, the baseline passing 0.075 + 0.85·0.62;
+    continuous: quality 100·Beta(4, 2) shared by both runs, noise sd 8 on each."""
+    rng = np.random.default_rng(31)
+    base, cand, _ = DESIGNS["pass-fail"][0](rng, N, -3.0)
+    only_base, only_cand = (
+        np.mean((base == 100) & (cand == 0)),
+        np.mean((base == 0) & (cand == 100)),
+    )
+    assert abs(only_base - (0.15 + 0.03) / 2) < 0.003 and abs(only_cand - (0.15 - 0.03) / 2) < 0.003
+    assert abs(float(np.mean(base)) - 100 * (0.09 + 0.85 * 0.62)) < 0.4
+    assert abs(float(np.mean((base == 100) & (cand == 100))) - 0.85 * 0.62) < 0.004
+    base, cand, _ = DESIGNS["continuous"][0](rng, N, -3.0)
+    var_quality = 100**2 * 4 * 2 / (6**2 * 7)
+    assert abs(float(np.mean(base)) - 100 * 4 / 6) < 0.2
+    assert abs(float(np.mean(cand - base)) + 3.0) < 0.1
+    assert abs(float(np.var(cand - base)) - 2 * 64) < 2.5
+    assert abs(float(np.var(base)) - (var_quality + 64)) < 5
+    assert abs(float(np.cov(base, cand)[0, 1]) - var_quality) < 5  # the shared difficulty
+
+
+def test_one_gate_per_simulation_uses_the_asked_margin_and_level_with_no_minimum_n(
+    tmp_path: Path,
+) -> None:
+    result = gate_once("pass-fail", np.random.default_rng(2), 30, 0.0, 7.0, tmp_path, alpha=0.1)
+    assert result.policy.alpha == 0.1
+    assert (result.policy.default.max_drop, result.policy.default.min_n) == (7.0, 0)
+    (verdict,) = result.verdicts
+    assert verdict.n == 30 and verdict.margin == 7.0
+    assert result.baseline.folder.name == "base" and result.candidate.folder.name == "cand"
+    clustered = gate_once("few-clusters", np.random.default_rng(2), 32, 0.0, 5.0, tmp_path / "c")
+    assert clustered.verdicts[0].test.difference.units == 8  # the passages reach the test

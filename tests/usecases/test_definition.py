@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -151,3 +152,30 @@ def test_a_metric_without_its_aggregation_hook_is_refused(tmp_path: Path) -> Non
         "aggregate_macro_f1`",
     ):
         load_use_case(folder)
+
+
+def _plain(value: object) -> object:
+    """A definition as plain data: functions by name (a fresh load has functions of its own)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if callable(value):
+        return getattr(value, "__qualname__", repr(value))
+    return value
+
+
+def test_a_fresh_load_of_every_use_case_is_the_same_definition(tmp_path: Path) -> None:
+    """The definitions are built when their module loads: loaded again from a copy (a module
+    of its own, not the one already imported), each must be the same definition and give the
+    same files."""
+    for folder in use_case_folders(TASKS):
+        copy = _copy(tmp_path, folder.name)
+        definition, module = load_definition(copy)
+        imported, already = load_definition(folder)
+        assert module is not already
+        assert _plain(definition) == _plain(imported), folder.name
+        for path, (_, text) in expected_files(definition, module, copy).items():
+            assert (folder / path.relative_to(copy)).read_text(encoding="utf-8") == text, path
