@@ -240,3 +240,61 @@ def test_the_headline_counts_each_verdict_and_the_note_names_what_cannot_detect(
     assert any(line.startswith("| a\\|b c |") for line in rest)  # a cell stays one cell
     nothing = GateResult((), result.policy, result.baseline, result.candidate)
     assert markdown_summary(nothing).splitlines()[0].endswith(" — nothing compared")
+
+
+def _tables(text: str) -> list[list[str]]:
+    """Runs of consecutive lines that start a table row ("|"), with the line before each."""
+    tables: list[list[str]] = []
+    previous = ""
+    for line in text.splitlines():
+        if line.startswith("|") or (
+            tables and tables[-1] and previous.startswith("|") and "|" in line
+        ):
+            if not previous.startswith("|"):
+                tables.append([])
+            tables[-1].append(line)
+        previous = line
+    return tables
+
+
+def test_every_table_in_the_summary_is_well_formed_and_the_details_fold(tmp_path: Path) -> None:
+    result = _result(tmp_path)
+    allowed = GateResult(
+        result.verdicts, result.policy, result.baseline, result.candidate, ("lm_eval",)
+    )
+    for summary in (
+        markdown_summary(result),
+        markdown_summary(allowed, diff_page="run-diff.html", link_base="https://e.org/g"),
+    ):
+        tables = _tables(summary)
+        assert len(tables) == 3  # the narrow table, the details, the per-item losses
+        for table in tables:
+            header, rule, *rows = table
+            width = header.count(" | ") + 1
+            assert header.startswith("| ") and header.endswith(" |")
+            assert rule.startswith("|---") and rule.endswith("|") and rule.count("|") == width + 1
+            for row in rows:
+                assert row.startswith("| ") and row.endswith(" |") and row.count(" | ") + 1 == width
+        assert tables[0][0] == "| use case | baseline → candidate | Δ [bounds] | verdict |"
+        assert tables[1][0] == (
+            "| use case | metric | n | allowed drop | p regression (Holm) | p no-drop "
+            "| min. detectable drop | test | reason |"
+        )
+        assert tables[2][0] == "| use case | item | baseline | candidate |"
+        assert (
+            summary.count("<details><summary>Details: tests, allowed drops, reasons</summary>") == 1
+        )
+        bounds = summary.split("\n\nBounds: ", 1)[1].split("\n\n", 1)[0]
+        assert bounds.startswith("the lower bound of the no-drop test (level alpha) and the upper")
+        assert (
+            "(at its Holm level); REGRESSION when the upper bound is below minus the allowed "
+            "drop, PASS when the lower bound is above it." in bounds.replace("\n", " ")
+        )
+        assert bounds.replace("\n", " ").endswith("the true drop these items flag with 80% power.")
+    linked = markdown_summary(allowed, diff_page="run-diff.html", link_base="https://e.org/g")
+    assert "word diff: [run-diff.html](https://e.org/g/run-diff.html)" in linked
+    assert "(each on [run-diff.html](https://e.org/g/run-diff.html))" in linked
+    assert (
+        "**Compared although these run-spec fields differ** (`--allow-different`): lm_eval."
+        in linked
+    )

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from evals.cli import main
-from evals.matrix.family import load_family
+from evals.matrix.build import default_mode, renamed_model, variant_objective
+from evals.matrix.family import Variant, load_family
 from evals.matrix.verdicts import Column, build_matrix
+from evals.models.objective import Objective
+from evals.models.spec import parse_model_spec
 from evals.runs.store import load_run
 from tests.helpers import REPO
 from tests.site_helpers import chromium
@@ -322,3 +326,51 @@ def test_page_in_a_real_browser(built: dict, tmp_path: Path) -> None:
         assert page.evaluate("window.__pwned === undefined")
         browser.close()
     assert errors == []
+
+
+# --- the build's small rules, without a model -------------------------------------------------
+
+CHAT_API = "local-chat-completions:base_url=http://127.0.0.1:9/v1/chat/completions,model=m"
+
+
+@pytest.mark.parametrize(
+    ("objective", "mode"),
+    [
+        (Objective.BASE, "completion"),
+        (Objective.INSTRUCT, "chat"),
+        (Objective.CHAT, "chat"),
+        (Objective.CODE, "chat"),
+    ],
+)
+def test_a_variant_competes_in_its_objectives_mode_unless_its_api_takes_chat_only(
+    objective: Objective, mode: str
+) -> None:
+    assert default_mode(objective) == mode
+    assert default_mode(objective, parse_model_spec("hf:pretrained=gpt2")) == mode
+    assert default_mode(objective, parse_model_spec(CHAT_API)) == "chat"
+
+
+def test_the_objective_is_the_familys_word_else_the_names() -> None:
+    assert variant_objective(Variant("hf:pretrained=x"), "Llama-2-13b-chat-hf") is Objective.CHAT
+    assert variant_objective(Variant("hf:pretrained=x"), "Llama-2-13b") is Objective.BASE
+    stated = Variant("hf:pretrained=x", objective="code")
+    assert variant_objective(stated, "Llama-2-13b-chat-hf") is Objective.CODE
+
+
+@dataclass(frozen=True)
+class _Identity:
+    name: str
+    sha: str
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    identity: _Identity
+    weights: str
+
+
+def test_a_loaded_model_takes_its_family_name_and_keeps_everything_else() -> None:
+    model = _Loaded(_Identity("SmolLM2-135M-Instruct", "abc"), "w")
+    renamed = renamed_model(model, "parent")  # type: ignore[arg-type]
+    assert renamed == _Loaded(_Identity("parent", "abc"), "w")
+    assert renamed_model(model, "SmolLM2-135M-Instruct") is model  # type: ignore[arg-type]
