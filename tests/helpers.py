@@ -22,8 +22,10 @@ from evals.runs.store import StoredRun
 REPO = Path(__file__).resolve().parent.parent
 """The repository root (this checkout)."""
 TASKS_DIR = REPO / "tasks"
-SHARED_DATA = REPO.parent / "shared" / "data"
-"""``../shared/data``: the real benchmark files, beside the checkout."""
+SHARED_DATA = (REPO.parent if REPO.name == "mutants" else REPO).parent / "shared" / "data"
+"""``../shared/data``: the real benchmark files, beside the checkout (`make mutation` runs the
+tests from a copy in ``mutants/``, one folder deeper: without this every test that reads the
+real data was skipped there, and the mutants only it catches counted as survivors)."""
 
 # --- run folders ---------------------------------------------------------------------------------
 # ``evals eval --output RUNS`` writes RUNS/<model>/<timestamp>/, first as <timestamp>.partial/,
