@@ -269,3 +269,58 @@ def test_objective_and_family_badge_come_from_the_family_not_the_command(tmp_pat
     rows = {r["limit"]: r for r in _data(reports)["rows"]}
     assert rows[None]["objective"] == rows[5]["objective"] == "base"
     assert rows[None]["families"] == ["fam"] and rows[5]["families"] == []
+
+
+def test_every_csv_field_is_its_json_field(tmp_path: Path) -> None:
+    runs, reports = _site(tmp_path)
+    write_run(runs, "alpha", {"qa": [100.0, 0.0] * 20, "ner": [50.0] * 40}, created=T0)
+    write_run(runs, "alpha", {"qa": [100.0, 0.0, 100.0, 100.0]}, created=T1, limit=4)
+    write_run(
+        runs, "beta", {"qa": [0.0] * 40}, created=T2, objective="base", prompt_mode="completion"
+    )
+    write_json(
+        reports / "families" / "fam" / "matrix.json",
+        {
+            "family": {"name": "fam", "title": "A family"},
+            "rows": [],
+            "columns": [{"fingerprint": "alpha", "prompt_mode": "chat"}],
+        },
+    )
+    write_site(reports, {}, runs_root=runs)
+    data = _data(reports)
+    assert data["kind"] == "leaderboard" and data["small_n"] == SMALL_N
+    assert data["families"] == [{"name": "fam", "title": "A family", "page": "fam.html"}]
+    text = (reports / "site" / "leaderboard.csv").read_text()
+    assert "\r" not in text
+    lines = list(csv.DictReader(io.StringIO(text)))
+    expected = []
+    for row in data["rows"]:
+        for use_case, cell in sorted(row["cells"].items()):
+            baseline = cell.get("baseline") or {}
+            expected.append(
+                {
+                    "variant": row["variant"],
+                    "objective": row["objective"],
+                    "backend": row["backend"],
+                    "prompt_mode": row["prompt_mode"],
+                    "limit": "" if row["limit"] is None else str(row["limit"]),
+                    "families": " ".join(row["families"]),
+                    "run": row["run"],
+                    "created_utc": row["created_utc"],
+                    "use_case": use_case,
+                    "metric": cell["metric"],
+                    "value": str(cell["value"]),
+                    "ci_low": str(cell["ci_low"]),
+                    "ci_high": str(cell["ci_high"]),
+                    "n": str(cell["n"]),
+                    "baseline_policy": str(baseline.get("policy", "")),
+                    "baseline_value": str(baseline.get("value", "")),
+                    "above_baseline": str(baseline.get("above_all", "")),
+                    "vs_leader": str(cell.get("vs_leader", "")),
+                }
+            )
+    assert lines == expected
+    assert {line["limit"] for line in lines} == {"", "4"}
+    assert any(line["families"] == "fam" for line in lines)
+    assert all(line["baseline_policy"] and line["baseline_value"] for line in lines)
+    assert {line["above_baseline"] for line in lines} <= {"True", "False"}
