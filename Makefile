@@ -146,8 +146,8 @@ lint: $(STAMP)
 clean:
 	rm -rf reports/runs
 
-# Mutation testing of the statistics, decision, metric and scoring code (not in CI; ~30-60 min
-# on 2 cores): mutmut changes one thing at a time and the model-free tests must notice.
+# Mutation testing of the statistics, decision, metric and scoring code (not in CI; about 45
+# min on 2 cores): mutmut changes one thing at a time and the model-free tests must notice.
 # Configuration: [tool.mutmut] in pyproject.toml. Prints the killed share at the end.
 # One thread per numeric library: mutmut forks a child per mutant from a process that has run
 # the tests, and a child inheriting an OpenMP/BLAS thread pool hangs on its lock (seen: every
