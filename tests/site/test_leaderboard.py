@@ -293,33 +293,22 @@ def test_every_csv_field_is_its_json_field(tmp_path: Path) -> None:
     text = (reports / "site" / "leaderboard.csv").read_text()
     assert "\r" not in text
     lines = list(csv.DictReader(io.StringIO(text)))
-    expected = []
-    for row in data["rows"]:
-        for use_case, cell in sorted(row["cells"].items()):
-            baseline = cell.get("baseline") or {}
-            expected.append(
-                {
-                    "variant": row["variant"],
-                    "objective": row["objective"],
-                    "backend": row["backend"],
-                    "prompt_mode": row["prompt_mode"],
-                    "limit": "" if row["limit"] is None else str(row["limit"]),
-                    "families": " ".join(row["families"]),
-                    "run": row["run"],
-                    "created_utc": row["created_utc"],
-                    "use_case": use_case,
-                    "metric": cell["metric"],
-                    "value": str(cell["value"]),
-                    "ci_low": str(cell["ci_low"]),
-                    "ci_high": str(cell["ci_high"]),
-                    "n": str(cell["n"]),
-                    "baseline_policy": str(baseline.get("policy", "")),
-                    "baseline_value": str(baseline.get("value", "")),
-                    "above_baseline": str(baseline.get("above_all", "")),
-                    "vs_leader": str(cell.get("vs_leader", "")),
-                }
-            )
-    assert lines == expected
+    rows = {(r["variant"], r["limit"]): r for r in data["rows"]}
+    assert len(lines) == sum(len(r["cells"]) for r in data["rows"])
+    for line in lines:
+        row = rows[(line["variant"], int(line["limit"]) if line["limit"] else None)]
+        cell = row["cells"][line["use_case"]]
+        for name in ("objective", "backend", "prompt_mode", "run", "created_utc"):
+            assert line[name] == str(row[name]), name
+        for name in ("metric", "value", "ci_low", "ci_high", "n", "vs_leader"):
+            assert line[name] == str(cell[name]), name
+        for column, key in (
+            ("baseline_policy", "policy"),
+            ("baseline_value", "value"),
+            ("above_baseline", "above_all"),
+        ):
+            assert line[column] == str(cell["baseline"][key]), column
+        assert line["families"].split() == row["families"]
     assert {line["limit"] for line in lines} == {"", "4"}
     assert any(line["families"] == "fam" for line in lines)
     assert all(line["baseline_policy"] and line["baseline_value"] for line in lines)
