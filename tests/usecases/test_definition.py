@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from evals.usecases import (
 )
 from evals.usecases.__main__ import main as write_all
 from evals.usecases.lm_eval_yaml import expected_files, write_folder
+from evals.usecases.unit import module_name
 from tests.helpers import REPO
 
 TASKS = REPO / "tasks"
@@ -167,15 +169,19 @@ def _plain(value: object) -> object:
     return value
 
 
-def test_a_fresh_load_of_every_use_case_is_the_same_definition(tmp_path: Path) -> None:
-    """The definitions are built when their module loads: loaded again from a copy (a module
-    of its own, not the one already imported), each must be the same definition and give the
-    same files."""
+def test_each_use_case_loaded_anew_under_its_name_is_the_same_definition(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The definitions are built when their module loads: loaded again under the same name (a
+    module of its own, executed anew), each must be the same definition and give the same
+    files."""
     for folder in use_case_folders(TASKS):
-        copy = _copy(tmp_path, folder.name)
-        definition, module = load_definition(copy)
         imported, already = load_definition(folder)
-        assert module is not already
+        name = module_name(folder / "usecase.py")
+        with monkeypatch.context() as patch:
+            patch.delitem(sys.modules, name)
+            definition, module = load_definition(folder)
+        assert module is not already and sys.modules[name] is already
         assert _plain(definition) == _plain(imported), folder.name
-        for path, (_, text) in expected_files(definition, module, copy).items():
-            assert (folder / path.relative_to(copy)).read_text(encoding="utf-8") == text, path
+        for path, (_, text) in expected_files(definition, module, folder).items():
+            assert path.read_text(encoding="utf-8") == text, path
