@@ -8,6 +8,7 @@ forever and one that merely ran long look the same), and a mutant no selected te
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -34,7 +35,7 @@ def main() -> int:
     for line in listing.splitlines():
         name, _, status = line.strip().partition(": ")
         if status in ("survived", "no tests", "timeout", "suspicious"):
-            survivors[name.split(".x_")[0].split("__mutmut")[0]] += 1
+            survivors[re.split(r"\.x_|\.xǁ|__mutmut", name)[0]] += 1  # the module
     print(
         f"mutants: {stats['total']}, counted {made}, killed {stats['killed']}, timeout "
         f"{stats['timeout']}, survived {stats['survived']}, suspicious {stats['suspicious']}, "
