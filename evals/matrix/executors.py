@@ -16,6 +16,7 @@ with its error while the other cells go on.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -66,8 +67,32 @@ class LocalExecutor:
         return None
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def _share_cores(threads: int) -> None:
+    """A worker's initializer: ``threads`` CPU threads for torch and BLAS in this worker.
+
+    Left alone, torch in every worker takes every core, and ``jobs`` workers that busy-wait for
+    each other's cores run slower together than one alone. Set before the cell's imports read
+    the variables, and on torch itself where the worker has imported it already."""
+    for variable in _THREAD_VARIABLES:
+        os.environ[variable] = str(threads)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
+
+
 class ProcessExecutor:
-    """A pool of ``jobs`` spawned worker processes on this machine."""
+    """A pool of ``jobs`` spawned worker processes on this machine, sharing its cores: each
+    worker's torch gets cores // jobs threads (at least 1)."""
 
     name = "processes"
 
@@ -75,11 +100,17 @@ class ProcessExecutor:
         if jobs < 1:
             raise EvalsError(f"--jobs must be at least 1 (got {jobs})")
         self.capacity = jobs
+        self.threads = max(1, usable_cores() // jobs)
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(max_workers=self.capacity, mp_context=context)
+        return ProcessPoolExecutor(
+            max_workers=self.capacity,
+            mp_context=context,
+            initializer=_share_cores,
+            initargs=(self.threads,),
+        )
 
     def submit(self, work: CellWork, cell: Cell) -> Future[PackedRun]:
         try:

@@ -12,7 +12,7 @@ import pytest
 from evals.errors import EvalsError
 from evals.matrix.cell_job import PackedRun, store_packed_run
 from evals.matrix.cells import Cell
-from evals.matrix.executors import LocalExecutor, make_executor, run_cells
+from evals.matrix.executors import LocalExecutor, make_executor, run_cells, usable_cores
 from tests.helpers import REPO
 
 sys.path.insert(0, str(REPO / "scripts"))
@@ -80,3 +80,24 @@ def test_the_scheduling_bench_runs_its_cells_through_a_process_pool() -> None:
     assert result["cells"] == 4.0 and result["workers"] == 2.0 and result["ideal_s"] == 2.0
     assert 2.0 <= result["wall_s"] < 4.0, result
     assert result["ratio"] == pytest.approx(result["wall_s"] / 2.0)
+
+
+def report_threads(cell: Cell) -> PackedRun:
+    """A worker's torch thread count, as a one-file packed run (module level: it is pickled)."""
+    import torch
+
+    return PackedRun(cell.key, (("threads", str(torch.get_num_threads()).encode()),))
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 64])
+def test_process_workers_share_the_cores_instead_of_each_taking_all(jobs: int) -> None:
+    """Each of ``jobs`` workers gets cores // jobs threads (at least 1): torch's default, every
+    core in every worker, oversubscribes the machine ``jobs`` times over."""
+    cores = usable_cores()
+    executor = make_executor("processes", jobs=jobs)
+    try:
+        (cell,) = fake_cells(1, 1)
+        packed = executor.submit(report_threads, cell).result(timeout=120)
+    finally:
+        executor.close()
+    assert dict(packed.files)["threads"] == str(max(1, cores // jobs)).encode()
