@@ -82,7 +82,10 @@ def _share_cores(threads: int) -> None:
 
     Left alone, torch in every worker takes every core, and ``jobs`` workers that busy-wait for
     each other's cores run slower together than one alone. Set before the cell's imports read
-    the variables, and on torch itself where the worker has imported it already."""
+    the variables, and on torch itself where the worker has imported it already. A thread
+    count the user set (``OMP_NUM_THREADS``, inherited from the driver) stands."""
+    if os.environ.get("OMP_NUM_THREADS"):
+        return
     for variable in _THREAD_VARIABLES:
         os.environ[variable] = str(threads)
     torch = sys.modules.get("torch")
@@ -92,7 +95,7 @@ def _share_cores(threads: int) -> None:
 
 class ProcessExecutor:
     """A pool of ``jobs`` spawned worker processes on this machine, sharing its cores: each
-    worker's torch gets cores // jobs threads (at least 1)."""
+    worker's torch gets cores // jobs threads (at least 1) unless ``OMP_NUM_THREADS`` says."""
 
     name = "processes"
 

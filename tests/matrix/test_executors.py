@@ -89,15 +89,30 @@ def report_threads(cell: Cell) -> PackedRun:
     return PackedRun(cell.key, (("threads", str(torch.get_num_threads()).encode()),))
 
 
-@pytest.mark.parametrize("jobs", [1, 2, 64])
-def test_process_workers_share_the_cores_instead_of_each_taking_all(jobs: int) -> None:
-    """Each of ``jobs`` workers gets cores // jobs threads (at least 1): torch's default, every
-    core in every worker, oversubscribes the machine ``jobs`` times over."""
-    cores = usable_cores()
+def worker_threads(jobs: int) -> int:
+    """The torch thread count of a worker in a ``processes`` pool of ``jobs``."""
     executor = make_executor("processes", jobs=jobs)
     try:
         (cell,) = fake_cells(1, 1)
         packed = executor.submit(report_threads, cell).result(timeout=120)
     finally:
         executor.close()
-    assert dict(packed.files)["threads"] == str(max(1, cores // jobs)).encode()
+    return int(dict(packed.files)["threads"])
+
+
+@pytest.mark.parametrize("jobs", [2, 64])
+def test_process_workers_share_the_cores_instead_of_each_taking_all(
+    jobs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each of ``jobs`` workers gets cores // jobs threads (at least 1): torch's default, every
+    core in every worker, oversubscribes the machine ``jobs`` times over."""
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert worker_threads(jobs) == max(1, usable_cores() // jobs)
+
+
+@pytest.mark.skipif(usable_cores() < 2, reason="one core: the user's 1 is the pool's own choice")
+def test_a_thread_count_the_user_set_stands_in_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One worker would get every core; the user's OMP_NUM_THREADS=1 wins (torch caps a larger
+    value at the cores, so only a smaller one can show it)."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert worker_threads(1) == 1
